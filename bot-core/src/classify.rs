@@ -1,0 +1,178 @@
+//! What a free-text message is, in the order the brief sets: an emergency first,
+//! then things the bot must never answer (advice about medicines), then FAQ
+//! matching with its three outcomes: answer, ask back, or fall back.
+
+use regex::Regex;
+
+use crate::emergency::{RedFlag, RedFlags};
+use crate::ids::Locale;
+use crate::knowledge::Knowledge;
+use crate::text::{detect_locale, fold};
+
+/// Answer outright at or above this score…
+pub const ANSWER_MIN: f32 = 0.42;
+/// …when the runner-up is at least this far behind; otherwise ask back.
+pub const ANSWER_MARGIN: f32 = 0.06;
+/// Below this, the message is out of scope.
+pub const CLARIFY_MIN: f32 = 0.24;
+/// Topics within this distance of the best are offered when asking back.
+pub const CLARIFY_SPREAD: f32 = 0.16;
+
+/// The decision for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Emergency(RedFlag),
+    /// Only a greeting or thanks: answer with the welcome.
+    Greeting,
+    /// Asks whether to start, stop or change a medicine: never answered.
+    MedicineAdvice,
+    Answer {
+        topic: usize,
+        score: f32,
+    },
+    /// Unsure between two or three topics.
+    Clarify {
+        candidates: Vec<usize>,
+        score: f32,
+    },
+    Fallback {
+        score: f32,
+    },
+}
+
+/// A verdict and the language the message is in, where that can be told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub verdict: Verdict,
+    pub locale: Option<Locale>,
+}
+
+/// The fixed safety rules around the matcher. Built once with the knowledge.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    red_flags: RedFlags,
+    medicine_advice: Regex,
+    greeting: Regex,
+}
+
+const MEDICINE_ADVICE: &str = r"\b(stop|stopping|quit|skip|pause|come off|get off|cut down|increase|decrease|lower|double|change|switch)\b.{0,25}\b(taking|medicine|medicines|medication|medications|meds|pills|tablets|dose|dosage|prescription|insulin|warfarin|blood thinners?|anticoagulants?)\b|\bshould i (take|keep taking|still take)\b|\b(how much|how many)\b.{0,20}\b(should i take)\b|\b(dejar|deje|suspender|parar|cambiar|bajar|subir)\b.{0,25}\b(tomar|medicina|medicamento|medicamentos|pastillas|dosis|anticoagulante)\b";
+const GREETING: &str = r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?|thank you|thx|ty|cheers|ok|okay|great|cool|hola|buenas|buenos dias|buenas (tardes|noches)|gracias|muchas gracias|vale|ok gracias|bye|adios)( (there|so much|a lot|very much|bot|frontdesk))?$";
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rules {
+    pub fn new() -> Rules {
+        let compile = |p: &str| Regex::new(p).expect("safety pattern compiles");
+        Rules {
+            red_flags: RedFlags::new(),
+            medicine_advice: compile(MEDICINE_ADVICE),
+            greeting: compile(GREETING),
+        }
+    }
+
+    pub fn red_flag(&self, text: &str) -> Option<RedFlag> {
+        self.red_flags.check(&fold(text))
+    }
+}
+
+impl Knowledge {
+    /// Classifies one free-text message.
+    pub fn classify(&self, text: &str) -> Classified {
+        let folded = fold(text);
+        let detected = detect_locale(text);
+        let verdict = |verdict| Classified {
+            verdict,
+            locale: detected,
+        };
+        let rules = self.rules();
+        if let Some(flag) = rules.red_flags.check(&folded) {
+            return verdict(Verdict::Emergency(flag));
+        }
+        if rules.greeting.is_match(&folded) {
+            return verdict(Verdict::Greeting);
+        }
+        if rules.medicine_advice.is_match(&folded) {
+            return verdict(Verdict::MedicineAdvice);
+        }
+        let ranking = self.matcher().rank(text, detected);
+        let locale = detected.or(if ranking.top.is_empty() {
+            None
+        } else {
+            Some(ranking.locale)
+        });
+        let best = ranking.top.first().copied();
+        let verdict = match best {
+            None => Verdict::Fallback { score: 0.0 },
+            Some(best) if ranking.out_of_scope || best.score < CLARIFY_MIN => {
+                Verdict::Fallback { score: best.score }
+            }
+            Some(best) => {
+                let second = ranking.top.get(1).map_or(0.0, |s| s.score);
+                if best.score >= ANSWER_MIN && best.score - second >= ANSWER_MARGIN {
+                    Verdict::Answer {
+                        topic: best.topic,
+                        score: best.score,
+                    }
+                } else {
+                    let mut candidates: Vec<usize> = ranking
+                        .top
+                        .iter()
+                        .take(3)
+                        .filter(|s| s.score >= best.score - CLARIFY_SPREAD)
+                        .map(|s| s.topic)
+                        .collect();
+                    if candidates.len() < 2 {
+                        // One weak candidate: offer it with its closest relative.
+                        if let Some(related) = self.topics()[best.topic]
+                            .related
+                            .first()
+                            .and_then(|id| self.topic_index(id))
+                        {
+                            candidates.push(related);
+                        }
+                    }
+                    Verdict::Clarify {
+                        candidates,
+                        score: best.score,
+                    }
+                }
+            }
+        };
+        Classified { verdict, locale }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medicine_advice_questions_are_recognised() {
+        let rules = Rules::new();
+        for text in [
+            "should i stop taking my blood pressure pills",
+            "can I skip my warfarin before the appointment",
+            "¿debo dejar de tomar el anticoagulante?",
+        ] {
+            assert!(rules.medicine_advice.is_match(&fold(text)), "{text}");
+        }
+        for text in [
+            "i take blood thinners can i have dry needling",
+            "i'm on warfarin",
+        ] {
+            assert!(!rules.medicine_advice.is_match(&fold(text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn greetings_are_recognised_only_on_their_own() {
+        let rules = Rules::new();
+        assert!(rules.greeting.is_match(&fold("Hi!")));
+        assert!(rules.greeting.is_match(&fold("muchas gracias")));
+        assert!(!rules.greeting.is_match(&fold("hi, does it hurt?")));
+    }
+}

@@ -1,0 +1,271 @@
+//! The clinic's own facts (name, phone, hours, time zone, prices, policies), read
+//! from `clinic.toml` and validated once into a typed [`Clinic`]. Knowledge-file
+//! answers refer to these facts by `{placeholder}`.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Time, Weekday};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+use crate::ids::Locale;
+
+/// What is wrong with a clinic file, before file and line are attached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClinicError {
+    #[error("unknown time zone {0:?} (use an IANA name such as America/New_York)")]
+    TimeZone(String),
+    #[error("opening hours {0:?} must be \"HH:MM-HH:MM\" or \"closed\"")]
+    Hours(String),
+    #[error("opening hours {0:?} close before they open")]
+    HoursOrder(String),
+    #[error("{field} must not be empty")]
+    Empty { field: &'static str },
+    #[error("facts.{locale} lacks {key:?}, which facts.{other} has")]
+    MissingFact {
+        locale: Locale,
+        other: Locale,
+        key: String,
+    },
+    #[error("facts.{0} is missing")]
+    MissingFacts(Locale),
+    #[error("fact name {0:?} must be lower-case letters, digits and underscores")]
+    FactName(String),
+}
+
+/// The raw file, exactly as a clinic writes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClinic {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub booking_url: String,
+    pub emergency_number: String,
+    #[serde(default)]
+    pub crisis_line: Option<String>,
+    pub time_zone: toml::Spanned<String>,
+    pub hours: toml::Spanned<RawHours>,
+    pub facts: toml::Spanned<BTreeMap<String, BTreeMap<String, String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHours {
+    mon: toml::Spanned<String>,
+    tue: toml::Spanned<String>,
+    wed: toml::Spanned<String>,
+    thu: toml::Spanned<String>,
+    fri: toml::Spanned<String>,
+    sat: toml::Spanned<String>,
+    sun: toml::Spanned<String>,
+}
+
+/// When the clinic is open on one weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenHours {
+    pub opens: Time,
+    pub closes: Time,
+}
+
+/// The validated clinic configuration.
+#[derive(Debug, Clone)]
+pub struct Clinic {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub booking_url: String,
+    pub emergency_number: String,
+    /// A crisis line for thoughts of self-harm, where the clinic's country has one.
+    pub crisis_line: Option<String>,
+    pub time_zone: TimeZone,
+    pub time_zone_name: String,
+    /// Monday first; `None` is closed.
+    pub week: [Option<OpenHours>; 7],
+    facts: BTreeMap<Locale, BTreeMap<String, String>>,
+}
+
+/// A clinic problem with the byte span of the value it concerns.
+pub(crate) type Spanned<E> = (E, std::ops::Range<usize>);
+
+impl RawClinic {
+    pub(crate) fn validate(self) -> Result<Clinic, Vec<Spanned<ClinicError>>> {
+        let mut errors = Vec::new();
+        let time_zone = match TimeZone::get(self.time_zone.get_ref()) {
+            Ok(tz) => tz,
+            Err(_) => {
+                errors.push((
+                    ClinicError::TimeZone(self.time_zone.get_ref().clone()),
+                    self.time_zone.span(),
+                ));
+                TimeZone::UTC
+            }
+        };
+        let hours = self.hours.into_inner();
+        let mut week = [None; 7];
+        for (slot, day) in week.iter_mut().zip([
+            hours.mon, hours.tue, hours.wed, hours.thu, hours.fri, hours.sat, hours.sun,
+        ]) {
+            match parse_hours(day.get_ref()) {
+                Ok(h) => *slot = h,
+                Err(e) => errors.push((e, day.span())),
+            }
+        }
+        for (field, value) in [
+            ("name", &self.name),
+            ("phone", &self.phone),
+            ("emergency_number", &self.emergency_number),
+        ] {
+            if value.trim().is_empty() {
+                errors.push((ClinicError::Empty { field }, 0..0));
+            }
+        }
+        let facts_span = self.facts.span();
+        let mut facts = BTreeMap::new();
+        for (tag, map) in self.facts.into_inner() {
+            match Locale::parse(&tag) {
+                Ok(locale) => {
+                    for key in map.keys() {
+                        let ok = !key.is_empty()
+                            && key
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                        if !ok {
+                            errors.push((ClinicError::FactName(key.clone()), facts_span.clone()));
+                        }
+                    }
+                    facts.insert(locale, map);
+                }
+                Err(_) => errors.push((ClinicError::FactName(tag), facts_span.clone())),
+            }
+        }
+        for locale in Locale::ALL {
+            if !facts.contains_key(&locale) {
+                errors.push((ClinicError::MissingFacts(locale), facts_span.clone()));
+            }
+        }
+        for (&a, b) in Locale::ALL.iter().zip(Locale::ALL.iter().rev()) {
+            if let (Some(fa), Some(fb)) = (facts.get(&a), facts.get(b)) {
+                for key in fb.keys().filter(|k| !fa.contains_key(*k)) {
+                    errors.push((
+                        ClinicError::MissingFact {
+                            locale: a,
+                            other: *b,
+                            key: key.clone(),
+                        },
+                        facts_span.clone(),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Clinic {
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+            booking_url: self.booking_url,
+            emergency_number: self.emergency_number,
+            crisis_line: self.crisis_line,
+            time_zone,
+            time_zone_name: self.time_zone.into_inner(),
+            week,
+            facts,
+        })
+    }
+}
+
+fn parse_hours(text: &str) -> Result<Option<OpenHours>, ClinicError> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("closed") {
+        return Ok(None);
+    }
+    let bad = || ClinicError::Hours(text.to_owned());
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let parse = |s: &str| Time::strptime("%H:%M", s.trim()).map_err(|_| bad());
+    let (opens, closes) = (parse(a)?, parse(b)?);
+    if closes <= opens {
+        return Err(ClinicError::HoursOrder(text.to_owned()));
+    }
+    Ok(Some(OpenHours { opens, closes }))
+}
+
+impl Clinic {
+    /// The value of a `{placeholder}` in an answer, in the given language.
+    pub fn placeholder(&self, locale: Locale, name: &str) -> Option<String> {
+        Some(match name {
+            "name" => self.name.clone(),
+            "phone" => self.phone.clone(),
+            "email" => self.email.clone(),
+            "booking_url" => self.booking_url.clone(),
+            "emergency_number" => self.emergency_number.clone(),
+            "crisis_line" => self.crisis_line.clone()?,
+            "hours" => self.hours_text(locale),
+            fact => self.facts.get(&locale)?.get(fact)?.clone(),
+        })
+    }
+
+    /// Opening hours on one line, consecutive days with the same hours grouped:
+    /// "Mon–Thu 08:00–18:00, Fri 08:00–16:00, Sun closed".
+    pub fn hours_text(&self, locale: Locale) -> String {
+        let names: [&str; 7] = match locale {
+            Locale::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            Locale::Es => ["lun", "mar", "mié", "jue", "vie", "sáb", "dom"],
+        };
+        let closed = match locale {
+            Locale::En => "closed",
+            Locale::Es => "cerrado",
+        };
+        let mut parts = Vec::new();
+        let mut start = 0;
+        while start < 7 {
+            let mut end = start;
+            while end + 1 < 7 && self.week[end + 1] == self.week[start] {
+                end += 1;
+            }
+            let days = if end == start {
+                names[start].to_owned()
+            } else {
+                format!("{}–{}", names[start], names[end])
+            };
+            let when = match self.week[start] {
+                Some(h) => format!(
+                    "{}–{}",
+                    h.opens.strftime("%H:%M"),
+                    h.closes.strftime("%H:%M")
+                ),
+                None => closed.to_owned(),
+            };
+            parts.push(format!("{days} {when}"));
+            start = end + 1;
+        }
+        parts.join(", ")
+    }
+
+    /// Opening hours on a weekday.
+    pub fn hours_on(&self, day: Weekday) -> Option<OpenHours> {
+        self.week[day.to_monday_zero_offset() as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_hours_parse_or_explain() {
+        assert_eq!(parse_hours("closed"), Ok(None));
+        let h = parse_hours("08:00-18:30").unwrap().unwrap();
+        assert_eq!(h.opens, Time::constant(8, 0, 0, 0));
+        assert_eq!(h.closes, Time::constant(18, 30, 0, 0));
+        assert!(matches!(
+            parse_hours("8am to 6pm"),
+            Err(ClinicError::Hours(_))
+        ));
+        assert!(matches!(
+            parse_hours("18:00-08:00"),
+            Err(ClinicError::HoursOrder(_))
+        ));
+    }
+}

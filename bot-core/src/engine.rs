@@ -1,0 +1,216 @@
+//! The engine: the one entry point adapters call. It serialises messages per
+//! chat, loads the chat's [`Conversation`] from the store, runs the pure
+//! [`dialogue::step`], and writes the new state and any records in one atomic
+//! batch before returning what to send.
+
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, RwLock};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::dialogue::{self, Conversation, Incoming, Reply, ReplyKind, StaffEvent};
+use crate::ids::{ChatKey, Locale};
+use crate::knowledge::Knowledge;
+use crate::ports::{Batch, Store, StoreError};
+use crate::text::fold;
+
+/// Why an engine operation failed (message handling itself never fails: the
+/// patient gets a polite message and the error is logged).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to send after one incoming message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub replies: Vec<Reply>,
+    pub staff: Vec<StaffEvent>,
+}
+
+/// A question the bot could not answer, as logged for staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnansweredEntry {
+    pub chat: ChatKey,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// Unanswered questions grouped by wording, for staff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnansweredSummary {
+    /// The most recent wording of the question.
+    pub text: String,
+    pub count: usize,
+    pub last_seen: Timestamp,
+}
+
+const LOCK_STRIPES: usize = 64;
+
+/// The platform-neutral bot.
+pub struct Engine<S: Store> {
+    store: S,
+    knowledge: RwLock<Arc<Knowledge>>,
+    /// Messages of one chat are handled one at a time (read-modify-write of its
+    /// state); chats are spread over a fixed set of locks.
+    stripes: Vec<Mutex<()>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+mod keys {
+    use crate::ids::ChatKey;
+    use jiff::Timestamp;
+
+    pub const UNANSWERED: &str = "unanswered/";
+
+    pub fn conversation(chat: &ChatKey) -> String {
+        format!("conv/{chat}")
+    }
+
+    /// Time first so a scan lists them in order; the chat keeps keys unique.
+    pub fn unanswered(chat: &ChatKey, at: Timestamp) -> String {
+        format!("{UNANSWERED}{:020}/{chat}", at.as_nanosecond())
+    }
+}
+
+impl<S: Store> Engine<S> {
+    pub fn new(store: S, knowledge: Arc<Knowledge>) -> Engine<S> {
+        Engine {
+            store,
+            knowledge: RwLock::new(knowledge),
+            stripes: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            hasher: Default::default(),
+        }
+    }
+
+    pub fn knowledge(&self) -> Arc<Knowledge> {
+        self.knowledge
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Swaps in a newly loaded knowledge folder; conversations carry on.
+    pub fn replace_knowledge(&self, knowledge: Arc<Knowledge>) {
+        *self.knowledge.write().unwrap_or_else(|e| e.into_inner()) = knowledge;
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Handles one message from a patient.
+    pub fn handle(&self, incoming: &Incoming) -> Outcome {
+        let knowledge = self.knowledge();
+        let stripe = &self.stripes[self.hasher.hash_one(&incoming.chat) as usize % LOCK_STRIPES];
+        let _guard = stripe.lock().unwrap_or_else(|e| e.into_inner());
+
+        let conversation = match self.conversation(&incoming.chat) {
+            Ok(c) => c.unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(chat = %incoming.chat, error = %e, "cannot load conversation");
+                return internal_error(&knowledge, incoming, Vec::new(), Vec::new());
+            }
+        };
+        let step = dialogue::step(&knowledge, conversation, incoming);
+        let mut batch = Batch::default();
+        batch.put(
+            keys::conversation(&incoming.chat),
+            encode(&step.conversation),
+        );
+        if let Some(text) = step.unanswered {
+            let entry = UnansweredEntry {
+                chat: incoming.chat.clone(),
+                text,
+                at: incoming.at,
+            };
+            batch.put(
+                keys::unanswered(&incoming.chat, incoming.at),
+                encode(&entry),
+            );
+        }
+        if let Err(e) = self.store.apply(batch) {
+            tracing::error!(chat = %incoming.chat, error = %e, "cannot save conversation");
+            // An emergency answer goes out whatever happens to storage.
+            let emergencies = step
+                .replies
+                .into_iter()
+                .filter(|r| r.kind == ReplyKind::Emergency)
+                .collect();
+            return internal_error(&knowledge, incoming, emergencies, step.staff);
+        }
+        Outcome {
+            replies: step.replies,
+            staff: step.staff,
+        }
+    }
+
+    /// The stored state of a chat, if it has one.
+    pub fn conversation(&self, chat: &ChatKey) -> Result<Option<Conversation>, EngineError> {
+        let key = keys::conversation(chat);
+        let Some(bytes) = self.store.get(&key)? else {
+            return Ok(None);
+        };
+        decode(&key, &bytes).map(Some)
+    }
+
+    /// Unanswered questions, most frequent first.
+    pub fn unanswered(&self) -> Result<Vec<UnansweredSummary>, EngineError> {
+        let mut groups: std::collections::HashMap<String, UnansweredSummary> = Default::default();
+        for (key, bytes) in self.store.scan_prefix(keys::UNANSWERED)? {
+            let entry: UnansweredEntry = decode(&key, &bytes)?;
+            let group = groups
+                .entry(fold(&entry.text))
+                .or_insert_with(|| UnansweredSummary {
+                    text: entry.text.clone(),
+                    count: 0,
+                    last_seen: entry.at,
+                });
+            group.count += 1;
+            if entry.at >= group.last_seen {
+                group.last_seen = entry.at;
+                group.text = entry.text;
+            }
+        }
+        let mut list: Vec<_> = groups.into_values().collect();
+        list.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(b.last_seen.cmp(&a.last_seen))
+                .then(a.text.cmp(&b.text))
+        });
+        Ok(list)
+    }
+}
+
+fn internal_error(
+    knowledge: &Knowledge,
+    incoming: &Incoming,
+    mut replies: Vec<Reply>,
+    staff: Vec<StaffEvent>,
+) -> Outcome {
+    let locale = incoming.locale_hint.unwrap_or(Locale::En);
+    replies.push(Reply {
+        kind: ReplyKind::Info,
+        text: knowledge.messages(locale).internal_error.clone(),
+        choices: Vec::new(),
+        topic: None,
+    });
+    Outcome { replies, staff }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising plain data structs to JSON cannot fail.
+    serde_json::to_vec(value).expect("records serialise to JSON")
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(key: &str, bytes: &[u8]) -> Result<T, EngineError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        EngineError::Store(StoreError::Corrupt {
+            key: key.to_owned(),
+            reason: e.to_string(),
+        })
+    })
+}

@@ -1,0 +1,164 @@
+//! Measuring the matcher against labelled questions: a TSV with a header and
+//! `query<TAB>expected` rows, where expected is a topic id, `none` (out of
+//! scope) or `emergency`.
+//!
+//! Scoring: a topic scores 1 when answered with that topic and 0.5 when it is
+//! among the clarify candidates; `none` scores 1 on a fallback; `emergency`
+//! scores 1 on an emergency.
+
+use std::collections::BTreeMap;
+
+use crate::classify::Verdict;
+use crate::ids::TopicId;
+use crate::knowledge::Knowledge;
+
+/// A malformed evaluation file.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("line {line}: {message}")]
+    Line { line: usize, message: String },
+    #[error("the file has no header line")]
+    Empty,
+}
+
+/// What a labelled question should get.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Expected {
+    Topic(TopicId),
+    None,
+    Emergency,
+}
+
+impl Expected {
+    pub fn label(&self) -> &str {
+        match self {
+            Expected::Topic(t) => t.as_str(),
+            Expected::None => "none",
+            Expected::Emergency => "emergency",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub line: usize,
+    pub query: String,
+    pub expected: Expected,
+}
+
+/// Parses an evaluation TSV (first line is a header).
+pub fn parse_cases(text: &str) -> Result<Vec<Case>, EvalError> {
+    let mut lines = text.lines().enumerate();
+    lines.next().ok_or(EvalError::Empty)?;
+    let mut cases = Vec::new();
+    for (n, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let err = |message: String| EvalError::Line {
+            line: n + 1,
+            message,
+        };
+        let (query, expected) = line
+            .split_once('\t')
+            .ok_or_else(|| err("expected query<TAB>expected_id".into()))?;
+        let expected = match expected.trim() {
+            "none" => Expected::None,
+            "emergency" => Expected::Emergency,
+            id => Expected::Topic(TopicId::parse(id).map_err(|e| err(e.to_string()))?),
+        };
+        cases.push(Case {
+            line: n + 1,
+            query: query.to_owned(),
+            expected,
+        });
+    }
+    Ok(cases)
+}
+
+/// One question's outcome.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub case: Case,
+    /// What the bot did, as a label: a topic id, `clarify(a|b)`, `fallback`,
+    /// `emergency` or `greeting`.
+    pub got: String,
+    pub score: f64,
+}
+
+/// Results for one expected class.
+#[derive(Debug, Clone, Default)]
+pub struct ClassResult {
+    pub queries: usize,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub outcomes: Vec<Outcome>,
+    pub classes: BTreeMap<String, ClassResult>,
+}
+
+impl Report {
+    pub fn accuracy(&self) -> f64 {
+        if self.outcomes.is_empty() {
+            return 0.0;
+        }
+        self.outcomes.iter().map(|o| o.score).sum::<f64>() / self.outcomes.len() as f64
+    }
+
+    /// (expected, got, count) for everything not fully right, most frequent
+    /// first.
+    pub fn confusions(&self) -> Vec<(String, String, usize)> {
+        let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for o in self.outcomes.iter().filter(|o| o.score < 1.0) {
+            *counts
+                .entry((o.case.expected.label().to_owned(), o.got.clone()))
+                .or_default() += 1;
+        }
+        let mut list: Vec<_> = counts.into_iter().map(|((e, g), n)| (e, g, n)).collect();
+        list.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.cmp(b)));
+        list
+    }
+}
+
+/// Classifies every case and scores it.
+pub fn evaluate(knowledge: &Knowledge, cases: &[Case]) -> Report {
+    let mut outcomes = Vec::with_capacity(cases.len());
+    let mut classes: BTreeMap<String, ClassResult> = BTreeMap::new();
+    for case in cases {
+        let verdict = knowledge.classify(&case.query).verdict;
+        let id = |i: usize| knowledge.topics()[i].id.clone();
+        let (got, score) = match (&verdict, &case.expected) {
+            (Verdict::Emergency(_), e) => ("emergency".into(), score(*e == Expected::Emergency)),
+            (Verdict::Answer { topic, .. }, e) => {
+                let t = id(*topic);
+                let s = score(*e == Expected::Topic(t.clone()));
+                (t.to_string(), s)
+            }
+            (Verdict::Clarify { candidates, .. }, e) => {
+                let ids: Vec<TopicId> = candidates.iter().map(|&i| id(i)).collect();
+                let hit = matches!(e, Expected::Topic(t) if ids.contains(t));
+                let label = ids.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("|");
+                (format!("clarify({label})"), if hit { 0.5 } else { 0.0 })
+            }
+            (Verdict::Fallback { .. } | Verdict::MedicineAdvice, e) => {
+                ("fallback".into(), score(*e == Expected::None))
+            }
+            (Verdict::Greeting, _) => ("greeting".into(), 0.0),
+        };
+        let class = classes.entry(case.expected.label().to_owned()).or_default();
+        class.queries += 1;
+        class.score += score;
+        outcomes.push(Outcome {
+            case: case.clone(),
+            got,
+            score,
+        });
+    }
+    Report { outcomes, classes }
+}
+
+fn score(right: bool) -> f64 {
+    if right { 1.0 } else { 0.0 }
+}

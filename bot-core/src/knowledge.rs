@@ -1,0 +1,511 @@
+//! The curated knowledge the bot answers from, loaded from a folder of TOML files
+//! that clinic staff edit:
+//!
+//! - `knowledge.toml`: the FAQ topics (id, question, phrasings, answer, related
+//!   topics) in English and Spanish;
+//! - `clinic.toml`: the clinic's facts, which answers cite as `{placeholder}`;
+//! - `messages.toml`: the bot's own sentences (welcome, emergency, fallback…);
+//! - `lexicon.toml`: words patients use for the knowledge file's words, and
+//!   subjects the clinic does not handle.
+//!
+//! Loading validates everything at once and reports every problem with file,
+//! line and column, so a broken edit is never half-applied.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::classify::Rules;
+use crate::clinic::{Clinic, RawClinic};
+use crate::ids::{Locale, TopicId};
+use crate::matcher::Matcher;
+
+/// Longest answer, in characters, after placeholders are filled in: short enough
+/// for any chat platform (Discord's limit is 2,000, Telegram's 4,096).
+pub const MAX_ANSWER_CHARS: usize = 1000;
+
+pub const KNOWLEDGE_FILE: &str = "knowledge.toml";
+pub const CLINIC_FILE: &str = "clinic.toml";
+pub const MESSAGES_FILE: &str = "messages.toml";
+pub const LEXICON_FILE: &str = "lexicon.toml";
+
+/// One problem found in a knowledge folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// Why a knowledge folder could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", list(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn list(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A topic's text in one language, placeholders filled in.
+#[derive(Debug, Clone)]
+pub struct LocalText {
+    pub question: String,
+    pub phrasings: Vec<String>,
+    pub answer: String,
+}
+
+/// One FAQ topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub id: TopicId,
+    pub related: Vec<TopicId>,
+    en: LocalText,
+    es: LocalText,
+}
+
+impl Topic {
+    pub fn text(&self, locale: Locale) -> &LocalText {
+        match locale {
+            Locale::En => &self.en,
+            Locale::Es => &self.es,
+        }
+    }
+}
+
+/// The bot's own sentences in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSet {
+    pub welcome: String,
+    pub help: String,
+    pub emergency: String,
+    pub emergency_self_harm: String,
+    pub clarify: String,
+    pub fallback: String,
+    pub fallback_medicine: String,
+    pub human_button: String,
+    pub no_thanks_button: String,
+    pub human_requested: String,
+    pub human_declined: String,
+    pub language_set: String,
+    pub language_usage: String,
+    pub unknown_command: String,
+    pub empty_message: String,
+    pub stale_button: String,
+    pub internal_error: String,
+}
+
+impl MessageSet {
+    fn fields_mut(&mut self) -> [&mut String; 17] {
+        [
+            &mut self.welcome,
+            &mut self.help,
+            &mut self.emergency,
+            &mut self.emergency_self_harm,
+            &mut self.clarify,
+            &mut self.fallback,
+            &mut self.fallback_medicine,
+            &mut self.human_button,
+            &mut self.no_thanks_button,
+            &mut self.human_requested,
+            &mut self.human_declined,
+            &mut self.language_set,
+            &mut self.language_usage,
+            &mut self.unknown_command,
+            &mut self.empty_message,
+            &mut self.stale_button,
+            &mut self.internal_error,
+        ]
+    }
+}
+
+/// Words patients use, for one language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconSet {
+    /// Canonical word (as the knowledge file writes it) → words and phrases
+    /// patients use for it.
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Words that mark a question as outside what the clinic answers.
+    #[serde(default)]
+    pub out_of_scope: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    en: LexiconSet,
+    es: LexiconSet,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMessages {
+    en: MessageSet,
+    es: MessageSet,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKnowledge {
+    topic: Vec<RawTopic>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    id: toml::Spanned<String>,
+    #[serde(default)]
+    related: Vec<toml::Spanned<String>>,
+    en: RawLocalText,
+    es: RawLocalText,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocalText {
+    question: String,
+    #[serde(default)]
+    phrasings: Vec<String>,
+    answer: toml::Spanned<String>,
+}
+
+/// Everything the bot knows, validated. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Knowledge {
+    pub clinic: Clinic,
+    topics: Vec<Topic>,
+    by_id: HashMap<TopicId, usize>,
+    en: MessageSet,
+    es: MessageSet,
+    lexicon_en: LexiconSet,
+    lexicon_es: LexiconSet,
+    matcher: Matcher,
+    rules: Rules,
+}
+
+/// One source file's text, for turning byte offsets into lines.
+struct Source {
+    path: PathBuf,
+    text: String,
+}
+
+impl Source {
+    fn read(dir: &Path, name: &str) -> Result<Source, KnowledgeError> {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).map_err(|source| KnowledgeError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Source { path, text })
+    }
+
+    fn at(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let offset = span.start.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Diagnostic {
+            file: self.path.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, Diagnostic> {
+        toml::from_str(&self.text)
+            .map_err(|e| self.at(e.span().unwrap_or(0..0), e.message().trim_end().to_owned()))
+    }
+}
+
+impl Knowledge {
+    /// Loads and validates a knowledge folder.
+    pub fn load(dir: &Path) -> Result<Knowledge, KnowledgeError> {
+        let clinic_src = Source::read(dir, CLINIC_FILE)?;
+        let knowledge_src = Source::read(dir, KNOWLEDGE_FILE)?;
+        let messages_src = Source::read(dir, MESSAGES_FILE)?;
+        let lexicon_src = Source::read(dir, LEXICON_FILE)?;
+
+        let mut diags = Vec::new();
+        let clinic = clinic_src
+            .parse::<RawClinic>()
+            .map_err(|d| vec![d])
+            .and_then(|raw| {
+                raw.validate().map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .map(|(e, span)| clinic_src.at(span, e.to_string()))
+                        .collect()
+                })
+            });
+        let raw_knowledge = knowledge_src.parse::<RawKnowledge>();
+        let raw_messages = messages_src.parse::<RawMessages>();
+        let raw_lexicon = lexicon_src.parse::<RawLexicon>();
+
+        let clinic = match clinic {
+            Ok(c) => Some(c),
+            Err(mut d) => {
+                diags.append(&mut d);
+                None
+            }
+        };
+        let (raw_knowledge, raw_messages, raw_lexicon) =
+            match (raw_knowledge, raw_messages, raw_lexicon) {
+                (Ok(k), Ok(m), Ok(l)) => (k, m, l),
+                (k, m, l) => {
+                    diags.extend(k.err());
+                    diags.extend(m.err());
+                    diags.extend(l.err());
+                    return Err(KnowledgeError::Invalid(diags));
+                }
+            };
+        let Some(clinic) = clinic else {
+            return Err(KnowledgeError::Invalid(diags));
+        };
+
+        let topics = build_topics(raw_knowledge, &clinic, &knowledge_src, &mut diags);
+        let mut en = raw_messages.en;
+        let mut es = raw_messages.es;
+        for (locale, set) in [(Locale::En, &mut en), (Locale::Es, &mut es)] {
+            for field in set.fields_mut() {
+                match fill(field, &clinic, locale) {
+                    Ok(text) => *field = text,
+                    Err(name) => diags.push(messages_src.at(
+                        0..0,
+                        format!("messages.{locale}: unknown placeholder {{{name}}}"),
+                    )),
+                }
+            }
+        }
+        if !diags.is_empty() {
+            return Err(KnowledgeError::Invalid(diags));
+        }
+        let by_id = topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.clone(), i))
+            .collect();
+        let matcher = Matcher::build(&topics, &raw_lexicon.en, &raw_lexicon.es);
+        Ok(Knowledge {
+            clinic,
+            topics,
+            by_id,
+            en,
+            es,
+            lexicon_en: raw_lexicon.en,
+            lexicon_es: raw_lexicon.es,
+            matcher,
+            rules: Rules::new(),
+        })
+    }
+
+    pub fn topics(&self) -> &[Topic] {
+        &self.topics
+    }
+
+    pub fn topic(&self, id: &TopicId) -> Option<&Topic> {
+        self.by_id.get(id).map(|&i| &self.topics[i])
+    }
+
+    /// A topic's position in [`Knowledge::topics`].
+    pub fn topic_index(&self, id: &TopicId) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    pub(crate) fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub fn messages(&self, locale: Locale) -> &MessageSet {
+        match locale {
+            Locale::En => &self.en,
+            Locale::Es => &self.es,
+        }
+    }
+
+    pub fn lexicon(&self, locale: Locale) -> &LexiconSet {
+        match locale {
+            Locale::En => &self.lexicon_en,
+            Locale::Es => &self.lexicon_es,
+        }
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The ids in `required` that this knowledge lacks (for checking against
+    /// the project's topic list).
+    pub fn missing_topics<'a>(&self, required: &'a [TopicId]) -> Vec<&'a TopicId> {
+        required
+            .iter()
+            .filter(|id| !self.by_id.contains_key(*id))
+            .collect()
+    }
+}
+
+fn build_topics(
+    raw: RawKnowledge,
+    clinic: &Clinic,
+    src: &Source,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Topic> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let known: HashSet<String> = raw.topic.iter().map(|t| t.id.get_ref().clone()).collect();
+    let mut topics = Vec::with_capacity(raw.topic.len());
+    for raw_topic in raw.topic {
+        let id_span = raw_topic.id.span();
+        let id = match TopicId::parse(raw_topic.id.get_ref()) {
+            Ok(id) => id,
+            Err(e) => {
+                diags.push(src.at(id_span, e.to_string()));
+                continue;
+            }
+        };
+        let here = src.at(id_span.clone(), "");
+        if let Some(first) = seen.insert(id.to_string(), here.line) {
+            diags.push(src.at(
+                id_span.clone(),
+                format!("duplicate topic id {id:?} (first defined on line {first})"),
+            ));
+        }
+        let mut related = Vec::new();
+        for r in &raw_topic.related {
+            if r.get_ref() == id.as_str() {
+                diags.push(src.at(r.span(), format!("topic {id} lists itself as related")));
+            } else if !known.contains(r.get_ref()) {
+                diags.push(src.at(
+                    r.span(),
+                    format!("related topic {:?} does not exist", r.get_ref()),
+                ));
+            } else if let Ok(rid) = TopicId::parse(r.get_ref()) {
+                related.push(rid);
+            }
+        }
+        let mut local = |locale: Locale, text: RawLocalText| -> LocalText {
+            let span = text.answer.span();
+            let answer = match fill(text.answer.get_ref(), clinic, locale) {
+                Ok(a) => a,
+                Err(name) => {
+                    diags.push(src.at(
+                        span.clone(),
+                        format!("{id}.{locale}.answer: unknown placeholder {{{name}}}"),
+                    ));
+                    String::new()
+                }
+            };
+            let chars = answer.chars().count();
+            if chars > MAX_ANSWER_CHARS {
+                diags.push(src.at(
+                    span.clone(),
+                    format!(
+                        "{id}.{locale}.answer is {chars} characters with placeholders filled in; the limit is {MAX_ANSWER_CHARS}"
+                    ),
+                ));
+            }
+            if text.answer.get_ref().trim().is_empty() {
+                diags.push(src.at(span, format!("{id}.{locale}.answer is empty")));
+            }
+            LocalText {
+                question: text.question,
+                phrasings: text.phrasings,
+                answer: answer.trim().to_owned(),
+            }
+        };
+        let en = local(Locale::En, raw_topic.en);
+        let es = local(Locale::Es, raw_topic.es);
+        topics.push(Topic {
+            id,
+            related,
+            en,
+            es,
+        });
+    }
+    topics
+}
+
+/// Fills `{placeholder}`s from the clinic's facts; the error is the first
+/// unknown placeholder's name.
+fn fill(template: &str, clinic: &Clinic, locale: Locale) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err(after.chars().take(20).collect());
+        };
+        let name = &after[..close];
+        out.push_str(
+            &clinic
+                .placeholder(locale, name)
+                .ok_or_else(|| name.to_owned())?,
+        );
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Reads topic ids from the first column of a TSV file with a header (the
+/// project's `topics.tsv`).
+pub fn read_topic_list(path: &Path) -> Result<Vec<TopicId>, KnowledgeError> {
+    let text = std::fs::read_to_string(path).map_err(|source| KnowledgeError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let src = Source {
+        path: path.to_owned(),
+        text,
+    };
+    let mut ids = Vec::new();
+    let mut diags = Vec::new();
+    let mut offset = 0;
+    for (n, line) in src.text.lines().enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        if n == 0 || line.trim().is_empty() {
+            continue;
+        }
+        let first = line.split('\t').next().unwrap_or_default().trim();
+        match TopicId::parse(first) {
+            Ok(id) => ids.push(id),
+            Err(e) => diags.push(src.at(start..start, e.to_string())),
+        }
+    }
+    if diags.is_empty() {
+        Ok(ids)
+    } else {
+        Err(KnowledgeError::Invalid(diags))
+    }
+}

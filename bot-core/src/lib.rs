@@ -1,0 +1,50 @@
+//! The platform-agnostic engine of Frontdesk, a front-desk chat-bot for clinics
+//! that offer dry needling.
+//!
+//! Adapters (terminal, Telegram, Discord) turn platform events into an
+//! [`Incoming`] message and hand it to [`Engine::handle`], which returns an
+//! [`Outcome`]: plain-text replies with optional buttons for the patient, and
+//! events for staff. Nothing in this crate knows about any chat platform, and it
+//! never emits platform markup: adapters render and escape.
+//!
+//! # Layout
+//!
+//! - [`ids`]: domain newtypes (chat key, topic id, language), each with `parse`.
+//! - [`text`]: folding, word lists and language guessing shared by the rules.
+//! - [`clinic`]: the clinic's facts and opening hours (`clinic.toml`).
+//! - [`knowledge`]: loading and validating the knowledge folder, with file and
+//!   line for every problem.
+//! - [`matcher`]: ranking FAQ topics for a message.
+//! - [`emergency`]: red-flag rules, checked first on every message.
+//! - [`eval`]: scoring the matcher against labelled questions.
+//! - [`classify`]: the decision for one message (emergency, answer, ask back,
+//!   fall back).
+//! - [`dialogue`]: the conversation state machine, a pure `step` function.
+//! - [`engine`]: loads and saves state around `step`, one chat at a time.
+//! - [`ports`]: the traits the engine needs from outside (store, clock).
+//! - [`store`]: the sled store and an in-memory one.
+
+pub mod classify;
+pub mod clinic;
+pub mod dialogue;
+pub mod emergency;
+pub mod engine;
+pub mod eval;
+pub mod ids;
+pub mod knowledge;
+pub mod matcher;
+pub mod ports;
+pub mod store;
+pub mod text;
+
+pub use classify::{Classified, Verdict};
+pub use dialogue::{
+    Action, Choice, Command, Conversation, HandoffReason, Incoming, Input, Reply, ReplyKind,
+    StaffEvent, State,
+};
+pub use emergency::RedFlag;
+pub use engine::{Engine, EngineError, Outcome, UnansweredSummary};
+pub use ids::{ChatKey, IdError, Locale, Platform, TopicId};
+pub use knowledge::{Knowledge, KnowledgeError};
+pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};
+pub use store::{MemoryStore, SledStore};

@@ -1,0 +1,100 @@
+use std::path::Path;
+
+use crate::ports::{Batch, Op, Store, StoreError};
+
+/// The on-disk store: one sled tree, written in atomic batches.
+///
+/// With `durable` on (the default), every batch is flushed to disk before
+/// `apply` returns, so whatever the bot has acknowledged survives a crash.
+#[derive(Debug, Clone)]
+pub struct SledStore {
+    db: sled::Db,
+    durable: bool,
+}
+
+fn backend(e: sled::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in a directory.
+    pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        let db = sled::Config::new().path(dir).open().map_err(backend)?;
+        Ok(SledStore { db, durable: true })
+    }
+
+    /// Whether each batch waits for its flush to disk.
+    pub fn with_durability(mut self, durable: bool) -> SledStore {
+        self.durable = durable;
+        self
+    }
+}
+
+impl Store for SledStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get(key).map_err(backend)?.map(|v| v.to_vec()))
+    }
+
+    fn scan_prefix(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.db
+            .scan_prefix(prefix)
+            .map(|entry| {
+                let (k, v) = entry.map_err(backend)?;
+                let key = String::from_utf8(k.to_vec()).map_err(|_| StoreError::Corrupt {
+                    key: String::from_utf8_lossy(&k).into_owned(),
+                    reason: "key is not UTF-8".into(),
+                })?;
+                Ok((key, v.to_vec()))
+            })
+            .collect()
+    }
+
+    fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut b = sled::Batch::default();
+        for op in batch.ops {
+            match op {
+                Op::Put(k, v) => b.insert(k.as_bytes(), v),
+                Op::Delete(k) => b.remove(k.as_bytes()),
+            }
+        }
+        self.db.apply_batch(b).map_err(backend)?;
+        if self.durable {
+            self.db.flush().map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(backend)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sled_store_passes_the_store_conformance_test() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::conformance::check(&SledStore::open(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn the_sled_store_keeps_its_data_across_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            let mut batch = Batch::default();
+            batch.put("conv/terminal:a", b"state".to_vec());
+            store.apply(batch).unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.get("conv/terminal:a").unwrap().as_deref(),
+            Some(&b"state"[..])
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// A front-desk chat-bot for clinics that offer dry needling.
+#[derive(Debug, Parser)]
+#[command(name = "frontdesk", version)]
+pub struct Cli {
+    /// Folder with knowledge.toml, clinic.toml, messages.toml and lexicon.toml.
+    #[arg(long, global = true, env = "FRONTDESK_FAQ", default_value = "faq")]
+    pub faq: PathBuf,
+    /// Folder for the bot's data (conversations, logs for staff).
+    #[arg(long, global = true, env = "FRONTDESK_DATA", default_value = "data")]
+    pub data: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Chat with the bot in the terminal, one message per line.
+    Chat {
+        /// The patient id to chat as (several can share one data folder).
+        #[arg(long = "as", default_value = "local")]
+        patient: String,
+        /// One JSON object per bot message; `!choose ID` presses a button.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer one question (or one per line of standard input).
+    Ask {
+        #[arg(long)]
+        json: bool,
+        /// Also print the five best-scoring topics (for tuning the knowledge file).
+        #[arg(long)]
+        explain: bool,
+        /// The question; read from standard input when absent.
+        text: Vec<String>,
+    },
+    /// Score the matcher on a TSV of `query<TAB>expected_id` rows.
+    Eval { file: PathBuf },
+    /// Validate the knowledge folder and clinic configuration.
+    Check {
+        /// A TSV whose first column lists topic ids that must all be present.
+        #[arg(long)]
+        topics: Option<PathBuf>,
+    },
+    /// Questions the bot could not answer, most frequent first.
+    Unanswered {
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,120 @@
+use std::io::{BufRead, Write};
+
+use frontdesk_core::{Knowledge, Locale, Verdict};
+use serde::Serialize;
+
+use crate::cli::Cli;
+
+#[derive(Serialize)]
+struct Answer<'a> {
+    kind: &'static str,
+    topic: Option<&'a str>,
+    candidates: Vec<&'a str>,
+    score: f32,
+    text: &'a str,
+}
+
+pub fn run(cli: &Cli, json: bool, explain: bool, words: &[String]) -> anyhow::Result<()> {
+    let knowledge = super::load_knowledge(&cli.faq)?;
+    let mut out = std::io::stdout().lock();
+    if words.is_empty() {
+        for line in std::io::stdin().lock().lines() {
+            let line = line?;
+            answer(&knowledge, &line, json, &mut out)?;
+            if explain {
+                self::explain(&knowledge, &line, &mut out)?;
+            }
+        }
+    } else {
+        let query = words.join(" ");
+        answer(&knowledge, &query, json, &mut out)?;
+        if explain {
+            self::explain(&knowledge, &query, &mut out)?;
+        }
+    }
+    Ok(())
+}
+
+fn answer(k: &Knowledge, query: &str, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let classified = k.classify(query);
+    let locale = classified.locale.unwrap_or(Locale::En);
+    let m = k.messages(locale);
+    let topic = |i: usize| k.topics()[i].id.as_str();
+    let a = match &classified.verdict {
+        Verdict::Emergency(_) => Answer {
+            kind: "emergency",
+            topic: None,
+            candidates: vec![],
+            score: 1.0,
+            text: &m.emergency,
+        },
+        Verdict::Answer { topic: t, score } => Answer {
+            kind: "answer",
+            topic: Some(topic(*t)),
+            candidates: vec![],
+            score: *score,
+            text: &k.topics()[*t].text(locale).answer,
+        },
+        Verdict::Clarify { candidates, score } => Answer {
+            kind: "clarify",
+            topic: None,
+            candidates: candidates.iter().map(|&i| topic(i)).collect(),
+            score: *score,
+            text: &m.clarify,
+        },
+        Verdict::Fallback { score } => Answer {
+            kind: "fallback",
+            topic: None,
+            candidates: vec![],
+            score: *score,
+            text: &m.fallback,
+        },
+        Verdict::MedicineAdvice => Answer {
+            kind: "fallback",
+            topic: None,
+            candidates: vec![],
+            score: 0.0,
+            text: &m.fallback_medicine,
+        },
+        Verdict::Greeting => Answer {
+            kind: "answer",
+            topic: None,
+            candidates: vec![],
+            score: 0.0,
+            text: &m.welcome,
+        },
+    };
+    if json {
+        serde_json::to_writer(&mut *out, &a)?;
+        writeln!(out)?;
+    } else {
+        let what = a
+            .topic
+            .map(str::to_owned)
+            .unwrap_or_else(|| a.candidates.join(", "));
+        writeln!(out, "[{} {} {:.2}] {}", a.kind, what, a.score, a.text)?;
+    }
+    Ok(())
+}
+
+fn explain(k: &Knowledge, query: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let ranking = k
+        .matcher()
+        .rank(query, frontdesk_core::text::detect_locale(query));
+    writeln!(
+        out,
+        "  index {}, {} known / {} unknown words{}",
+        ranking.locale,
+        ranking.known,
+        ranking.unknown,
+        if ranking.out_of_scope {
+            ", out of scope"
+        } else {
+            ""
+        }
+    )?;
+    for s in &ranking.top {
+        writeln!(out, "  {:.3}  {}", s.score, k.topics()[s.topic].id)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! `frontdesk`: the command line of the Frontdesk clinic bot. Wiring only: the
+//! commands live in `cmd/`, the bot in `frontdesk-core` and the adapters.
+
+mod cli;
+mod cmd;
+
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FRONTDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    cmd::run(cli)
+}
