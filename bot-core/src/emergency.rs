@@ -48,15 +48,15 @@ const RULES: &[(RedFlag, &str)] = &[
     ),
     (
         RedFlag::Bleeding,
-        r"\b(bleeding|bleed|blood)\b.{0,30}\b(wont|will not|doesnt|does not|cant|cannot|isnt|is not|not) (stop|stopping)\b|\b(heavy|heavily|lots of|so much|a lot of|uncontrolled|severe|pouring) (bleeding|blood)\b|\bbleeding (heavily|a lot|badly|everywhere)\b|\bgushing\b|\b(swelling|bruise|lump)\b.{0,20}\b(growing|getting bigger|spreading) (fast|quickly|rapidly)\b|\bno (para|deja) de sangrar\b|\bsangrado (abundante|fuerte|que no para)\b|\bsangra mucho\b|\bmucha sangre\b",
+        r"\b(bleeding|bleed|blood)\b.{0,30}\b(wont|will not|doesnt|does not|cant|cannot|isnt|is not|not) (stop|stopping)\b|\b(heavy|heavily|lots of|so much|a lot of|uncontrolled|severe|pouring) (bleeding|blood)\b|\bbleeding (heavily|a lot|badly|everywhere)\b|\bgushing\b|\b(swelling|bruise|lump)\b.{0,20}\b(growing|getting bigger|spreading) (fast|quickly|rapidly)\b|\bno (para|deja) de sangrar\b|\bsangr\w*\b.{0,25}\b(mucho|no para|no se detiene|no deja de|sin parar|a chorros)\b|\bmucha sangre\b",
     ),
     (
         RedFlag::Stroke,
-        r"\bface\b.{0,15}\b(droop|drooping|droopy)\b|\bdrooping\b|\bslurr(ed|ing)\b|\bhaving a stroke\b|\b(a|mini) stroke\b|\b(cant|cannot) (move|feel|lift) (my )?(arm|leg|face|one side)\b|\bsudden (weakness|numbness|confusion)\b|\bone side of my (face|body)\b|\bcara (caida|torcida|paralizada)\b|\bno puedo (hablar|mover (el|la|mi) (brazo|pierna))\b|\bhabla (arrastrada|rara)\b|\bderrame cerebral\b|\bictus\b|\bembolia\b",
+        r"\bface\b.{0,15}\b(droop|drooping|droopy)\b|\bdrooping\b|\bslurr(ed|ing)\b|\bhaving a stroke\b|\b(a|mini) stroke\b|\b(cant|cannot|can not) (move|feel|lift) (my |his |her |their )?(arm|leg|face|one side)\b|\bsudden (weakness|numbness|confusion)\b|\bone side of my (face|body)\b|\bcara (caida|torcida|paralizada)\b|\bno pued[eo] (hablar|mover (el|la|mi|su) (brazo|pierna))\b|\bhabla (arrastrada|rara)\b|\bderrame cerebral\b|\bictus\b|\bembolia\b",
     ),
     (
         RedFlag::Allergy,
-        r"\b(throat|tongue|lips?|face)\b.{0,12}\b(swelling|swollen|closing|swelled|tight)\b|\bswelling (of|in) (my )?(throat|tongue|lips?|face)\b|\banaphyla|\bepipen\b|\b(severe|bad|serious|having an) allergic reaction\b|\b(garganta|lengua|labios|cara)\b.{0,12}\b(hinchad|inflamad|cerrando|cierra)|\bse me (hincha|cierra|esta cerrando|inflama) (la|los) (garganta|lengua|labios)\b|\banafila|\breaccion alergica (grave|fuerte|severa)\b",
+        r"\b(throat|tongue|lips?|face)\b.{0,12}\b(swelling|swollen|closing|swelled|tight)\b|\b(cant|cannot|can not|unable to) swallow\b|\bswelling (of|in) (my )?(throat|tongue|lips?|face)\b|\banaphyla|\bepipen\b|\b(severe|bad|serious|having an) allergic reaction\b|\b(garganta|lengua|labios|cara)\b.{0,12}\b(hinchad|inflamad|cerrando|cierra)|\bse me (hincha|cierra|esta cerrando|inflama) (la|los) (garganta|lengua|labios)\b|\b(hinchando|hinchado|hinchada|hinchandose|inflamando|inflamado|inflamada|cerrando)\b.{0,15}\b(garganta|lengua|labios|cara)\b|\bno puedo (tragar|respirar bien)\b|\banafila|\breaccion alergica (grave|fuerte|severa)\b",
     ),
     (
         RedFlag::Collapse,
@@ -157,6 +157,7 @@ mod tests {
                 RedFlag::Bleeding,
             ),
             ("no para de sangrar", RedFlag::Bleeding),
+            ("estoy sangrando mucho y no para", RedFlag::Bleeding),
             (
                 "my face is drooping and my speech is slurred",
                 RedFlag::Stroke,
@@ -167,6 +168,11 @@ mod tests {
                 RedFlag::Allergy,
             ),
             ("se me hincha la garganta", RedFlag::Allergy),
+            (
+                "se me esta hinchando la garganta y la lengua no puedo tragar",
+                RedFlag::Allergy,
+            ),
+            ("my lips are swelling and i cant swallow", RedFlag::Allergy),
             (
                 "my husband collapsed after his treatment",
                 RedFlag::Collapse,

@@ -22,7 +22,7 @@ use crate::text::{fold, is_stopword};
 
 /// Weight of a word the index has never seen (a term found in exactly one
 /// topic weighs about 3.9).
-const UNKNOWN_WEIGHT: f32 = 1.6;
+const UNKNOWN_WEIGHT: f32 = 2.2;
 /// How much a term that appears only in a topic's answer counts toward coverage.
 const ANSWER_TERM_FACTOR: f32 = 0.35;
 /// A phrasing needs a word at least this rare to take part (a word in every

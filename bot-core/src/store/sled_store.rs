@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::ports::{Batch, Op, Store, StoreError};
 
@@ -12,15 +13,35 @@ pub struct SledStore {
     durable: bool,
 }
 
+/// How long `open` waits for another handle to release the store's lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
 fn backend(e: sled::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
 impl SledStore {
     /// Opens (or creates) the store in a directory.
+    ///
+    /// sled's background flusher may still hold the directory's lock for a
+    /// moment after a previous handle was dropped (a restart in the same
+    /// process, or a process still exiting), so a held lock is retried for up
+    /// to [`LOCK_WAIT`] before giving up.
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new().path(dir).open().map_err(backend)?;
-        Ok(SledStore { db, durable: true })
+        let deadline = Instant::now() + LOCK_WAIT;
+        loop {
+            match sled::Config::new().path(dir).open() {
+                Ok(db) => return Ok(SledStore { db, durable: true }),
+                // sled 0.34 reports this as an `Other` I/O error with this text.
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
     }
 
     /// Whether each batch waits for its flush to disk.
