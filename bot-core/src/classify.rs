@@ -15,6 +15,11 @@ pub const ANSWER_MIN: f32 = 0.42;
 pub const ANSWER_MARGIN: f32 = 0.04;
 /// Below this, the message is out of scope.
 pub const CLARIFY_MIN: f32 = 0.24;
+/// Above the clarify floor, a lead this wide is answered even below
+/// `ANSWER_MIN` (long messages score lower, but one topic can still stand out).
+pub const WIDE_LEAD: f32 = 0.10;
+/// A message with more unknown than known words is only matched above this.
+pub const UNFAMILIAR_MAX: f32 = 0.5;
 /// Topics within this distance of the best are offered when asking back.
 pub const CLARIFY_SPREAD: f32 = 0.16;
 
@@ -110,14 +115,15 @@ impl Knowledge {
             // Mostly words the knowledge folder has never seen: not our subject.
             Some(best)
                 if ranking.out_of_scope
-                    || ranking.unknown > ranking.known
+                    || (ranking.unknown > ranking.known && best.score < UNFAMILIAR_MAX)
                     || best.score < CLARIFY_MIN =>
             {
                 Verdict::Fallback { score: best.score }
             }
             Some(best) => {
                 let second = ranking.top.get(1).map_or(0.0, |s| s.score);
-                if best.score >= ANSWER_MIN && best.score - second >= ANSWER_MARGIN {
+                let lead = best.score - second;
+                if (best.score >= ANSWER_MIN && lead >= ANSWER_MARGIN) || lead >= WIDE_LEAD {
                     Verdict::Answer {
                         topic: best.topic,
                         score: best.score,
@@ -181,5 +187,133 @@ mod tests {
         assert!(rules.greeting.is_match(&fold("Hi!")));
         assert!(rules.greeting.is_match(&fold("muchas gracias")));
         assert!(!rules.greeting.is_match(&fold("hi, does it hurt?")));
+    }
+
+    use crate::eval::{Expected, evaluate, parse_cases};
+    use crate::testing::shipped;
+
+    fn topic_of(k: &Knowledge, text: &str) -> Option<String> {
+        match k.classify(text).verdict {
+            Verdict::Answer { topic, .. } => Some(k.topics()[topic].id.to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_matcher_reads_messages_the_way_patients_write_them() {
+        let k = shipped();
+        let cases = [
+            // casing, punctuation, typos
+            ("DOES IT HURT???", "does-it-hurt"),
+            ("does it hrut", "does-it-hurt"),
+            ("is it like acupunture", "vs-acupuncture"),
+            // very short
+            ("pregnant ok?", "pregnancy"),
+            ("parking?", "location"),
+            // slang and synonyms
+            ("r the pins big", "needle-size"),
+            ("what could go wrong, bruising?", "side-effects"),
+            (
+                "got a massive knot under my shoulder blade, what even is that",
+                "trigger-points",
+            ),
+            ("on xarelto, problem?", "blood-thinners"),
+            // a long, rambling message
+            (
+                "hi there, so I've been getting these headaches for months now, mostly from my neck and shoulders being tight from sitting at a desk all day, would needling help with that at all",
+                "headaches-migraines",
+            ),
+            // Spanish
+            ("¿duele?", "does-it-hurt"),
+            ("estoy embarazada, puedo hacerme la puncion", "pregnancy"),
+            ("cuanto cuesta una sesion", "cost"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(topic_of(&k, text).as_deref(), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn spanish_questions_are_recognised_as_spanish() {
+        let k = shipped();
+        assert_eq!(k.classify("¿duele?").locale, Some(Locale::Es));
+        assert_eq!(k.classify("does it hurt").locale, Some(Locale::En));
+    }
+
+    #[test]
+    fn unsure_matches_ask_back_with_two_or_three_topics() {
+        let k = shipped();
+        match k.classify("how long").verdict {
+            Verdict::Clarify { candidates, .. } => assert!((2..=3).contains(&candidates.len())),
+            other => panic!("expected clarify, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn out_of_scope_questions_fall_back_and_risk_questions_are_answered() {
+        let k = shipped();
+        for text in [
+            "do you do botox",
+            "can my cat get needled",
+            "what is the best pizza in town",
+        ] {
+            assert!(
+                matches!(k.classify(text).verdict, Verdict::Fallback { .. }),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            topic_of(&k, "can needling give you a collapsed lung?").as_deref(),
+            Some("side-effects")
+        );
+    }
+
+    #[test]
+    fn an_emergency_wins_over_a_question_in_the_same_message() {
+        let k = shipped();
+        let verdict = k
+            .classify("my chest hurts and I can't breathe, does needling cause that?")
+            .verdict;
+        assert_eq!(verdict, Verdict::Emergency(RedFlag::ChestOrBreathing));
+    }
+
+    fn accuracy_on(path: &std::path::Path) -> (f64, usize, usize) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let cases = parse_cases(&text).unwrap();
+        let report = evaluate(&shipped(), &cases);
+        let emergencies = cases
+            .iter()
+            .filter(|c| c.expected == Expected::Emergency)
+            .count();
+        let caught = report
+            .outcomes
+            .iter()
+            .filter(|o| o.case.expected == Expected::Emergency && o.got == "emergency")
+            .count();
+        (report.accuracy(), emergencies, caught)
+    }
+
+    #[test]
+    fn independent_paraphrases_score_at_least_0_85_with_every_emergency_caught() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/paraphrases.tsv");
+        let (accuracy, emergencies, caught) = accuracy_on(&path);
+        assert!(accuracy >= 0.85, "accuracy {accuracy:.3}");
+        assert_eq!(caught, emergencies);
+    }
+
+    /// The project's development set lives outside the repository (in the
+    /// shared folder CI checks out beside it).
+    #[test]
+    fn the_development_set_scores_at_least_0_90_with_every_emergency_caught() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/eval/dev.tsv");
+        if !path.exists() {
+            eprintln!("skipped: {} not present", path.display());
+            return;
+        }
+        let (accuracy, emergencies, caught) = accuracy_on(&path);
+        assert!(accuracy >= 0.90, "accuracy {accuracy:.3}");
+        assert_eq!(caught, emergencies);
     }
 }

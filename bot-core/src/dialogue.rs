@@ -496,3 +496,253 @@ impl Stepper<'_> {
         self.say(reply);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::shipped;
+
+    fn incoming(input: Input) -> Incoming {
+        Incoming {
+            chat: ChatKey::parse("terminal:test").unwrap(),
+            input,
+            at: Timestamp::UNIX_EPOCH,
+            locale_hint: None,
+        }
+    }
+
+    fn text(t: &str) -> Input {
+        Input::from_text(t)
+    }
+
+    fn topic(id: &str) -> TopicId {
+        TopicId::parse(id).unwrap()
+    }
+
+    /// (state before, input, state after, kinds of the replies sent, staff event?)
+    #[test]
+    fn the_dialogue_follows_its_transition_table() {
+        let k = shipped();
+        let clarifying = State::Clarifying {
+            candidates: vec![topic("needle-size"), topic("how-long-session")],
+        };
+        let table: Vec<(State, Input, State, Vec<ReplyKind>, bool)> = vec![
+            (
+                State::Idle,
+                text("does it hurt?"),
+                State::Idle,
+                vec![ReplyKind::Answer],
+                false,
+            ),
+            (
+                State::Idle,
+                text("how long"),
+                clarifying.clone(),
+                vec![ReplyKind::Clarify],
+                false,
+            ),
+            (
+                State::Idle,
+                text("do you do botox"),
+                State::OfferedHuman,
+                vec![ReplyKind::Fallback],
+                false,
+            ),
+            (
+                State::Idle,
+                text("my chest hurts and i cant breathe"),
+                State::Idle,
+                vec![ReplyKind::Emergency],
+                true,
+            ),
+            (
+                clarifying.clone(),
+                text("I can't breathe"),
+                State::Idle,
+                vec![ReplyKind::Emergency],
+                true,
+            ),
+            (
+                clarifying.clone(),
+                Input::Choice("topic:hours".into()),
+                State::Idle,
+                vec![ReplyKind::Answer],
+                false,
+            ),
+            (
+                clarifying.clone(),
+                text("does it hurt"),
+                State::Idle,
+                vec![ReplyKind::Answer],
+                false,
+            ),
+            (
+                State::OfferedHuman,
+                text("yes please"),
+                State::Idle,
+                vec![ReplyKind::Handoff],
+                true,
+            ),
+            (
+                State::OfferedHuman,
+                text("no thanks"),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+            (
+                State::OfferedHuman,
+                Input::Choice("human".into()),
+                State::Idle,
+                vec![ReplyKind::Handoff],
+                true,
+            ),
+            (
+                State::Idle,
+                text("/human"),
+                State::Idle,
+                vec![ReplyKind::Handoff],
+                true,
+            ),
+            (
+                State::Idle,
+                text("/start"),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+            (
+                State::Idle,
+                text("/frobnicate"),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+            (
+                State::Idle,
+                text("   "),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+            (
+                State::Idle,
+                text("hello"),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+            (
+                State::Idle,
+                text("should i stop taking my warfarin"),
+                State::OfferedHuman,
+                vec![ReplyKind::Fallback],
+                false,
+            ),
+            (
+                clarifying.clone(),
+                Input::Choice("topic:no-such-topic".into()),
+                clarifying.clone(),
+                vec![ReplyKind::Info],
+                false,
+            ),
+            (
+                State::Idle,
+                Input::Choice("<script>".into()),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+        ];
+        for (before, input, after, kinds, staff) in table {
+            let conv = Conversation {
+                state: before.clone(),
+                ..Conversation::default()
+            };
+            let step = step(&k, conv, &incoming(input.clone()));
+            let got: Vec<ReplyKind> = step.replies.iter().map(|r| r.kind).collect();
+            assert_eq!(step.conversation.state, after, "{before:?} + {input:?}");
+            assert_eq!(got, kinds, "{before:?} + {input:?}");
+            assert_eq!(!step.staff.is_empty(), staff, "{before:?} + {input:?}");
+        }
+    }
+
+    #[test]
+    fn a_typed_number_presses_the_offered_button() {
+        let k = shipped();
+        let first = step(&k, Conversation::default(), &incoming(text("how long")));
+        let second_choice = first.replies[0].choices[1].id.clone();
+        let pressed = step(&k, first.conversation, &incoming(text("2")));
+        assert_eq!(
+            pressed.replies[0]
+                .topic
+                .as_ref()
+                .map(|t| format!("topic:{t}")),
+            Some(second_choice)
+        );
+    }
+
+    #[test]
+    fn unanswered_questions_are_recorded_but_emergencies_carry_no_text() {
+        let k = shipped();
+        let s = step(
+            &k,
+            Conversation::default(),
+            &incoming(text("do you do botox")),
+        );
+        assert_eq!(s.unanswered.as_deref(), Some("do you do botox"));
+        let s = step(
+            &k,
+            Conversation::default(),
+            &incoming(text("I want to end my life")),
+        );
+        assert_eq!(s.replies[0].kind, ReplyKind::Emergency);
+        assert!(
+            s.replies[0].text.contains("988"),
+            "the crisis line is given"
+        );
+        let event = serde_json::to_string(&s.staff[0]).unwrap();
+        assert!(!event.contains("end my life"), "{event}");
+    }
+
+    #[test]
+    fn the_bot_answers_in_the_patients_language_until_one_is_chosen() {
+        let k = shipped();
+        let s = step(&k, Conversation::default(), &incoming(text("¿duele?")));
+        assert_eq!(s.conversation.locale, Some(Locale::Es));
+        assert_eq!(
+            s.replies[0].text,
+            k.topics()[k.topic_index(&topic("does-it-hurt")).unwrap()]
+                .text(Locale::Es)
+                .answer
+        );
+        let s = step(&k, s.conversation, &incoming(text("/language en")));
+        assert!(s.conversation.locale_pinned);
+        let s = step(&k, s.conversation, &incoming(text("¿duele?")));
+        assert_eq!(
+            s.conversation.locale,
+            Some(Locale::En),
+            "a chosen language sticks"
+        );
+    }
+
+    #[test]
+    fn commands_are_parsed_with_arguments_and_bot_suffixes() {
+        assert_eq!(
+            Input::from_text("/start@FrontdeskBot abc123"),
+            Input::Command(Command::Start {
+                payload: Some("abc123".into())
+            })
+        );
+        assert_eq!(
+            Input::from_text("/LANGUAGE es"),
+            Input::Command(Command::Language(Some("es".into())))
+        );
+        assert_eq!(Input::from_text("/"), Input::Text("/".into()));
+        assert_eq!(
+            Action::parse("topic:does-it-hurt").map(|a| a.id()),
+            Some("topic:does-it-hurt".into())
+        );
+        assert_eq!(Action::parse("topic:../../etc"), None);
+    }
+}

@@ -214,3 +214,102 @@ fn decode<T: for<'de> Deserialize<'de>>(key: &str, bytes: &[u8]) -> Result<T, En
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialogue::{Input, State};
+    use crate::ids::ChatKey;
+    use crate::store::{MemoryStore, SledStore};
+    use crate::testing::shipped;
+
+    fn say(chat: &str, text: &str, at: i64) -> Incoming {
+        Incoming {
+            chat: ChatKey::parse(chat).unwrap(),
+            input: Input::from_text(text),
+            at: Timestamp::from_second(at).unwrap(),
+            locale_hint: None,
+        }
+    }
+
+    #[test]
+    fn a_restart_resumes_every_conversation_where_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let offered = {
+            let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+            engine.handle(&say("telegram:1", "¿duele?", 1));
+            let out = engine.handle(&say("terminal:2", "how long", 2));
+            assert!(matches!(
+                engine
+                    .conversation(&ChatKey::parse("terminal:2").unwrap())
+                    .unwrap(),
+                Some(Conversation {
+                    state: State::Clarifying { .. },
+                    ..
+                })
+            ));
+            out.replies[0].choices[0].id.clone()
+        };
+        let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+        let out = engine.handle(&say("terminal:2", "1", 3));
+        assert_eq!(out.replies[0].kind, ReplyKind::Answer);
+        assert_eq!(
+            format!("topic:{}", out.replies[0].topic.as_ref().unwrap()),
+            offered,
+            "the pending question survived the restart"
+        );
+        let es = engine
+            .conversation(&ChatKey::parse("telegram:1").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(es.locale, Some(Locale::Es));
+    }
+
+    #[test]
+    fn unanswered_questions_are_listed_most_frequent_first() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        engine.handle(&say("terminal:a", "do you do botox", 1));
+        engine.handle(&say("terminal:b", "Do you do Botox?", 2));
+        engine.handle(&say("terminal:c", "can my dog get needled", 3));
+        engine.handle(&say("terminal:c", "does it hurt", 4));
+        let list = engine.unanswered().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(
+            (list[0].count, list[0].text.as_str()),
+            (2, "Do you do Botox?")
+        );
+        assert_eq!(list[1].count, 1);
+    }
+
+    #[test]
+    fn a_corrupt_conversation_record_gets_a_polite_reply_not_a_panic() {
+        let store = MemoryStore::new();
+        let mut batch = Batch::default();
+        batch.put("conv/terminal:x", b"{not json".to_vec());
+        store.apply(batch).unwrap();
+        let engine = Engine::new(store, shipped());
+        let out = engine.handle(&say("terminal:x", "does it hurt", 1));
+        assert_eq!(out.replies.len(), 1);
+        assert_eq!(
+            out.replies[0].text,
+            shipped().messages(Locale::En).internal_error
+        );
+    }
+
+    #[test]
+    fn concurrent_messages_in_many_chats_are_all_saved() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let engine = &engine;
+                s.spawn(move || {
+                    for i in 0..25 {
+                        let out = engine.handle(&say(&format!("terminal:{t}-{i}"), "how long", i));
+                        assert_eq!(out.replies[0].kind, ReplyKind::Clarify);
+                    }
+                });
+            }
+        });
+        assert_eq!(engine.store().scan_prefix("conv/").unwrap().len(), 100);
+    }
+}

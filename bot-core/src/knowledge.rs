@@ -509,3 +509,163 @@ pub fn read_topic_list(path: &Path) -> Result<Vec<TopicId>, KnowledgeError> {
         Err(KnowledgeError::Invalid(diags))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::faq_dir;
+
+    /// A copy of the shipped folder with one file edited.
+    fn edited(file: &str, edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut edit = Some(edit);
+        for name in [KNOWLEDGE_FILE, CLINIC_FILE, MESSAGES_FILE, LEXICON_FILE] {
+            let text = std::fs::read_to_string(faq_dir().join(name)).unwrap();
+            let text = match edit.take_if(|_| name == file) {
+                Some(edit) => edit(text),
+                None => text,
+            };
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn diagnostics(dir: &tempfile::TempDir) -> Vec<Diagnostic> {
+        match Knowledge::load(dir.path()) {
+            Err(KnowledgeError::Invalid(d)) => d,
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn the_shipped_folder_is_valid_and_covers_both_languages() {
+        let k = Knowledge::load(&faq_dir()).unwrap();
+        assert!(k.topics().len() >= 46);
+        for topic in k.topics() {
+            for locale in Locale::ALL {
+                let text = topic.text(locale);
+                assert!(!text.answer.is_empty(), "{} {locale}", topic.id);
+                assert!(text.answer.chars().count() <= MAX_ANSWER_CHARS);
+                assert!(
+                    !text.answer.contains('{'),
+                    "unfilled placeholder in {}",
+                    topic.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_toml_syntax_error_names_the_file_and_line() {
+        let dir = edited(KNOWLEDGE_FILE, |t| {
+            t.replacen("id = \"does-it-hurt\"", "id = \"does-it-hurt", 1)
+        });
+        let d = diagnostics(&dir);
+        let text = std::fs::read_to_string(dir.path().join(KNOWLEDGE_FILE)).unwrap();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].file.ends_with(KNOWLEDGE_FILE));
+        assert_eq!(d[0].line, line_of(&text, "id = \"does-it-hurt"));
+    }
+
+    #[test]
+    fn a_duplicate_topic_id_is_reported_where_it_repeats() {
+        let dir = edited(KNOWLEDGE_FILE, |t| {
+            t.replacen("id = \"needle-size\"", "id = \"does-it-hurt\"", 1)
+        });
+        let text = std::fs::read_to_string(dir.path().join(KNOWLEDGE_FILE)).unwrap();
+        let second = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("id = \"does-it-hurt\""))
+            .nth(1)
+            .unwrap()
+            .0
+            + 1;
+        let d = diagnostics(&dir);
+        let dup = d.iter().find(|d| d.message.contains("duplicate")).unwrap();
+        assert_eq!(dup.line, second);
+        assert!(dup.message.contains("first defined on line"));
+    }
+
+    #[test]
+    fn an_unknown_placeholder_or_related_topic_is_reported_with_its_line() {
+        let dir = edited(KNOWLEDGE_FILE, |t| {
+            t.replacen(
+                "related = [\"side-effects\"",
+                "related = [\"no-such-topic\"",
+                1,
+            )
+            .replacen("\n{price}", "\n{prize}", 1)
+        });
+        let d = diagnostics(&dir);
+        assert!(
+            d.iter()
+                .any(|d| d.message.contains("no-such-topic") && d.line > 1)
+        );
+        assert!(
+            d.iter()
+                .any(|d| d.message.contains("{prize}") && d.line > 1)
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_and_a_bad_time_zone_are_reported() {
+        let dir = edited(CLINIC_FILE, |t| {
+            t.replace("America/New_York", "Mars/Olympus_Mons").replacen(
+                "phone =",
+                "fax = \"1\"\nphone =",
+                1,
+            )
+        });
+        let d = diagnostics(&dir);
+        assert!(d[0].file.ends_with(CLINIC_FILE));
+        assert!(d[0].message.contains("unknown field `fax`"), "{d:?}");
+        let dir = edited(CLINIC_FILE, |t| {
+            t.replace("America/New_York", "Mars/Olympus_Mons")
+        });
+        let text = std::fs::read_to_string(dir.path().join(CLINIC_FILE)).unwrap();
+        let d = diagnostics(&dir);
+        assert!(d[0].message.contains("Mars/Olympus_Mons"));
+        assert_eq!(d[0].line, line_of(&text, "time_zone ="));
+    }
+
+    #[test]
+    fn an_answer_over_the_length_limit_is_rejected() {
+        let long = "x".repeat(MAX_ANSWER_CHARS + 1);
+        let dir = edited(KNOWLEDGE_FILE, |t| {
+            t.replacen("answer = \"\"\"\n", &format!("answer = \"\"\"\n{long}"), 1)
+        });
+        let d = diagnostics(&dir);
+        assert!(
+            d.iter().any(|d| d.message.contains("the limit is 1000")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_naming_it() {
+        let dir = edited(KNOWLEDGE_FILE, |t| t);
+        std::fs::remove_file(dir.path().join(LEXICON_FILE)).unwrap();
+        let err = Knowledge::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains(LEXICON_FILE), "{err}");
+    }
+
+    #[test]
+    fn topic_lists_are_read_from_the_first_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("topics.tsv");
+        std::fs::write(
+            &path,
+            "id\tquestion\ndoes-it-hurt\tDoes it hurt?\nfake-topic\tx\n",
+        )
+        .unwrap();
+        let ids = read_topic_list(&path).unwrap();
+        let k = Knowledge::load(&faq_dir()).unwrap();
+        let missing = k.missing_topics(&ids);
+        assert_eq!(missing, vec![&TopicId::parse("fake-topic").unwrap()]);
+    }
+}

@@ -48,3 +48,22 @@ pub use ids::{ChatKey, IdError, Locale, Platform, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};
 pub use store::{MemoryStore, SledStore};
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers shared by the unit tests.
+
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use crate::knowledge::Knowledge;
+
+    /// The knowledge folder shipped with the project.
+    pub fn faq_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../faq")
+    }
+
+    pub fn shipped() -> Arc<Knowledge> {
+        Arc::new(Knowledge::load(&faq_dir()).expect("the shipped knowledge folder is valid"))
+    }
+}

@@ -34,6 +34,8 @@ const PHRASING_FACTOR: f32 = 0.96;
 /// How much of a term's coverage weight depends on its share of the topic's
 /// phrasings (the rest is flat).
 const SALIENCE_SHARE: f32 = 0.5;
+/// How much a spelling-corrected word counts when matching.
+const CORRECTED_FACTOR: f32 = 0.7;
 /// The word out-of-scope phrases are read as (no stemmer changes it).
 const OUT_OF_SCOPE: &str = "outofscope";
 /// Blend between best-phrasing similarity and topic coverage.
@@ -232,7 +234,7 @@ impl LangIndex {
                 let mut ids: Vec<u32> = index
                     .analyse(&folded, None)
                     .into_iter()
-                    .map(|stem| index.intern(stem))
+                    .map(|(stem, _)| index.intern(stem))
                     .collect();
                 ids.sort_unstable();
                 ids.dedup();
@@ -245,7 +247,7 @@ impl LangIndex {
             }
             let folded = fold(&text.answer);
             vocabulary.extend(folded.split(' ').map(str::to_owned));
-            for stem in index.analyse(&folded, None) {
+            for (stem, _) in index.analyse(&folded, None) {
                 let id = index.intern(stem);
                 answer_terms[t].insert(id);
             }
@@ -323,13 +325,17 @@ impl LangIndex {
 
     /// Folded text → content stems, after phrases, synonyms and (for queries)
     /// spelling correction. Unknown words are counted in `unknown` when given.
-    fn analyse(&self, folded: &str, mut unknown: Option<&mut Vec<String>>) -> Vec<String> {
+    fn analyse(&self, folded: &str, mut unknown: Option<&mut Vec<String>>) -> Vec<(String, f32)> {
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         let mut out = Vec::with_capacity(words.len());
         let mut i = 0;
         while i < words.len() {
             if let Some((len, target)) = self.phrase_at(&words[i..]) {
-                out.extend(target.iter().map(|w| self.stemmer.stem(w).into_owned()));
+                out.extend(
+                    target
+                        .iter()
+                        .map(|w| (self.stemmer.stem(w).into_owned(), 1.0)),
+                );
                 i += len;
                 continue;
             }
@@ -340,12 +346,12 @@ impl LangIndex {
             }
             let stems = self.word_stems(word);
             match (stems, unknown.as_deref_mut()) {
-                (Some(stems), _) => out.extend(stems),
-                (None, None) => out.push(self.stemmer.stem(word).into_owned()),
+                (Some(stems), _) => out.extend(stems.into_iter().map(|s| (s, 1.0))),
+                (None, None) => out.push((self.stemmer.stem(word).into_owned(), 1.0)),
                 (None, Some(unknown)) => match self.speller.correct(word) {
                     Some(fixed) if is_stopword(self.locale, fixed) => {}
                     Some(fixed) => match self.word_stems(fixed) {
-                        Some(stems) => out.extend(stems),
+                        Some(stems) => out.extend(stems.into_iter().map(|s| (s, CORRECTED_FACTOR))),
                         None => unknown.push(word.to_owned()),
                     },
                     None => unknown.push(word.to_owned()),
@@ -395,19 +401,23 @@ impl LangIndex {
     fn rank(&self, folded: &str) -> Ranking {
         let mut unknown_words = Vec::new();
         let stems = self.analyse(folded, Some(&mut unknown_words));
-        let out_of_scope = stems.iter().any(|s| self.out_of_scope.contains(s));
-        let mut ids: Vec<u32> = stems
+        let out_of_scope = stems.iter().any(|(s, _)| self.out_of_scope.contains(s));
+        // Each known term once, with the surest reading of it.
+        let mut ids: Vec<(u32, f32)> = stems
             .iter()
-            .filter_map(|s| self.terms.get(s).copied())
+            .filter_map(|(s, sure)| Some((*self.terms.get(s)?, *sure)))
             .collect();
-        ids.sort_unstable();
-        ids.dedup();
+        ids.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        ids.dedup_by_key(|(id, _)| *id);
         let unknown = unknown_words.len()
             + stems
                 .iter()
-                .filter(|s| !self.terms.contains_key(*s))
+                .filter(|(s, _)| !self.terms.contains_key(s))
                 .count();
-        let query_weight: f32 = ids.iter().map(|&id| self.idf[id as usize]).sum::<f32>()
+        let query_weight: f32 = ids
+            .iter()
+            .map(|&(id, _)| self.idf[id as usize])
+            .sum::<f32>()
             + UNKNOWN_WEIGHT * unknown as f32;
         let mut ranking = Ranking {
             locale: self.locale,
@@ -421,13 +431,15 @@ impl LangIndex {
         }
         let mut doc_match = vec![0f32; self.doc_topic.len()];
         let mut coverage = vec![0f32; self.topics];
-        for &id in &ids {
-            let w = self.idf[id as usize];
+        for &(id, sure) in &ids {
+            // A corrected word is weaker evidence: it matches with less weight
+            // but still counts fully in the message's total.
+            let w = self.idf[id as usize] * sure;
             for &d in &self.postings[id as usize] {
                 doc_match[d as usize] += w;
             }
             // Salience matters for distinctive terms, not for "dry needling".
-            let rarity = w / self.max_idf;
+            let rarity = self.idf[id as usize] / self.max_idf;
             for &(t, salience) in &self.topic_postings[id as usize] {
                 coverage[t as usize] += w * (1.0 - rarity * (1.0 - salience));
             }
