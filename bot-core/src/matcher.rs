@@ -34,6 +34,12 @@ const PHRASING_FACTOR: f32 = 0.96;
 /// How much of a term's coverage weight depends on its share of the topic's
 /// phrasings (the rest is flat).
 const SALIENCE_SHARE: f32 = 0.5;
+/// Words longer than this are never spelling-corrected (the number of delete
+/// variants grows with the square of the length).
+const MAX_CORRECTED_LEN: usize = 24;
+/// Only this much of a message is matched: enough for any real question, and
+/// a 100 KB paste costs no more than a long paragraph.
+pub const MAX_MATCHED_CHARS: usize = 2000;
 /// How much a spelling-corrected word counts when matching.
 const CORRECTED_FACTOR: f32 = 0.7;
 /// The word out-of-scope phrases are read as (no stemmer changes it).
@@ -121,7 +127,11 @@ impl Matcher {
     /// Ranks topics for a message. `hint` is the language the message seems to
     /// be in; that index wins unless the other one matches clearly better.
     pub fn rank(&self, text: &str, hint: Option<Locale>) -> Ranking {
-        let folded = fold(text);
+        let end = text
+            .char_indices()
+            .nth(MAX_MATCHED_CHARS)
+            .map_or(text.len(), |(i, _)| i);
+        let folded = fold(&text[..end]);
         let en = self.en.rank(&folded);
         let es = self.es.rank(&folded);
         let best = |r: &Ranking| r.top.first().map_or(0.0, |s| s.score);
@@ -491,7 +501,7 @@ impl Speller {
     }
 
     fn insert(&mut self, word: &str) {
-        if !self.known.insert(word.to_owned()) {
+        if word.chars().count() > MAX_CORRECTED_LEN || !self.known.insert(word.to_owned()) {
             return;
         }
         let id = self.words.len() as u32;
@@ -509,6 +519,9 @@ impl Speller {
             return Some(known.as_str());
         }
         let chars: Vec<char> = word.chars().collect();
+        if chars.len() > MAX_CORRECTED_LEN {
+            return None;
+        }
         let max = Self::max_distance(chars.len());
         if max == 0 {
             return None;
@@ -582,6 +595,12 @@ mod tests {
         assert_eq!(s.correct("acupunture"), Some("acupuncture"));
         assert_eq!(s.correct("accupunctur"), Some("acupuncture"));
         assert_eq!(s.correct("neddle"), Some("needle"));
+    }
+
+    #[test]
+    fn a_huge_word_is_not_spelling_corrected() {
+        let s = speller(&["hurt"]);
+        assert_eq!(s.correct(&"a".repeat(100_000)), None);
     }
 
     #[test]

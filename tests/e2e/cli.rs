@@ -1,0 +1,113 @@
+//! The other commands: check, ask, eval.
+
+use std::path::Path;
+
+use crate::helpers::{faq_dir, json_lines, spawn_bot, stderr, stdout};
+
+/// A copy of the shipped knowledge folder.
+fn faq_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(faq_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn check_accepts_the_shipped_knowledge_folder() {
+    let out = spawn_bot().run(&["check"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("ok: 46 topics"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn check_names_file_and_line_of_a_broken_edit_and_fails() {
+    let faq = faq_copy();
+    let path = faq.path().join("knowledge.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let broken = text.replacen("related = [\"side-effects\"", "related = [\"nope\"", 1);
+    std::fs::write(&path, &broken).unwrap();
+    let line = broken.lines().position(|l| l.contains("\"nope\"")).unwrap() + 1;
+
+    let mut bot = spawn_bot();
+    bot.faq = faq.path().to_owned();
+    let out = bot.run(&["check"], "");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("knowledge.toml:{line}:")),
+        "expected line {line} in: {err}"
+    );
+    assert!(
+        err.contains("related topic \"nope\" does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_reports_topics_missing_from_a_required_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("topics.tsv");
+    std::fs::write(&list, "id\tquestion\ndoes-it-hurt\tx\nbrand-new-topic\ty\n").unwrap();
+    let out = spawn_bot().run(&["check", "--topics", list.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("\"brand-new-topic\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ask_answers_one_question_or_one_per_line_in_json() {
+    let bot = spawn_bot();
+    let out = bot.run(&["ask", "--json", "does", "it", "hurt"], "");
+    let one = json_lines(&out.stdout);
+    assert_eq!(one[0]["kind"], "answer");
+    assert_eq!(one[0]["topic"], "does-it-hurt");
+    assert!(one[0]["score"].as_f64().unwrap() > 0.0);
+
+    let out = bot.run(
+        &["ask", "--json"],
+        "how long\ntell me about the capital of mongolia\nI want to kill myself\n",
+    );
+    let many = json_lines(&out.stdout);
+    assert_eq!(many.len(), 3);
+    assert_eq!(many[0]["kind"], "clarify");
+    assert!(many[0]["candidates"].as_array().unwrap().len() >= 2);
+    assert!(many[0]["topic"].is_null());
+    assert_eq!(many[1]["kind"], "fallback");
+    assert_eq!(many[2]["kind"], "emergency");
+}
+
+#[test]
+fn eval_scores_a_labelled_file_and_ends_with_the_overall_line() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("bot-core/tests/fixtures/paraphrases.tsv");
+    let out = spawn_bot().run(&["eval", fixture.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("overall accuracy: 0."), "{last}");
+    assert!(last.ends_with("(260 queries)"), "{last}");
+    assert!(text.contains("per class"), "{text}");
+}
+
+#[test]
+fn eval_rejects_a_malformed_file_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.tsv");
+    std::fs::write(
+        &file,
+        "query\texpected\ndoes it hurt\tdoes-it-hurt\nno tab here\n",
+    )
+    .unwrap();
+    let out = spawn_bot().run(&["eval", file.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `frontdesk` binary, driven the way a person or a
+//! script drives it. Each test gets its own temporary data folder, so tests are
+//! independent and run in parallel.
+
+mod helpers;
+
+mod cli;
+mod terminal;
