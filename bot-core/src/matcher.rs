@@ -385,16 +385,12 @@ impl LangIndex {
     /// The stems a single word stands for, if the index knows it (directly, as
     /// a synonym, or as an out-of-scope word).
     fn word_stems(&self, word: &str) -> Option<Vec<String>> {
-        if let Some(target) = self.synonyms.get(word) {
-            return Some(
-                target
-                    .iter()
-                    .map(|w| self.stemmer.stem(w).into_owned())
-                    .collect(),
-            );
-        }
         let stem = self.stemmer.stem(word);
-        if let Some(target) = self.synonyms.get(stem.as_ref()) {
+        if let Some(target) = self
+            .synonyms
+            .get(word)
+            .or_else(|| self.synonyms.get(stem.as_ref()))
+        {
             return Some(
                 target
                     .iter()
