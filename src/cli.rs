@@ -47,6 +47,11 @@ pub enum Command {
         #[arg(long)]
         topics: Option<PathBuf>,
     },
+    /// Completed health screens (patient, time, outcome, flags), newest first.
+    Screenings {
+        #[arg(long)]
+        json: bool,
+    },
     /// Questions the bot could not answer, most frequent first.
     Unanswered {
         #[arg(long)]

@@ -45,7 +45,8 @@ pub enum Verdict {
     },
 }
 
-/// A verdict and the language the message is in, where that can be told.
+/// A verdict and the language the message is written in, where its words
+/// tell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classified {
     pub verdict: Verdict,
@@ -104,11 +105,9 @@ impl Knowledge {
             return verdict(Verdict::MedicineAdvice);
         }
         let ranking = self.matcher().rank(text, detected);
-        let locale = detected.or(if ranking.top.is_empty() {
-            None
-        } else {
-            Some(ranking.locale)
-        });
+        // Only the message's own words tell its language: a bare "no" or
+        // "warfarin?" keeps the conversation's.
+        let locale = detected;
         let best = ranking.top.first().copied();
         let verdict = match best {
             None => Verdict::Fallback { score: 0.0 },

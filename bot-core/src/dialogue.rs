@@ -10,9 +10,15 @@ use crate::classify::Verdict;
 use crate::emergency::RedFlag;
 use crate::ids::{ChatKey, Locale, TopicId};
 use crate::knowledge::Knowledge;
+use crate::screening::{Answer, Kind, Outcome, Parsed, Question};
+use crate::text::fold;
 
 /// The topic whose answer also offers the hand-off button.
 pub const TALK_TO_HUMAN: &str = "talk-to-human";
+/// The topic whose answer also offers to start the health screen.
+pub const SCREENING_TOPIC: &str = "screening-questionnaire";
+/// Failed answers to one screen question before a person is offered.
+pub const TRIES_BEFORE_HUMAN: u8 = 3;
 
 /// A message from a patient, whatever the platform.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +51,14 @@ pub enum Command {
     Human,
     /// `/language`, with the language asked for (`None` to ask which).
     Language(Option<String>),
+    /// Start (or resume) the health screen.
+    Screen,
+    /// In the screen: the previous question again.
+    Back,
+    /// In the screen: from the first question again.
+    Restart,
+    /// In the screen: stop and delete the answers.
+    Stop,
     Unknown(String),
 }
 
@@ -68,6 +82,10 @@ impl Input {
             "help" => Command::Help,
             "human" => Command::Human,
             "language" | "idioma" => Command::Language(arg),
+            "screen" => Command::Screen,
+            "back" => Command::Back,
+            "restart" => Command::Restart,
+            "stop" => Command::Stop,
             "" => return Input::Text(text.to_owned()),
             _ => Command::Unknown(name),
         })
@@ -88,6 +106,14 @@ pub enum Action {
     Human,
     NoThanks,
     Language(Locale),
+    /// An answer to a screen question: `ans:QUESTION:VALUE`.
+    Answer {
+        question: String,
+        value: String,
+    },
+    ScreenStart,
+    ScreenBack,
+    ScreenStop,
 }
 
 impl Action {
@@ -97,6 +123,10 @@ impl Action {
             Action::Human => "human".into(),
             Action::NoThanks => "no-thanks".into(),
             Action::Language(l) => format!("lang:{l}"),
+            Action::Answer { question, value } => format!("ans:{question}:{value}"),
+            Action::ScreenStart => "screen:start".into(),
+            Action::ScreenBack => "screen:back".into(),
+            Action::ScreenStop => "screen:stop".into(),
         }
     }
 
@@ -104,6 +134,22 @@ impl Action {
         match id.split_once(':') {
             Some(("topic", t)) => TopicId::parse(t).ok().map(Action::Topic),
             Some(("lang", l)) => Locale::parse(l).ok().map(Action::Language),
+            Some(("ans", rest)) => {
+                let (question, value) = rest.split_once(':')?;
+                let ok = |s: &str| {
+                    !s.is_empty()
+                        && s.len() <= 64
+                        && s.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                };
+                (ok(question) && ok(value)).then(|| Action::Answer {
+                    question: question.to_owned(),
+                    value: value.to_owned(),
+                })
+            }
+            Some(("screen", "start")) => Some(Action::ScreenStart),
+            Some(("screen", "back")) => Some(Action::ScreenBack),
+            Some(("screen", "stop")) => Some(Action::ScreenStop),
             None if id == "human" => Some(Action::Human),
             None if id == "no-thanks" => Some(Action::NoThanks),
             _ => None,
@@ -128,6 +174,10 @@ pub enum ReplyKind {
     Emergency,
     Handoff,
     Info,
+    /// A health-screen question.
+    Question,
+    /// The health screen's outcome.
+    Outcome,
 }
 
 /// One message for the patient. Plain text: adapters escape and render it.
@@ -138,6 +188,8 @@ pub struct Reply {
     pub choices: Vec<Choice>,
     /// The topic answered, on answers.
     pub topic: Option<TopicId>,
+    /// The screen question asked, on questions.
+    pub question: Option<String>,
 }
 
 impl Reply {
@@ -147,6 +199,7 @@ impl Reply {
             text: text.into(),
             choices: Vec::new(),
             topic: None,
+            question: None,
         }
     }
 
@@ -164,6 +217,8 @@ pub enum HandoffReason {
     Asked,
     /// The bot could not answer and the patient accepted help.
     Unanswered,
+    /// The patient could not get through the health screen.
+    Screen,
 }
 
 /// Something staff must know. Carries no message text: only what staff need.
@@ -180,6 +235,36 @@ pub enum StaffEvent {
         reason: HandoffReason,
         at: Timestamp,
     },
+    /// A health screen was completed: the outcome and the flag names only.
+    ScreenCompleted {
+        chat: ChatKey,
+        outcome: Outcome,
+        flags: Vec<String>,
+        at: Timestamp,
+    },
+}
+
+/// A health screen in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenProgress {
+    /// Question id and answer, in the order given.
+    pub answers: Vec<(String, Answer)>,
+    /// Failed attempts at the current question.
+    #[serde(default)]
+    pub tries: u8,
+    pub started: Timestamp,
+}
+
+/// A completed health screen, as stored for staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenRecord {
+    pub chat: ChatKey,
+    pub started: Timestamp,
+    pub completed: Timestamp,
+    pub outcome: Outcome,
+    pub flags: Vec<String>,
+    pub answers: Vec<(String, Answer)>,
+    pub locale: Locale,
 }
 
 /// What the bot is waiting for in one chat.
@@ -192,6 +277,8 @@ pub enum State {
     Clarifying { candidates: Vec<TopicId> },
     /// Offered to pass the question to staff.
     OfferedHuman,
+    /// In the middle of the health screen.
+    Screening(ScreenProgress),
 }
 
 /// Everything kept about one chat between messages.
@@ -204,8 +291,8 @@ pub struct Conversation {
     pub locale_pinned: bool,
     #[serde(default)]
     pub state: State,
-    /// The ids of the buttons on the last message, so a typed number can
-    /// press one (`2` presses the second).
+    /// The ids of the answer buttons on the last message, so a typed number
+    /// can press one (`2` presses the second).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<String>,
 }
@@ -218,6 +305,8 @@ pub struct Step {
     pub staff: Vec<StaffEvent>,
     /// A question the bot could not answer, to log for staff.
     pub unanswered: Option<String>,
+    /// A health screen completed by this message, to store.
+    pub screen: Option<ScreenRecord>,
 }
 
 /// Advances one chat by one incoming message. Pure: the same inputs always give
@@ -230,6 +319,7 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         replies: Vec::new(),
         staff: Vec::new(),
         unanswered: None,
+        screen: None,
     };
     let offered = std::mem::take(&mut s.conv.offered);
     match &incoming.input {
@@ -240,16 +330,25 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         Input::Command(command) => s.command(command),
         Input::Choice(id) => s.choice(id),
     }
+    // Navigation buttons (back, stop) are not pressed by number, so that a
+    // number typed as an answer is read as one.
     s.conv.offered = s
         .replies
         .last()
-        .map(|r| r.choices.iter().map(|c| c.id.clone()).collect())
+        .map(|r| {
+            r.choices
+                .iter()
+                .filter(|c| !c.id.starts_with("screen:"))
+                .map(|c| c.id.clone())
+                .collect()
+        })
         .unwrap_or_default();
     Step {
         conversation: s.conv,
         replies: s.replies,
         staff: s.staff,
         unanswered: s.unanswered,
+        screen: s.screen,
     }
 }
 
@@ -266,6 +365,7 @@ struct Stepper<'a> {
     replies: Vec<Reply>,
     staff: Vec<StaffEvent>,
     unanswered: Option<String>,
+    screen: Option<ScreenRecord>,
 }
 
 const YES: &[&str] = &[
@@ -292,6 +392,25 @@ const NO: &[&str] = &[
     "nah",
     "no gracias",
 ];
+const NAV_BACK: &[&str] = &["back", "go back", "previous", "atras", "volver", "anterior"];
+const NAV_STOP: &[&str] = &[
+    "stop", "cancel", "quit", "exit", "parar", "detener", "cancelar", "salir",
+];
+const NAV_RESTART: &[&str] = &[
+    "restart",
+    "start again",
+    "start over",
+    "reiniciar",
+    "empezar de nuevo",
+    "desde el principio",
+];
+
+/// How a screen message moves through the screen, if it does.
+enum Nav {
+    Back,
+    Stop,
+    Restart,
+}
 
 impl Stepper<'_> {
     fn locale(&self) -> Locale {
@@ -313,11 +432,22 @@ impl Stepper<'_> {
         self.replies.push(reply);
     }
 
+    fn info(&mut self, text: impl Into<String>) {
+        self.say(Reply::new(ReplyKind::Info, text));
+    }
+
+    fn screening(&mut self) -> Option<&mut ScreenProgress> {
+        match &mut self.conv.state {
+            State::Screening(p) => Some(p),
+            _ => None,
+        }
+    }
+
     fn text(&mut self, text: &str) {
         if text.trim().is_empty() {
             let m = self.k.messages(self.locale());
-            self.say(Reply::new(ReplyKind::Info, &m.empty_message));
-            return;
+            self.info(&m.empty_message);
+            return self.repeat_question();
         }
         let classified = self.k.classify(text);
         self.follow_language(classified.locale);
@@ -325,19 +455,27 @@ impl Stepper<'_> {
             return self.emergency(flag);
         }
         // Pending questions come before matching.
-        let folded = crate::text::fold(text);
+        let folded = fold(text);
+        if matches!(self.conv.state, State::Screening(_)) {
+            return self.screen_text(text, &folded, classified.verdict);
+        }
         match std::mem::take(&mut self.conv.state) {
             State::OfferedHuman if YES.contains(&folded.as_str()) => {
                 return self.request_human(HandoffReason::Unanswered);
             }
             State::OfferedHuman if NO.contains(&folded.as_str()) => {
                 let m = self.k.messages(self.locale());
-                return self.say(Reply::new(ReplyKind::Info, &m.human_declined));
+                return self.info(&m.human_declined);
             }
-            State::OfferedHuman | State::Clarifying { .. } | State::Idle => {}
+            _ => {}
         }
-        match classified.verdict {
-            Verdict::Emergency(_) => unreachable!("handled above"),
+        self.faq(text, classified.verdict);
+    }
+
+    /// Answers a classified free-text message from the knowledge file.
+    fn faq(&mut self, text: &str, verdict: Verdict) {
+        match verdict {
+            Verdict::Emergency(flag) => self.emergency(flag),
             Verdict::Greeting => self.welcome(),
             Verdict::MedicineAdvice => {
                 let m = self.k.messages(self.locale());
@@ -380,48 +518,95 @@ impl Stepper<'_> {
     }
 
     fn command(&mut self, command: &Command) {
-        self.conv.state = State::Idle;
+        let screening = matches!(self.conv.state, State::Screening(_));
+        if !screening {
+            self.conv.state = State::Idle;
+        }
         match command {
             Command::Start { .. } => self.welcome(),
             Command::Help => {
                 let m = self.k.messages(self.locale());
-                self.say(Reply::new(ReplyKind::Info, &m.help));
+                self.info(&m.help);
             }
-            Command::Human => self.request_human(HandoffReason::Asked),
-            Command::Language(Some(arg)) => match crate::ids::Locale::parse(arg) {
+            Command::Human => {
+                // A screen in progress stays, to be resumed after the talk.
+                self.request_human(HandoffReason::Asked);
+                return;
+            }
+            Command::Language(Some(arg)) => match Locale::parse(arg) {
                 Ok(locale) => self.set_language(locale),
                 Err(_) => self.language_menu(),
             },
             Command::Language(None) => self.language_menu(),
+            Command::Screen => return self.start_screen(),
+            Command::Back => return self.navigate(Nav::Back),
+            Command::Restart => return self.navigate(Nav::Restart),
+            Command::Stop => return self.navigate(Nav::Stop),
             Command::Unknown(_) => {
                 let m = self.k.messages(self.locale());
-                self.say(Reply::new(ReplyKind::Info, &m.unknown_command));
+                self.info(&m.unknown_command);
             }
         }
+        self.repeat_question();
     }
 
     fn choice(&mut self, id: &str) {
-        let previous = std::mem::take(&mut self.conv.state);
+        let screening = matches!(self.conv.state, State::Screening(_));
+        let previous = if screening {
+            self.conv.state.clone()
+        } else {
+            std::mem::take(&mut self.conv.state)
+        };
         match Action::parse(id) {
-            Some(Action::Topic(topic)) if self.k.topic(&topic).is_some() => self.answer(&topic),
+            Some(Action::Topic(topic)) if self.k.topic(&topic).is_some() => {
+                self.answer(&topic);
+                self.repeat_question();
+            }
             Some(Action::Human) => self.request_human(match previous {
                 State::OfferedHuman => HandoffReason::Unanswered,
+                State::Screening(_) => HandoffReason::Screen,
                 _ => HandoffReason::Asked,
             }),
             Some(Action::NoThanks) => {
                 let m = self.k.messages(self.locale());
-                self.say(Reply::new(ReplyKind::Info, &m.human_declined));
+                self.info(&m.human_declined);
             }
-            Some(Action::Language(locale)) => self.set_language(locale),
-            Some(Action::Topic(_)) | None => {
-                let m = self.k.messages(self.locale());
-                self.say(Reply::new(ReplyKind::Info, &m.stale_button));
-                self.conv.state = previous;
+            Some(Action::Language(locale)) => {
+                self.set_language(locale);
+                self.repeat_question();
             }
+            Some(Action::ScreenStart) => self.start_screen(),
+            Some(Action::ScreenBack) => self.navigate(Nav::Back),
+            Some(Action::ScreenStop) => self.navigate(Nav::Stop),
+            Some(Action::Answer { question, value }) => {
+                match self.current_question().filter(|q| q.id == question) {
+                    Some(q) => match answer_from_button(q, &value) {
+                        Some(answer) => self.accept(answer),
+                        None => self.stale_button(previous),
+                    },
+                    None => self.stale_button(previous),
+                }
+            }
+            Some(Action::Topic(_)) | None => self.stale_button(previous),
         }
     }
 
+    fn stale_button(&mut self, previous: State) {
+        let m = self.k.messages(self.locale());
+        self.info(&m.stale_button);
+        self.conv.state = previous;
+        self.repeat_question();
+    }
+
     fn emergency(&mut self, flag: RedFlag) {
+        // A screen in progress ends here, kept with what was answered.
+        if let State::Screening(progress) = std::mem::take(&mut self.conv.state) {
+            self.complete(
+                progress,
+                Outcome::Emergency,
+                vec!["red_flag_in_chat".into()],
+            );
+        }
         let m = self.k.messages(self.locale());
         let text = match flag {
             RedFlag::SelfHarm => &m.emergency_self_harm,
@@ -433,7 +618,6 @@ impl Stepper<'_> {
             flag,
             at: self.incoming.at,
         });
-        self.conv.state = State::Idle;
     }
 
     fn answer(&mut self, id: &TopicId) {
@@ -443,8 +627,13 @@ impl Stepper<'_> {
         };
         let mut reply = Reply::new(ReplyKind::Answer, &topic.text(locale).answer);
         reply.topic = Some(topic.id.clone());
+        let m = self.k.messages(locale);
         if topic.id.as_str() == TALK_TO_HUMAN {
-            reply = reply.with(Action::Human.choice(&self.k.messages(locale).human_button));
+            reply = reply.with(Action::Human.choice(&m.human_button));
+        } else if topic.id.as_str() == SCREENING_TOPIC
+            && !matches!(self.conv.state, State::Screening(_))
+        {
+            reply = reply.with(Action::ScreenStart.choice(&m.screen_button));
         } else {
             for related in topic.related.iter().take(2) {
                 if let Some(r) = self.k.topic(related) {
@@ -454,7 +643,6 @@ impl Stepper<'_> {
             }
         }
         self.say(reply);
-        self.conv.state = State::Idle;
     }
 
     fn welcome(&mut self) {
@@ -478,14 +666,13 @@ impl Stepper<'_> {
             reason,
             at: self.incoming.at,
         });
-        self.conv.state = State::Idle;
     }
 
     fn set_language(&mut self, locale: Locale) {
         self.conv.locale = Some(locale);
         self.conv.locale_pinned = true;
         let m = self.k.messages(locale);
-        self.say(Reply::new(ReplyKind::Info, &m.language_set));
+        self.info(&m.language_set);
     }
 
     fn language_menu(&mut self) {
@@ -494,6 +681,262 @@ impl Stepper<'_> {
             .with(Action::Language(Locale::En).choice("English"))
             .with(Action::Language(Locale::Es).choice("Español"));
         self.say(reply);
+    }
+
+    // --- The health screen -------------------------------------------------
+
+    fn current_question(&self) -> Option<&Question> {
+        match &self.conv.state {
+            State::Screening(p) => self.k.screening().next(&p.answers),
+            _ => None,
+        }
+    }
+
+    fn start_screen(&mut self) {
+        if matches!(self.conv.state, State::Screening(_)) {
+            let t = self.k.screening().text(self.locale());
+            self.info(&t.resumed);
+        } else {
+            self.conv.state = State::Screening(ScreenProgress {
+                answers: Vec::new(),
+                tries: 0,
+                started: self.incoming.at,
+            });
+        }
+        self.ask(None);
+    }
+
+    /// Asks the current screen question again, if a screen is in progress.
+    fn repeat_question(&mut self) {
+        if matches!(self.conv.state, State::Screening(_)) {
+            self.ask(None);
+        }
+    }
+
+    /// Asks the current question, after `preface` when given.
+    fn ask(&mut self, preface: Option<String>) {
+        let locale = self.locale();
+        let Some(q) = self.current_question() else {
+            return;
+        };
+        let t = self.k.screening().text(locale);
+        let text = match preface {
+            Some(p) => format!("{p}\n\n{}", q.text(locale)),
+            None => q.text(locale).to_owned(),
+        };
+        let mut reply = Reply::new(ReplyKind::Question, text);
+        reply.question = Some(q.id.clone());
+        for (value, label) in answer_buttons(q, locale, t) {
+            reply = reply.with(
+                Action::Answer {
+                    question: q.id.clone(),
+                    value,
+                }
+                .choice(label),
+            );
+        }
+        let answered = matches!(&self.conv.state, State::Screening(p) if !p.answers.is_empty());
+        if answered {
+            reply = reply.with(Action::ScreenBack.choice(&t.back));
+        }
+        reply = reply.with(Action::ScreenStop.choice(&t.stop));
+        let tries = self.screening().map_or(0, |p| p.tries);
+        if tries >= TRIES_BEFORE_HUMAN {
+            let m = self.k.messages(locale);
+            reply.text = format!("{}\n\n{}", reply.text, t.offer_human);
+            reply = reply.with(Action::Human.choice(&m.human_button));
+        }
+        self.say(reply);
+    }
+
+    fn screen_text(&mut self, text: &str, folded: &str, verdict: Verdict) {
+        let nav = if NAV_BACK.contains(&folded) {
+            Some(Nav::Back)
+        } else if NAV_STOP.contains(&folded) {
+            Some(Nav::Stop)
+        } else if NAV_RESTART.contains(&folded) {
+            Some(Nav::Restart)
+        } else {
+            None
+        };
+        if let Some(nav) = nav {
+            return self.navigate(nav);
+        }
+        let Some(q) = self.current_question() else {
+            return;
+        };
+        match self.k.screening().parse(q, text) {
+            Parsed::Answer(answer) => self.accept(answer),
+            Parsed::NotUnderstood => {
+                if let Verdict::Answer { .. } | Verdict::MedicineAdvice = verdict {
+                    // A question about something else: answer it, then ask again.
+                    let state = self.conv.state.clone();
+                    self.faq(text, verdict);
+                    self.conv.state = state;
+                    return self.ask(None);
+                }
+                let locale = self.locale();
+                let preface = reask(q, locale, self.k.screening().text(locale));
+                if let Some(p) = self.screening() {
+                    p.tries = p.tries.saturating_add(1);
+                }
+                self.ask(Some(preface));
+            }
+        }
+    }
+
+    fn navigate(&mut self, nav: Nav) {
+        let locale = self.locale();
+        let t = self.k.screening().text(locale);
+        let Some(progress) = self.screening() else {
+            return self.info(&t.not_screening);
+        };
+        progress.tries = 0;
+        match nav {
+            Nav::Back => {
+                if progress.answers.pop().is_none() {
+                    self.info(&t.first_question);
+                }
+                self.ask(None);
+            }
+            Nav::Restart => {
+                progress.answers.clear();
+                self.info(&t.restarted);
+                self.ask(None);
+            }
+            Nav::Stop => {
+                // Stopping keeps nothing half-done.
+                self.conv.state = State::Idle;
+                self.info(&t.stopped);
+            }
+        }
+    }
+
+    fn accept(&mut self, answer: Answer) {
+        let locale = self.locale();
+        let screening = self.k.screening();
+        let Some(q) = self.current_question() else {
+            return;
+        };
+        let stops = answer_value(&answer).is_some_and(|v| q.stop_if.iter().any(|s| s == v));
+        let id = q.id.clone();
+        if stops {
+            self.conv.state = State::Idle;
+            return self.info(&screening.text(locale).not_now);
+        }
+        let Some(progress) = self.screening() else {
+            return;
+        };
+        progress.answers.push((id, answer));
+        progress.tries = 0;
+        let (outcome, flags) = screening.outcome(&progress.answers);
+        let done = screening.next(&progress.answers).is_none();
+        if outcome == Outcome::Emergency || done {
+            let State::Screening(progress) = std::mem::take(&mut self.conv.state) else {
+                return;
+            };
+            self.complete(progress, outcome, flags);
+            if outcome == Outcome::Emergency {
+                let m = self.k.messages(locale);
+                self.say(Reply::new(ReplyKind::Emergency, &m.emergency));
+                self.staff.push(StaffEvent::Emergency {
+                    chat: self.incoming.chat.clone(),
+                    flag: RedFlag::ReportedInScreen,
+                    at: self.incoming.at,
+                });
+            } else {
+                let t = screening.text(locale);
+                let mut reply = Reply::new(ReplyKind::Outcome, t.outcome(outcome));
+                if matches!(outcome, Outcome::Decline | Outcome::Reschedule) {
+                    let m = self.k.messages(locale);
+                    reply = reply.with(Action::Human.choice(&m.human_button));
+                }
+                self.say(reply);
+            }
+        } else {
+            self.ask(None);
+        }
+    }
+
+    fn complete(&mut self, progress: ScreenProgress, outcome: Outcome, flags: Vec<String>) {
+        self.staff.push(StaffEvent::ScreenCompleted {
+            chat: self.incoming.chat.clone(),
+            outcome,
+            flags: flags.clone(),
+            at: self.incoming.at,
+        });
+        self.screen = Some(ScreenRecord {
+            chat: self.incoming.chat.clone(),
+            started: progress.started,
+            completed: self.incoming.at,
+            outcome,
+            flags,
+            answers: progress.answers,
+            locale: self.locale(),
+        });
+    }
+}
+
+fn answer_value(answer: &Answer) -> Option<&str> {
+    match answer {
+        Answer::Yes => Some("yes"),
+        Answer::No => Some("no"),
+        Answer::Unsure => Some("unsure"),
+        Answer::Choice(c) => Some(c),
+        Answer::Number(_) | Answer::Text(_) => None,
+    }
+}
+
+/// The answer buttons of a question: (value, label).
+fn answer_buttons(
+    q: &Question,
+    locale: Locale,
+    t: &crate::screening::ScreenText,
+) -> Vec<(String, String)> {
+    match &q.kind {
+        Kind::YesNo => vec![
+            ("yes".into(), t.yes.clone()),
+            ("no".into(), t.no.clone()),
+            ("unsure".into(), t.unsure.clone()),
+        ],
+        Kind::Choice(choices) => choices
+            .iter()
+            .map(|c| (c.id.clone(), c.label(locale).to_owned()))
+            .collect(),
+        Kind::Number { .. } => vec![("unsure".into(), t.unsure.clone())],
+        Kind::Text => Vec::new(),
+    }
+}
+
+/// The answer a button press stands for, if the question has that button.
+fn answer_from_button(q: &Question, value: &str) -> Option<Answer> {
+    match (&q.kind, value) {
+        (Kind::YesNo, "yes") => Some(Answer::Yes),
+        (Kind::YesNo, "no") => Some(Answer::No),
+        (Kind::YesNo | Kind::Number { .. }, "unsure") => Some(Answer::Unsure),
+        (Kind::Choice(choices), v) => choices
+            .iter()
+            .any(|c| c.id == v)
+            .then(|| Answer::Choice(v.to_owned())),
+        _ => None,
+    }
+}
+
+/// The "sorry, answer with…" sentence for a question.
+fn reask(q: &Question, locale: Locale, t: &crate::screening::ScreenText) -> String {
+    match &q.kind {
+        Kind::Number { min, max } => t
+            .reask_number
+            .replace("{min}", &min.to_string())
+            .replace("{max}", &max.to_string()),
+        Kind::Text => t.reask_text.clone(),
+        Kind::YesNo | Kind::Choice(_) => {
+            let options: Vec<String> = answer_buttons(q, locale, t)
+                .into_iter()
+                .map(|(_, label)| label)
+                .collect();
+            t.reask_choice.replace("{options}", &options.join(", "))
+        }
     }
 }
 
@@ -744,5 +1187,347 @@ mod tests {
             Some("topic:does-it-hurt".into())
         );
         assert_eq!(Action::parse("topic:../../etc"), None);
+    }
+
+    // --- The health screen ---------------------------------------------
+
+    /// Answers to screen questions by id.
+    type Answers<'a> = &'a [(&'a str, &'a str)];
+
+    /// Drives a chat through a list of inputs (`!id` presses a button).
+    fn drive(k: &Knowledge, conv: Conversation, inputs: &[&str]) -> (Conversation, Vec<Step>) {
+        let mut conv = conv;
+        let mut steps = Vec::new();
+        for input in inputs {
+            let input = match input.strip_prefix('!') {
+                Some(id) => Input::Choice(id.to_owned()),
+                None => Input::from_text(input),
+            };
+            let s = step(k, conv, &incoming(input));
+            conv = s.conversation.clone();
+            steps.push(s);
+        }
+        (conv, steps)
+    }
+
+    /// Runs a whole screen, answering each question by id (default "no",
+    /// consent "yes"); returns every step.
+    fn screen_with(k: &Knowledge, answers: &[(&str, &str)]) -> Vec<Step> {
+        let (mut conv, mut steps) = drive(k, Conversation::default(), &["/screen"]);
+        for _ in 0..80 {
+            let last = steps.last().unwrap().replies.last().unwrap();
+            let Some(q) = last.question.clone() else {
+                return steps;
+            };
+            let answer = answers
+                .iter()
+                .find(|(id, _)| *id == q)
+                .map(|(_, a)| *a)
+                .unwrap_or(if q == "consent" { "yes" } else { "no" });
+            let (c, mut s) = drive(k, conv, &[answer]);
+            conv = c;
+            steps.append(&mut s);
+        }
+        panic!("the screen did not end");
+    }
+
+    fn record(steps: &[Step]) -> &ScreenRecord {
+        steps
+            .iter()
+            .find_map(|s| s.screen.as_ref())
+            .expect("a completed screen")
+    }
+
+    fn asked(steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .flat_map(|s| &s.replies)
+            .filter_map(|r| r.question.clone())
+            .collect()
+    }
+
+    #[test]
+    fn each_outcome_follows_from_the_answers() {
+        let k = shipped();
+        let cases: &[(Answers, Outcome, &[&str])] = &[
+            (&[], Outcome::Clear, &[]),
+            (
+                &[
+                    ("blood_thinners", "yes"),
+                    ("blood_thinner_which", "warfarin"),
+                    ("inr", "2.4 last week"),
+                ],
+                Outcome::Review,
+                &["blood_thinners"],
+            ),
+            (
+                &[("needle_fear", "yes")],
+                Outcome::Decline,
+                &["needle_phobia"],
+            ),
+            (
+                &[("unwell_today", "yes")],
+                Outcome::Reschedule,
+                &["unwell_or_fever"],
+            ),
+            (
+                &[("red_flags_now", "yes")],
+                Outcome::Emergency,
+                &["red_flags_now"],
+            ),
+            (
+                &[
+                    ("diabetes", "yes"),
+                    ("diabetes_controlled", "yes"),
+                    ("anything_else", "my left knee is the sore one"),
+                ],
+                Outcome::Clear,
+                &["diabetes", "note_for_clinician"],
+            ),
+        ];
+        for (answers, outcome, flags) in cases {
+            let steps = screen_with(&k, answers);
+            let r = record(&steps);
+            assert_eq!(r.outcome, *outcome, "{answers:?}");
+            assert_eq!(r.flags, *flags, "{answers:?}");
+            let last = steps.last().unwrap();
+            let kind = if *outcome == Outcome::Emergency {
+                ReplyKind::Emergency
+            } else {
+                ReplyKind::Outcome
+            };
+            assert_eq!(last.replies.last().unwrap().kind, kind);
+            assert_eq!(last.conversation.state, State::Idle);
+            let event = last
+                .staff
+                .iter()
+                .find(|e| matches!(e, StaffEvent::ScreenCompleted { .. }))
+                .unwrap();
+            let json = serde_json::to_string(event).unwrap();
+            assert!(
+                !json.contains("knee"),
+                "staff events carry flag names only: {json}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_emergency_answer_ends_the_screen_at_once() {
+        let steps = screen_with(&shipped(), &[("red_flags_now", "yes")]);
+        assert_eq!(asked(&steps), ["consent", "red_flags_now"]);
+        assert!(steps.last().unwrap().staff.iter().any(|e| matches!(
+            e,
+            StaffEvent::Emergency {
+                flag: RedFlag::ReportedInScreen,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn follow_ups_are_asked_only_when_their_parent_answer_calls_for_them() {
+        let k = shipped();
+        let pregnant = asked(&screen_with(
+            &k,
+            &[("pregnant", "yes"), ("pregnancy_weeks", "20")],
+        ));
+        assert!(pregnant.contains(&"pregnancy_weeks".to_owned()));
+        assert!(pregnant.contains(&"pregnancy_complications".to_owned()));
+        assert!(!pregnant.contains(&"trying_to_conceive".to_owned()));
+        let not = asked(&screen_with(&k, &[]));
+        assert!(!not.contains(&"pregnancy_weeks".to_owned()));
+        assert!(!not.contains(&"inr".to_owned()));
+        assert!(not.contains(&"trying_to_conceive".to_owned()));
+
+        let early = screen_with(
+            &k,
+            &[("pregnant", "yes"), ("pregnancy_weeks", "about 8 weeks")],
+        );
+        assert_eq!(record(&early).outcome, Outcome::Decline);
+        assert!(record(&early).flags.contains(&"first_trimester".to_owned()));
+    }
+
+    #[test]
+    fn free_text_yes_and_no_work_in_both_languages() {
+        let k = shipped();
+        for (yes, no) in [("yep", "nope"), ("sí", "no"), ("i think so", "no, I don't")] {
+            let steps = screen_with(&k, &[("epilepsy", yes), ("heart", no)]);
+            let r = record(&steps);
+            assert!(
+                r.answers.contains(&("epilepsy".into(), Answer::Yes)),
+                "{yes}"
+            );
+            assert!(r.answers.contains(&("heart".into(), Answer::No)), "{no}");
+        }
+        let steps = screen_with(&k, &[("cancer", "no sé")]);
+        assert!(
+            record(&steps)
+                .answers
+                .contains(&("cancer".into(), Answer::Unsure))
+        );
+    }
+
+    #[test]
+    fn an_answer_not_understood_is_asked_again_then_a_person_is_offered() {
+        let k = shipped();
+        let (conv, steps) = drive(&k, Conversation::default(), &["/screen", "yes", "banana"]);
+        let reask = &steps[2].replies[0];
+        assert_eq!(reask.question.as_deref(), Some("red_flags_now"));
+        assert!(reask.text.contains("Yes, No, Not sure"), "{}", reask.text);
+        assert!(!reask.choices.iter().any(|c| c.id == "human"));
+        let (_, steps) = drive(&k, conv, &["banana", "banana"]);
+        let third = &steps[1].replies[0];
+        assert!(
+            third.choices.iter().any(|c| c.id == "human"),
+            "after three tries"
+        );
+        assert_eq!(third.question.as_deref(), Some("red_flags_now"));
+    }
+
+    #[test]
+    fn back_restart_and_stop_move_through_the_screen() {
+        let k = shipped();
+        let (conv, steps) = drive(
+            &k,
+            Conversation::default(),
+            &["/screen", "yes", "no", "back"],
+        );
+        assert_eq!(
+            steps[3].replies[0].question.as_deref(),
+            Some("red_flags_now")
+        );
+        let State::Screening(p) = &conv.state else {
+            panic!()
+        };
+        assert_eq!(p.answers.len(), 1, "going back dropped the last answer");
+
+        let (conv, steps) = drive(&k, conv, &["no", "!screen:back", "no", "/restart"]);
+        assert_eq!(
+            steps[1].replies[0].question.as_deref(),
+            Some("red_flags_now")
+        );
+        assert_eq!(
+            steps[3].replies.last().unwrap().question.as_deref(),
+            Some("consent")
+        );
+        let State::Screening(p) = &conv.state else {
+            panic!()
+        };
+        assert!(p.answers.is_empty());
+
+        let (conv, steps) = drive(&k, conv, &["yes", "stop"]);
+        assert_eq!(conv.state, State::Idle, "stopping keeps nothing");
+        assert!(steps[1].screen.is_none());
+        let (_, steps) = drive(&k, conv, &["/back"]);
+        assert_eq!(
+            steps[0].replies[0].text,
+            k.screening().text(Locale::En).not_screening
+        );
+    }
+
+    #[test]
+    fn refusing_consent_ends_the_screen_without_keeping_anything() {
+        let k = shipped();
+        let (conv, steps) = drive(&k, Conversation::default(), &["/screen", "no"]);
+        assert_eq!(conv.state, State::Idle);
+        assert!(steps[1].screen.is_none());
+        assert!(steps[1].staff.is_empty());
+    }
+
+    #[test]
+    fn a_question_about_something_else_is_answered_then_the_screen_goes_on() {
+        let k = shipped();
+        let (conv, steps) = drive(
+            &k,
+            Conversation::default(),
+            &["/screen", "yes", "does it hurt?"],
+        );
+        let replies = &steps[2].replies;
+        assert_eq!(
+            replies[0].topic.as_ref().map(|t| t.as_str()),
+            Some("does-it-hurt")
+        );
+        assert_eq!(replies[1].question.as_deref(), Some("red_flags_now"));
+        let State::Screening(p) = &conv.state else {
+            panic!()
+        };
+        assert_eq!(p.tries, 0, "a digression is not a failed answer");
+    }
+
+    #[test]
+    fn a_red_flag_mid_screen_gets_the_emergency_answer_and_keeps_the_answers() {
+        let k = shipped();
+        let (conv, steps) = drive(
+            &k,
+            Conversation::default(),
+            &["/screen", "yes", "no", "I can't breathe"],
+        );
+        let last = &steps[3];
+        assert_eq!(last.replies[0].kind, ReplyKind::Emergency);
+        let r = last.screen.as_ref().unwrap();
+        assert_eq!(r.outcome, Outcome::Emergency);
+        assert_eq!(r.answers.len(), 2);
+        assert_eq!(conv.state, State::Idle);
+    }
+
+    #[test]
+    fn buttons_answer_only_the_question_being_asked() {
+        let k = shipped();
+        let (conv, steps) = drive(
+            &k,
+            Conversation::default(),
+            &["/screen", "!ans:consent:yes", "!ans:consent:yes"],
+        );
+        assert_eq!(
+            steps[1].replies[0].question.as_deref(),
+            Some("red_flags_now")
+        );
+        assert_eq!(
+            steps[2].replies[0].text,
+            k.messages(Locale::En).stale_button
+        );
+        let State::Screening(p) = &conv.state else {
+            panic!()
+        };
+        assert_eq!(p.answers.len(), 1, "a stale press changes nothing");
+        let (_, steps) = drive(&k, conv, &["!ans:red_flags_now:maybe"]);
+        assert_eq!(
+            steps[0].replies[0].text,
+            k.messages(Locale::En).stale_button
+        );
+    }
+
+    #[test]
+    fn the_screening_answer_offers_to_start_the_screen() {
+        let k = shipped();
+        let (_, steps) = drive(
+            &k,
+            Conversation::default(),
+            &["do i have to fill in a health form?"],
+        );
+        let reply = &steps[0].replies[0];
+        assert_eq!(
+            reply.topic.as_ref().map(|t| t.as_str()),
+            Some(SCREENING_TOPIC)
+        );
+        assert_eq!(reply.choices[0].id, "screen:start");
+        let (_, steps) = drive(&k, Conversation::default(), &["1"]);
+        assert_ne!(
+            steps[0].replies[0].kind,
+            ReplyKind::Question,
+            "nothing offered yet"
+        );
+    }
+
+    #[test]
+    fn the_screen_follows_the_patients_language() {
+        let k = shipped();
+        let (_, steps) = drive(&k, Conversation::default(), &["¿duele?", "/screen"]);
+        let q = &steps[1].replies[0];
+        assert_eq!(
+            q.text,
+            k.screening().question("consent").unwrap().text(Locale::Es)
+        );
+        assert_eq!(q.choices[0].label, "Sí");
     }
 }

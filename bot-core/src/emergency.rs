@@ -22,6 +22,8 @@ pub enum RedFlag {
     Allergy,
     Collapse,
     SelfHarm,
+    /// Red flags confirmed in answer to the health screen's question.
+    ReportedInScreen,
 }
 
 impl RedFlag {
@@ -33,6 +35,7 @@ impl RedFlag {
             RedFlag::Allergy => "severe allergic reaction",
             RedFlag::Collapse => "collapse or unconsciousness",
             RedFlag::SelfHarm => "thoughts of self-harm",
+            RedFlag::ReportedInScreen => "red flags reported in the health screen",
         }
     }
 }

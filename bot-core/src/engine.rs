@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::dialogue::{self, Conversation, Incoming, Reply, ReplyKind, StaffEvent};
+use crate::dialogue::{self, Conversation, Incoming, Reply, ReplyKind, ScreenRecord, StaffEvent};
 use crate::ids::{ChatKey, Locale};
 use crate::knowledge::Knowledge;
 use crate::ports::{Batch, Store, StoreError};
@@ -64,9 +64,15 @@ mod keys {
     use jiff::Timestamp;
 
     pub const UNANSWERED: &str = "unanswered/";
+    pub const SCREENS: &str = "screen/";
 
     pub fn conversation(chat: &ChatKey) -> String {
         format!("conv/{chat}")
+    }
+
+    /// Per chat, then in time order.
+    pub fn screen(chat: &ChatKey, at: Timestamp) -> String {
+        format!("{SCREENS}{chat}/{:020}", at.as_nanosecond())
     }
 
     /// Time first so a scan lists them in order; the chat keeps keys unique.
@@ -131,6 +137,9 @@ impl<S: Store> Engine<S> {
                 encode(&entry),
             );
         }
+        if let Some(record) = &step.screen {
+            batch.put(keys::screen(&record.chat, record.completed), encode(record));
+        }
         if let Err(e) = self.store.apply(batch) {
             tracing::error!(chat = %incoming.chat, error = %e, "cannot save conversation");
             // An emergency answer goes out whatever happens to storage.
@@ -154,6 +163,18 @@ impl<S: Store> Engine<S> {
             return Ok(None);
         };
         decode(&key, &bytes).map(Some)
+    }
+
+    /// Completed health screens, newest first.
+    pub fn screenings(&self) -> Result<Vec<ScreenRecord>, EngineError> {
+        let mut list = self
+            .store
+            .scan_prefix(keys::SCREENS)?
+            .into_iter()
+            .map(|(key, bytes)| decode::<ScreenRecord>(&key, &bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        list.sort_by_key(|s| std::cmp::Reverse(s.completed));
+        Ok(list)
     }
 
     /// Unanswered questions, most frequent first.
@@ -197,6 +218,7 @@ fn internal_error(
         text: knowledge.messages(locale).internal_error.clone(),
         choices: Vec::new(),
         topic: None,
+        question: None,
     });
     Outcome { replies, staff }
 }
@@ -311,5 +333,58 @@ mod tests {
             }
         });
         assert_eq!(engine.store().scan_prefix("conv/").unwrap().len(), 100);
+    }
+
+    #[test]
+    fn a_screen_resumes_at_the_same_question_after_the_store_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+            for (i, text) in ["/screen", "yes", "no", "no"].iter().enumerate() {
+                engine.handle(&say("telegram:9", text, i as i64));
+            }
+        }
+        let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+        let out = engine.handle(&say("telegram:9", "/screen", 10));
+        assert_eq!(
+            out.replies.last().unwrap().question.as_deref(),
+            Some("needle_fear")
+        );
+        let Some(Conversation {
+            state: State::Screening(p),
+            ..
+        }) = engine
+            .conversation(&ChatKey::parse("telegram:9").unwrap())
+            .unwrap()
+        else {
+            panic!("still screening")
+        };
+        assert_eq!(p.answers.len(), 3, "previous answers kept");
+    }
+
+    #[test]
+    fn completed_screens_are_stored_and_listed_newest_first() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let mut t = 0;
+        for (chat, fear) in [("terminal:a", "no"), ("terminal:b", "yes")] {
+            let mut next = "/screen".to_owned();
+            loop {
+                t += 1;
+                let out = engine.handle(&say(chat, &next, t));
+                let Some(q) = out.replies.last().and_then(|r| r.question.clone()) else {
+                    break;
+                };
+                next = match q.as_str() {
+                    "consent" => "yes".into(),
+                    "needle_fear" => fear.into(),
+                    _ => "no".into(),
+                };
+            }
+        }
+        let list = engine.screenings().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].chat.to_string(), "terminal:b");
+        assert_eq!(list[0].outcome, crate::screening::Outcome::Decline);
+        assert_eq!(list[1].outcome, crate::screening::Outcome::Clear);
     }
 }

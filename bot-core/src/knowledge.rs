@@ -6,7 +6,8 @@
 //! - `clinic.toml`: the clinic's facts, which answers cite as `{placeholder}`;
 //! - `messages.toml`: the bot's own sentences (welcome, emergency, fallback…);
 //! - `lexicon.toml`: words patients use for the knowledge file's words, and
-//!   subjects the clinic does not handle.
+//!   subjects the clinic does not handle;
+//! - `screening.toml`: the pre-visit health screen ([`crate::screening`]).
 //!
 //! Loading validates everything at once and reports every problem with file,
 //! line and column, so a broken edit is never half-applied.
@@ -22,6 +23,7 @@ use crate::classify::Rules;
 use crate::clinic::{Clinic, RawClinic};
 use crate::ids::{Locale, TopicId};
 use crate::matcher::Matcher;
+use crate::screening::{RawScreening, Screening};
 
 /// Longest answer, in characters, after placeholders are filled in: short enough
 /// for any chat platform (Discord's limit is 2,000, Telegram's 4,096).
@@ -31,6 +33,7 @@ pub const KNOWLEDGE_FILE: &str = "knowledge.toml";
 pub const CLINIC_FILE: &str = "clinic.toml";
 pub const MESSAGES_FILE: &str = "messages.toml";
 pub const LEXICON_FILE: &str = "lexicon.toml";
+pub const SCREENING_FILE: &str = "screening.toml";
 
 /// One problem found in a knowledge folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +116,7 @@ pub struct MessageSet {
     pub fallback_medicine: String,
     pub human_button: String,
     pub no_thanks_button: String,
+    pub screen_button: String,
     pub human_requested: String,
     pub human_declined: String,
     pub language_set: String,
@@ -124,7 +128,7 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 17] {
+    fn fields_mut(&mut self) -> [&mut String; 18] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -135,6 +139,7 @@ impl MessageSet {
             &mut self.fallback_medicine,
             &mut self.human_button,
             &mut self.no_thanks_button,
+            &mut self.screen_button,
             &mut self.human_requested,
             &mut self.human_declined,
             &mut self.language_set,
@@ -211,6 +216,7 @@ pub struct Knowledge {
     lexicon_es: LexiconSet,
     matcher: Matcher,
     rules: Rules,
+    screening: Screening,
 }
 
 /// One source file's text, for turning byte offsets into lines.
@@ -255,6 +261,7 @@ impl Knowledge {
         let knowledge_src = Source::read(dir, KNOWLEDGE_FILE)?;
         let messages_src = Source::read(dir, MESSAGES_FILE)?;
         let lexicon_src = Source::read(dir, LEXICON_FILE)?;
+        let screening_src = Source::read(dir, SCREENING_FILE)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -271,6 +278,24 @@ impl Knowledge {
         let raw_knowledge = knowledge_src.parse::<RawKnowledge>();
         let raw_messages = messages_src.parse::<RawMessages>();
         let raw_lexicon = lexicon_src.parse::<RawLexicon>();
+        let screening = screening_src
+            .parse::<RawScreening>()
+            .map_err(|d| vec![d])
+            .and_then(|raw| {
+                raw.validate().map_err(|problems| {
+                    problems
+                        .into_iter()
+                        .map(|p| screening_src.at(p.span, p.message))
+                        .collect()
+                })
+            });
+        let screening = match screening {
+            Ok(s) => Some(s),
+            Err(mut d) => {
+                diags.append(&mut d);
+                None
+            }
+        };
 
         let clinic = match clinic {
             Ok(c) => Some(c),
@@ -289,7 +314,7 @@ impl Knowledge {
                     return Err(KnowledgeError::Invalid(diags));
                 }
             };
-        let Some(clinic) = clinic else {
+        let (Some(clinic), Some(screening)) = (clinic, screening) else {
             return Err(KnowledgeError::Invalid(diags));
         };
 
@@ -326,6 +351,7 @@ impl Knowledge {
             lexicon_es: raw_lexicon.es,
             matcher,
             rules: Rules::new(),
+            screening,
         })
     }
 
@@ -362,6 +388,10 @@ impl Knowledge {
 
     pub fn matcher(&self) -> &Matcher {
         &self.matcher
+    }
+
+    pub fn screening(&self) -> &Screening {
+        &self.screening
     }
 
     /// The ids in `required` that this knowledge lacks (for checking against
@@ -519,7 +549,13 @@ mod tests {
     fn edited(file: &str, edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         let mut edit = Some(edit);
-        for name in [KNOWLEDGE_FILE, CLINIC_FILE, MESSAGES_FILE, LEXICON_FILE] {
+        for name in [
+            KNOWLEDGE_FILE,
+            CLINIC_FILE,
+            MESSAGES_FILE,
+            LEXICON_FILE,
+            SCREENING_FILE,
+        ] {
             let text = std::fs::read_to_string(faq_dir().join(name)).unwrap();
             let text = match edit.take_if(|_| name == file) {
                 Some(edit) => edit(text),
@@ -667,5 +703,43 @@ mod tests {
         let k = Knowledge::load(&faq_dir()).unwrap();
         let missing = k.missing_topics(&ids);
         assert_eq!(missing, vec![&TopicId::parse("fake-topic").unwrap()]);
+    }
+
+    #[test]
+    fn a_screening_rule_about_a_missing_question_is_reported_with_its_line() {
+        let dir = edited(SCREENING_FILE, |t| {
+            t.replacen(
+                "when = { question = \"epilepsy\"",
+                "when = { question = \"epilepsi\"",
+                1,
+            )
+        });
+        let text = std::fs::read_to_string(dir.path().join(SCREENING_FILE)).unwrap();
+        let d = diagnostics(&dir);
+        assert!(d[0].file.ends_with(SCREENING_FILE));
+        assert!(d[0].message.contains("no question \"epilepsi\""), "{d:?}");
+        let line = line_of(&text, "\"epilepsi\"");
+        assert!(
+            (line - 1..=line).contains(&d[0].line),
+            "{} vs {line}",
+            d[0].line
+        );
+    }
+
+    #[test]
+    fn a_follow_up_on_a_later_question_is_rejected() {
+        let dir = edited(SCREENING_FILE, |t| {
+            t.replacen(
+                "ask_if = { question = \"under_18\"",
+                "ask_if = { question = \"anything_else\"",
+                1,
+            )
+        });
+        let d = diagnostics(&dir);
+        assert!(
+            d.iter()
+                .any(|d| d.message.contains("not an earlier question")),
+            "{d:?}"
+        );
     }
 }

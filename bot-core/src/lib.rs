@@ -19,6 +19,8 @@
 //! - [`eval`]: scoring the matcher against labelled questions.
 //! - [`classify`]: the decision for one message (emergency, answer, ask back,
 //!   fall back).
+//! - [`screening`]: the pre-visit health screen defined as data: questions,
+//!   follow-ups, answer parsing, outcome rules.
 //! - [`dialogue`]: the conversation state machine, a pure `step` function.
 //! - [`engine`]: loads and saves state around `step`, one chat at a time.
 //! - [`ports`]: the traits the engine needs from outside (store, clock).
@@ -34,6 +36,7 @@ pub mod ids;
 pub mod knowledge;
 pub mod matcher;
 pub mod ports;
+pub mod screening;
 pub mod store;
 pub mod text;
 

@@ -4,6 +4,7 @@ mod ask;
 mod chat;
 mod check;
 mod eval;
+mod screenings;
 mod unanswered;
 
 use std::path::Path;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => ask::run(&cli, json, explain, text),
         Command::Eval { ref file } => eval::run(&cli, file),
         Command::Check { ref topics } => check::run(&cli, topics.as_deref()),
+        Command::Screenings { json } => screenings::run(&cli, json),
         Command::Unanswered { json } => unanswered::run(&cli, json),
     }
 }

@@ -86,3 +86,91 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// A live `chat --json` process, driven one message at a time.
+pub struct LiveChat {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl TestBot {
+    pub fn live_chat(&self, who: &str) -> LiveChat {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .arg("--faq")
+            .arg(&self.faq)
+            .arg("--data")
+            .arg(self.data.path())
+            .args(["chat", "--json", "--as", who])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("frontdesk starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        LiveChat {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+}
+
+impl LiveChat {
+    /// Sends one line and reads replies up to the one that ends the bot's turn
+    /// in the screen (a question, an outcome or an emergency answer).
+    pub fn send(&mut self, line: &str) -> Vec<Value> {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut replies = Vec::new();
+        for reply in self.stdout.by_ref() {
+            let reply: Value = serde_json::from_str(&reply.unwrap()).unwrap();
+            let last = matches!(
+                reply["kind"].as_str(),
+                Some("question" | "outcome" | "emergency")
+            );
+            replies.push(reply);
+            if last {
+                return replies;
+            }
+        }
+        panic!("the bot stopped before answering {line:?}: {replies:?}");
+    }
+
+    /// Sends one line that gets exactly one reply, and returns it.
+    pub fn say(&mut self, line: &str) -> Value {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+        let reply = self.stdout.next().expect("a reply").unwrap();
+        serde_json::from_str(&reply).unwrap()
+    }
+
+    /// Answers screen questions by id (`default` for any other) until the
+    /// screen ends or `until` is asked; returns the last reply.
+    pub fn answer_screen(
+        &mut self,
+        answers: &[(&str, &str)],
+        default: &str,
+        until: Option<&str>,
+    ) -> Value {
+        let mut last = self.send("/screen").pop().unwrap();
+        while let Some(q) = last["question"].as_str().map(str::to_owned) {
+            if until == Some(q.as_str()) {
+                break;
+            }
+            let answer = answers
+                .iter()
+                .find(|(id, _)| *id == q)
+                .map(|(_, a)| (*a).to_owned())
+                .unwrap_or_else(|| default.to_owned());
+            last = self.send(&answer).pop().unwrap();
+        }
+        last
+    }
+
+    pub fn close(mut self) {
+        drop(self.stdin);
+        let _ = self.child.wait();
+    }
+}

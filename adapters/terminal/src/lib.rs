@@ -6,7 +6,8 @@
 //! - text (default): the bot's messages with numbered buttons; type the number
 //!   or `!choose ID` to press one;
 //! - JSON (`--json`): one object per bot message per line, for scripts and
-//!   tests: `{"kind", "text", "choices": [{"id", "label"}], "topic"}`.
+//!   tests: `{"kind", "text", "choices": [{"id", "label"}], "topic",
+//!   "question"}`.
 //!
 //! Staff events go to a separate writer (standard error in the CLI), as JSON
 //! lines in JSON mode. The adapter only converts: every decision is the
@@ -43,6 +44,7 @@ struct JsonReply<'a> {
     text: &'a str,
     choices: &'a [frontdesk_core::Choice],
     topic: Option<&'a str>,
+    question: Option<&'a str>,
 }
 
 /// Reads patient lines from `input` until it ends, writing the bot's replies to
@@ -106,6 +108,7 @@ fn write_json(out: &mut impl Write, reply: &Reply) -> io::Result<()> {
         text: &reply.text,
         choices: &reply.choices,
         topic: reply.topic.as_ref().map(|t| t.as_str()),
+        question: reply.question.as_deref(),
     };
     serde_json::to_writer(&mut *out, &json)?;
     writeln!(out)
@@ -137,6 +140,21 @@ fn write_staff(out: &mut impl Write, event: &StaffEvent, json: bool) -> io::Resu
             StaffEvent::HumanRequested { chat, .. } => {
                 writeln!(out, "[staff] {chat} asked to talk to a person")
             }
+            StaffEvent::ScreenCompleted {
+                chat,
+                outcome,
+                flags,
+                ..
+            } => writeln!(
+                out,
+                "[staff] {chat} completed the health screen: {}{}",
+                outcome.as_str(),
+                if flags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", flags.join(", "))
+                }
+            ),
         }
     }
 }
