@@ -190,6 +190,9 @@ pub struct Reply {
     pub topic: Option<TopicId>,
     /// The screen question asked, on questions.
     pub question: Option<String>,
+    /// Whether typing a button's number presses it. Not on questions that
+    /// take a number or free text, where a typed number is the answer.
+    pub numbered: bool,
 }
 
 impl Reply {
@@ -200,6 +203,7 @@ impl Reply {
             choices: Vec::new(),
             topic: None,
             question: None,
+            numbered: true,
         }
     }
 
@@ -291,8 +295,8 @@ pub struct Conversation {
     pub locale_pinned: bool,
     #[serde(default)]
     pub state: State,
-    /// The ids of the answer buttons on the last message, so a typed number
-    /// can press one (`2` presses the second).
+    /// The ids of the buttons on the last message when they are numbered, so
+    /// a typed number can press one (`2` presses the second).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<String>,
 }
@@ -330,18 +334,11 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         Input::Command(command) => s.command(command),
         Input::Choice(id) => s.choice(id),
     }
-    // Navigation buttons (back, stop) are not pressed by number, so that a
-    // number typed as an answer is read as one.
     s.conv.offered = s
         .replies
         .last()
-        .map(|r| {
-            r.choices
-                .iter()
-                .filter(|c| !c.id.starts_with("screen:"))
-                .map(|c| c.id.clone())
-                .collect()
-        })
+        .filter(|r| r.numbered)
+        .map(|r| r.choices.iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
     Step {
         conversation: s.conv,
@@ -726,6 +723,7 @@ impl Stepper<'_> {
         };
         let mut reply = Reply::new(ReplyKind::Question, text);
         reply.question = Some(q.id.clone());
+        reply.numbered = matches!(q.kind, Kind::YesNo | Kind::Choice(_));
         for (value, label) in answer_buttons(q, locale, t) {
             reply = reply.with(
                 Action::Answer {
@@ -1494,6 +1492,22 @@ mod tests {
         assert_eq!(
             steps[0].replies[0].text,
             k.messages(Locale::En).stale_button
+        );
+    }
+
+    #[test]
+    fn a_number_typed_for_a_number_question_is_the_answer_not_a_button() {
+        let steps = screen_with(&shipped(), &[("pregnant", "yes"), ("pregnancy_weeks", "2")]);
+        let r = record(&steps);
+        assert!(
+            r.answers
+                .contains(&("pregnancy_weeks".into(), Answer::Number(2)))
+        );
+        let steps = screen_with(&shipped(), &[("needle_fear", "1")]);
+        assert!(
+            record(&steps)
+                .answers
+                .contains(&("needle_fear".into(), Answer::Yes))
         );
     }
 

@@ -219,6 +219,7 @@ fn internal_error(
         choices: Vec::new(),
         topic: None,
         question: None,
+        numbered: false,
     });
     Outcome { replies, staff }
 }

@@ -121,7 +121,11 @@ fn write_text(out: &mut impl Write, reply: &Reply) -> io::Result<()> {
         writeln!(out, "     {line}")?;
     }
     for (n, choice) in reply.choices.iter().enumerate() {
-        writeln!(out, "     {}) {}", n + 1, choice.label)?;
+        if reply.numbered {
+            writeln!(out, "     {}) {}", n + 1, choice.label)?;
+        } else {
+            writeln!(out, "     - {} (!choose {})", choice.label, choice.id)?;
+        }
     }
     Ok(())
 }
