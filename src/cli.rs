@@ -47,6 +47,23 @@ pub enum Command {
         #[arg(long)]
         topics: Option<PathBuf>,
     },
+    /// Run the bot on every chat platform whose token is set
+    /// (TELEGRAM_BOT_TOKEN), until Ctrl-C or SIGTERM.
+    Serve {
+        /// Another Telegram Bot API server (self-hosted, or a test fake).
+        #[arg(long, env = "TELOXIDE_API_URL")]
+        telegram_api_url: Option<url::Url>,
+        /// Do not queue sends to respect Telegram's rate limits (measurements only).
+        #[arg(long)]
+        no_throttle: bool,
+        /// Receive Telegram updates by webhook at this public HTTPS URL
+        /// instead of long polling.
+        #[arg(long, requires = "webhook_listen")]
+        webhook_url: Option<url::Url>,
+        /// The local address the webhook listens on, such as 0.0.0.0:8443.
+        #[arg(long)]
+        webhook_listen: Option<std::net::SocketAddr>,
+    },
     /// Completed health screens (patient, time, outcome, flags), newest first.
     Screenings {
         #[arg(long)]

@@ -28,6 +28,9 @@ pub struct Incoming {
     pub at: Timestamp,
     /// The platform's idea of the user's language (Telegram's `language_code`).
     pub locale_hint: Option<Locale>,
+    /// A chat others can read (a group, a public channel): nothing personal
+    /// (the screen, a hand-off) happens there.
+    pub shared: bool,
 }
 
 /// What the patient did.
@@ -178,6 +181,8 @@ pub enum ReplyKind {
     Question,
     /// The health screen's outcome.
     Outcome,
+    /// "Let's continue in a private chat": adapters add a way to get there.
+    MoveToPrivate,
 }
 
 /// One message for the patient. Plain text: adapters escape and render it.
@@ -326,6 +331,17 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         screen: None,
     };
     let offered = std::mem::take(&mut s.conv.offered);
+    if incoming.shared && is_personal(&incoming.input) {
+        let m = knowledge.messages(s.locale());
+        s.say(Reply::new(ReplyKind::MoveToPrivate, &m.private_only));
+        return Step {
+            conversation: s.conv,
+            replies: s.replies,
+            staff: s.staff,
+            unanswered: None,
+            screen: None,
+        };
+    }
     match &incoming.input {
         Input::Text(text) => match pressed_by_number(text, &offered) {
             Some(id) => s.choice(id),
@@ -346,6 +362,22 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         staff: s.staff,
         unanswered: s.unanswered,
         screen: s.screen,
+    }
+}
+
+/// Whether an input starts something that must not happen where others read:
+/// the health screen or a hand-off to staff.
+fn is_personal(input: &Input) -> bool {
+    match input {
+        Input::Command(c) => matches!(
+            c,
+            Command::Screen | Command::Human | Command::Back | Command::Restart | Command::Stop
+        ),
+        Input::Choice(id) => matches!(
+            Action::parse(id),
+            Some(Action::Human | Action::ScreenStart | Action::Answer { .. })
+        ),
+        Input::Text(_) => false,
     }
 }
 
@@ -949,6 +981,7 @@ mod tests {
             input,
             at: Timestamp::UNIX_EPOCH,
             locale_hint: None,
+            shared: false,
         }
     }
 
@@ -1530,6 +1563,28 @@ mod tests {
             steps[0].replies[0].kind,
             ReplyKind::Question,
             "nothing offered yet"
+        );
+    }
+
+    #[test]
+    fn nothing_personal_happens_in_a_shared_chat() {
+        let k = shipped();
+        for input in ["/screen", "/human", "!screen:start", "!human"] {
+            let mut incoming = incoming(match input.strip_prefix('!') {
+                Some(id) => Input::Choice(id.into()),
+                None => Input::from_text(input),
+            });
+            incoming.shared = true;
+            let s = step(&k, Conversation::default(), &incoming);
+            assert_eq!(s.replies[0].kind, ReplyKind::MoveToPrivate, "{input}");
+            assert_eq!(s.conversation.state, State::Idle);
+            assert!(s.staff.is_empty());
+        }
+        let mut faq = incoming(text("does it hurt?"));
+        faq.shared = true;
+        assert_eq!(
+            step(&k, Conversation::default(), &faq).replies[0].kind,
+            ReplyKind::Answer
         );
     }
 

@@ -252,6 +252,7 @@ mod tests {
             input: Input::from_text(text),
             at: Timestamp::from_second(at).unwrap(),
             locale_hint: None,
+            shared: false,
         }
     }
 

@@ -117,6 +117,7 @@ pub struct MessageSet {
     pub human_button: String,
     pub no_thanks_button: String,
     pub screen_button: String,
+    pub private_only: String,
     pub human_requested: String,
     pub human_declined: String,
     pub language_set: String,
@@ -128,7 +129,7 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 18] {
+    fn fields_mut(&mut self) -> [&mut String; 19] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -140,6 +141,7 @@ impl MessageSet {
             &mut self.human_button,
             &mut self.no_thanks_button,
             &mut self.screen_button,
+            &mut self.private_only,
             &mut self.human_requested,
             &mut self.human_declined,
             &mut self.language_set,

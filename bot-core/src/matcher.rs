@@ -362,9 +362,9 @@ impl LangIndex {
                     Some(fixed) if is_stopword(self.locale, fixed) => {}
                     Some(fixed) => match self.word_stems(fixed) {
                         Some(stems) => out.extend(stems.into_iter().map(|s| (s, CORRECTED_FACTOR))),
-                        None => unknown.push(word.to_owned()),
+                        None => note_unknown(unknown, word),
                     },
-                    None => unknown.push(word.to_owned()),
+                    None => note_unknown(unknown, word),
                 },
             }
         }
@@ -473,6 +473,15 @@ impl LangIndex {
         scored.truncate(5);
         ranking.top = scored;
         ranking
+    }
+}
+
+/// Records a word the index does not know. One- and two-letter fragments
+/// (the "b" of a pasted `<b>`, a stray "xx") say nothing about the subject,
+/// so they do not count against the message.
+fn note_unknown(unknown: &mut Vec<String>, word: &str) {
+    if word.chars().count() > 2 || word.chars().all(|c| c.is_ascii_digit()) {
+        unknown.push(word.to_owned());
     }
 }
 

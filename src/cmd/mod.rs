@@ -5,6 +5,7 @@ mod chat;
 mod check;
 mod eval;
 mod screenings;
+mod serve;
 mod unanswered;
 
 use std::path::Path;
@@ -26,6 +27,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval { ref file } => eval::run(&cli, file),
         Command::Check { ref topics } => check::run(&cli, topics.as_deref()),
         Command::Screenings { json } => screenings::run(&cli, json),
+        Command::Serve {
+            ref telegram_api_url,
+            no_throttle,
+            ref webhook_url,
+            webhook_listen,
+        } => serve::run(
+            &cli,
+            serve::Options {
+                telegram_api_url: telegram_api_url.clone(),
+                throttle: !no_throttle,
+                webhook: webhook_url.clone().zip(webhook_listen),
+            },
+        ),
         Command::Unanswered { json } => unanswered::run(&cli, json),
     }
 }

@@ -69,6 +69,7 @@ pub fn run<S: Store>(
             input: parse_line(&line),
             at: clock.now(),
             locale_hint: None,
+            shared: false,
         });
         for reply in &outcome.replies {
             if options.json {

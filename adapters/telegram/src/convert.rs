@@ -1,0 +1,150 @@
+//! Telegram's types to the core's, and the core's replies to Telegram's.
+
+use frontdesk_core::{ChatKey, Incoming, Input, Locale, Platform, Reply, ReplyKind};
+use jiff::Timestamp;
+use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Me, Message};
+
+/// Telegram refuses callback data longer than this.
+pub const MAX_CALLBACK_DATA: usize = 64;
+
+/// A text message as the core's input, or `None` when the bot should stay
+/// quiet: messages from bots, messages without text, and group messages not
+/// addressed to the bot (no mention, not a command, not a reply to it).
+pub fn incoming_message(msg: &Message, me: &Me, at: Timestamp) -> Option<Incoming> {
+    let from = msg.from.as_ref()?;
+    if from.is_bot {
+        return None;
+    }
+    let text = msg.text()?;
+    let shared = !msg.chat.is_private();
+    let text = if shared {
+        addressed_text(msg, text, me)?
+    } else {
+        text.to_owned()
+    };
+    Some(Incoming {
+        chat: ChatKey::new(Platform::Telegram, &msg.chat.id.0.to_string()).ok()?,
+        input: Input::from_text(&text),
+        at,
+        locale_hint: from
+            .language_code
+            .as_deref()
+            .and_then(|l| Locale::parse(l).ok()),
+        shared,
+    })
+}
+
+/// In a group: the text without the bot's @mention, if the message is for the
+/// bot at all.
+fn addressed_text(msg: &Message, text: &str, me: &Me) -> Option<String> {
+    let mention = format!("@{}", me.username());
+    let lower = text.to_lowercase();
+    if let Some(at) = lower.find(&mention.to_lowercase()) {
+        if text.starts_with('/') {
+            // "/help@bot args": the core drops the @bot suffix itself.
+            return Some(text.to_owned());
+        }
+        let mut without = String::with_capacity(text.len());
+        without.push_str(&text[..at]);
+        without.push_str(&text[at + mention.len()..]);
+        return Some(without.trim().to_owned());
+    }
+    let replying_to_bot = msg
+        .reply_to_message()
+        .and_then(|r| r.from.as_ref())
+        .is_some_and(|u| u.id == me.user.id);
+    (replying_to_bot || text.starts_with('/')).then(|| text.to_owned())
+}
+
+/// A button press as the core's input.
+pub fn incoming_callback(query: &CallbackQuery, at: Timestamp) -> Option<Incoming> {
+    let message = query.message.as_ref()?;
+    let data = query.data.as_ref()?;
+    Some(Incoming {
+        chat: ChatKey::new(Platform::Telegram, &message.chat().id.0.to_string()).ok()?,
+        input: Input::Choice(data.clone()),
+        at,
+        locale_hint: query
+            .from
+            .language_code
+            .as_deref()
+            .and_then(|l| Locale::parse(l).ok()),
+        shared: !message.chat().is_private(),
+    })
+}
+
+/// A reply as Telegram HTML (everything escaped: the core sends plain text)
+/// and an inline keyboard, one button per row.
+pub fn render(reply: &Reply, me: &Me) -> (String, Option<InlineKeyboardMarkup>) {
+    let text = teloxide::utils::html::escape(&reply.text);
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = reply
+        .choices
+        .iter()
+        .filter(|c| {
+            let fits = c.id.len() <= MAX_CALLBACK_DATA;
+            if !fits {
+                tracing::warn!(id = %c.id, "button id too long for Telegram; left out");
+            }
+            fits
+        })
+        .map(|c| {
+            vec![InlineKeyboardButton::callback(
+                c.label.clone(),
+                c.id.clone(),
+            )]
+        })
+        .collect();
+    if reply.kind == ReplyKind::MoveToPrivate
+        && let Ok(url) = url::Url::parse(&format!("https://t.me/{}?start=private", me.username()))
+    {
+        rows.push(vec![InlineKeyboardButton::url(
+            format!("@{}", me.username()),
+            url,
+        )]);
+    }
+    let markup = (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows));
+    (text, markup)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontdesk_core::Choice;
+
+    fn reply(text: &str) -> Reply {
+        Reply {
+            kind: ReplyKind::Answer,
+            text: text.into(),
+            choices: vec![
+                Choice {
+                    id: "topic:does-it-hurt".into(),
+                    label: "Does it hurt?".into(),
+                },
+                Choice {
+                    id: format!("ans:{}:x", "q".repeat(70)),
+                    label: "too long".into(),
+                },
+            ],
+            topic: None,
+            question: None,
+            numbered: true,
+        }
+    }
+
+    fn me() -> Me {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "is_bot": true, "first_name": "Bot", "username": "clinic_bot",
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": false, "has_main_web_app": false
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn text_is_escaped_for_html_and_long_button_ids_are_left_out() {
+        let (text, markup) = render(&reply("<b>5 & 6</b> *_[]"), &me());
+        assert_eq!(text, "&lt;b&gt;5 &amp; 6&lt;/b&gt; *_[]");
+        let markup = markup.unwrap();
+        assert_eq!(markup.inline_keyboard.len(), 1);
+    }
+}

@@ -1,0 +1,294 @@
+//! The Telegram adapter of Frontdesk, on teloxide.
+//!
+//! Patients talk to the bot in a private chat. This crate only converts:
+//! Telegram updates become the core's [`Incoming`] messages, and the core's
+//! replies become Telegram messages (HTML-escaped, with inline keyboards).
+//! Every decision is bot-core's.
+//!
+//! # Layout
+//!
+//! - [`Settings`]: token, API URL, throttle and webhook options.
+//! - [`convert`]: Telegram types to the core's and back (escaping, keyboards,
+//!   when a group message is addressed to the bot).
+//! - [`send`]: sending with retries: on 429 after `retry_after`, on 5xx and
+//!   connection failures with backoff; nothing dropped, nothing sent twice,
+//!   order kept within a chat.
+//! - [`handler`]: the update handler tree, built by a function so tests run
+//!   exactly what [`run`] runs.
+
+pub mod convert;
+pub mod send;
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontdesk_core::{Clock, Engine, Incoming, Outcome, StaffEvent, Store};
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, Me};
+use teloxide::update_listeners::{Polling, webhooks};
+
+/// The requester every handler uses: the real client behind teloxide's
+/// throttle (with limits too high to matter when throttling is off).
+pub type Tg = teloxide::adaptors::Throttle<Bot>;
+
+/// Limits that never bind, for measurements and tests.
+const UNLIMITED: Limits = Limits {
+    messages_per_sec_chat: 10_000,
+    messages_per_min_chat: 600_000,
+    messages_per_min_channel_or_supergroup: 600_000,
+    messages_per_sec_overall: 10_000,
+};
+
+/// Why the Telegram adapter stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    #[error("Telegram request failed: {0}")]
+    Request(#[from] teloxide::RequestError),
+    #[error("invalid Telegram API URL {0:?}")]
+    ApiUrl(String),
+    #[error("the webhook could not be set up: {0}")]
+    Webhook(String),
+}
+
+/// The bot token: never printed, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Receiving updates by webhook instead of long polling.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// The public HTTPS URL Telegram posts to.
+    pub url: url::Url,
+    /// Where to listen for those posts.
+    pub listen: SocketAddr,
+}
+
+/// How to run the adapter, validated once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token: Token,
+    /// Another Bot API server (a self-hosted one, or the tests' fake).
+    pub api_url: Option<url::Url>,
+    /// Respect Telegram's rate limits by queueing (on in production).
+    pub throttle: bool,
+    pub webhook: Option<Webhook>,
+    /// The long-polling timeout.
+    pub poll_timeout: Duration,
+}
+
+impl Settings {
+    pub fn new(token: Token) -> Settings {
+        Settings {
+            token,
+            api_url: None,
+            throttle: true,
+            webhook: None,
+            poll_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Everything the handlers share.
+pub struct App<S: Store> {
+    pub engine: Arc<Engine<S>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The client as configured: API URL, then the throttle.
+pub fn requester(settings: &Settings) -> Tg {
+    let mut bot = Bot::new(&settings.token.0);
+    if let Some(url) = &settings.api_url {
+        bot = bot.set_api_url(url.clone());
+    }
+    bot.throttle(if settings.throttle {
+        Limits::default()
+    } else {
+        UNLIMITED
+    })
+}
+
+/// The commands menu, in English and Spanish.
+fn commands(spanish: bool) -> Vec<BotCommand> {
+    let list: [(&str, &str, &str); 5] = [
+        ("start", "Main menu", "Menú principal"),
+        ("help", "What I can do", "Lo que puedo hacer"),
+        (
+            "screen",
+            "Health questions before dry needling",
+            "Preguntas de salud antes de la punción",
+        ),
+        ("human", "Talk to a person", "Hablar con una persona"),
+        ("language", "English or Spanish", "Español o inglés"),
+    ];
+    list.iter()
+        .map(|(c, en, es)| BotCommand::new(*c, if spanish { *es } else { *en }))
+        .collect()
+}
+
+/// Runs the adapter until `shutdown` completes (or Ctrl-C): then it stops
+/// taking updates, finishes the ones in hand, and returns.
+pub async fn run<S: Store>(
+    app: Arc<App<S>>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), TelegramError> {
+    let bot = requester(&settings);
+    send::retrying(|| bot.set_my_commands(commands(false)).into_future()).await?;
+    send::retrying(|| {
+        bot.set_my_commands(commands(true))
+            .language_code("es")
+            .into_future()
+    })
+    .await?;
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler::<S>())
+        .dependencies(dptree::deps![app])
+        .enable_ctrlc_handler()
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    match settings.webhook {
+        None => {
+            let listener = Polling::builder(bot)
+                .timeout(settings.poll_timeout)
+                .delete_webhook()
+                .await
+                .build();
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::new())
+                .await;
+        }
+        Some(hook) => {
+            let options = webhooks::Options::new(hook.listen, hook.url);
+            let listener = webhooks::axum(bot, options)
+                .await
+                .map_err(|e| TelegramError::Webhook(e.to_string()))?;
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::new())
+                .await;
+        }
+    }
+    Ok(())
+}
+
+/// The update handler tree: messages and button presses.
+pub fn handler<S: Store>() -> UpdateHandler<TelegramError> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message::<S>))
+        .branch(Update::filter_callback_query().endpoint(on_callback::<S>))
+}
+
+async fn on_message<S: Store>(
+    bot: Tg,
+    me: Me,
+    msg: Message,
+    app: Arc<App<S>>,
+) -> Result<(), TelegramError> {
+    let Some(incoming) = convert::incoming_message(&msg, &me, app.clock.now()) else {
+        return Ok(());
+    };
+    respond(&bot, &me, &app, msg.chat.id, incoming).await
+}
+
+async fn on_callback<S: Store>(
+    bot: Tg,
+    me: Me,
+    query: CallbackQuery,
+    app: Arc<App<S>>,
+) -> Result<(), TelegramError> {
+    // Always answer, so the button stops spinning, stale or not.
+    send::retrying(|| bot.answer_callback_query(query.id.clone()).into_future()).await?;
+    let Some(message) = &query.message else {
+        return Ok(());
+    };
+    let chat = message.chat().id;
+    // The pressed keyboard goes, so a button cannot be pressed twice.
+    let removed = send::retrying(|| {
+        bot.edit_message_reply_markup(chat, message.id())
+            .into_future()
+    })
+    .await;
+    if let Err(e) = removed {
+        tracing::warn!(error = %e, "could not remove a pressed keyboard");
+    }
+    let Some(incoming) = convert::incoming_callback(&query, app.clock.now()) else {
+        return Ok(());
+    };
+    respond(&bot, &me, &app, chat, incoming).await
+}
+
+/// Hands a message to the engine and sends what it returns, in order.
+async fn respond<S: Store>(
+    bot: &Tg,
+    me: &Me,
+    app: &Arc<App<S>>,
+    chat: ChatId,
+    incoming: Incoming,
+) -> Result<(), TelegramError> {
+    let engine = app.engine.clone();
+    // The engine writes to disk: keep it off the async workers.
+    let outcome = tokio::task::spawn_blocking(move || engine.handle(&incoming))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the engine panicked");
+            Outcome::default()
+        });
+    for reply in &outcome.replies {
+        let (text, markup) = convert::render(reply, me);
+        send::retrying(|| {
+            let mut request = bot
+                .send_message(chat, text.clone())
+                .parse_mode(teloxide::types::ParseMode::Html);
+            if let Some(m) = &markup {
+                request = request.reply_markup(m.clone());
+            }
+            request.into_future()
+        })
+        .await?;
+    }
+    for event in &outcome.staff {
+        log_staff_event(event);
+    }
+    Ok(())
+}
+
+/// Staff events are logged (without message text) until a staff desk is
+/// configured.
+fn log_staff_event(event: &StaffEvent) {
+    match event {
+        StaffEvent::Emergency { chat, flag, .. } => {
+            tracing::warn!(%chat, flag = flag.as_str(), "EMERGENCY: emergency answer sent")
+        }
+        StaffEvent::HumanRequested { chat, .. } => {
+            tracing::info!(%chat, "patient asked for a person")
+        }
+        StaffEvent::ScreenCompleted {
+            chat,
+            outcome,
+            flags,
+            ..
+        } => tracing::info!(%chat, outcome = outcome.as_str(), flags = ?flags, "screen completed"),
+    }
+}

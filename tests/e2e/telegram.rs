@@ -1,0 +1,427 @@
+//! The real Telegram adapter (teloxide) against the fake Bot API on loopback.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontdesk_core::{Engine, Knowledge, SledStore, SystemClock};
+use frontdesk_telegram::{App, Settings, Token};
+use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::helpers::faq_dir;
+
+/// The fake and the real adapter, on a temporary data folder.
+struct TelegramBot {
+    fake: FakeTelegram,
+    data: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+async fn spawn_telegram_bot() -> TelegramBot {
+    let mut bot = TelegramBot {
+        fake: FakeTelegram::start().await,
+        data: tempfile::tempdir().unwrap(),
+        stop: None,
+        task: None,
+    };
+    bot.start(false).await;
+    bot
+}
+
+impl TelegramBot {
+    async fn start(&mut self, throttle: bool) {
+        let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
+        let path = self.data.path().to_owned();
+        let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
+            .await
+            .unwrap();
+        let app = Arc::new(App {
+            engine: Arc::new(Engine::new(store, knowledge)),
+            clock: Arc::new(SystemClock),
+        });
+        let mut settings = Settings::new(Token::new(telegram::TOKEN));
+        settings.api_url = Some(self.fake.api_url().parse().unwrap());
+        settings.throttle = throttle;
+        settings.poll_timeout = Duration::from_secs(1);
+        let (tx, rx) = oneshot::channel();
+        self.stop = Some(tx);
+        self.task = Some(tokio::spawn(async move {
+            frontdesk_telegram::run(app, settings, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("the adapter runs");
+        }));
+    }
+
+    /// Stops the adapter the way SIGTERM does, and waits for it.
+    async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the adapter stops")
+                .unwrap();
+        }
+    }
+
+    /// The user says something and the bot's next message to them arrives.
+    async fn ask(&self, user: &User, text: &str) -> Sent {
+        let before = self.fake.sent_to(user.id).len();
+        self.fake.user_says(user, text);
+        self.fake.next_to(user.id, before).await
+    }
+
+    /// The user presses a button and the bot's next message arrives.
+    async fn press(&self, user: &User, on: &Sent, data: &str) -> Sent {
+        let before = self.fake.sent_to(user.id).len();
+        self.fake.user_presses(user, on, data);
+        self.fake.next_to(user.id, before).await
+    }
+
+    /// Messages sent to a chat once the bot has been quiet for a moment.
+    async fn settled(&self, chat: i64) -> Vec<Sent> {
+        let mut n = self.fake.sent_to(chat).len();
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let now = self.fake.sent_to(chat).len();
+            if now == n {
+                return self.fake.sent_to(chat);
+            }
+            n = now;
+        }
+    }
+}
+
+/// Answers a whole screen by pressing buttons ("no" unless told otherwise).
+async fn screen_by_buttons(bot: &TelegramBot, user: &User, yes_to: &[&str]) -> Sent {
+    let mut last = bot.ask(user, "/screen").await;
+    for _ in 0..60 {
+        let buttons = last.buttons();
+        let Some(question) = buttons
+            .iter()
+            .find_map(|b| b.strip_prefix("ans:"))
+            .and_then(|b| b.split(':').next())
+            .map(str::to_owned)
+        else {
+            if buttons.contains(&"screen:stop".to_owned()) {
+                // A free-text question: type the answer.
+                last = bot.ask(user, "no").await;
+                continue;
+            }
+            return last;
+        };
+        let value = if question == "consent" || yes_to.contains(&question.as_str()) {
+            "yes"
+        } else {
+            "no"
+        };
+        let data = format!("ans:{question}:{value}");
+        let data = if buttons.contains(&data) {
+            data
+        } else {
+            // A choice or number question: its first answer button.
+            buttons
+                .iter()
+                .find(|b| b.starts_with("ans:"))
+                .unwrap()
+                .clone()
+        };
+        last = bot.press(user, &last, &data).await;
+    }
+    panic!("the screen did not end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faq_question_gets_its_answer_in_html_with_the_commands_menu_set() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(101, "Pat");
+    let reply = bot.ask(&pat, "does dry needling hurt?").await;
+    assert!(
+        reply.plain_text().contains("needles are very fine"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.parse_mode.as_deref(), Some("HTML"));
+    assert!(reply.buttons().iter().all(|b| b.starts_with("topic:")));
+
+    let menus = bot.fake.commands();
+    assert_eq!(menus.len(), 2, "English and Spanish menus");
+    let names: Vec<&str> = menus[0]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["start", "help", "screen", "human", "language"]);
+    assert_eq!(menus[1]["language_code"], "es");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clarify_question_is_answered_by_button_and_the_keyboard_is_removed() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(102, "Pat");
+    let clarify = bot.ask(&pat, "how long").await;
+    let topic = clarify
+        .buttons()
+        .into_iter()
+        .find(|b| b.starts_with("topic:"))
+        .unwrap();
+    let answer = bot.press(&pat, &clarify, &topic).await;
+    assert!(!answer.text.is_empty());
+    assert_eq!(
+        bot.fake.callback_answers().len(),
+        1,
+        "the callback was answered"
+    );
+    let edits = bot.fake.edits();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0].message_id, clarify.message_id);
+    assert!(
+        edits[0].buttons().is_empty(),
+        "the pressed keyboard is gone"
+    );
+
+    // A forged or late press of an answer to no current question changes
+    // nothing and is answered politely.
+    let stale = bot.press(&pat, &clarify, "ans:consent:yes").await;
+    assert_eq!(bot.fake.callback_answers().len(), 2);
+    assert!(
+        stale.plain_text().contains("no longer active"),
+        "{}",
+        stale.text
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_gets_the_call_911_answer_at_once() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(103, "Pat");
+    let reply = bot
+        .ask(&pat, "I had needling this morning and now I can't breathe")
+        .await;
+    assert!(
+        reply.plain_text().starts_with("Call 911 now"),
+        "{}",
+        reply.text
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_screen_by_buttons_ends_in_clinician_review_for_blood_thinners() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(104, "Pat");
+    let last = screen_by_buttons(&bot, &pat, &["blood_thinners"]).await;
+    assert!(
+        last.plain_text()
+            .contains("A clinician will read your answers"),
+        "{}",
+        last.text
+    );
+    // Every press was answered and its keyboard removed.
+    assert_eq!(bot.fake.callback_answers().len(), bot.fake.edits().len());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_screen_typed_in_spanish_ends_in_needling_declined() {
+    let mut bot = spawn_telegram_bot().await;
+    let ana = User::new(105, "Ana").speaking("es");
+    let mut last = bot.ask(&ana, "/screen").await;
+    assert!(last.plain_text().contains("¿Empezamos?"), "{}", last.text);
+    let mut answered = 0;
+    while last.buttons().contains(&"screen:stop".to_owned()) {
+        let q = last.buttons()[0]
+            .split(':')
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let answer = match q.as_str() {
+            "consent" => "sí, claro",
+            "needle_fear" => "sí",
+            _ => "no",
+        };
+        last = bot.ask(&ana, answer).await;
+        answered += 1;
+        assert!(answered < 60);
+    }
+    assert!(
+        last.plain_text().contains("no planificaremos punción seca"),
+        "{}",
+        last.text
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_stopped_mid_screen_resumes_at_the_same_question_on_the_same_data() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(106, "Pat");
+    let consent = bot.ask(&pat, "/screen").await;
+    let first = bot.press(&pat, &consent, "ans:consent:yes").await;
+    let second = bot.press(&pat, &first, "ans:red_flags_now:no").await;
+    assert!(
+        second
+            .buttons()
+            .contains(&"ans:prefer_no_needling:no".to_owned())
+    );
+    bot.stop().await;
+
+    bot.start(false).await;
+    let resumed = bot.ask(&pat, "/screen").await;
+    assert!(
+        resumed.plain_text().contains("carry on"),
+        "{}",
+        resumed.text
+    );
+    let question = bot
+        .fake
+        .next_to(pat.id, bot.fake.sent_to(pat.id).len() - 1)
+        .await;
+    let question = if question.buttons().is_empty() {
+        bot.fake
+            .next_to(pat.id, bot.fake.sent_to(pat.id).len())
+            .await
+    } else {
+        question
+    };
+    assert!(
+        question
+            .buttons()
+            .contains(&"ans:prefer_no_needling:no".to_owned()),
+        "{:?}",
+        question.buttons()
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_and_a_5xx_burst_lose_nothing_and_double_nothing() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(107, "Pat");
+    bot.fake
+        .inject("sendMessage", Fault::TooManyRequests { retry_after: 1 }, 3);
+    bot.fake.inject("sendMessage", Fault::ServerError(502), 1);
+    bot.fake
+        .inject("sendMessage", Fault::Slow(Duration::from_millis(800)), 1);
+    let questions = [
+        "does it hurt?",
+        "what should I wear?",
+        "where are you?",
+        "hours?",
+    ];
+    for q in questions {
+        bot.fake.user_says(&pat, q);
+    }
+    let sent = bot
+        .fake
+        .wait_for(pat.id, questions.len(), Duration::from_secs(90))
+        .await
+        .expect("every reply arrives");
+    let sent = {
+        let settled = bot.settled(pat.id).await;
+        assert_eq!(settled.len(), sent.len().max(questions.len()));
+        settled
+    };
+    assert_eq!(sent.len(), questions.len(), "nothing doubled");
+    assert!(
+        sent[0].plain_text().contains("needles are very fine"),
+        "order kept"
+    );
+    assert!(
+        sent[1].plain_text().contains("clothes"),
+        "order kept: {}",
+        sent[1].text
+    );
+    assert!(
+        sent[2].plain_text().contains("Harbor View"),
+        "order kept: {}",
+        sent[2].text
+    );
+    assert!(
+        bot.fake.calls("sendMessage") >= questions.len() + 4,
+        "the failures were retried"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_the_bot_speaks_only_when_addressed_and_never_screens_there() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(108, "Pat");
+    let group = -5001;
+    bot.fake.group_message(group, &pat, "does it hurt?");
+    bot.fake.group_message(
+        group,
+        &pat,
+        &format!("@{} does it hurt?", telegram::BOT_USERNAME),
+    );
+    let sent = bot.fake.next_to(group, 0).await;
+    assert!(sent.plain_text().contains("needles are very fine"));
+    bot.fake.group_message(group, &pat, "/screen");
+    let moved = bot.fake.next_to(group, 1).await;
+    assert!(
+        moved.plain_text().contains("private chat"),
+        "{}",
+        moved.text
+    );
+    let url = moved.reply_markup.as_ref().unwrap()["inline_keyboard"][0][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        url,
+        format!("https://t.me/{}?start=private", telegram::BOT_USERNAME)
+    );
+    assert_eq!(
+        bot.settled(group).await.len(),
+        2,
+        "the unaddressed message got nothing"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patient_text_with_markup_characters_is_handled_and_every_message_is_valid_html() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(109, "Pat");
+    // The fake rejects sendMessage with unescaped HTML, so an answer at all
+    // means the bot's text was escaped.
+    let reply = bot.ask(&pat, "does it hurt? <b>really</b> & *_[]").await;
+    assert!(reply.plain_text().contains("needles are very fine"));
+    let fallback = bot.ask(&pat, "<script>alert(1)</script> & botox").await;
+    assert!(!fallback.text.contains('<'));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_production_throttle_on_replies_still_arrive_once_and_in_order() {
+    let mut bot = TelegramBot {
+        fake: FakeTelegram::start().await,
+        data: tempfile::tempdir().unwrap(),
+        stop: None,
+        task: None,
+    };
+    bot.start(true).await;
+    let pat = User::new(110, "Pat");
+    let questions = ["does it hurt?", "what should I wear?", "where are you?"];
+    for q in questions {
+        bot.fake.user_says(&pat, q);
+    }
+    bot.fake
+        .wait_for(pat.id, questions.len(), Duration::from_secs(60))
+        .await
+        .expect("every reply arrives");
+    let sent = bot.settled(pat.id).await;
+    assert_eq!(sent.len(), questions.len());
+    assert!(sent[0].plain_text().contains("needles are very fine"));
+    assert!(sent[2].plain_text().contains("Harbor View"));
+    bot.stop().await;
+}

@@ -1,0 +1,572 @@
+//! A fake Telegram Bot API server on loopback, speaking the real wire format
+//! (`POST /bot<TOKEN>/<method>`, JSON in, `{"ok": …, "result": …}` out), so the
+//! real teloxide client is what the tests exercise.
+//!
+//! Scripted users send messages and press buttons (queued as updates for
+//! `getUpdates`); tests read what the bot sent. Faults can be injected per
+//! method: 429 with `retry_after`, 5xx, and slow responses.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+/// The token the fake accepts.
+pub const TOKEN: &str = "123456:TEST-token_for-the-fake";
+/// The bot's user id and username.
+pub const BOT_ID: i64 = 999_000;
+pub const BOT_USERNAME: &str = "frontdesk_test_bot";
+
+/// A fault to inject into the next call(s) of a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 with `parameters.retry_after` in seconds.
+    TooManyRequests { retry_after: u32 },
+    /// An HTTP 5xx with Telegram's JSON error body.
+    ServerError(u16),
+    /// Answer normally, but only after this long.
+    Slow(Duration),
+}
+
+/// A message the bot sent (or a later edit of it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub text: String,
+    pub parse_mode: Option<String>,
+    /// The `reply_markup` as sent, if any.
+    pub reply_markup: Option<Value>,
+}
+
+impl Sent {
+    /// The callback data of every inline button, in order.
+    pub fn buttons(&self) -> Vec<String> {
+        self.reply_markup
+            .as_ref()
+            .and_then(|m| m["inline_keyboard"].as_array())
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.as_array().into_iter().flatten())
+            .filter_map(|b| b["callback_data"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The text with Telegram's HTML entities decoded, as a patient sees it.
+    pub fn plain_text(&self) -> String {
+        self.text
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+}
+
+/// A scripted Telegram user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub first_name: String,
+    pub language_code: Option<String>,
+}
+
+impl User {
+    pub fn new(id: i64, first_name: &str) -> User {
+        User {
+            id,
+            first_name: first_name.to_owned(),
+            language_code: Some("en".into()),
+        }
+    }
+
+    pub fn speaking(mut self, language_code: &str) -> User {
+        self.language_code = Some(language_code.to_owned());
+        self
+    }
+
+    fn json(&self) -> Value {
+        let mut u = json!({"id": self.id, "is_bot": false, "first_name": self.first_name});
+        if let Some(l) = &self.language_code {
+            u["language_code"] = json!(l);
+        }
+        u
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    next_update_id: i64,
+    next_message_id: i64,
+    /// Updates not yet confirmed by an offset.
+    updates: Vec<Value>,
+    chats: HashMap<i64, Value>,
+    /// Every message the bot sent, by id, latest version.
+    messages: Vec<Sent>,
+    /// sendMessage calls that succeeded, in order.
+    sent: Vec<Sent>,
+    edits: Vec<Sent>,
+    callback_answers: Vec<String>,
+    commands: Vec<Value>,
+    faults: VecDeque<(String, Fault)>,
+    calls: HashMap<String, usize>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    new_update: Notify,
+    new_sent: Notify,
+}
+
+/// A running fake Bot API. Dropping it stops the server.
+pub struct FakeTelegram {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeTelegram {
+    /// Starts a fake on 127.0.0.1, on a port the system picks.
+    pub async fn start() -> FakeTelegram {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                next_update_id: 1,
+                next_message_id: 1,
+                ..Inner::default()
+            }),
+            new_update: Notify::new(),
+            new_sent: Notify::new(),
+        });
+        let app = Router::new()
+            .route("/{bot}/{method}", axum::routing::any(handle))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeTelegram {
+            addr,
+            shared,
+            server,
+        }
+    }
+
+    /// The base URL to give the client (`TELOXIDE_API_URL`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push_update(&self, build: impl FnOnce(&mut Inner, i64) -> Value) {
+        let mut inner = self.inner();
+        let id = inner.next_update_id;
+        inner.next_update_id += 1;
+        let mut update = build(&mut inner, id);
+        update["update_id"] = json!(id);
+        inner.updates.push(update);
+        drop(inner);
+        self.shared.new_update.notify_waiters();
+    }
+
+    /// A user writes to the bot in a private chat.
+    pub fn user_says(&self, user: &User, text: &str) {
+        let chat = json!({"id": user.id, "type": "private", "first_name": user.first_name});
+        self.message_update(chat, user, text, None);
+    }
+
+    /// A user writes in a group chat (`group_id` negative, as Telegram's are).
+    pub fn group_message(&self, group_id: i64, user: &User, text: &str) {
+        let chat = json!({"id": group_id, "type": "group", "title": "Clinic patients"});
+        self.message_update(chat, user, text, None);
+    }
+
+    fn message_update(&self, chat: Value, user: &User, text: &str, reply_to: Option<Value>) {
+        let from = user.json();
+        let text = text.to_owned();
+        self.push_update(move |inner, _| {
+            let message_id = inner.next_message_id;
+            inner.next_message_id += 1;
+            let chat_id = chat["id"].as_i64().unwrap_or_default();
+            inner.chats.insert(chat_id, chat.clone());
+            let mut message = json!({
+                "message_id": message_id,
+                "date": now(),
+                "chat": chat,
+                "from": from,
+                "text": text,
+            });
+            if let Some(r) = reply_to {
+                message["reply_to_message"] = r;
+            }
+            json!({"message": message})
+        });
+    }
+
+    /// A user presses an inline button on a message the bot sent.
+    pub fn user_presses(&self, user: &User, message: &Sent, data: &str) {
+        let from = user.json();
+        let data = data.to_owned();
+        let message_id = message.message_id;
+        self.push_update(move |inner, id| {
+            let msg = inner
+                .messages
+                .iter()
+                .find(|m| m.message_id == message_id)
+                .map(|m| message_json(inner, m))
+                .unwrap_or(Value::Null);
+            json!({"callback_query": {
+                "id": format!("cb{id}"),
+                "from": from,
+                "message": msg,
+                "chat_instance": "instance",
+                "data": data,
+            }})
+        });
+    }
+
+    /// Makes the next `times` calls of `method` fail (or be slow) this way.
+    pub fn inject(&self, method: &str, fault: Fault, times: usize) {
+        let mut inner = self.inner();
+        for _ in 0..times {
+            inner.faults.push_back((method.to_ascii_lowercase(), fault));
+        }
+    }
+
+    /// How many times `method` was called, failed calls included.
+    pub fn calls(&self, method: &str) -> usize {
+        self.inner()
+            .calls
+            .get(&method.to_ascii_lowercase())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Every message the bot has sent to a chat, in order.
+    pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
+        self.inner()
+            .sent
+            .iter()
+            .filter(|s| s.chat_id == chat_id)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until the bot has sent `n` messages to a chat in all, then returns
+    /// them; `None` on timeout.
+    pub async fn wait_for(&self, chat_id: i64, n: usize, timeout: Duration) -> Option<Vec<Sent>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.shared.new_sent.notified();
+            let sent = self.sent_to(chat_id);
+            if sent.len() >= n {
+                return Some(sent);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Waits for the next message to a chat after the `already` seen ones.
+    pub async fn next_to(&self, chat_id: i64, already: usize) -> Sent {
+        let sent = self
+            .wait_for(chat_id, already + 1, Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|| panic!("no message to {chat_id} after {already}"));
+        sent[already].clone()
+    }
+
+    /// The ids of the callback queries the bot answered.
+    pub fn callback_answers(&self) -> Vec<String> {
+        self.inner().callback_answers.clone()
+    }
+
+    /// Edits the bot made (text or keyboard), in order.
+    pub fn edits(&self) -> Vec<Sent> {
+        self.inner().edits.clone()
+    }
+
+    /// The commands menus set with setMyCommands (each call's parameters).
+    pub fn commands(&self) -> Vec<Value> {
+        self.inner().commands.clone()
+    }
+
+    /// Updates the bot has not confirmed yet.
+    pub fn pending_updates(&self) -> usize {
+        self.inner().updates.len()
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn bot_user() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": "Frontdesk", "username": BOT_USERNAME})
+}
+
+fn message_json(inner: &Inner, m: &Sent) -> Value {
+    let chat =
+        inner.chats.get(&m.chat_id).cloned().unwrap_or_else(
+            || json!({"id": m.chat_id, "type": "private", "first_name": "Patient"}),
+        );
+    let mut msg = json!({
+        "message_id": m.message_id,
+        "date": now(),
+        "chat": chat,
+        "from": bot_user(),
+        "text": m.plain_text(),
+    });
+    if let Some(markup) = &m.reply_markup {
+        msg["reply_markup"] = markup.clone();
+    }
+    msg
+}
+
+fn ok(result: Value) -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({"ok": true, "result": result})),
+    )
+        .into_response()
+}
+
+fn error(status: StatusCode, description: &str, parameters: Option<Value>) -> Response {
+    let mut body = json!({"ok": false, "error_code": status.as_u16(), "description": description});
+    if let Some(p) = parameters {
+        body["parameters"] = p;
+    }
+    (status, axum::Json(body)).into_response()
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path((bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if bot != format!("bot{TOKEN}") {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized", None);
+    }
+    let method = method.to_ascii_lowercase();
+    let params: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(_) => return error(StatusCode::BAD_REQUEST, "Bad Request: invalid JSON", None),
+        }
+    };
+    let fault = {
+        let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+        *inner.calls.entry(method.clone()).or_default() += 1;
+        let at = inner.faults.iter().position(|(m, _)| *m == method);
+        at.and_then(|i| inner.faults.remove(i)).map(|(_, f)| f)
+    };
+    match fault {
+        Some(Fault::TooManyRequests { retry_after }) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("Too Many Requests: retry after {retry_after}"),
+                Some(json!({"retry_after": retry_after})),
+            );
+        }
+        Some(Fault::ServerError(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY);
+            return error(status, "Bad Gateway", None);
+        }
+        Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        None => {}
+    }
+    match method.as_str() {
+        "getme" => ok(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Frontdesk", "username": BOT_USERNAME,
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": false, "can_connect_to_business": false,
+            "has_main_web_app": false,
+        })),
+        "getwebhookinfo" => {
+            let pending = shared.inner.lock().map(|i| i.updates.len()).unwrap_or(0);
+            ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": pending}))
+        }
+        "deletewebhook" | "setwebhook" | "close" | "logout" | "deletemycommands" => ok(json!(true)),
+        "getupdates" => get_updates(&shared, &params).await,
+        "sendmessage" => send_message(&shared, &params),
+        "answercallbackquery" => {
+            let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let id = params["callback_query_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            inner.callback_answers.push(id);
+            ok(json!(true))
+        }
+        "editmessagereplymarkup" | "editmessagetext" => edit_message(&shared, &params),
+        "setmycommands" => {
+            let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+            inner.commands.push(params);
+            ok(json!(true))
+        }
+        "getmycommands" => {
+            let inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+            ok(inner
+                .commands
+                .last()
+                .map(|c| c["commands"].clone())
+                .unwrap_or(json!([])))
+        }
+        _ => error(StatusCode::NOT_FOUND, "Not Found: method not found", None),
+    }
+}
+
+async fn get_updates(shared: &Shared, params: &Value) -> Response {
+    let offset = params["offset"].as_i64().unwrap_or(0);
+    let timeout = Duration::from_secs(params["timeout"].as_u64().unwrap_or(0));
+    let limit = params["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let notified = shared.new_update.notified();
+        {
+            let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+            // An offset confirms every update before it.
+            inner
+                .updates
+                .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            if !inner.updates.is_empty() {
+                let batch: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
+                return ok(Value::Array(batch));
+            }
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return ok(json!([]));
+        }
+    }
+}
+
+fn chat_id_of(params: &Value) -> Option<i64> {
+    params["chat_id"]
+        .as_i64()
+        .or_else(|| params["chat_id"].as_str()?.parse().ok())
+}
+
+fn send_message(shared: &Shared, params: &Value) -> Response {
+    let Some(chat_id) = chat_id_of(params) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: chat_id is empty",
+            None,
+        );
+    };
+    let Some(text) = params["text"].as_str().filter(|t| !t.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message text is empty",
+            None,
+        );
+    };
+    if text.chars().count() > 4096 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message is too long",
+            None,
+        );
+    }
+    let parse_mode = params["parse_mode"].as_str().map(str::to_owned);
+    if parse_mode.as_deref() == Some("HTML") && !valid_html(text) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: can't parse entities: unsupported start tag",
+            None,
+        );
+    }
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let message_id = inner.next_message_id;
+    inner.next_message_id += 1;
+    let sent = Sent {
+        chat_id,
+        message_id,
+        text: text.to_owned(),
+        parse_mode,
+        reply_markup: params.get("reply_markup").cloned().filter(|v| !v.is_null()),
+    };
+    inner.messages.push(sent.clone());
+    inner.sent.push(sent.clone());
+    let result = message_json(&inner, &sent);
+    drop(inner);
+    shared.new_sent.notify_waiters();
+    ok(result)
+}
+
+fn edit_message(shared: &Shared, params: &Value) -> Response {
+    let (Some(chat_id), Some(message_id)) = (chat_id_of(params), params["message_id"].as_i64())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message to edit not found",
+            None,
+        );
+    };
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(index) = inner
+        .messages
+        .iter()
+        .position(|m| m.message_id == message_id && m.chat_id == chat_id)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message to edit not found",
+            None,
+        );
+    };
+    let mut edited = inner.messages[index].clone();
+    if let Some(text) = params["text"].as_str() {
+        edited.text = text.to_owned();
+    }
+    edited.reply_markup = params.get("reply_markup").cloned().filter(|v| !v.is_null());
+    inner.messages[index] = edited.clone();
+    inner.edits.push(edited.clone());
+    let result = message_json(&inner, &edited);
+    ok(result)
+}
+
+/// Telegram's HTML parse mode accepts only a few tags, and `<`, `>` and `&`
+/// must otherwise be escaped. This accepts text with no tags at all and only
+/// the entities Telegram knows, which is what the bot must send.
+fn valid_html(text: &str) -> bool {
+    if text.contains(['<', '>']) {
+        return false;
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        rest = &rest[i + 1..];
+        let ok = ["lt;", "gt;", "amp;", "quot;", "#39;"]
+            .iter()
+            .any(|e| rest.starts_with(e));
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
