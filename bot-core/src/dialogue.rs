@@ -848,7 +848,7 @@ impl Stepper<'_> {
         let Some(q) = self.current_question() else {
             return;
         };
-        let stops = answer_value(&answer).is_some_and(|v| q.stop_if.iter().any(|s| s == v));
+        let stops = answer.value().is_some_and(|v| q.stop_if.iter().any(|s| s == v));
         let id = q.id.clone();
         if stops {
             self.conv.state = State::Idle;
@@ -904,16 +904,6 @@ impl Stepper<'_> {
             answers: progress.answers,
             locale: self.locale(),
         });
-    }
-}
-
-fn answer_value(answer: &Answer) -> Option<&str> {
-    match answer {
-        Answer::Yes => Some("yes"),
-        Answer::No => Some("no"),
-        Answer::Unsure => Some("unsure"),
-        Answer::Choice(c) => Some(c),
-        Answer::Number(_) | Answer::Text(_) => None,
     }
 }
 

@@ -60,7 +60,7 @@ pub enum Answer {
 
 impl Answer {
     /// The value conditions compare with: `yes`, `no`, `unsure`, a choice id.
-    fn value(&self) -> Option<&str> {
+    pub fn value(&self) -> Option<&str> {
         match self {
             Answer::Yes => Some("yes"),
             Answer::No => Some("no"),
