@@ -848,7 +848,9 @@ impl Stepper<'_> {
         let Some(q) = self.current_question() else {
             return;
         };
-        let stops = answer.value().is_some_and(|v| q.stop_if.iter().any(|s| s == v));
+        let stops = answer
+            .value()
+            .is_some_and(|v| q.stop_if.iter().any(|s| s == v));
         let id = q.id.clone();
         if stops {
             self.conv.state = State::Idle;

@@ -1,0 +1,348 @@
+//! The Discord adapter of Frontdesk, on serenity.
+//!
+//! Patients talk to the bot in direct messages; in a server's channels it
+//! answers general questions when mentioned and moves anything personal (the
+//! screen, a hand-off) to a direct message. This crate only converts: every
+//! decision is bot-core's.
+//!
+//! # Layout
+//!
+//! - [`Settings`] and [`http`]: the token, and the HTTP client (serenity's rate
+//!   limiter always on in production; a proxy URL for tests turns it off, since
+//!   serenity ignores a proxy while its rate limiter is on).
+//! - [`convert`]: escaping Discord markdown, buttons as message components.
+//! - [`Handler`]: serenity's event handler: messages, button interactions and
+//!   slash commands in, replies out.
+//!
+//! Gateway intents needed: `DIRECT_MESSAGES`, `GUILD_MESSAGES` and the
+//! privileged `MESSAGE_CONTENT` (enable "Message Content Intent" in the
+//! Developer Portal's Bot page).
+
+pub mod convert;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use frontdesk_core::{
+    ChatKey, Clock, Command, Engine, Incoming, Input, Outcome, Platform, ReplyKind, StaffEvent,
+    Store,
+};
+use serenity::all::{
+    ChannelId, ClientBuilder, CommandInteraction, CommandOptionType, ComponentInteraction, Context,
+    CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EventHandler,
+    GatewayIntents, Http, HttpBuilder, Interaction, Message, Ready, UserId,
+};
+use serenity::async_trait;
+
+/// The intents the bot asks for.
+pub const INTENTS: GatewayIntents = GatewayIntents::DIRECT_MESSAGES
+    .union(GatewayIntents::GUILD_MESSAGES)
+    .union(GatewayIntents::MESSAGE_CONTENT);
+
+/// Why the Discord adapter stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordError {
+    #[error("Discord client: {0}")]
+    Serenity(#[from] serenity::Error),
+}
+
+/// The bot token: never printed, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// How to run the adapter.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token: Token,
+    /// Send every REST request to this base URL instead of discord.com (the
+    /// tests' fake). This turns serenity's rate limiter off, which is only
+    /// right where something else limits the rate: never in production.
+    pub api_proxy: Option<String>,
+}
+
+/// Everything the handler shares.
+pub struct App<S: Store> {
+    pub engine: Arc<Engine<S>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The REST client: nothing the bot sends can ping anyone unless it says so.
+pub fn http(settings: &Settings) -> Http {
+    let mut builder =
+        HttpBuilder::new(&settings.token.0).default_allowed_mentions(CreateAllowedMentions::new());
+    if let Some(proxy) = &settings.api_proxy {
+        builder = builder.proxy(proxy).ratelimiter_disabled(true);
+    }
+    builder.build()
+}
+
+/// Runs the adapter until `shutdown` completes.
+pub async fn run<S: Store>(
+    app: Arc<App<S>>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DiscordError> {
+    // The configured client is used for everything, the gateway URL included:
+    // serenity falls back to the real gateway when it cannot fetch that URL.
+    let mut client = ClientBuilder::new_with_http(http(&settings), INTENTS)
+        .event_handler(Handler {
+            app,
+            me: OnceLock::new(),
+        })
+        .await?;
+    let manager = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        manager.shutdown_all().await;
+    });
+    client.start().await?;
+    Ok(())
+}
+
+/// serenity's event handler.
+pub struct Handler<S: Store> {
+    app: Arc<App<S>>,
+    /// The bot's own user id, from READY.
+    me: OnceLock<UserId>,
+}
+
+fn commands() -> Vec<CreateCommand> {
+    vec![
+        CreateCommand::new("ask")
+            .description("Ask a question about dry needling or the clinic")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "question", "Your question")
+                    .required(true),
+            ),
+        CreateCommand::new("screen").description("Health questions before dry needling"),
+        CreateCommand::new("human").description("Talk to a person"),
+        CreateCommand::new("language").description("English or Spanish"),
+    ]
+}
+
+#[async_trait]
+impl<S: Store> EventHandler for Handler<S> {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(shard = ?ready.shard, "Discord gateway ready");
+        let _ = self.me.set(ready.user.id);
+        if let Err(e) = serenity::all::Command::set_global_commands(&ctx.http, commands()).await {
+            tracing::warn!(error = %e, "could not register slash commands");
+        }
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        if msg.author.bot {
+            return;
+        }
+        let Some(&me) = self.me.get() else {
+            return;
+        };
+        let Some((text, shared)) = convert::addressed(&msg, me) else {
+            return;
+        };
+        let incoming = self.incoming(msg.channel_id, Input::from_text(&text), shared);
+        self.respond(&ctx, msg.channel_id, msg.author.id, incoming)
+            .await;
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Component(press) => self.on_press(&ctx, press).await,
+            Interaction::Command(command) => self.on_command(&ctx, command).await,
+            _ => {}
+        }
+    }
+}
+
+impl<S: Store> Handler<S> {
+    fn incoming(&self, channel: ChannelId, input: Input, shared: bool) -> Incoming {
+        Incoming {
+            chat: ChatKey::new(Platform::Discord, &channel.get().to_string())
+                .expect("a channel id is a valid chat id"),
+            input,
+            at: self.app.clock.now(),
+            locale_hint: None,
+            shared,
+        }
+    }
+
+    async fn handle(&self, incoming: Incoming) -> Outcome {
+        let engine = self.app.engine.clone();
+        tokio::task::spawn_blocking(move || engine.handle(&incoming))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Runs a message through the engine and sends the replies to `channel`.
+    /// Something personal asked in a shared channel is said there, then done
+    /// in a direct message with the author.
+    async fn respond(&self, ctx: &Context, channel: ChannelId, author: UserId, incoming: Incoming) {
+        let input = incoming.input.clone();
+        let outcome = self.handle(incoming).await;
+        self.send_all(ctx, channel, &outcome).await;
+        if outcome
+            .replies
+            .iter()
+            .any(|r| r.kind == ReplyKind::MoveToPrivate)
+        {
+            match retrying(|| author.create_dm_channel(&ctx.http)).await {
+                Ok(dm) => {
+                    let private = self.incoming(dm.id, input, false);
+                    let outcome = self.handle(private).await;
+                    self.send_all(ctx, dm.id, &outcome).await;
+                }
+                Err(e) => tracing::warn!(error = %e, "could not open a direct message"),
+            }
+        }
+    }
+
+    async fn send_all(&self, ctx: &Context, channel: ChannelId, outcome: &Outcome) {
+        for reply in &outcome.replies {
+            let message = convert::message(reply);
+            if let Err(e) = retrying(|| channel.send_message(&ctx.http, message.clone())).await {
+                tracing::error!(error = %e, %channel, "a reply could not be sent");
+            }
+        }
+        outcome.staff.iter().for_each(log_staff_event);
+    }
+
+    async fn on_press(&self, ctx: &Context, press: ComponentInteraction) {
+        // Acknowledge at once (Discord allows three seconds), disabling the
+        // buttons so none can be pressed twice.
+        let ack = CreateInteractionResponse::UpdateMessage(
+            CreateInteractionResponseMessage::new()
+                .components(convert::disabled(&press.message.components)),
+        );
+        if let Err(e) = press.create_response(&ctx.http, ack).await {
+            tracing::warn!(error = %e, "could not acknowledge a button press");
+        }
+        let shared = press.guild_id.is_some();
+        let incoming = self.incoming(
+            press.channel_id,
+            Input::Choice(press.data.custom_id.clone()),
+            shared,
+        );
+        self.respond(ctx, press.channel_id, press.user.id, incoming)
+            .await;
+    }
+
+    async fn on_command(&self, ctx: &Context, command: CommandInteraction) {
+        let input = match command.data.name.as_str() {
+            "ask" => Input::Text(
+                command
+                    .data
+                    .options
+                    .first()
+                    .and_then(|o| o.value.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            "screen" => Input::Command(Command::Screen),
+            "human" => Input::Command(Command::Human),
+            "language" => Input::Command(Command::Language(None)),
+            other => Input::Command(Command::Unknown(other.to_owned())),
+        };
+        let shared = command.guild_id.is_some();
+        let outcome = self
+            .handle(self.incoming(command.channel_id, input.clone(), shared))
+            .await;
+        // Answered ephemerally in servers: only the asker sees it.
+        let mut replies = outcome.replies.iter();
+        if let Some(first) = replies.next() {
+            let response = convert::interaction_message(first).ephemeral(shared);
+            let response = CreateInteractionResponse::Message(response);
+            if let Err(e) = command.create_response(&ctx.http, response).await {
+                tracing::warn!(error = %e, "could not answer a slash command");
+            }
+        }
+        for reply in replies {
+            let followup = CreateInteractionResponseFollowup::new()
+                .content(convert::escape_markdown(&reply.text))
+                .components(convert::buttons(reply))
+                .allowed_mentions(CreateAllowedMentions::new())
+                .ephemeral(shared);
+            if let Err(e) = command.create_followup(&ctx.http, followup).await {
+                tracing::warn!(error = %e, "could not send a follow-up");
+            }
+        }
+        outcome.staff.iter().for_each(log_staff_event);
+        if shared
+            && outcome
+                .replies
+                .iter()
+                .any(|r| r.kind == ReplyKind::MoveToPrivate)
+        {
+            if let Ok(dm) = retrying(|| command.user.id.create_dm_channel(&ctx.http)).await {
+                let outcome = self.handle(self.incoming(dm.id, input, false)).await;
+                self.send_all(ctx, dm.id, &outcome).await;
+            }
+        }
+    }
+}
+
+/// Retries what serenity's own rate limiter did not absorb: a 429 or a 5xx
+/// (when the rate limiter is off, or a server error), with backoff of at least
+/// a second and one request at a time, never a burst.
+pub async fn retrying<F, Fut, T>(mut op: F) -> Result<T, serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, serenity::Error>>,
+{
+    let mut wait = Duration::from_secs(1);
+    for attempt in 1.. {
+        match op().await {
+            Ok(value) => return Ok(value),
+            Err(e) if attempt < 8 && is_transient(&e) => {
+                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "Discord request failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+fn is_transient(e: &serenity::Error) -> bool {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+            r.status_code.as_u16() == 429 || r.status_code.is_server_error()
+        }
+        serenity::Error::Http(serenity::http::HttpError::Request(r)) => {
+            r.is_connect() || r.is_timeout()
+        }
+        _ => false,
+    }
+}
+
+fn log_staff_event(event: &StaffEvent) {
+    match event {
+        StaffEvent::Emergency { chat, flag, .. } => {
+            tracing::warn!(%chat, flag = flag.as_str(), "EMERGENCY: emergency answer sent")
+        }
+        StaffEvent::HumanRequested { chat, .. } => {
+            tracing::info!(%chat, "patient asked for a person")
+        }
+        StaffEvent::ScreenCompleted {
+            chat,
+            outcome,
+            flags,
+            ..
+        } => tracing::info!(%chat, outcome = outcome.as_str(), flags = ?flags, "screen completed"),
+    }
+}
