@@ -5,6 +5,7 @@
 mod helpers;
 
 mod cli;
+mod discord;
 mod screen;
 mod telegram;
 mod terminal;

@@ -4,7 +4,10 @@
 //!
 //! # Layout
 //!
+//! - [`discord`]: a fake Discord REST API and gateway websocket (HELLO,
+//!   IDENTIFY/READY, heartbeats, dispatches, RESUME, injected 429s).
 //! - [`telegram`]: a fake Telegram Bot API (getUpdates long polling,
 //!   sendMessage, callbacks, edits, commands, injected faults).
 
+pub mod discord;
 pub mod telegram;

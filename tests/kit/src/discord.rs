@@ -1,0 +1,560 @@
+//! A fake Discord on loopback: the REST API under `/api/v10` and a gateway
+//! websocket, speaking Discord's real wire format so the real serenity client
+//! is what the tests exercise.
+//!
+//! REST: `GET /gateway` (a loopback `ws://` URL), channel messages, DM channel
+//! creation, interaction callbacks and follow-ups, command registration.
+//! Gateway: HELLO, IDENTIFY → READY, heartbeats and ACKs, MESSAGE_CREATE and
+//! INTERACTION_CREATE dispatches with increasing sequence numbers, and RESUME
+//! after a dropped connection (replaying what was missed). REST calls can be
+//! answered with 429 and Discord's `Retry-After` and bucket headers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+
+pub const TOKEN: &str = "fake-discord-token.for-tests";
+pub const BOT_ID: u64 = 900_000_000_000_000_001;
+pub const APP_ID: u64 = 900_000_000_000_000_002;
+
+/// A scripted Discord user.
+#[derive(Debug, Clone)]
+pub struct DiscordUser {
+    pub id: u64,
+    pub name: String,
+}
+
+impl DiscordUser {
+    pub fn new(id: u64, name: &str) -> DiscordUser {
+        DiscordUser {
+            id,
+            name: name.to_owned(),
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({"id": self.id.to_string(), "username": self.name, "discriminator": "0",
+               "global_name": self.name, "avatar": null})
+    }
+}
+
+/// A message the bot created.
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    pub channel_id: u64,
+    pub id: u64,
+    pub content: String,
+    pub components: Value,
+    pub allowed_mentions: Value,
+    pub at: Instant,
+}
+
+impl SentMessage {
+    /// The custom ids of its buttons, in order.
+    pub fn buttons(&self) -> Vec<String> {
+        self.components
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().into_iter().flatten())
+            .filter_map(|b| b["custom_id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The content with Discord's markdown escapes removed, as a user sees it.
+    pub fn shown(&self) -> String {
+        let mut out = String::new();
+        let mut escaped = false;
+        for c in self.content.chars() {
+            if c == '\\' && !escaped {
+                escaped = true;
+                continue;
+            }
+            escaped = false;
+            out.push(c);
+        }
+        out
+    }
+}
+
+enum Out {
+    Text(String),
+    Close,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: u64,
+    seq: u64,
+    /// Every dispatch, for RESUME.
+    events: Vec<(u64, Value)>,
+    connection: Option<mpsc::UnboundedSender<Out>>,
+    identified: bool,
+    identifies: usize,
+    resumes: usize,
+    dm_channels: HashMap<u64, u64>,
+    sent: Vec<SentMessage>,
+    callbacks: Vec<(String, Value)>,
+    commands: Vec<Value>,
+    rate_limits: usize,
+    message_posts: Vec<Instant>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    new_sent: Notify,
+    ready: Notify,
+    ws_url: Mutex<String>,
+}
+
+/// A running fake Discord. Dropping it stops the server.
+pub struct FakeDiscord {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn bot_user() -> Value {
+    json!({"id": BOT_ID.to_string(), "username": "frontdesk", "discriminator": "0",
+           "global_name": "Frontdesk", "avatar": null, "bot": true})
+}
+
+fn timestamp() -> &'static str {
+    "2026-11-21T09:00:00.000000+00:00"
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                next_id: 1_000,
+                ..Inner::default()
+            }),
+            new_sent: Notify::new(),
+            ready: Notify::new(),
+            ws_url: Mutex::new(String::new()),
+        });
+        let app = Router::new()
+            .route("/gateway", axum::routing::get(gateway))
+            .fallback(rest)
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        *shared.ws_url.lock().unwrap() = format!("ws://{addr}/gateway");
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeDiscord {
+            addr,
+            shared,
+            server,
+        }
+    }
+
+    /// The base URL the client's REST requests go to (its "proxy").
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the bot has identified and received READY.
+    pub async fn wait_ready(&self) {
+        for _ in 0..600 {
+            let notified = self.shared.ready.notified();
+            if self.inner().identified {
+                return;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(100), notified).await;
+        }
+        panic!("the bot never connected to the fake gateway");
+    }
+
+    fn dispatch(&self, kind: &str, data: Value) {
+        let mut inner = self.inner();
+        inner.seq += 1;
+        let seq = inner.seq;
+        let event = json!({"op": 0, "s": seq, "t": kind, "d": data});
+        inner.events.push((seq, event.clone()));
+        if inner.identified
+            && let Some(conn) = &inner.connection
+        {
+            let _ = conn.send(Out::Text(event.to_string()));
+        }
+    }
+
+    fn id(&self) -> u64 {
+        let mut inner = self.inner();
+        inner.next_id += 1;
+        inner.next_id
+    }
+
+    /// The DM channel between the bot and a user.
+    pub fn dm_channel(&self, user: &DiscordUser) -> u64 {
+        let mut inner = self.inner();
+        let next = 700_000 + inner.dm_channels.len() as u64;
+        *inner.dm_channels.entry(user.id).or_insert(next)
+    }
+
+    /// A user sends the bot a direct message; returns the DM channel id.
+    pub fn user_dm(&self, user: &DiscordUser, text: &str) -> u64 {
+        let channel = self.dm_channel(user);
+        let id = self.id();
+        self.dispatch(
+            "MESSAGE_CREATE",
+            json!({
+                "id": id.to_string(), "channel_id": channel.to_string(), "author": user.json(),
+                "content": text, "timestamp": timestamp(), "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+                "attachments": [], "embeds": [], "pinned": false, "type": 0,
+            }),
+        );
+        channel
+    }
+
+    /// A user writes in a server channel, mentioning the bot or not.
+    pub fn channel_message(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: &DiscordUser,
+        text: &str,
+        mention: bool,
+    ) {
+        let id = self.id();
+        let (content, mentions) = if mention {
+            (format!("<@{BOT_ID}> {text}"), json!([bot_user()]))
+        } else {
+            (text.to_owned(), json!([]))
+        };
+        self.dispatch(
+            "MESSAGE_CREATE",
+            json!({
+                "id": id.to_string(), "channel_id": channel.to_string(),
+                "guild_id": guild.to_string(), "author": user.json(),
+                "content": content, "timestamp": timestamp(), "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": mentions, "mention_roles": [],
+                "attachments": [], "embeds": [], "pinned": false, "type": 0,
+            }),
+        );
+    }
+
+    /// A user presses a button on a message the bot sent (in a DM).
+    pub fn press(&self, user: &DiscordUser, message: &SentMessage, custom_id: &str) {
+        let id = self.id();
+        let msg = self.message_json(message);
+        self.dispatch(
+            "INTERACTION_CREATE",
+            json!({
+                "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
+                "data": {"custom_id": custom_id, "component_type": 2},
+                "channel_id": message.channel_id.to_string(), "user": user.json(),
+                "token": format!("itoken-{id}"), "version": 1, "message": msg,
+                "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
+                "app_permissions": "0",
+            }),
+        );
+    }
+
+    fn message_json(&self, m: &SentMessage) -> Value {
+        json!({
+            "id": m.id.to_string(), "channel_id": m.channel_id.to_string(), "author": bot_user(),
+            "content": m.content, "timestamp": timestamp(), "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": [], "pinned": false, "type": 0,
+            "components": m.components,
+        })
+    }
+
+    /// Drops the gateway connection abruptly (the bot should resume).
+    pub fn drop_gateway(&self) {
+        let mut inner = self.inner();
+        inner.identified = false;
+        if let Some(conn) = inner.connection.take() {
+            let _ = conn.send(Out::Close);
+        }
+    }
+
+    /// Answers the next `times` message posts with 429 and `Retry-After`.
+    pub fn rate_limit_messages(&self, times: usize) {
+        self.inner().rate_limits += times;
+    }
+
+    /// When each message post arrived (rate-limited ones included).
+    pub fn message_posts(&self) -> Vec<Instant> {
+        self.inner().message_posts.clone()
+    }
+
+    pub fn identifies(&self) -> usize {
+        self.inner().identifies
+    }
+
+    pub fn resumes(&self) -> usize {
+        self.inner().resumes
+    }
+
+    pub fn sent_to(&self, channel: u64) -> Vec<SentMessage> {
+        self.inner()
+            .sent
+            .iter()
+            .filter(|m| m.channel_id == channel)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits for the next message to a channel after `already` seen ones.
+    pub async fn next_to(&self, channel: u64, already: usize) -> SentMessage {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let notified = self.shared.new_sent.notified();
+            let sent = self.sent_to(channel);
+            if sent.len() > already {
+                return sent[already].clone();
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("no message to channel {channel} after {already}");
+            }
+        }
+    }
+
+    /// Interaction callbacks: (interaction id, body).
+    pub fn callbacks(&self) -> Vec<(String, Value)> {
+        self.inner().callbacks.clone()
+    }
+
+    /// Command lists registered with PUT .../commands.
+    pub fn commands(&self) -> Vec<Value> {
+        self.inner().commands.clone()
+    }
+}
+
+async fn gateway(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+    ws.on_upgrade(move |socket| session(socket, shared))
+}
+
+async fn session(mut socket: WebSocket, shared: Arc<Shared>) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    shared.inner.lock().unwrap().connection = Some(tx.clone());
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
+    if socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let Some(Ok(WsMessage::Text(text))) = incoming else {
+                    if matches!(incoming, Some(Ok(_))) { continue; }
+                    break;
+                };
+                let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                let replies = on_frame(&shared, &frame);
+                for reply in replies {
+                    if socket.send(WsMessage::Text(reply.into())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            out = rx.recv() => match out {
+                Some(Out::Text(text)) => {
+                    if socket.send(WsMessage::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Out::Close) | None => break,
+            }
+        }
+    }
+}
+
+/// The answers to one frame from the client.
+fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    match frame["op"].as_u64() {
+        Some(1) => vec![json!({"op": 11}).to_string()],
+        Some(2) => {
+            let token = frame["d"]["token"].as_str().unwrap_or_default();
+            if token.strip_prefix("Bot ").unwrap_or(token) != TOKEN {
+                return vec![json!({"op": 9, "d": false}).to_string()];
+            }
+            inner.identifies += 1;
+            inner.identified = true;
+            inner.seq += 1;
+            let ws_url = shared.ws_url.lock().unwrap().clone();
+            let ready = json!({"op": 0, "s": inner.seq, "t": "READY", "d": {
+                "v": 10, "user": bot_user(), "guilds": [], "session_id": "fake-session",
+                "resume_gateway_url": ws_url, "shard": [0, 1],
+                "application": {"id": APP_ID.to_string(), "flags": 0},
+            }});
+            shared.ready.notify_waiters();
+            vec![ready.to_string()]
+        }
+        Some(6) => {
+            let from = frame["d"]["seq"].as_u64().unwrap_or(0);
+            inner.resumes += 1;
+            inner.identified = true;
+            let mut out: Vec<String> = inner
+                .events
+                .iter()
+                .filter(|(s, _)| *s > from)
+                .map(|(_, e)| e.to_string())
+                .collect();
+            inner.seq += 1;
+            out.push(json!({"op": 0, "s": inner.seq, "t": "RESUMED", "d": {}}).to_string());
+            shared.ready.notify_waiters();
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn rest_error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({"message": message, "code": 0}))).into_response()
+}
+
+async fn rest(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(&format!("Bot {TOKEN}")) {
+        return rest_error(StatusCode::UNAUTHORIZED, "401: Unauthorized");
+    }
+    let path = uri.path().trim_start_matches("/api/v10").to_owned();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let params: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
+    let ws_url = shared.ws_url.lock().unwrap().clone();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["gateway"]) => axum::Json(json!({"url": ws_url})).into_response(),
+        ("GET", ["gateway", "bot"]) => axum::Json(json!({
+            "url": ws_url, "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+        }))
+        .into_response(),
+        ("PUT", ["applications", _, "commands"]) => {
+            let mut inner = shared.inner.lock().unwrap();
+            inner.commands.push(params.clone());
+            let list: Vec<Value> = params
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut c = c.clone();
+                    c["id"] = json!((800 + i).to_string());
+                    c["application_id"] = json!(APP_ID.to_string());
+                    c["version"] = json!("1");
+                    c["type"] = json!(1);
+                    c["default_member_permissions"] = Value::Null;
+                    c
+                })
+                .collect();
+            axum::Json(Value::Array(list)).into_response()
+        }
+        ("POST", ["users", "@me", "channels"]) => {
+            let recipient: u64 = params["recipient_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .or(params["recipient_id"].as_u64())
+                .unwrap_or(0);
+            let mut inner = shared.inner.lock().unwrap();
+            let next = 700_000 + inner.dm_channels.len() as u64;
+            let channel = *inner.dm_channels.entry(recipient).or_insert(next);
+            axum::Json(json!({
+                "id": channel.to_string(), "type": 1, "last_message_id": null,
+                "recipients": [{"id": recipient.to_string(), "username": "patient", "discriminator": "0", "avatar": null}],
+            }))
+            .into_response()
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            let channel: u64 = channel.parse().unwrap_or(0);
+            post_message(&shared, channel, &params)
+        }
+        ("POST", ["interactions", id, _token, "callback"]) => {
+            shared.inner.lock().unwrap().callbacks.push(((*id).to_owned(), params));
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", ["webhooks", _, _]) => {
+            // A follow-up to an interaction: shown in the interaction's channel.
+            post_message(&shared, 0, &params)
+        }
+        _ => rest_error(StatusCode::NOT_FOUND, "404: Not Found"),
+    }
+}
+
+fn post_message(shared: &Shared, channel: u64, params: &Value) -> Response {
+    let mut inner = shared.inner.lock().unwrap();
+    inner.message_posts.push(Instant::now());
+    if inner.rate_limits > 0 {
+        inner.rate_limits -= 1;
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(json!({"message": "You are being rate limited.", "retry_after": 1.0, "global": false})),
+        )
+            .into_response();
+        let h = response.headers_mut();
+        for (name, value) in [
+            ("retry-after", "1"),
+            ("x-ratelimit-limit", "5"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset-after", "1.000"),
+            ("x-ratelimit-bucket", "fake-bucket"),
+            ("x-ratelimit-scope", "user"),
+        ] {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+        return response;
+    }
+    let content = params["content"].as_str().unwrap_or_default().to_owned();
+    if content.is_empty() || content.chars().count() > 2000 {
+        return rest_error(StatusCode::BAD_REQUEST, "Invalid Form Body");
+    }
+    inner.next_id += 1;
+    let sent = SentMessage {
+        channel_id: channel,
+        id: inner.next_id,
+        content,
+        components: params.get("components").cloned().unwrap_or(json!([])),
+        allowed_mentions: params
+            .get("allowed_mentions")
+            .cloned()
+            .unwrap_or(Value::Null),
+        at: Instant::now(),
+    };
+    inner.sent.push(sent.clone());
+    drop(inner);
+    shared.new_sent.notify_waiters();
+    axum::Json(json!({
+        "id": sent.id.to_string(), "channel_id": channel.to_string(), "author": bot_user(),
+        "content": sent.content, "timestamp": timestamp(), "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": [], "embeds": [], "pinned": false, "type": 0,
+        "components": sent.components,
+    }))
+    .into_response()
+}
