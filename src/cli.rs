@@ -48,7 +48,7 @@ pub enum Command {
         topics: Option<PathBuf>,
     },
     /// Run the bot on every chat platform whose token is set
-    /// (TELEGRAM_BOT_TOKEN), until Ctrl-C or SIGTERM.
+    /// (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN), until Ctrl-C or SIGTERM.
     Serve {
         /// Another Telegram Bot API server (self-hosted, or a test fake).
         #[arg(long, env = "TELOXIDE_API_URL")]

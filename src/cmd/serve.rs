@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use frontdesk_core::SystemClock;
-use frontdesk_telegram::{App, Settings, Token, Webhook};
+use frontdesk_core::{Clock, Engine, SledStore, SystemClock};
+use tokio::sync::watch;
 
 use crate::cli::Cli;
 
@@ -12,45 +12,96 @@ pub struct Options {
     pub webhook: Option<(url::Url, std::net::SocketAddr)>,
 }
 
-pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
-    // The token is read here once and never printed.
-    let token = std::env::var("TELEGRAM_BOT_TOKEN")
+/// A token from the environment, read once here and never printed.
+fn token(name: &str) -> Option<String> {
+    std::env::var(name)
         .ok()
-        .filter(|t| !t.trim().is_empty());
-    let Some(token) = token else {
-        anyhow::bail!(
-            "no chat platform is configured: set TELEGRAM_BOT_TOKEN (see README, \"Telegram\")"
-        );
-    };
-    let mut settings = Settings::new(Token::new(token.trim()));
-    settings.api_url = options.telegram_api_url;
-    settings.throttle = options.throttle;
-    settings.webhook = options.webhook.map(|(url, listen)| Webhook { url, listen });
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
 
-    let engine = Arc::new(super::open_engine(cli)?);
-    let app = Arc::new(App {
-        engine,
-        clock: Arc::new(SystemClock),
-    });
+pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
+    let telegram = token("TELEGRAM_BOT_TOKEN");
+    let discord = token("DISCORD_BOT_TOKEN");
+    if telegram.is_none() && discord.is_none() {
+        anyhow::bail!(
+            "no chat platform is configured: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN (see the README)"
+        );
+    }
+    let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        tracing::info!("Telegram adapter starting");
-        frontdesk_telegram::run(app, settings, terminate())
-            .await
-            .context("the Telegram adapter stopped")
+    runtime.block_on(async move {
+        // One stop signal for every adapter.
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            terminate().await;
+            let _ = stop_tx.send(true);
+        });
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
+        let mut adapters = tokio::task::JoinSet::new();
+        if let Some(token) = telegram {
+            let mut settings =
+                frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(token));
+            settings.api_url = options.telegram_api_url;
+            settings.throttle = options.throttle;
+            settings.webhook = options
+                .webhook
+                .map(|(url, listen)| frontdesk_telegram::Webhook { url, listen });
+            let app = Arc::new(frontdesk_telegram::App {
+                engine: engine.clone(),
+                clock: clock.clone(),
+            });
+            let stop = stopped();
+            adapters.spawn(async move {
+                tracing::info!("Telegram adapter starting");
+                frontdesk_telegram::run(app, settings, stop)
+                    .await
+                    .context("the Telegram adapter stopped")
+            });
+        }
+        if let Some(token) = discord {
+            let settings = frontdesk_discord::Settings {
+                token: frontdesk_discord::Token::new(token),
+                api_proxy: None,
+            };
+            let app = Arc::new(frontdesk_discord::App {
+                engine: engine.clone(),
+                clock: clock.clone(),
+            });
+            let stop = stopped();
+            adapters.spawn(async move {
+                tracing::info!("Discord adapter starting");
+                frontdesk_discord::run(app, settings, stop)
+                    .await
+                    .context("the Discord adapter stopped")
+            });
+        }
+        while let Some(result) = adapters.join_next().await {
+            result.context("an adapter panicked")??;
+        }
+        Ok(())
     })
 }
 
-/// Completes on SIGTERM (Ctrl-C is handled by the dispatcher itself).
+/// Completes on SIGTERM or Ctrl-C.
 async fn terminate() {
     #[cfg(unix)]
     {
         if let Ok(mut term) =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
-            term.recv().await;
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
             return;
         }
     }
-    std::future::pending::<()>().await
+    let _ = tokio::signal::ctrl_c().await;
 }

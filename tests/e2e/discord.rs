@@ -19,10 +19,6 @@ struct DiscordBot {
 }
 
 async fn spawn_discord_bot() -> DiscordBot {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("serenity=debug,frontdesk_discord=debug")
-        .with_test_writer()
-        .try_init();
     let mut bot = DiscordBot {
         fake: FakeDiscord::start().await,
         data: tempfile::tempdir().unwrap(),
@@ -119,5 +115,236 @@ async fn a_faq_question_in_a_dm_gets_its_answer_pinging_nobody() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["ask", "screen", "human", "language"]);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clarify_button_press_is_acknowledged_with_the_buttons_disabled() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(43, "pat");
+    let clarify = bot.dm(&pat, "how long").await;
+    let topic = clarify
+        .buttons()
+        .into_iter()
+        .find(|b| b.starts_with("topic:"))
+        .unwrap();
+    let answer = bot.press(&pat, &clarify, &topic).await;
+    assert!(!answer.content.is_empty());
+    let callbacks = bot.fake.callbacks();
+    assert_eq!(callbacks.len(), 1);
+    let body = &callbacks[0].1;
+    assert_eq!(body["type"], 7, "acknowledged by updating the message");
+    let buttons = body["data"]["components"][0]["components"]
+        .as_array()
+        .unwrap();
+    assert!(!buttons.is_empty());
+    assert!(buttons.iter().all(|b| b["disabled"] == true), "{body}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_in_a_dm_gets_the_call_911_answer() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(44, "pat");
+    let reply = bot.dm(&pat, "my chest hurts and i cant breathe").await;
+    assert!(
+        reply.shown().starts_with("Call 911 now"),
+        "{}",
+        reply.content
+    );
+    bot.stop().await;
+}
+
+/// Answers a screen: buttons where there are answer buttons, typing "no"
+/// on free-text questions.
+async fn screen(bot: &DiscordBot, user: &DiscordUser, yes_to: &[&str], typed: bool) -> SentMessage {
+    let mut last = bot.dm(user, "/screen").await;
+    for _ in 0..60 {
+        let buttons = last.buttons();
+        if !buttons.contains(&"screen:stop".to_owned()) {
+            return last;
+        }
+        let question = buttons
+            .iter()
+            .find_map(|b| b.strip_prefix("ans:"))
+            .and_then(|b| b.split(':').next())
+            .map(str::to_owned);
+        let wanted = match &question {
+            Some(q) if q == "consent" || yes_to.contains(&q.as_str()) => "yes",
+            _ => "no",
+        };
+        last = match question {
+            Some(q) if !typed => {
+                let id = format!("ans:{q}:{wanted}");
+                let id = if buttons.contains(&id) {
+                    id
+                } else {
+                    buttons
+                        .iter()
+                        .find(|b| b.starts_with("ans:"))
+                        .unwrap()
+                        .clone()
+                };
+                bot.press(user, &last, &id).await
+            }
+            _ => bot.dm(user, wanted).await,
+        };
+    }
+    panic!("the screen did not end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_screen_by_buttons_and_one_typed_reach_their_outcomes() {
+    let mut bot = spawn_discord_bot().await;
+    let by_buttons = screen(&bot, &DiscordUser::new(45, "pat"), &["needle_fear"], false).await;
+    assert!(
+        by_buttons.shown().contains("we won't plan dry needling"),
+        "{}",
+        by_buttons.content
+    );
+    let typed = screen(&bot, &DiscordUser::new(46, "sam"), &[], true).await;
+    assert!(
+        typed.shown().contains("Nothing you told us needs checking"),
+        "{}",
+        typed.content
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_server_a_mention_is_answered_there_and_a_screen_moves_to_a_dm() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(47, "pat");
+    let (guild, channel) = (5_000, 6_000);
+    bot.fake
+        .channel_message(guild, channel, &pat, "does it hurt?", false);
+    bot.fake
+        .channel_message(guild, channel, &pat, "does it hurt?", true);
+    let answer = bot.fake.next_to(channel, 0).await;
+    assert!(
+        answer.shown().contains("needles are very fine"),
+        "{}",
+        answer.content
+    );
+    bot.fake
+        .channel_message(guild, channel, &pat, "/screen", true);
+    let moved = bot.fake.next_to(channel, 1).await;
+    assert!(moved.shown().contains("private chat"), "{}", moved.content);
+    let dm = bot.fake.dm_channel(&pat);
+    let first = bot.fake.next_to(dm, 0).await;
+    assert!(
+        first.buttons().contains(&"ans:consent:yes".to_owned()),
+        "the screen starts in the DM"
+    );
+    assert_eq!(
+        bot.settled(channel).await.len(),
+        2,
+        "the unaddressed message got nothing"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_restarted_mid_screen_resumes_at_the_same_question() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(48, "pat");
+    let consent = bot.dm(&pat, "/screen").await;
+    let q1 = bot.press(&pat, &consent, "ans:consent:yes").await;
+    let q2 = bot.press(&pat, &q1, "ans:red_flags_now:no").await;
+    assert!(
+        q2.buttons()
+            .contains(&"ans:prefer_no_needling:no".to_owned())
+    );
+    bot.stop().await;
+    bot.start().await;
+    let resumed = bot.dm(&pat, "/screen").await;
+    assert!(resumed.shown().contains("carry on"), "{}", resumed.content);
+    let question = bot
+        .fake
+        .next_to(
+            resumed.channel_id,
+            bot.fake.sent_to(resumed.channel_id).len() - 1,
+        )
+        .await;
+    let question = if question.buttons().is_empty() {
+        bot.fake
+            .next_to(
+                resumed.channel_id,
+                bot.fake.sent_to(resumed.channel_id).len(),
+            )
+            .await
+    } else {
+        question
+    };
+    assert!(
+        question
+            .buttons()
+            .contains(&"ans:prefer_no_needling:no".to_owned())
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_gateway_connection_is_resumed_and_no_message_is_lost() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(49, "pat");
+    bot.dm(&pat, "hi").await;
+    bot.fake.drop_gateway();
+    // Sent while the bot is disconnected: delivered when it resumes.
+    let channel = bot.fake.user_dm(&pat, "does it hurt?");
+    let reply = bot.fake.next_to(channel, 1).await;
+    assert!(
+        reply.shown().contains("needles are very fine"),
+        "{}",
+        reply.content
+    );
+    assert!(bot.fake.resumes() >= 1, "the session was resumed");
+    assert_eq!(bot.fake.identifies(), 1, "not a fresh session");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everyone_pings_and_markdown_in_patient_text_are_inert() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(50, "pat");
+    let reply = bot
+        .dm(&pat, "@everyone **does it hurt** <@&123> `x` ?")
+        .await;
+    assert_eq!(reply.allowed_mentions["parse"], serde_json::json!([]));
+    assert!(
+        reply
+            .allowed_mentions
+            .get("users")
+            .is_none_or(|u| u == &serde_json::json!([]))
+    );
+    for sent in bot.settled(reply.channel_id).await {
+        assert_eq!(
+            sent.allowed_mentions["parse"],
+            serde_json::json!([]),
+            "{}",
+            sent.content
+        );
+    }
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_send_is_retried_after_retry_after_and_nothing_is_doubled() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(51, "pat");
+    bot.fake.rate_limit_messages(1);
+    let reply = bot.dm(&pat, "does it hurt?").await;
+    assert!(reply.shown().contains("needles are very fine"));
+    let posts = bot.fake.message_posts();
+    assert_eq!(posts.len(), 2, "one rate-limited post, one retry");
+    assert!(
+        posts[1].duration_since(posts[0]) >= Duration::from_secs(1),
+        "the retry waited for Retry-After"
+    );
+    assert_eq!(
+        bot.settled(reply.channel_id).await.len(),
+        1,
+        "nothing doubled"
+    );
     bot.stop().await;
 }

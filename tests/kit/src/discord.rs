@@ -352,9 +352,23 @@ async fn gateway(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Res
     ws.on_upgrade(move |socket| session(socket, shared))
 }
 
-async fn session(mut socket: WebSocket, shared: Arc<Shared>) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
+async fn session(socket: WebSocket, shared: Arc<Shared>) {
+    let (tx, rx) = mpsc::unbounded_channel();
     shared.inner.lock().unwrap().connection = Some(tx.clone());
+    converse(socket, &shared, rx).await;
+    // The session is over: nothing more goes to it until the client is back.
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    if inner
+        .connection
+        .as_ref()
+        .is_some_and(|c| c.same_channel(&tx))
+    {
+        inner.connection = None;
+        inner.identified = false;
+    }
+}
+
+async fn converse(mut socket: WebSocket, shared: &Shared, mut rx: mpsc::UnboundedReceiver<Out>) {
     let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
     if socket
         .send(WsMessage::Text(hello.to_string().into()))
@@ -371,7 +385,7 @@ async fn session(mut socket: WebSocket, shared: Arc<Shared>) {
                     break;
                 };
                 let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
-                let replies = on_frame(&shared, &frame);
+                let replies = on_frame(shared, &frame);
                 for reply in replies {
                     if socket.send(WsMessage::Text(reply.into())).await.is_err() {
                         return;
