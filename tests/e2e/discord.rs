@@ -348,3 +348,41 @@ async fn a_429_on_send_is_retried_after_retry_after_and_nothing_is_doubled() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_commands_in_a_server_are_answered_ephemerally_and_screens_go_to_a_dm() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(52, "pat");
+    let (guild, channel) = (5_100, 6_100);
+    bot.fake.slash_command(
+        Some(guild),
+        channel,
+        &pat,
+        "ask",
+        serde_json::json!([{"name": "question", "type": 3, "value": "does it hurt?"}]),
+    );
+    let callbacks = bot.fake.wait_callbacks(1).await;
+    let body = &callbacks[0].1;
+    assert_eq!(body["type"], 4, "a message response");
+    assert_eq!(body["data"]["flags"], 64, "ephemeral: {body}");
+    let content = body["data"]["content"].as_str().unwrap();
+    assert!(content.contains("needles are very fine"), "{content}");
+    assert_eq!(
+        body["data"]["allowed_mentions"]["parse"],
+        serde_json::json!([])
+    );
+
+    bot.fake
+        .slash_command(Some(guild), channel, &pat, "screen", serde_json::json!([]));
+    let callbacks = bot.fake.wait_callbacks(2).await;
+    assert!(
+        callbacks[1].1["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("private chat")
+    );
+    let dm = bot.fake.dm_channel(&pat);
+    let first = bot.fake.next_to(dm, 0).await;
+    assert!(first.buttons().contains(&"ans:consent:yes".to_owned()));
+    bot.stop().await;
+}

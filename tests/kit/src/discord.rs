@@ -276,6 +276,48 @@ impl FakeDiscord {
         );
     }
 
+    /// A user runs a slash command, in a server (`guild`) or in a DM.
+    pub fn slash_command(
+        &self,
+        guild: Option<u64>,
+        channel: u64,
+        user: &DiscordUser,
+        name: &str,
+        options: Value,
+    ) {
+        let id = self.id();
+        let mut interaction = json!({
+            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 2,
+            "data": {"id": "800", "name": name, "type": 1, "options": options},
+            "channel_id": channel.to_string(), "token": format!("itoken-{id}"), "version": 1,
+            "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
+            "app_permissions": "0",
+        });
+        match guild {
+            Some(g) => {
+                interaction["guild_id"] = json!(g.to_string());
+                interaction["member"] = json!({
+                    "user": user.json(), "roles": [], "joined_at": timestamp(),
+                    "deaf": false, "mute": false, "flags": 0,
+                });
+            }
+            None => interaction["user"] = user.json(),
+        }
+        self.dispatch("INTERACTION_CREATE", interaction);
+    }
+
+    /// Waits for `n` interaction callbacks in all.
+    pub async fn wait_callbacks(&self, n: usize) -> Vec<(String, Value)> {
+        for _ in 0..300 {
+            let callbacks = self.callbacks();
+            if callbacks.len() >= n {
+                return callbacks;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("fewer than {n} interaction callbacks");
+    }
+
     fn message_json(&self, m: &SentMessage) -> Value {
         json!({
             "id": m.id.to_string(), "channel_id": m.channel_id.to_string(), "author": bot_user(),
