@@ -425,3 +425,43 @@ async fn with_the_production_throttle_on_replies_still_arrive_once_and_in_order(
     assert!(sent[2].plain_text().contains("Harbor View"));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
+    let fake = FakeTelegram::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .arg("--faq")
+        .arg(faq_dir())
+        .arg("--data")
+        .arg(data.path())
+        .args(["serve", "--no-throttle"])
+        .env("TELEGRAM_BOT_TOKEN", telegram::TOKEN)
+        .env("TELOXIDE_API_URL", fake.api_url())
+        .env_remove("DISCORD_BOT_TOKEN")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("frontdesk serve starts");
+    let pat = User::new(111, "Pat");
+    fake.user_says(&pat, "does it hurt?");
+    let reply = fake.next_to(pat.id, 0).await;
+    assert!(reply.plain_text().contains("needles are very fine"));
+
+    let pid = child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("it stops after SIGTERM")
+        .unwrap();
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!log.contains(telegram::TOKEN), "the token is never logged");
+    assert!(
+        !log.contains("does it hurt"),
+        "message text is never logged"
+    );
+}
