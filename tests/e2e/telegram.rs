@@ -430,7 +430,7 @@ async fn with_the_production_throttle_on_replies_still_arrive_once_and_in_order(
 async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
     let fake = FakeTelegram::start().await;
     let data = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
         .arg("--faq")
         .arg(faq_dir())
         .arg("--data")
