@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Deserialize;
 
 use crate::ids::Locale;
@@ -243,6 +244,64 @@ impl Clinic {
         parts.join(", ")
     }
 
+    /// The front desk's open period (opens, closes) on the clinic-local day
+    /// `days` after the day of `at`, if it opens that day.
+    fn period(&self, at: &Zoned, days: i64) -> Option<(Zoned, Zoned)> {
+        let day = at.date().checked_add(days.days()).ok()?;
+        let hours = self.hours_on(day.weekday())?;
+        // A time that a daylight-saving change skips resolves to the next
+        // valid instant ("compatible" disambiguation).
+        let opens = day.at(hours.opens.hour(), hours.opens.minute(), 0, 0);
+        let closes = day.at(hours.closes.hour(), hours.closes.minute(), 0, 0);
+        Some((
+            opens.to_zoned(self.time_zone.clone()).ok()?,
+            closes.to_zoned(self.time_zone.clone()).ok()?,
+        ))
+    }
+
+    /// Whether the front desk is open at this moment.
+    pub fn is_open(&self, at: Timestamp) -> bool {
+        let now = at.to_zoned(self.time_zone.clone());
+        self.period(&now, 0)
+            .is_some_and(|(opens, closes)| opens <= now && now < closes)
+    }
+
+    /// When the front desk next opens after `at` (in the clinic's time zone),
+    /// or `None` if it never opens.
+    pub fn next_opening(&self, at: Timestamp) -> Option<Zoned> {
+        let now = at.to_zoned(self.time_zone.clone());
+        (0..=7)
+            .filter_map(|d| self.period(&now, d))
+            .map(|(opens, _)| opens)
+            .find(|opens| *opens > now)
+    }
+
+    /// A moment as patients read it: "Monday 08:00" / "lunes 08:00".
+    pub fn describe(&self, at: &Zoned, locale: Locale) -> String {
+        let names = match locale {
+            Locale::En => [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ],
+            Locale::Es => [
+                "lunes",
+                "martes",
+                "miércoles",
+                "jueves",
+                "viernes",
+                "sábado",
+                "domingo",
+            ],
+        };
+        let day = names[at.weekday().to_monday_zero_offset() as usize];
+        format!("{day} {}", at.strftime("%H:%M"))
+    }
+
     /// Opening hours on a weekday.
     pub fn hours_on(&self, day: Weekday) -> Option<OpenHours> {
         self.week[day.to_monday_zero_offset() as usize]
@@ -267,5 +326,52 @@ mod tests {
             parse_hours("18:00-08:00"),
             Err(ClinicError::HoursOrder(_))
         ));
+    }
+
+    fn clinic() -> Clinic {
+        crate::testing::shipped().clinic.clone()
+    }
+
+    fn at(s: &str) -> Timestamp {
+        s.parse::<Zoned>()
+            .map(|z| z.timestamp())
+            .or_else(|_| s.parse::<Timestamp>())
+            .unwrap()
+    }
+
+    #[test]
+    fn the_desk_is_open_within_the_hours_in_the_clinics_time_zone() {
+        let c = clinic(); // America/New_York, Mon 08:00-18:00, Sun closed
+        assert!(c.is_open(at("2026-11-23T09:00[America/New_York]")));
+        assert!(!c.is_open(at("2026-11-23T07:59[America/New_York]")));
+        assert!(!c.is_open(at("2026-11-23T18:00[America/New_York]")));
+        assert!(
+            !c.is_open(at("2026-11-22T12:00[America/New_York]")),
+            "Sunday"
+        );
+        // 13:30 UTC is 08:30 in New York in November.
+        assert!(c.is_open(at("2026-11-23T13:30Z")));
+    }
+
+    #[test]
+    fn the_next_opening_skips_closed_days_and_crosses_daylight_saving() {
+        let c = clinic();
+        let next = c
+            .next_opening(at("2026-11-21T13:00[America/New_York]"))
+            .unwrap(); // Saturday after closing
+        assert_eq!(
+            next.to_string(),
+            "2026-11-23T08:00:00-05:00[America/New_York]"
+        );
+        assert_eq!(c.describe(&next, Locale::En), "Monday 08:00");
+        assert_eq!(c.describe(&next, Locale::Es), "lunes 08:00");
+        // Clocks go forward on Sunday 8 March 2026: Monday opens at 08:00 EDT.
+        let next = c
+            .next_opening(at("2026-03-07T20:00[America/New_York]"))
+            .unwrap();
+        assert_eq!(
+            next.to_string(),
+            "2026-03-09T08:00:00-04:00[America/New_York]"
+        );
     }
 }

@@ -688,8 +688,16 @@ impl Stepper<'_> {
     }
 
     fn request_human(&mut self, reason: HandoffReason) {
-        let m = self.k.messages(self.locale());
-        self.say(Reply::new(ReplyKind::Handoff, &m.human_requested));
+        let locale = self.locale();
+        let m = self.k.messages(locale);
+        let clinic = &self.k.clinic;
+        let text = match clinic.next_opening(self.incoming.at) {
+            Some(opens) if !clinic.is_open(self.incoming.at) => m
+                .human_requested_closed
+                .replace("{opens}", &clinic.describe(&opens, locale)),
+            _ => m.human_requested.clone(),
+        };
+        self.say(Reply::new(ReplyKind::Handoff, text));
         self.staff.push(StaffEvent::HumanRequested {
             chat: self.incoming.chat.clone(),
             reason,
@@ -1577,6 +1585,28 @@ mod tests {
         assert_eq!(
             step(&k, Conversation::default(), &faq).replies[0].kind,
             ReplyKind::Answer
+        );
+    }
+
+    #[test]
+    fn a_request_for_a_person_out_of_hours_says_when_the_desk_opens() {
+        let k = shipped();
+        let mut request = incoming(text("/human"));
+        // Saturday 21 November 2026, 13:00 in New York: closed until Monday.
+        request.at = "2026-11-21T18:00:00Z".parse().unwrap();
+        let s = step(&k, Conversation::default(), &request);
+        assert!(
+            s.replies[0].text.contains("(Monday 08:00)"),
+            "{}",
+            s.replies[0].text
+        );
+        // Monday 10:00 in New York: open.
+        request.at = "2026-11-23T15:00:00Z".parse().unwrap();
+        let s = step(&k, Conversation::default(), &request);
+        assert!(
+            s.replies[0].text.contains("reply soon"),
+            "{}",
+            s.replies[0].text
         );
     }
 

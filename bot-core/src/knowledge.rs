@@ -119,6 +119,7 @@ pub struct MessageSet {
     pub screen_button: String,
     pub private_only: String,
     pub human_requested: String,
+    pub human_requested_closed: String,
     pub human_declined: String,
     pub language_set: String,
     pub language_usage: String,
@@ -129,7 +130,7 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 19] {
+    fn fields_mut(&mut self) -> [&mut String; 20] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -143,6 +144,7 @@ impl MessageSet {
             &mut self.screen_button,
             &mut self.private_only,
             &mut self.human_requested,
+            &mut self.human_requested_closed,
             &mut self.human_declined,
             &mut self.language_set,
             &mut self.language_usage,
@@ -486,6 +488,9 @@ fn build_topics(
     topics
 }
 
+/// Placeholders that depend on the moment a message is sent.
+const RUNTIME_PLACEHOLDERS: [&str; 1] = ["opens"];
+
 /// Fills `{placeholder}`s from the clinic's facts; the error is the first
 /// unknown placeholder's name.
 fn fill(template: &str, clinic: &Clinic, locale: Locale) -> Result<String, String> {
@@ -498,6 +503,12 @@ fn fill(template: &str, clinic: &Clinic, locale: Locale) -> Result<String, Strin
             return Err(after.chars().take(20).collect());
         };
         let name = &after[..close];
+        if RUNTIME_PLACEHOLDERS.contains(&name) {
+            // Filled in when the message is sent.
+            out.push_str(&rest[open..open + close + 2]);
+            rest = &after[close + 1..];
+            continue;
+        }
         out.push_str(
             &clinic
                 .placeholder(locale, name)
