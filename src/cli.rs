@@ -64,6 +64,11 @@ pub enum Command {
         #[arg(long)]
         webhook_listen: Option<std::net::SocketAddr>,
     },
+    /// Open hand-off tickets, oldest first, with age and who claimed them.
+    Tickets {
+        #[arg(long)]
+        json: bool,
+    },
     /// Completed health screens (patient, time, outcome, flags), newest first.
     Screenings {
         #[arg(long)]

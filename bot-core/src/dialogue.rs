@@ -31,6 +31,8 @@ pub struct Incoming {
     /// A chat others can read (a group, a public channel): nothing personal
     /// (the screen, a hand-off) happens there.
     pub shared: bool,
+    /// How the platform names the patient, for the staff desk.
+    pub display_name: Option<String>,
 }
 
 /// What the patient did.
@@ -183,6 +185,8 @@ pub enum ReplyKind {
     Outcome,
     /// "Let's continue in a private chat": adapters add a way to get there.
     MoveToPrivate,
+    /// A staff member's message, relayed.
+    FromStaff,
 }
 
 /// One message for the patient. Plain text: adapters escape and render it.
@@ -288,6 +292,9 @@ pub enum State {
     OfferedHuman,
     /// In the middle of the health screen.
     Screening(ScreenProgress),
+    /// With a person: the bot stays quiet (but for emergencies) and relays
+    /// the patient's messages to the ticket.
+    HandedOff,
 }
 
 /// Everything kept about one chat between messages.
@@ -304,7 +311,13 @@ pub struct Conversation {
     /// a typed number can press one (`2` presses the second).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<String>,
+    /// The bot's last few messages, as context for staff on a hand-off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<String>,
 }
+
+/// How many of the bot's messages a hand-off shows staff.
+pub const RECENT_TURNS: usize = 3;
 
 /// The result of one step.
 #[derive(Debug, Clone, PartialEq)]
@@ -316,6 +329,10 @@ pub struct Step {
     pub unanswered: Option<String>,
     /// A health screen completed by this message, to store.
     pub screen: Option<ScreenRecord>,
+    /// A patient message to pass to the staff member handling the hand-off.
+    pub relay: Option<String>,
+    /// The patient ended the hand-off.
+    pub end_handoff: bool,
 }
 
 /// Advances one chat by one incoming message. Pure: the same inputs always give
@@ -329,6 +346,8 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         staff: Vec::new(),
         unanswered: None,
         screen: None,
+        relay: None,
+        end_handoff: false,
     };
     let offered = std::mem::take(&mut s.conv.offered);
     if incoming.shared && is_personal(&incoming.input) {
@@ -340,7 +359,13 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
             staff: s.staff,
             unanswered: None,
             screen: None,
+            relay: None,
+            end_handoff: false,
         };
+    }
+    if s.conv.state == State::HandedOff {
+        s.handed_off(&incoming.input);
+        return s.finish();
     }
     match &incoming.input {
         Input::Text(text) => match pressed_by_number(text, &offered) {
@@ -356,13 +381,7 @@ pub fn step(knowledge: &Knowledge, conversation: Conversation, incoming: &Incomi
         .filter(|r| r.numbered)
         .map(|r| r.choices.iter().map(|c| c.id.clone()).collect())
         .unwrap_or_default();
-    Step {
-        conversation: s.conv,
-        replies: s.replies,
-        staff: s.staff,
-        unanswered: s.unanswered,
-        screen: s.screen,
-    }
+    s.finish()
 }
 
 /// Whether an input starts something that must not happen where others read:
@@ -395,6 +414,8 @@ struct Stepper<'a> {
     staff: Vec<StaffEvent>,
     unanswered: Option<String>,
     screen: Option<ScreenRecord>,
+    relay: Option<String>,
+    end_handoff: bool,
 }
 
 const YES: &[&str] = &[
@@ -442,6 +463,53 @@ enum Nav {
 }
 
 impl Stepper<'_> {
+    fn finish(mut self) -> Step {
+        for reply in &self.replies {
+            if reply.kind != ReplyKind::Emergency {
+                self.conv
+                    .recent
+                    .push(reply.text.chars().take(300).collect());
+            }
+        }
+        let excess = self.conv.recent.len().saturating_sub(RECENT_TURNS);
+        self.conv.recent.drain(..excess);
+        Step {
+            conversation: self.conv,
+            replies: self.replies,
+            staff: self.staff,
+            unanswered: self.unanswered,
+            screen: self.screen,
+            relay: self.relay,
+            end_handoff: self.end_handoff,
+        }
+    }
+
+    /// With a person: emergencies are still answered at once; `/stop` ends
+    /// the hand-off; everything else goes to staff and the bot says nothing.
+    fn handed_off(&mut self, input: &Input) {
+        match input {
+            Input::Text(text) => {
+                if let Verdict::Emergency(flag) = self.k.classify(text).verdict {
+                    self.emergency(flag);
+                } else if !text.trim().is_empty() {
+                    self.relay = Some(text.trim().chars().take(4000).collect());
+                }
+            }
+            Input::Command(Command::Stop) => {
+                self.conv.state = State::Idle;
+                self.end_handoff = true;
+                let m = self.k.messages(self.locale());
+                self.info(&m.handoff_ended);
+            }
+            Input::Command(Command::Language(Some(arg))) => {
+                if let Ok(locale) = Locale::parse(arg) {
+                    self.set_language(locale);
+                }
+            }
+            Input::Command(_) | Input::Choice(_) => {}
+        }
+    }
+
     fn locale(&self) -> Locale {
         self.conv
             .locale
@@ -628,13 +696,16 @@ impl Stepper<'_> {
     }
 
     fn emergency(&mut self, flag: RedFlag) {
-        // A screen in progress ends here, kept with what was answered.
-        if let State::Screening(progress) = std::mem::take(&mut self.conv.state) {
-            self.complete(
+        // A screen in progress ends here, kept with what was answered; a
+        // pending question is dropped; a hand-off goes on (staff are told).
+        match std::mem::take(&mut self.conv.state) {
+            State::Screening(progress) => self.complete(
                 progress,
                 Outcome::Emergency,
                 vec!["red_flag_in_chat".into()],
-            );
+            ),
+            State::HandedOff => self.conv.state = State::HandedOff,
+            State::Idle | State::Clarifying { .. } | State::OfferedHuman => {}
         }
         let m = self.k.messages(self.locale());
         let text = match flag {
@@ -698,6 +769,7 @@ impl Stepper<'_> {
             _ => m.human_requested.clone(),
         };
         self.say(Reply::new(ReplyKind::Handoff, text));
+        self.conv.state = State::HandedOff;
         self.staff.push(StaffEvent::HumanRequested {
             chat: self.incoming.chat.clone(),
             reason,
@@ -982,6 +1054,7 @@ mod tests {
             at: Timestamp::UNIX_EPOCH,
             locale_hint: None,
             shared: false,
+            display_name: None,
         }
     }
 
@@ -1053,7 +1126,7 @@ mod tests {
             (
                 State::OfferedHuman,
                 text("yes please"),
-                State::Idle,
+                State::HandedOff,
                 vec![ReplyKind::Handoff],
                 true,
             ),
@@ -1067,16 +1140,38 @@ mod tests {
             (
                 State::OfferedHuman,
                 Input::Choice("human".into()),
-                State::Idle,
+                State::HandedOff,
                 vec![ReplyKind::Handoff],
                 true,
             ),
             (
                 State::Idle,
                 text("/human"),
-                State::Idle,
+                State::HandedOff,
                 vec![ReplyKind::Handoff],
                 true,
+            ),
+            // With a person: quiet, but emergencies are still answered.
+            (
+                State::HandedOff,
+                text("does it hurt?"),
+                State::HandedOff,
+                vec![],
+                false,
+            ),
+            (
+                State::HandedOff,
+                text("I can't breathe"),
+                State::HandedOff,
+                vec![ReplyKind::Emergency],
+                true,
+            ),
+            (
+                State::HandedOff,
+                text("/stop"),
+                State::Idle,
+                vec![ReplyKind::Info],
+                false,
             ),
             (
                 State::Idle,

@@ -9,7 +9,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::dialogue::{self, Conversation, Incoming, Reply, ReplyKind, ScreenRecord, StaffEvent};
+use crate::dialogue::{
+    self, Conversation, Incoming, Reply, ReplyKind, ScreenRecord, StaffEvent, State,
+};
+use crate::handoff::{
+    Actor, DeskEvent, Line, Speaker, StaffAction, Ticket, TicketStatus, text as staff_text,
+};
 use crate::ids::{ChatKey, Locale};
 use crate::knowledge::Knowledge;
 use crate::ports::{Batch, Store, StoreError};
@@ -28,6 +33,18 @@ pub enum EngineError {
 pub struct Outcome {
     pub replies: Vec<Reply>,
     pub staff: Vec<StaffEvent>,
+    /// What the staff desks should show.
+    pub desk: Vec<DeskEvent>,
+}
+
+/// What a staff action produced.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StaffOutcome {
+    /// Answers for the staff member who acted (privately).
+    pub to_staff: Vec<String>,
+    /// Messages for patients, on whatever platform they are.
+    pub to_patients: Vec<(ChatKey, Reply)>,
+    pub desk: Vec<DeskEvent>,
 }
 
 /// A question the bot could not answer, as logged for staff.
@@ -57,6 +74,8 @@ pub struct Engine<S: Store> {
     /// state); chats are spread over a fixed set of locks.
     stripes: Vec<Mutex<()>>,
     hasher: std::collections::hash_map::RandomState,
+    /// Ticket numbers and ticket records change one at a time.
+    tickets: Mutex<()>,
 }
 
 mod keys {
@@ -65,6 +84,17 @@ mod keys {
 
     pub const UNANSWERED: &str = "unanswered/";
     pub const SCREENS: &str = "screen/";
+    pub const TICKETS: &str = "ticket/";
+    pub const TICKET_COUNTER: &str = "meta/ticket-counter";
+
+    pub fn ticket(number: u64) -> String {
+        format!("{TICKETS}{number:010}")
+    }
+
+    /// The open ticket of a chat, if any.
+    pub fn open_ticket(chat: &ChatKey) -> String {
+        format!("ticket-open/{chat}")
+    }
 
     pub fn conversation(chat: &ChatKey) -> String {
         format!("conv/{chat}")
@@ -88,6 +118,7 @@ impl<S: Store> Engine<S> {
             knowledge: RwLock::new(knowledge),
             stripes: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             hasher: Default::default(),
+            tickets: Mutex::new(()),
         }
     }
 
@@ -110,8 +141,7 @@ impl<S: Store> Engine<S> {
     /// Handles one message from a patient.
     pub fn handle(&self, incoming: &Incoming) -> Outcome {
         let knowledge = self.knowledge();
-        let stripe = &self.stripes[self.hasher.hash_one(&incoming.chat) as usize % LOCK_STRIPES];
-        let _guard = stripe.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self.lock_chat(&incoming.chat);
 
         let conversation = match self.conversation(&incoming.chat) {
             Ok(c) => c.unwrap_or_default(),
@@ -120,8 +150,16 @@ impl<S: Store> Engine<S> {
                 return internal_error(&knowledge, incoming, Vec::new(), Vec::new());
             }
         };
+        let was_handed_off = conversation.state == State::HandedOff;
         let step = dialogue::step(&knowledge, conversation, incoming);
         let mut batch = Batch::default();
+        let mut desk = Vec::new();
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = self.ticket_changes(incoming, &step, was_handed_off, &mut batch, &mut desk)
+        {
+            tracing::error!(chat = %incoming.chat, error = %e, "cannot update the hand-off ticket");
+            return internal_error(&knowledge, incoming, Vec::new(), step.staff);
+        }
         batch.put(
             keys::conversation(&incoming.chat),
             encode(&step.conversation),
@@ -153,7 +191,291 @@ impl<S: Store> Engine<S> {
         Outcome {
             replies: step.replies,
             staff: step.staff,
+            desk,
         }
+    }
+
+    fn lock_chat(&self, chat: &ChatKey) -> std::sync::MutexGuard<'_, ()> {
+        let stripe = &self.stripes[self.hasher.hash_one(chat) as usize % LOCK_STRIPES];
+        stripe.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens, feeds or closes the chat's ticket as the step requires.
+    fn ticket_changes(
+        &self,
+        incoming: &Incoming,
+        step: &dialogue::Step,
+        was_handed_off: bool,
+        batch: &mut Batch,
+        desk: &mut Vec<DeskEvent>,
+    ) -> Result<(), EngineError> {
+        let chat = &incoming.chat;
+        let handed_off = step.conversation.state == State::HandedOff;
+        if handed_off && !was_handed_off {
+            let number = match self.store.get(keys::TICKET_COUNTER)? {
+                Some(bytes) => decode::<u64>(keys::TICKET_COUNTER, &bytes)? + 1,
+                None => 1,
+            };
+            let reason = step
+                .staff
+                .iter()
+                .find_map(|e| match e {
+                    StaffEvent::HumanRequested { reason, .. } => Some(*reason),
+                    _ => None,
+                })
+                .unwrap_or(dialogue::HandoffReason::Asked);
+            let patient = incoming
+                .display_name
+                .clone()
+                .unwrap_or_else(|| chat.to_string());
+            let ticket = Ticket {
+                number,
+                chat: chat.clone(),
+                patient: patient.clone(),
+                reason,
+                opened: incoming.at,
+                announced: incoming.at,
+                status: TicketStatus::Open,
+                recent: step.conversation.recent.clone(),
+                transcript: Vec::new(),
+                emergency: false,
+            };
+            batch.put(keys::TICKET_COUNTER, encode(&number));
+            batch.put(keys::open_ticket(chat), encode(&number));
+            batch.put(keys::ticket(number), encode(&ticket));
+            desk.push(DeskEvent::Opened {
+                number,
+                patient,
+                platform: chat.platform(),
+                reason,
+                recent: ticket.recent,
+            });
+            return Ok(());
+        }
+        if !was_handed_off {
+            return Ok(());
+        }
+        let Some(mut ticket) = self.open_ticket_of(chat)? else {
+            return Ok(());
+        };
+        if let Some(text) = &step.relay {
+            ticket.transcript.push(Line {
+                from: Speaker::Patient,
+                text: text.clone(),
+                at: incoming.at,
+            });
+            desk.push(DeskEvent::PatientWrote {
+                number: ticket.number,
+                text: text.clone(),
+                claimed_by: match &ticket.status {
+                    TicketStatus::Claimed {
+                        platform, user_id, ..
+                    } => Some((*platform, user_id.clone())),
+                    _ => None,
+                },
+            });
+        }
+        for event in &step.staff {
+            if let StaffEvent::Emergency { flag, .. } = event {
+                ticket.emergency = true;
+                desk.push(DeskEvent::EmergencyDuringHandoff {
+                    number: ticket.number,
+                    flag: *flag,
+                });
+            }
+        }
+        if step.end_handoff {
+            ticket.status = TicketStatus::Closed {
+                by: "the patient".into(),
+                at: incoming.at,
+            };
+            batch.delete(keys::open_ticket(chat));
+            desk.push(DeskEvent::Closed {
+                number: ticket.number,
+                by: "the patient".into(),
+            });
+        }
+        batch.put(keys::ticket(ticket.number), encode(&ticket));
+        Ok(())
+    }
+
+    fn open_ticket_of(&self, chat: &ChatKey) -> Result<Option<Ticket>, EngineError> {
+        let key = keys::open_ticket(chat);
+        let Some(bytes) = self.store.get(&key)? else {
+            return Ok(None);
+        };
+        self.ticket(decode(&key, &bytes)?)
+    }
+
+    /// A ticket by number.
+    pub fn ticket(&self, number: u64) -> Result<Option<Ticket>, EngineError> {
+        let key = keys::ticket(number);
+        match self.store.get(&key)? {
+            Some(bytes) => decode(&key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Tickets not yet closed, oldest first.
+    pub fn open_tickets(&self) -> Result<Vec<Ticket>, EngineError> {
+        let mut list = Vec::new();
+        for (key, bytes) in self.store.scan_prefix(keys::TICKETS)? {
+            let ticket: Ticket = decode(&key, &bytes)?;
+            if !ticket.is_closed() {
+                list.push(ticket);
+            }
+        }
+        Ok(list)
+    }
+
+    /// Unclaimed tickets waiting longer than the desk's re-announce time, to
+    /// post again; marks them announced now.
+    pub fn due_reannouncements(&self, now: Timestamp) -> Result<Vec<DeskEvent>, EngineError> {
+        let wait = jiff::SignedDuration::from_mins(
+            self.knowledge().desk().reannounce_after_minutes.into(),
+        );
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = Batch::default();
+        let mut events = Vec::new();
+        for mut ticket in self.open_tickets()? {
+            let due = ticket.status == TicketStatus::Open
+                && ticket
+                    .announced
+                    .saturating_add(wait)
+                    .is_ok_and(|t| t <= now);
+            if due {
+                ticket.announced = now;
+                events.push(DeskEvent::Reannounced {
+                    number: ticket.number,
+                    patient: ticket.patient.clone(),
+                    platform: ticket.chat.platform(),
+                    waiting_minutes: now.duration_since(ticket.opened).as_mins(),
+                });
+                batch.put(keys::ticket(ticket.number), encode(&ticket));
+            }
+        }
+        self.store.apply(batch)?;
+        Ok(events)
+    }
+
+    /// A staff member's action. Only configured staff may act: anyone else
+    /// gets a polite refusal and nothing changes.
+    pub fn handle_staff(
+        &self,
+        who: &Actor,
+        action: &StaffAction,
+        at: Timestamp,
+    ) -> Result<StaffOutcome, EngineError> {
+        let knowledge = self.knowledge();
+        let mut out = StaffOutcome::default();
+        let Some(name) = knowledge.desk().staff_name(who) else {
+            out.to_staff.push(staff_text::NOT_STAFF.into());
+            return Ok(out);
+        };
+        let number = match action {
+            StaffAction::Queue => {
+                let list = self.open_tickets()?;
+                if list.is_empty() {
+                    out.to_staff.push(staff_text::QUEUE_EMPTY.into());
+                }
+                for t in list {
+                    out.to_staff.push(format!(
+                        "#{} {} ({}), waiting {} min, {}",
+                        t.number,
+                        t.patient,
+                        t.chat.platform(),
+                        at.duration_since(t.opened).as_mins(),
+                        t.claimed_by()
+                            .map_or("unclaimed".to_owned(), |b| format!("claimed by {b}")),
+                    ));
+                }
+                return Ok(out);
+            }
+            StaffAction::Claim(n) | StaffAction::Reply(n, _) | StaffAction::Close(n) => *n,
+        };
+        // Locks in the same order as `handle`: the patient's chat, then tickets.
+        let chat = self.ticket(number)?.map(|t| t.chat);
+        let _chat = chat.as_ref().map(|c| self.lock_chat(c));
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mut ticket) = self.ticket(number)?.filter(|t| !t.is_closed()) else {
+            out.to_staff.push(staff_text::NO_SUCH_TICKET.into());
+            return Ok(out);
+        };
+        let mine = matches!(&ticket.status, TicketStatus::Claimed { platform, user_id, .. }
+            if *platform == who.platform && *user_id == who.user_id);
+        let mut batch = Batch::default();
+        match action {
+            StaffAction::Claim(_) => {
+                if let Some(by) = ticket.claimed_by().filter(|_| !mine) {
+                    out.to_staff
+                        .push(format!("{} {by}.", staff_text::ALREADY_CLAIMED));
+                    return Ok(out);
+                }
+                ticket.status = TicketStatus::Claimed {
+                    by: name.clone(),
+                    platform: who.platform,
+                    user_id: who.user_id.clone(),
+                    at,
+                };
+                out.to_staff
+                    .push(format!("{} #{number}.", staff_text::CLAIMED));
+                out.desk.push(DeskEvent::Claimed { number, by: name });
+            }
+            StaffAction::Reply(_, text) => {
+                if !mine {
+                    out.to_staff.push(staff_text::NOT_YOURS.into());
+                    return Ok(out);
+                }
+                ticket.transcript.push(Line {
+                    from: Speaker::Staff(name),
+                    text: text.clone(),
+                    at,
+                });
+                out.to_patients.push((
+                    ticket.chat.clone(),
+                    Reply {
+                        kind: ReplyKind::FromStaff,
+                        text: format!("{}: {text}", knowledge.clinic.name),
+                        choices: Vec::new(),
+                        topic: None,
+                        question: None,
+                        numbered: false,
+                    },
+                ));
+                out.to_staff.push(staff_text::SENT.into());
+            }
+            StaffAction::Close(_) => {
+                ticket.status = TicketStatus::Closed {
+                    by: name.clone(),
+                    at,
+                };
+                batch.delete(keys::open_ticket(&ticket.chat));
+                // The patient is back with the bot (their chat is locked above).
+                let mut conversation = self.conversation(&ticket.chat)?.unwrap_or_default();
+                if conversation.state == State::HandedOff {
+                    conversation.state = State::Idle;
+                }
+                let locale = conversation.locale.unwrap_or(crate::ids::Locale::En);
+                batch.put(keys::conversation(&ticket.chat), encode(&conversation));
+                out.to_patients.push((
+                    ticket.chat.clone(),
+                    Reply {
+                        kind: ReplyKind::Info,
+                        text: knowledge.messages(locale).handoff_ended.clone(),
+                        choices: Vec::new(),
+                        topic: None,
+                        question: None,
+                        numbered: false,
+                    },
+                ));
+                out.to_staff.push(staff_text::CLOSED.into());
+                out.desk.push(DeskEvent::Closed { number, by: name });
+            }
+            StaffAction::Queue => unreachable!("handled above"),
+        }
+        batch.put(keys::ticket(number), encode(&ticket));
+        self.store.apply(batch)?;
+        Ok(out)
     }
 
     /// The stored state of a chat, if it has one.
@@ -221,7 +543,11 @@ fn internal_error(
         question: None,
         numbered: false,
     });
-    Outcome { replies, staff }
+    Outcome {
+        replies,
+        staff,
+        desk: Vec::new(),
+    }
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -243,6 +569,7 @@ mod tests {
     use super::*;
     use crate::dialogue::{Input, State};
     use crate::ids::ChatKey;
+    use crate::ids::Locale;
     use crate::store::{MemoryStore, SledStore};
     use crate::testing::shipped;
 
@@ -253,6 +580,7 @@ mod tests {
             at: Timestamp::from_second(at).unwrap(),
             locale_hint: None,
             shared: false,
+            display_name: None,
         }
     }
 
@@ -388,5 +716,189 @@ mod tests {
         assert_eq!(list[0].chat.to_string(), "terminal:b");
         assert_eq!(list[0].outcome, crate::screening::Outcome::Decline);
         assert_eq!(list[1].outcome, crate::screening::Outcome::Clear);
+    }
+
+    use crate::handoff::{Actor, StaffAction};
+    use crate::ids::Platform;
+
+    fn actor(platform: Platform, id: &str) -> Actor {
+        Actor {
+            platform,
+            user_id: id.into(),
+            roles: Vec::new(),
+            display_name: "someone".into(),
+        }
+    }
+
+    fn maria_on_discord() -> Actor {
+        actor(Platform::Discord, "1300000000000000011")
+    }
+
+    #[test]
+    fn a_ticket_is_opened_claimed_relayed_and_closed_across_platforms() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let now = Timestamp::from_second(1_000).unwrap();
+        let mut ask = say("telegram:77", "/human", 1);
+        ask.display_name = Some("Pat".into());
+        let out = engine.handle(&ask);
+        let Some(DeskEvent::Opened {
+            number,
+            patient,
+            platform,
+            ..
+        }) = out.desk.first()
+        else {
+            panic!("a ticket opened: {:?}", out.desk)
+        };
+        assert_eq!(
+            (*number, patient.as_str(), *platform),
+            (1, "Pat", Platform::Telegram)
+        );
+
+        // The bot is quiet during the hand-off; the message goes to the desk.
+        let out = engine.handle(&say("telegram:77", "my appointment is at 3?", 2));
+        assert!(out.replies.is_empty());
+        assert!(
+            matches!(&out.desk[0], DeskEvent::PatientWrote { text, claimed_by: None, .. } if text == "my appointment is at 3?")
+        );
+
+        // A staff member on Discord claims it and replies; the reply reaches
+        // the Telegram patient with the clinic's name.
+        let maria = maria_on_discord();
+        let claim = engine
+            .handle_staff(&maria, &StaffAction::Claim(1), now)
+            .unwrap();
+        assert!(matches!(&claim.desk[0], DeskEvent::Claimed { by, .. } if by.starts_with("Maria")));
+        let reply = engine
+            .handle_staff(&maria, &StaffAction::Reply(1, "Yes, 3 pm.".into()), now)
+            .unwrap();
+        let (chat, message) = &reply.to_patients[0];
+        assert_eq!(chat.to_string(), "telegram:77");
+        assert_eq!(message.text, "Bayside Physio & Chiropractic: Yes, 3 pm.");
+
+        // Now the patient's messages go to Maria's thread.
+        let out = engine.handle(&say("telegram:77", "thanks!", 3));
+        assert!(matches!(
+            &out.desk[0],
+            DeskEvent::PatientWrote {
+                claimed_by: Some((Platform::Discord, _)),
+                ..
+            }
+        ));
+
+        // Closing returns the patient to the bot.
+        let close = engine
+            .handle_staff(&maria, &StaffAction::Close(1), now)
+            .unwrap();
+        assert_eq!(
+            close.to_patients[0].1.text,
+            shipped().messages(Locale::En).handoff_ended
+        );
+        assert!(engine.open_tickets().unwrap().is_empty());
+        let out = engine.handle(&say("telegram:77", "does it hurt?", 4));
+        assert_eq!(
+            out.replies[0].kind,
+            ReplyKind::Answer,
+            "the bot answers again"
+        );
+        let ticket = engine.ticket(1).unwrap().unwrap();
+        assert_eq!(
+            ticket.transcript.len(),
+            3,
+            "kept: two patient lines and one staff line"
+        );
+    }
+
+    #[test]
+    fn only_staff_can_act_and_a_refusal_changes_nothing() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let now = Timestamp::from_second(1_000).unwrap();
+        engine.handle(&say("discord:55", "/human", 1));
+        let before = engine.ticket(1).unwrap();
+        for who in [
+            actor(Platform::Discord, "55"),                   // the patient
+            actor(Platform::Telegram, "999"),                 // a stranger
+            actor(Platform::Telegram, "1300000000000000011"), // Maria's Discord id on Telegram
+        ] {
+            for action in [
+                StaffAction::Claim(1),
+                StaffAction::Reply(1, "hi".into()),
+                StaffAction::Close(1),
+                StaffAction::Queue,
+            ] {
+                let out = engine.handle_staff(&who, &action, now).unwrap();
+                assert_eq!(
+                    out.to_staff,
+                    [crate::handoff::text::NOT_STAFF],
+                    "{who:?} {action:?}"
+                );
+                assert!(out.to_patients.is_empty() && out.desk.is_empty());
+            }
+        }
+        assert_eq!(engine.ticket(1).unwrap(), before, "nothing changed");
+    }
+
+    #[test]
+    fn a_claimed_ticket_is_shown_as_taken_to_other_staff() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let now = Timestamp::from_second(1_000).unwrap();
+        engine.handle(&say("telegram:1", "/human", 1));
+        let maria = actor(Platform::Telegram, "5000001");
+        let james = actor(Platform::Discord, "1300000000000000012");
+        engine
+            .handle_staff(&maria, &StaffAction::Claim(1), now)
+            .unwrap();
+        let out = engine
+            .handle_staff(&james, &StaffAction::Claim(1), now)
+            .unwrap();
+        assert!(
+            out.to_staff[0].contains("already claimed by Maria"),
+            "{:?}",
+            out.to_staff
+        );
+        let out = engine
+            .handle_staff(&james, &StaffAction::Reply(1, "hi".into()), now)
+            .unwrap();
+        assert!(out.to_patients.is_empty(), "only the claimer replies");
+        let queue = engine
+            .handle_staff(&james, &StaffAction::Queue, now)
+            .unwrap();
+        assert!(queue.to_staff[0].starts_with("#1 "), "{:?}", queue.to_staff);
+        assert!(queue.to_staff[0].contains("claimed by Maria"));
+    }
+
+    #[test]
+    fn unclaimed_tickets_are_reannounced_after_the_configured_wait() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        engine.handle(&say("telegram:1", "/human", 0));
+        let at = |min: i64| Timestamp::from_second(min * 60).unwrap();
+        assert!(engine.due_reannouncements(at(14)).unwrap().is_empty());
+        let due = engine.due_reannouncements(at(15)).unwrap();
+        assert!(matches!(
+            &due[..],
+            [DeskEvent::Reannounced {
+                number: 1,
+                waiting_minutes: 15,
+                ..
+            }]
+        ));
+        assert!(
+            engine.due_reannouncements(at(20)).unwrap().is_empty(),
+            "not again at once"
+        );
+        assert_eq!(engine.due_reannouncements(at(30)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        engine.handle(&say("telegram:1", "/human", 0));
+        let out = engine.handle(&say("telegram:1", "I can't breathe", 1));
+        assert_eq!(out.replies[0].kind, ReplyKind::Emergency);
+        assert!(matches!(
+            out.desk[0],
+            DeskEvent::EmergencyDuringHandoff { number: 1, .. }
+        ));
+        assert!(engine.ticket(1).unwrap().unwrap().emergency);
     }
 }

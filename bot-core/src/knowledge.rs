@@ -7,7 +7,8 @@
 //! - `messages.toml`: the bot's own sentences (welcome, emergency, fallback…);
 //! - `lexicon.toml`: words patients use for the knowledge file's words, and
 //!   subjects the clinic does not handle;
-//! - `screening.toml`: the pre-visit health screen ([`crate::screening`]).
+//! - `screening.toml`: the pre-visit health screen ([`crate::screening`]);
+//! - `desk.toml`: staff and staff desks for hand-offs ([`crate::handoff`]).
 //!
 //! Loading validates everything at once and reports every problem with file,
 //! line and column, so a broken edit is never half-applied.
@@ -21,6 +22,7 @@ use serde::Deserialize;
 
 use crate::classify::Rules;
 use crate::clinic::{Clinic, RawClinic};
+use crate::handoff::DeskConfig;
 use crate::ids::{Locale, TopicId};
 use crate::matcher::Matcher;
 use crate::screening::{RawScreening, Screening};
@@ -34,6 +36,7 @@ pub const CLINIC_FILE: &str = "clinic.toml";
 pub const MESSAGES_FILE: &str = "messages.toml";
 pub const LEXICON_FILE: &str = "lexicon.toml";
 pub const SCREENING_FILE: &str = "screening.toml";
+pub const DESK_FILE: &str = "desk.toml";
 
 /// One problem found in a knowledge folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +123,7 @@ pub struct MessageSet {
     pub private_only: String,
     pub human_requested: String,
     pub human_requested_closed: String,
+    pub handoff_ended: String,
     pub human_declined: String,
     pub language_set: String,
     pub language_usage: String,
@@ -130,7 +134,7 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 20] {
+    fn fields_mut(&mut self) -> [&mut String; 21] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -145,6 +149,7 @@ impl MessageSet {
             &mut self.private_only,
             &mut self.human_requested,
             &mut self.human_requested_closed,
+            &mut self.handoff_ended,
             &mut self.human_declined,
             &mut self.language_set,
             &mut self.language_usage,
@@ -221,6 +226,7 @@ pub struct Knowledge {
     matcher: Matcher,
     rules: Rules,
     screening: Screening,
+    desk: DeskConfig,
 }
 
 /// One source file's text, for turning byte offsets into lines.
@@ -266,6 +272,7 @@ impl Knowledge {
         let messages_src = Source::read(dir, MESSAGES_FILE)?;
         let lexicon_src = Source::read(dir, LEXICON_FILE)?;
         let screening_src = Source::read(dir, SCREENING_FILE)?;
+        let desk_src = Source::read(dir, DESK_FILE)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -282,6 +289,7 @@ impl Knowledge {
         let raw_knowledge = knowledge_src.parse::<RawKnowledge>();
         let raw_messages = messages_src.parse::<RawMessages>();
         let raw_lexicon = lexicon_src.parse::<RawLexicon>();
+        let desk = desk_src.parse::<DeskConfig>();
         let screening = screening_src
             .parse::<RawScreening>()
             .map_err(|d| vec![d])
@@ -318,7 +326,14 @@ impl Knowledge {
                     return Err(KnowledgeError::Invalid(diags));
                 }
             };
-        let (Some(clinic), Some(screening)) = (clinic, screening) else {
+        let desk = match desk {
+            Ok(d) => Some(d),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+        let (Some(clinic), Some(screening), Some(desk)) = (clinic, screening, desk) else {
             return Err(KnowledgeError::Invalid(diags));
         };
 
@@ -356,6 +371,7 @@ impl Knowledge {
             matcher,
             rules: Rules::new(),
             screening,
+            desk,
         })
     }
 
@@ -396,6 +412,10 @@ impl Knowledge {
 
     pub fn screening(&self) -> &Screening {
         &self.screening
+    }
+
+    pub fn desk(&self) -> &DeskConfig {
+        &self.desk
     }
 
     /// The ids in `required` that this knowledge lacks (for checking against
@@ -568,6 +588,7 @@ mod tests {
             MESSAGES_FILE,
             LEXICON_FILE,
             SCREENING_FILE,
+            DESK_FILE,
         ] {
             let text = std::fs::read_to_string(faq_dir().join(name)).unwrap();
             let text = match edit.take_if(|_| name == file) {

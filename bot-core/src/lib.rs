@@ -22,6 +22,7 @@
 //! - [`screening`]: the pre-visit health screen defined as data: questions,
 //!   follow-ups, answer parsing, outcome rules.
 //! - [`dialogue`]: the conversation state machine, a pure `step` function.
+//! - [`handoff`]: staff, tickets and staff actions for hand-offs to a person.
 //! - [`engine`]: loads and saves state around `step`, one chat at a time.
 //! - [`ports`]: the traits the engine needs from outside (store, clock).
 //! - [`store`]: the sled store and an in-memory one.
@@ -32,6 +33,7 @@ pub mod dialogue;
 pub mod emergency;
 pub mod engine;
 pub mod eval;
+pub mod handoff;
 pub mod ids;
 pub mod knowledge;
 pub mod matcher;
@@ -46,7 +48,7 @@ pub use dialogue::{
     StaffEvent, State,
 };
 pub use emergency::RedFlag;
-pub use engine::{Engine, EngineError, Outcome, UnansweredSummary};
+pub use engine::{Engine, EngineError, Outcome, StaffOutcome, UnansweredSummary};
 pub use ids::{ChatKey, IdError, Locale, Platform, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};

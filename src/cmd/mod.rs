@@ -6,6 +6,7 @@ mod check;
 mod eval;
 mod screenings;
 mod serve;
+mod tickets;
 mod unanswered;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval { ref file } => eval::run(&cli, file),
         Command::Check { ref topics } => check::run(&cli, topics.as_deref()),
         Command::Screenings { json } => screenings::run(&cli, json),
+        Command::Tickets { json } => tickets::run(&cli, json),
         Command::Serve {
             ref telegram_api_url,
             no_throttle,

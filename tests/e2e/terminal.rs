@@ -132,3 +132,28 @@ fn the_text_mode_numbers_buttons() {
     assert!(text.starts_with("bot> "), "{text}");
     assert!(text.contains("     1) "), "{text}");
 }
+
+#[test]
+fn a_request_for_a_person_opens_a_ticket_listed_by_frontdesk_tickets() {
+    let bot = spawn_bot();
+    let chat = bot.chat_as("dana", &["/human", "it's about my invoice"]);
+    assert_eq!(
+        chat.replies.len(),
+        1,
+        "the bot stays quiet during the hand-off"
+    );
+    assert_eq!(chat.replies[0]["kind"], "handoff");
+    let out = bot.run(&["tickets", "--json"], "");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["number"], 1);
+    assert_eq!(list[0]["patient"], "dana");
+    assert_eq!(list[0]["platform"], "terminal");
+    assert!(list[0]["claimed_by"].is_null());
+    let back = bot.chat_as("dana", &["/stop", "does it hurt?"]);
+    assert_eq!(
+        back.replies[1]["kind"], "answer",
+        "the bot is back after /stop"
+    );
+    let out = bot.run(&["tickets"], "");
+    assert_eq!(crate::helpers::stdout(&out).trim(), "no open tickets");
+}

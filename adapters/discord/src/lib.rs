@@ -178,6 +178,7 @@ impl<S: Store> Handler<S> {
             at: self.app.clock.now(),
             locale_hint: None,
             shared,
+            display_name: None,
         }
     }
 

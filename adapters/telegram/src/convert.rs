@@ -31,6 +31,7 @@ pub fn incoming_message(msg: &Message, me: &Me, at: Timestamp) -> Option<Incomin
             .as_deref()
             .and_then(|l| Locale::parse(l).ok()),
         shared,
+        display_name: Some(from.full_name()),
     })
 }
 
@@ -70,6 +71,7 @@ pub fn incoming_callback(query: &CallbackQuery, at: Timestamp) -> Option<Incomin
             .as_deref()
             .and_then(|l| Locale::parse(l).ok()),
         shared: !message.chat().is_private(),
+        display_name: Some(query.from.full_name()),
     })
 }
 

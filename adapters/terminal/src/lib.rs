@@ -70,6 +70,7 @@ pub fn run<S: Store>(
             at: clock.now(),
             locale_hint: None,
             shared: false,
+            display_name: Some(options.patient.clone()),
         });
         for reply in &outcome.replies {
             if options.json {

@@ -1,0 +1,271 @@
+//! Hand-off to staff: who counts as staff, tickets, and what staff may do.
+//!
+//! A ticket opens when a patient asks for a person. Staff claim it, reply
+//! (relayed to the patient, whatever platform either side is on), and close
+//! it. Only configured staff can act; anyone else is refused politely and
+//! nothing changes. What goes to a desk is the minimum: ticket number, the
+//! patient's display name and platform, why they asked, and the bot's last
+//! few messages; never screening answers.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::dialogue::HandoffReason;
+use crate::emergency::RedFlag;
+use crate::ids::{ChatKey, Platform};
+
+/// One staff member and their accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    pub name: String,
+    /// Telegram user id.
+    #[serde(default)]
+    pub telegram: Option<String>,
+    /// Discord user id.
+    #[serde(default)]
+    pub discord: Option<String>,
+}
+
+/// Staff and desks (`desk.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskConfig {
+    /// Re-announce an unclaimed ticket after this many minutes.
+    #[serde(default = "default_reannounce")]
+    pub reannounce_after_minutes: u32,
+    #[serde(default)]
+    pub staff: Vec<StaffMember>,
+    /// Discord roles whose members count as staff.
+    #[serde(default)]
+    pub discord_staff_roles: Vec<String>,
+    /// The Discord channel tickets are posted to.
+    #[serde(default)]
+    pub discord_channel: Option<String>,
+    /// The Telegram group tickets are posted to.
+    #[serde(default)]
+    pub telegram_group: Option<String>,
+}
+
+fn default_reannounce() -> u32 {
+    15
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        DeskConfig {
+            reannounce_after_minutes: default_reannounce(),
+            staff: Vec::new(),
+            discord_staff_roles: Vec::new(),
+            discord_channel: None,
+            telegram_group: None,
+        }
+    }
+}
+
+/// Who is asking to act, as the platform says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub platform: Platform,
+    pub user_id: String,
+    /// Discord role ids (empty elsewhere).
+    pub roles: Vec<String>,
+    pub display_name: String,
+}
+
+impl DeskConfig {
+    /// The staff name of an actor, or `None` if they are not staff.
+    pub fn staff_name(&self, who: &Actor) -> Option<String> {
+        let listed = self.staff.iter().find(|m| {
+            let id = match who.platform {
+                Platform::Telegram => &m.telegram,
+                Platform::Discord => &m.discord,
+                Platform::Terminal => return false,
+            };
+            id.as_deref() == Some(who.user_id.as_str())
+        });
+        if let Some(m) = listed {
+            return Some(m.name.clone());
+        }
+        let by_role = who.platform == Platform::Discord
+            && who
+                .roles
+                .iter()
+                .any(|r| self.discord_staff_roles.contains(r));
+        by_role.then(|| who.display_name.clone())
+    }
+}
+
+/// Who said a line of a ticket's transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Patient,
+    Staff(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub from: Speaker,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    Claimed {
+        by: String,
+        platform: Platform,
+        user_id: String,
+        at: Timestamp,
+    },
+    Closed {
+        by: String,
+        at: Timestamp,
+    },
+}
+
+/// A patient's request for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub number: u64,
+    pub chat: ChatKey,
+    pub patient: String,
+    pub reason: HandoffReason,
+    pub opened: Timestamp,
+    pub announced: Timestamp,
+    pub status: TicketStatus,
+    /// The bot's last few messages before the hand-off (never the patient's
+    /// answers), for context at the desk.
+    pub recent: Vec<String>,
+    pub transcript: Vec<Line>,
+    /// An emergency was flagged during the hand-off.
+    pub emergency: bool,
+}
+
+impl Ticket {
+    pub fn claimed_by(&self) -> Option<&str> {
+        match &self.status {
+            TicketStatus::Claimed { by, .. } => Some(by),
+            _ => None,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.status, TicketStatus::Closed { .. })
+    }
+}
+
+/// What a staff member asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffAction {
+    Claim(u64),
+    Reply(u64, String),
+    Close(u64),
+    Queue,
+}
+
+/// What every desk should show. Carries no screening answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "desk_event", rename_all = "snake_case")]
+pub enum DeskEvent {
+    Opened {
+        number: u64,
+        patient: String,
+        platform: Platform,
+        reason: HandoffReason,
+        recent: Vec<String>,
+    },
+    Reannounced {
+        number: u64,
+        patient: String,
+        platform: Platform,
+        waiting_minutes: i64,
+    },
+    Claimed {
+        number: u64,
+        by: String,
+    },
+    /// A patient wrote during a claimed hand-off: for the claimer's thread.
+    PatientWrote {
+        number: u64,
+        text: String,
+        claimed_by: Option<(Platform, String)>,
+    },
+    EmergencyDuringHandoff {
+        number: u64,
+        flag: RedFlag,
+    },
+    Closed {
+        number: u64,
+        by: String,
+    },
+}
+
+/// Staff-facing sentences (the desk works in one language).
+pub mod text {
+    pub const NOT_STAFF: &str = "Sorry, only the clinic's staff can do that. If you are a patient, send /human to reach us.";
+    pub const NO_SUCH_TICKET: &str = "There is no open ticket with that number.";
+    pub const ALREADY_CLAIMED: &str = "That ticket is already claimed by";
+    pub const NOT_YOURS: &str = "Claim the ticket before replying to it.";
+    pub const CLAIMED: &str = "You have ticket";
+    pub const CLOSED: &str = "Ticket closed; the patient is back with the bot.";
+    pub const SENT: &str = "Sent.";
+    pub const QUEUE_EMPTY: &str = "No open tickets.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desk() -> DeskConfig {
+        DeskConfig {
+            staff: vec![StaffMember {
+                name: "Maria".into(),
+                telegram: Some("111".into()),
+                discord: Some("222".into()),
+            }],
+            discord_staff_roles: vec!["900".into()],
+            ..DeskConfig::default()
+        }
+    }
+
+    fn actor(platform: Platform, id: &str, roles: &[&str]) -> Actor {
+        Actor {
+            platform,
+            user_id: id.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            display_name: "Someone".into(),
+        }
+    }
+
+    #[test]
+    fn staff_are_recognised_by_their_accounts_or_a_discord_role_only() {
+        let d = desk();
+        assert_eq!(
+            d.staff_name(&actor(Platform::Telegram, "111", &[])),
+            Some("Maria".into())
+        );
+        assert_eq!(
+            d.staff_name(&actor(Platform::Discord, "222", &[])),
+            Some("Maria".into())
+        );
+        assert_eq!(
+            d.staff_name(&actor(Platform::Discord, "5", &["900"])),
+            Some("Someone".into())
+        );
+        assert_eq!(
+            d.staff_name(&actor(Platform::Discord, "111", &[])),
+            None,
+            "a Telegram id on Discord"
+        );
+        assert_eq!(
+            d.staff_name(&actor(Platform::Telegram, "5", &["900"])),
+            None,
+            "roles are Discord's"
+        );
+        assert_eq!(d.staff_name(&actor(Platform::Terminal, "111", &[])), None);
+    }
+}

@@ -1,0 +1,55 @@
+use serde::Serialize;
+
+use crate::cli::Cli;
+
+/// What staff see at the terminal: no transcript, no screening answers.
+#[derive(Serialize)]
+struct Row {
+    number: u64,
+    patient: String,
+    platform: String,
+    waiting_minutes: i64,
+    claimed_by: Option<String>,
+    emergency: bool,
+}
+
+pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
+    let engine = super::open_engine(cli)?;
+    let now = jiff::Timestamp::now();
+    let rows: Vec<Row> = engine
+        .open_tickets()?
+        .into_iter()
+        .map(|t| Row {
+            number: t.number,
+            patient: t.patient.clone(),
+            platform: t.chat.platform().to_string(),
+            waiting_minutes: now.duration_since(t.opened).as_mins(),
+            claimed_by: t.claimed_by().map(str::to_owned),
+            emergency: t.emergency,
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string(&rows)?);
+    } else if rows.is_empty() {
+        println!("no open tickets");
+    } else {
+        for r in &rows {
+            println!(
+                "#{:<4} {} ({}), waiting {} min, {}{}",
+                r.number,
+                r.patient,
+                r.platform,
+                r.waiting_minutes,
+                r.claimed_by
+                    .as_deref()
+                    .map_or("unclaimed".to_owned(), |b| format!("claimed by {b}")),
+                if r.emergency {
+                    ", EMERGENCY flagged"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(())
+}
