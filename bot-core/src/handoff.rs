@@ -7,10 +7,13 @@
 //! patient's display name and platform, why they asked, and the bot's last
 //! few messages; never screening answers.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::dialogue::HandoffReason;
+use crate::dialogue::{HandoffReason, Reply};
 use crate::emergency::RedFlag;
 use crate::ids::{ChatKey, Platform};
 
@@ -204,6 +207,122 @@ pub enum DeskEvent {
     },
 }
 
+/// Something to send from one adapter's work to wherever it belongs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// A message for a patient's chat, on that chat's platform.
+    ToChat { chat: ChatKey, reply: Reply },
+    /// An update for every staff desk.
+    Desk(DeskEvent),
+}
+
+type Route = Box<dyn Fn(Delivery) + Send + Sync>;
+
+/// Routes deliveries to the adapter of each platform, so a patient on
+/// Telegram can be served from a Discord desk and the other way round.
+/// Adapters register a sender for their platform at start.
+#[derive(Default)]
+pub struct Router {
+    routes: RwLock<HashMap<Platform, Route>>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router").finish_non_exhaustive()
+    }
+}
+
+impl Router {
+    pub fn register(&self, platform: Platform, route: impl Fn(Delivery) + Send + Sync + 'static) {
+        self.routes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(platform, Box::new(route));
+    }
+
+    /// Delivers to the chat's platform, or (desk events) to every platform.
+    pub fn deliver(&self, delivery: Delivery) {
+        let routes = self.routes.read().unwrap_or_else(|e| e.into_inner());
+        match &delivery {
+            Delivery::ToChat { chat, .. } => match routes.get(&chat.platform()) {
+                Some(route) => route(delivery),
+                None => tracing::warn!(%chat, "no adapter runs for this chat's platform"),
+            },
+            Delivery::Desk(_) => routes.values().for_each(|route| route(delivery.clone())),
+        }
+    }
+}
+
+/// Reads a staff command typed at a desk: `/claim 3`, `/reply 3 text`,
+/// `/close 3`, `/queue` (a `@botname` suffix is allowed).
+pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
+    let text = text.trim();
+    let rest = text.strip_prefix('/').or_else(|| text.strip_prefix('!'))?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = head.split('@').next()?.to_ascii_lowercase();
+    let (number, after) = args
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((args.trim(), ""));
+    let number = number.trim_start_matches('#').parse::<u64>().ok();
+    match (name.as_str(), number) {
+        ("queue", _) => Some(StaffAction::Queue),
+        ("claim", Some(n)) => Some(StaffAction::Claim(n)),
+        ("close", Some(n)) => Some(StaffAction::Close(n)),
+        ("reply", Some(n)) if !after.trim().is_empty() => {
+            Some(StaffAction::Reply(n, after.trim().to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// A desk event as one plain-text post (adapters escape it).
+pub fn desk_text(event: &DeskEvent) -> String {
+    let reason = |r: &HandoffReason| match r {
+        HandoffReason::Asked => "asked for a person",
+        HandoffReason::Unanswered => "the bot could not answer",
+        HandoffReason::Screen => "needed help with the health questions",
+    };
+    match event {
+        DeskEvent::Opened {
+            number,
+            patient,
+            platform,
+            reason: why,
+            recent,
+        } => {
+            let mut t = format!(
+                "New ticket #{number}: {patient} on {platform} ({}).",
+                reason(why)
+            );
+            if !recent.is_empty() {
+                t.push_str("\nThe bot's last messages:");
+                for line in recent {
+                    let short: String = line.chars().take(120).collect();
+                    t.push_str(&format!("\n- {short}"));
+                }
+            }
+            t.push_str(&format!("\nClaim it with /claim {number}."));
+            t
+        }
+        DeskEvent::Reannounced {
+            number,
+            patient,
+            platform,
+            waiting_minutes,
+        } => format!(
+            "Ticket #{number} ({patient} on {platform}) is still waiting after {waiting_minutes} min. /claim {number}"
+        ),
+        DeskEvent::Claimed { number, by } => format!("Ticket #{number} is claimed by {by}."),
+        DeskEvent::PatientWrote { number, text, .. } => format!("#{number} patient: {text}"),
+        DeskEvent::EmergencyDuringHandoff { number, flag } => format!(
+            "EMERGENCY on ticket #{number}: {}. The patient was told to call emergency services.",
+            flag.as_str()
+        ),
+        DeskEvent::Closed { number, by } => format!("Ticket #{number} was closed by {by}."),
+    }
+}
+
 /// Staff-facing sentences (the desk works in one language).
 pub mod text {
     pub const NOT_STAFF: &str = "Sorry, only the clinic's staff can do that. If you are a patient, send /human to reach us.";
@@ -239,6 +358,23 @@ mod tests {
             roles: roles.iter().map(|r| r.to_string()).collect(),
             display_name: "Someone".into(),
         }
+    }
+
+    #[test]
+    fn staff_commands_are_read_with_their_ticket_number() {
+        assert_eq!(parse_staff_command("/claim 3"), Some(StaffAction::Claim(3)));
+        assert_eq!(
+            parse_staff_command("/claim@frontdesk_bot #3"),
+            Some(StaffAction::Claim(3))
+        );
+        assert_eq!(
+            parse_staff_command("!reply 3 See you at 3 pm"),
+            Some(StaffAction::Reply(3, "See you at 3 pm".into()))
+        );
+        assert_eq!(parse_staff_command("/queue"), Some(StaffAction::Queue));
+        assert_eq!(parse_staff_command("/reply 3"), None);
+        assert_eq!(parse_staff_command("/claim three"), None);
+        assert_eq!(parse_staff_command("claim 3"), None);
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     }
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // One router for all adapters: a desk on one platform serves patients on any.
+    let router = Arc::new(frontdesk_core::handoff::Router::default());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         // One stop signal for every adapter.
@@ -56,6 +58,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             let app = Arc::new(frontdesk_telegram::App {
                 engine: engine.clone(),
                 clock: clock.clone(),
+                router: router.clone(),
             });
             let stop = stopped();
             adapters.spawn(async move {
@@ -73,6 +76,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             let app = Arc::new(frontdesk_discord::App {
                 engine: engine.clone(),
                 clock: clock.clone(),
+                router: router.clone(),
             });
             let stop = stopped();
             adapters.spawn(async move {

@@ -39,6 +39,7 @@ impl DiscordBot {
         let app = Arc::new(App {
             engine: Arc::new(Engine::new(store, knowledge)),
             clock: Arc::new(SystemClock),
+            router: Arc::new(frontdesk_core::handoff::Router::default()),
         });
         let settings = Settings {
             token: Token::new(discord::TOKEN),

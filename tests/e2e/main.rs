@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod discord;
+mod handoff;
 mod screen;
 mod telegram;
 mod terminal;

@@ -40,6 +40,7 @@ impl TelegramBot {
         let app = Arc::new(App {
             engine: Arc::new(Engine::new(store, knowledge)),
             clock: Arc::new(SystemClock),
+            router: Arc::new(frontdesk_core::handoff::Router::default()),
         });
         let mut settings = Settings::new(Token::new(telegram::TOKEN));
         settings.api_url = Some(self.fake.api_url().parse().unwrap());

@@ -74,6 +74,13 @@ pub fn message(reply: &Reply) -> CreateMessage {
         .allowed_mentions(CreateAllowedMentions::new())
 }
 
+/// Plain text as a channel message that pings nobody.
+pub fn plain_message(text: String) -> CreateMessage {
+    CreateMessage::new()
+        .content(text)
+        .allowed_mentions(CreateAllowedMentions::new())
+}
+
 /// A reply as an interaction response message that pings nobody.
 pub fn interaction_message(reply: &Reply) -> CreateInteractionResponseMessage {
     CreateInteractionResponseMessage::new()

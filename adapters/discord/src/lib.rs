@@ -25,6 +25,7 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use frontdesk_core::handoff::{self, Actor, Delivery, Router, StaffAction};
 use frontdesk_core::{
     ChatKey, Clock, Command, Engine, Incoming, Input, Outcome, Platform, ReplyKind, StaffEvent,
     Store,
@@ -79,6 +80,21 @@ pub struct Settings {
 pub struct App<S: Store> {
     pub engine: Arc<Engine<S>>,
     pub clock: Arc<dyn Clock>,
+    /// Deliveries to other platforms' chats and to every staff desk.
+    pub router: Arc<Router>,
+}
+
+impl<S: Store> App<S> {
+    /// The Discord channel that serves as a staff desk, if configured.
+    fn desk_channel(&self) -> Option<ChannelId> {
+        let knowledge = self.engine.knowledge();
+        knowledge
+            .desk()
+            .discord_channel
+            .as_deref()
+            .and_then(|c| c.parse().ok())
+            .map(ChannelId::new)
+    }
 }
 
 /// The REST client: nothing the bot sends can ping anyone unless it says so.
@@ -101,16 +117,49 @@ pub async fn run<S: Store>(
     // serenity falls back to the real gateway when it cannot fetch that URL.
     let mut client = ClientBuilder::new_with_http(http(&settings), INTENTS)
         .event_handler(Handler {
-            app,
+            app: app.clone(),
             me: OnceLock::new(),
         })
         .await?;
+    // Deliveries for Discord from anywhere go out through one task, in order.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Delivery>();
+    app.router.register(Platform::Discord, move |d| {
+        let _ = tx.send(d);
+    });
+    let outbound = {
+        let http = client.http.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            while let Some(delivery) = rx.recv().await {
+                let (channel, message) = match delivery {
+                    Delivery::ToChat { chat, reply } => {
+                        let Ok(id) = chat.id().parse::<u64>() else {
+                            continue;
+                        };
+                        (ChannelId::new(id), convert::message(&reply))
+                    }
+                    Delivery::Desk(event) => {
+                        let Some(desk) = app.desk_channel() else {
+                            continue;
+                        };
+                        let text = convert::escape_markdown(&handoff::desk_text(&event));
+                        (desk, convert::plain_message(text))
+                    }
+                };
+                if let Err(e) = retrying(|| channel.send_message(&http, message.clone())).await {
+                    tracing::error!(error = %e, "a delivery could not be sent");
+                }
+            }
+        })
+    };
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
         manager.shutdown_all().await;
     });
-    client.start().await?;
+    let result = client.start().await;
+    outbound.abort();
+    result?;
     Ok(())
 }
 
@@ -147,6 +196,12 @@ impl<S: Store> EventHandler for Handler<S> {
 
     async fn message(&self, ctx: Context, msg: Message) {
         if msg.author.bot {
+            return;
+        }
+        if Some(msg.channel_id) == self.app.desk_channel() {
+            if let Some(action) = handoff::parse_staff_command(&msg.content) {
+                self.staff_action(&ctx, &msg, action).await;
+            }
             return;
         }
         let Some(&me) = self.me.get() else {
@@ -212,6 +267,42 @@ impl<S: Store> Handler<S> {
         }
     }
 
+    /// A staff member's command typed at the desk channel.
+    async fn staff_action(&self, ctx: &Context, msg: &Message, action: StaffAction) {
+        let actor = Actor {
+            platform: Platform::Discord,
+            user_id: msg.author.id.get().to_string(),
+            roles: msg
+                .member
+                .as_ref()
+                .map(|m| m.roles.iter().map(|r| r.get().to_string()).collect())
+                .unwrap_or_default(),
+            display_name: msg.author.name.clone(),
+        };
+        let engine = self.app.engine.clone();
+        let now = self.app.clock.now();
+        let outcome =
+            tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now))
+                .await
+                .ok()
+                .and_then(|r| r.ok())
+                .unwrap_or_default();
+        for text in &outcome.to_staff {
+            let message = convert::plain_message(convert::escape_markdown(text));
+            if let Err(e) =
+                retrying(|| msg.channel_id.send_message(&ctx.http, message.clone())).await
+            {
+                tracing::warn!(error = %e, "could not answer a staff member");
+            }
+        }
+        for (chat, reply) in outcome.to_patients {
+            self.app.router.deliver(Delivery::ToChat { chat, reply });
+        }
+        for event in outcome.desk {
+            self.app.router.deliver(Delivery::Desk(event));
+        }
+    }
+
     async fn send_all(&self, ctx: &Context, channel: ChannelId, outcome: &Outcome) {
         for reply in &outcome.replies {
             let message = convert::message(reply);
@@ -220,6 +311,9 @@ impl<S: Store> Handler<S> {
             }
         }
         outcome.staff.iter().for_each(log_staff_event);
+        for event in &outcome.desk {
+            self.app.router.deliver(Delivery::Desk(event.clone()));
+        }
     }
 
     async fn on_press(&self, ctx: &Context, press: ComponentInteraction) {

@@ -75,6 +75,37 @@ pub fn incoming_callback(query: &CallbackQuery, at: Timestamp) -> Option<Incomin
     })
 }
 
+/// Callback data of a desk post's Claim button.
+pub const CLAIM_PREFIX: &str = "desk:claim:";
+
+/// The Claim button of a desk post.
+pub fn claim_button(number: u64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        format!("Claim #{number}"),
+        format!("{CLAIM_PREFIX}{number}"),
+    )]])
+}
+
+/// A reply without bot-specific extras (for deliveries from other adapters).
+pub fn render_plain(reply: &Reply) -> (String, Option<InlineKeyboardMarkup>) {
+    let text = teloxide::utils::html::escape(&reply.text);
+    let rows: Vec<Vec<InlineKeyboardButton>> = reply
+        .choices
+        .iter()
+        .filter(|c| c.id.len() <= MAX_CALLBACK_DATA)
+        .map(|c| {
+            vec![InlineKeyboardButton::callback(
+                c.label.clone(),
+                c.id.clone(),
+            )]
+        })
+        .collect();
+    (
+        text,
+        (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows)),
+    )
+}
+
 /// A reply as Telegram HTML (everything escaped: the core sends plain text)
 /// and an inline keyboard, one button per row.
 pub fn render(reply: &Reply, me: &Me) -> (String, Option<InlineKeyboardMarkup>) {

@@ -25,7 +25,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::{Clock, Engine, Incoming, Outcome, StaffEvent, Store};
+use frontdesk_core::handoff::{self, Actor, Delivery, DeskEvent, Router, StaffAction};
+use frontdesk_core::{Clock, Engine, Incoming, Outcome, Platform, StaffEvent, Store};
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -110,6 +111,20 @@ impl Settings {
 pub struct App<S: Store> {
     pub engine: Arc<Engine<S>>,
     pub clock: Arc<dyn Clock>,
+    /// Deliveries to other platforms' chats and to every staff desk.
+    pub router: Arc<Router>,
+}
+
+impl<S: Store> App<S> {
+    /// The Telegram group that serves as a staff desk, if configured.
+    fn desk_group(&self) -> Option<ChatId> {
+        let desk = self.engine.knowledge();
+        desk.desk()
+            .telegram_group
+            .as_deref()
+            .and_then(|g| g.parse().ok())
+            .map(ChatId)
+    }
 }
 
 /// The client as configured: API URL, then the throttle.
@@ -158,6 +173,21 @@ pub async fn run<S: Store>(
             .into_future()
     })
     .await?;
+    // Deliveries for Telegram from anywhere (a Discord desk's reply to a
+    // Telegram patient, desk events) go out through one task, in order.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Delivery>();
+    app.router.register(Platform::Telegram, move |d| {
+        let _ = tx.send(d);
+    });
+    let outbound = {
+        let bot = bot.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            while let Some(delivery) = rx.recv().await {
+                deliver(&bot, &app, delivery).await;
+            }
+        })
+    };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler::<S>())
         .dependencies(dptree::deps![app])
         .enable_ctrlc_handler()
@@ -190,6 +220,88 @@ pub async fn run<S: Store>(
                 .await;
         }
     }
+    outbound.abort();
+    Ok(())
+}
+
+/// Sends one delivery: a message to a Telegram patient, or a desk post.
+async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
+    let (chat, text, markup) = match delivery {
+        Delivery::ToChat { chat, reply } => {
+            let Ok(id) = chat.id().parse::<i64>() else {
+                return;
+            };
+            let me_less = convert::render_plain(&reply);
+            (ChatId(id), me_less.0, me_less.1)
+        }
+        Delivery::Desk(event) => {
+            let Some(group) = app.desk_group() else {
+                return;
+            };
+            let markup = match &event {
+                DeskEvent::Opened { number, .. } | DeskEvent::Reannounced { number, .. } => {
+                    Some(convert::claim_button(*number))
+                }
+                _ => None,
+            };
+            let text = teloxide::utils::html::escape(&handoff::desk_text(&event));
+            (group, text, markup)
+        }
+    };
+    let sent = send::retrying(|| {
+        let mut request = bot
+            .send_message(chat, text.clone())
+            .parse_mode(teloxide::types::ParseMode::Html);
+        if let Some(m) = &markup {
+            request = request.reply_markup(m.clone());
+        }
+        request.into_future()
+    })
+    .await;
+    if let Err(e) = sent {
+        tracing::error!(error = %e, "a delivery could not be sent");
+    }
+}
+
+/// A staff member's action from the desk group; answers go to the group.
+async fn staff_action<S: Store>(
+    bot: &Tg,
+    app: &Arc<App<S>>,
+    from: &teloxide::types::User,
+    action: StaffAction,
+    answer_in: ChatId,
+) -> Result<(), TelegramError> {
+    let actor = Actor {
+        platform: Platform::Telegram,
+        user_id: from.id.0.to_string(),
+        roles: Vec::new(),
+        display_name: from.full_name(),
+    };
+    let engine = app.engine.clone();
+    let now = app.clock.now();
+    let outcome = tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now))
+        .await
+        .ok()
+        .and_then(|r| {
+            r.map_err(|e| tracing::error!(error = %e, "staff action failed"))
+                .ok()
+        })
+        .unwrap_or_default();
+    for text in &outcome.to_staff {
+        let text = teloxide::utils::html::escape(text);
+        send::retrying(|| {
+            bot.send_message(answer_in, text.clone())
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .into_future()
+        })
+        .await?;
+    }
+    for (chat, reply) in outcome.to_patients {
+        app.router.deliver(Delivery::ToChat { chat, reply });
+    }
+    for event in outcome.desk {
+        app.router.deliver(Delivery::Desk(event));
+    }
     Ok(())
 }
 
@@ -206,6 +318,16 @@ async fn on_message<S: Store>(
     msg: Message,
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
+    if Some(msg.chat.id) == app.desk_group() {
+        // The staff desk: staff commands only; other chatter is ignored.
+        if let (Some(from), Some(action)) = (
+            msg.from.as_ref(),
+            msg.text().and_then(handoff::parse_staff_command),
+        ) {
+            return staff_action(&bot, &app, from, action, msg.chat.id).await;
+        }
+        return Ok(());
+    }
     let Some(incoming) = convert::incoming_message(&msg, &me, app.clock.now()) else {
         return Ok(());
     };
@@ -232,6 +354,14 @@ async fn on_callback<S: Store>(
     .await;
     if let Err(e) = removed {
         tracing::warn!(error = %e, "could not remove a pressed keyboard");
+    }
+    if let Some(number) = query
+        .data
+        .as_deref()
+        .and_then(|d| d.strip_prefix(convert::CLAIM_PREFIX))
+        .and_then(|n| n.parse().ok())
+    {
+        return staff_action(&bot, &app, &query.from, StaffAction::Claim(number), chat).await;
     }
     let Some(incoming) = convert::incoming_callback(&query, app.clock.now()) else {
         return Ok(());
@@ -270,6 +400,9 @@ async fn respond<S: Store>(
     }
     for event in &outcome.staff {
         log_staff_event(event);
+    }
+    for event in outcome.desk {
+        app.router.deliver(Delivery::Desk(event));
     }
     Ok(())
 }

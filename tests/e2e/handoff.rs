@@ -1,0 +1,201 @@
+//! Hand-offs across platforms: both fakes at once, one engine, one router.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontdesk_core::handoff::Router;
+use frontdesk_core::{Engine, Knowledge, SledStore, SystemClock};
+use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
+use frontdesk_testkit::telegram::{self, FakeTelegram, User};
+
+use crate::helpers::faq_dir;
+
+/// The desks of the shipped `faq/desk.toml`.
+const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
+const TELEGRAM_DESK: i64 = -1_001_000_000_001;
+const MARIA_ON_DISCORD: u64 = 1_300_000_000_000_000_011;
+
+struct Both {
+    telegram: FakeTelegram,
+    discord: FakeDiscord,
+    _data: tempfile::TempDir,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+async fn spawn_both() -> Both {
+    let telegram_fake = FakeTelegram::start().await;
+    let discord_fake = FakeDiscord::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
+    let path = data.path().to_owned();
+    let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
+        .await
+        .unwrap();
+    let engine = Arc::new(Engine::new(store, knowledge));
+    let router = Arc::new(Router::default());
+    let (stop, rx) = tokio::sync::watch::channel(false);
+
+    let app = Arc::new(frontdesk_telegram::App {
+        engine: engine.clone(),
+        clock: Arc::new(SystemClock),
+        router: router.clone(),
+    });
+    let mut settings =
+        frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(telegram::TOKEN));
+    settings.api_url = Some(telegram_fake.api_url().parse().unwrap());
+    settings.throttle = false;
+    settings.poll_timeout = Duration::from_secs(1);
+    let mut stopped = rx.clone();
+    tokio::spawn(frontdesk_telegram::run(app, settings, async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+
+    let app = Arc::new(frontdesk_discord::App {
+        engine,
+        clock: Arc::new(SystemClock),
+        router,
+    });
+    let settings = frontdesk_discord::Settings {
+        token: frontdesk_discord::Token::new(discord::TOKEN),
+        api_proxy: Some(discord_fake.api_url()),
+    };
+    let mut stopped = rx;
+    tokio::spawn(frontdesk_discord::run(app, settings, async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    discord_fake.wait_ready().await;
+    Both {
+        telegram: telegram_fake,
+        discord: discord_fake,
+        _data: data,
+        stop,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_patient_is_served_by_a_discord_staff_member_and_handed_back() {
+    let both = spawn_both().await;
+    let pat = User::new(301, "Pat");
+    let maria = DiscordUser::new(MARIA_ON_DISCORD, "maria");
+    let stranger = DiscordUser::new(77, "stranger");
+
+    both.telegram.user_says(&pat, "/human");
+    let handoff = both.telegram.next_to(pat.id, 0).await;
+    assert!(
+        handoff.plain_text().contains("front-desk team"),
+        "{}",
+        handoff.text
+    );
+    // The ticket is posted to every desk.
+    let posted = both.discord.next_to(DISCORD_DESK, 0).await;
+    assert!(
+        posted.shown().starts_with("New ticket #1: Pat on telegram"),
+        "{}",
+        posted.content
+    );
+    let tg_post = both.telegram.next_to(TELEGRAM_DESK, 0).await;
+    assert!(tg_post.buttons().contains(&"desk:claim:1".to_owned()));
+
+    // A stranger in the desk channel is refused and nothing changes.
+    both.discord
+        .channel_message(5, DISCORD_DESK, &stranger, "!claim 1", false);
+    let refused = both.discord.next_to(DISCORD_DESK, 1).await;
+    assert!(
+        refused.shown().contains("only the clinic's staff"),
+        "{}",
+        refused.content
+    );
+
+    // Maria claims on Discord; both desks see who has it.
+    both.discord
+        .channel_message(5, DISCORD_DESK, &maria, "!claim 1", false);
+    let mut seen = both.discord.sent_to(DISCORD_DESK).len();
+    let mut texts = Vec::new();
+    for _ in 0..2 {
+        texts.push(both.discord.next_to(DISCORD_DESK, seen).await.shown());
+        seen += 1;
+    }
+    assert!(
+        texts.iter().any(|t| t == "You have ticket #1."),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("claimed by Maria")),
+        "{texts:?}"
+    );
+    let tg_claimed = both.telegram.next_to(TELEGRAM_DESK, 1).await;
+    assert!(tg_claimed.plain_text().contains("claimed by Maria"));
+
+    // The bot stays quiet; the patient's words reach the desk.
+    both.telegram.user_says(&pat, "is my appointment at 3?");
+    let relayed = both.discord.next_to(DISCORD_DESK, seen).await;
+    assert_eq!(relayed.shown(), "#1 patient: is my appointment at 3?");
+    seen += 1;
+
+    // Maria's reply reaches the Telegram patient with the clinic's name.
+    both.discord.channel_message(
+        5,
+        DISCORD_DESK,
+        &maria,
+        "!reply 1 Yes, 3 pm. See you!",
+        false,
+    );
+    let reply = both.telegram.next_to(pat.id, 1).await;
+    assert_eq!(
+        reply.plain_text(),
+        "Bayside Physio & Chiropractic: Yes, 3 pm. See you!"
+    );
+    seen += 1; // "Sent."
+
+    // Closing hands the patient back to the bot.
+    both.discord
+        .channel_message(5, DISCORD_DESK, &maria, "!close 1", false);
+    let back = both.telegram.next_to(pat.id, 2).await;
+    assert!(
+        back.plain_text()
+            .contains("back with the clinic's assistant"),
+        "{}",
+        back.text
+    );
+    both.telegram.user_says(&pat, "does it hurt?");
+    let answer = both.telegram.next_to(pat.id, 3).await;
+    assert!(answer.plain_text().contains("needles are very fine"));
+    assert!(both.discord.sent_to(DISCORD_DESK).len() > seen);
+    let _ = both.stop.send(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discord_patient_is_served_from_the_telegram_desk_group() {
+    let both = spawn_both().await;
+    let sam = DiscordUser::new(4242, "sam");
+    let maria = User::new(5_000_001, "Maria");
+    let dm = both.discord.user_dm(&sam, "can I talk to a real person?");
+    let answer = both.discord.next_to(dm, 0).await;
+    assert!(
+        answer.buttons().contains(&"human".to_owned()),
+        "{:?}",
+        answer.buttons()
+    );
+    both.discord.press(&sam, &answer, "human");
+    let handoff = both.discord.next_to(dm, 1).await;
+    assert!(
+        handoff.shown().contains("front-desk team"),
+        "{}",
+        handoff.content
+    );
+
+    let post = both.telegram.next_to(TELEGRAM_DESK, 0).await;
+    assert!(post.plain_text().contains("on discord"), "{}", post.text);
+    // Claim with the desk post's button, then reply by command.
+    both.telegram.user_presses(&maria, &post, "desk:claim:1");
+    let claimed = both.telegram.next_to(TELEGRAM_DESK, 1).await;
+    assert_eq!(claimed.plain_text(), "You have ticket #1.");
+    both.telegram
+        .group_message(TELEGRAM_DESK, &maria, "/reply 1 Hi Sam, how can I help?");
+    let relayed = both.discord.next_to(dm, 2).await;
+    assert_eq!(
+        relayed.shown(),
+        "Bayside Physio & Chiropractic: Hi Sam, how can I help?"
+    );
+    let _ = both.stop.send(true);
+}
