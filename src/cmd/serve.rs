@@ -47,6 +47,26 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             }
         };
         let mut adapters = tokio::task::JoinSet::new();
+        // Unclaimed tickets are posted again to the desks after the wait.
+        {
+            let (engine, clock, router) = (engine.clone(), clock.clone(), router.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    let (engine, now) = (engine.clone(), clock.now());
+                    let due =
+                        tokio::task::spawn_blocking(move || engine.due_reannouncements(now)).await;
+                    match due {
+                        Ok(Ok(events)) => events.into_iter().for_each(|e| {
+                            router.deliver(frontdesk_core::handoff::Delivery::Desk(e))
+                        }),
+                        Ok(Err(e)) => tracing::error!(error = %e, "cannot check tickets"),
+                        Err(e) => tracing::error!(error = %e, "the ticket check panicked"),
+                    }
+                }
+            });
+        }
         if let Some(token) = telegram {
             let mut settings =
                 frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(token));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::Router;
-use frontdesk_core::{Engine, Knowledge, SledStore, SystemClock};
+use frontdesk_core::{Clock, Engine, Knowledge, ManualClock, SledStore, SystemClock};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
 use frontdesk_testkit::telegram::{self, FakeTelegram, User};
 
@@ -18,63 +18,98 @@ const MARIA_ON_DISCORD: u64 = 1_300_000_000_000_000_011;
 struct Both {
     telegram: FakeTelegram,
     discord: FakeDiscord,
-    _data: tempfile::TempDir,
-    stop: tokio::sync::watch::Sender<bool>,
+    data: tempfile::TempDir,
+    clock: Arc<dyn Clock>,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 async fn spawn_both() -> Both {
-    let telegram_fake = FakeTelegram::start().await;
-    let discord_fake = FakeDiscord::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
-    let path = data.path().to_owned();
-    let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
-        .await
-        .unwrap();
-    let engine = Arc::new(Engine::new(store, knowledge));
-    let router = Arc::new(Router::default());
-    let (stop, rx) = tokio::sync::watch::channel(false);
+    spawn_both_at(Arc::new(SystemClock)).await
+}
 
-    let app = Arc::new(frontdesk_telegram::App {
-        engine: engine.clone(),
-        clock: Arc::new(SystemClock),
-        router: router.clone(),
-    });
-    let mut settings =
-        frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(telegram::TOKEN));
-    settings.api_url = Some(telegram_fake.api_url().parse().unwrap());
-    settings.throttle = false;
-    settings.poll_timeout = Duration::from_secs(1);
-    let mut stopped = rx.clone();
-    tokio::spawn(frontdesk_telegram::run(app, settings, async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
-
-    let app = Arc::new(frontdesk_discord::App {
-        engine,
-        clock: Arc::new(SystemClock),
-        router,
-    });
-    let settings = frontdesk_discord::Settings {
-        token: frontdesk_discord::Token::new(discord::TOKEN),
-        api_proxy: Some(discord_fake.api_url()),
+async fn spawn_both_at(clock: Arc<dyn Clock>) -> Both {
+    let mut both = Both {
+        telegram: FakeTelegram::start().await,
+        discord: FakeDiscord::start().await,
+        data: tempfile::tempdir().unwrap(),
+        clock,
+        stop: None,
+        tasks: Vec::new(),
     };
-    let mut stopped = rx;
-    tokio::spawn(frontdesk_discord::run(app, settings, async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
-    discord_fake.wait_ready().await;
-    Both {
-        telegram: telegram_fake,
-        discord: discord_fake,
-        _data: data,
-        stop,
+    both.start().await;
+    both
+}
+
+impl Both {
+    /// Starts both adapters on one engine and one router.
+    async fn start(&mut self) {
+        let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
+        let path = self.data.path().to_owned();
+        let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
+            .await
+            .unwrap();
+        let engine = Arc::new(Engine::new(store, knowledge));
+        let router = Arc::new(Router::default());
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        self.stop = Some(stop);
+
+        let app = Arc::new(frontdesk_telegram::App {
+            engine: engine.clone(),
+            clock: self.clock.clone(),
+            router: router.clone(),
+        });
+        let mut settings =
+            frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(telegram::TOKEN));
+        settings.api_url = Some(self.telegram.api_url().parse().unwrap());
+        settings.throttle = false;
+        settings.poll_timeout = Duration::from_secs(1);
+        let mut stopped = rx.clone();
+        self.tasks.push(tokio::spawn(async move {
+            frontdesk_telegram::run(app, settings, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+            .unwrap();
+        }));
+
+        let app = Arc::new(frontdesk_discord::App {
+            engine,
+            clock: self.clock.clone(),
+            router,
+        });
+        let settings = frontdesk_discord::Settings {
+            token: frontdesk_discord::Token::new(discord::TOKEN),
+            api_proxy: Some(self.discord.api_url()),
+        };
+        let mut stopped = rx;
+        self.tasks.push(tokio::spawn(async move {
+            frontdesk_discord::run(app, settings, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+            .unwrap();
+        }));
+        self.discord.wait_ready().await;
+    }
+
+    /// Stops both adapters the way SIGTERM does, and waits for them.
+    async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        for task in self.tasks.drain(..) {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("the adapters stop")
+                .unwrap();
+        }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telegram_patient_is_served_by_a_discord_staff_member_and_handed_back() {
-    let both = spawn_both().await;
+    let mut both = spawn_both().await;
     let pat = User::new(301, "Pat");
     let maria = DiscordUser::new(MARIA_ON_DISCORD, "maria");
     let stranger = DiscordUser::new(77, "stranger");
@@ -161,12 +196,12 @@ async fn a_telegram_patient_is_served_by_a_discord_staff_member_and_handed_back(
     let answer = both.telegram.next_to(pat.id, 3).await;
     assert!(answer.plain_text().contains("needles are very fine"));
     assert!(both.discord.sent_to(DISCORD_DESK).len() > seen);
-    let _ = both.stop.send(true);
+    both.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discord_patient_is_served_from_the_telegram_desk_group() {
-    let both = spawn_both().await;
+    let mut both = spawn_both().await;
     let sam = DiscordUser::new(4242, "sam");
     let maria = User::new(5_000_001, "Maria");
     let dm = both.discord.user_dm(&sam, "can I talk to a real person?");
@@ -197,5 +232,72 @@ async fn a_discord_patient_is_served_from_the_telegram_desk_group() {
         relayed.shown(),
         "Bayside Physio & Chiropractic: Hi Sam, how can I help?"
     );
-    let _ = both.stop.send(true);
+    both.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claimed_ticket_survives_a_restart_and_the_relay_still_works() {
+    let mut both = spawn_both().await;
+    let pat = User::new(302, "Pat");
+    let maria = DiscordUser::new(MARIA_ON_DISCORD, "maria");
+    both.telegram.user_says(&pat, "/human");
+    both.telegram.next_to(pat.id, 0).await;
+    both.discord.next_to(DISCORD_DESK, 0).await;
+    both.discord
+        .channel_message(5, DISCORD_DESK, &maria, "!claim 1", false);
+    both.discord.next_to(DISCORD_DESK, 2).await;
+
+    both.stop().await;
+    both.start().await;
+
+    let seen = both.discord.sent_to(DISCORD_DESK).len();
+    both.telegram.user_says(&pat, "still there?");
+    let relayed = both.discord.next_to(DISCORD_DESK, seen).await;
+    assert_eq!(relayed.shown(), "#1 patient: still there?");
+    both.discord
+        .channel_message(5, DISCORD_DESK, &maria, "!reply 1 Yes!", false);
+    let reply = both.telegram.next_to(pat.id, 1).await;
+    assert_eq!(reply.plain_text(), "Bayside Physio & Chiropractic: Yes!");
+    both.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_handoff_an_emergency_is_still_answered_and_flagged_at_the_desk() {
+    let mut both = spawn_both().await;
+    let pat = User::new(303, "Pat");
+    both.telegram.user_says(&pat, "/human");
+    both.telegram.next_to(pat.id, 0).await;
+    both.discord.next_to(DISCORD_DESK, 0).await;
+    both.telegram
+        .user_says(&pat, "my chest hurts and I can't breathe");
+    let answer = both.telegram.next_to(pat.id, 1).await;
+    assert!(
+        answer.plain_text().starts_with("Call 911 now"),
+        "{}",
+        answer.text
+    );
+    let flagged = both.discord.next_to(DISCORD_DESK, 1).await;
+    assert!(
+        flagged.shown().starts_with("EMERGENCY on ticket #1"),
+        "{}",
+        flagged.content
+    );
+    both.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_hours_a_patient_is_told_when_the_desk_opens() {
+    // Saturday 21 November 2026, 15:00 in New York: the desk opens Monday.
+    let clock = Arc::new(ManualClock::new("2026-11-21T20:00:00Z".parse().unwrap()));
+    let mut both = spawn_both_at(clock).await;
+    let pat = User::new(304, "Pat");
+    both.telegram.user_says(&pat, "/human");
+    let reply = both.telegram.next_to(pat.id, 0).await;
+    assert!(reply.plain_text().contains("closed now"), "{}", reply.text);
+    assert!(
+        reply.plain_text().contains("(Monday 08:00)"),
+        "{}",
+        reply.text
+    );
+    both.stop().await;
 }
