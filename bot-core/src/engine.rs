@@ -42,6 +42,9 @@ pub struct Outcome {
 pub struct StaffOutcome {
     /// Answers for the staff member who acted (privately).
     pub to_staff: Vec<String>,
+    /// For the acting staff member only, never a shared desk (full
+    /// screening answers).
+    pub private: Vec<String>,
     /// Messages for patients, on whatever platform they are.
     pub to_patients: Vec<(ChatKey, Reply)>,
     pub desk: Vec<DeskEvent>,
@@ -391,7 +394,10 @@ impl<S: Store> Engine<S> {
                 }
                 return Ok(out);
             }
-            StaffAction::Claim(n) | StaffAction::Reply(n, _) | StaffAction::Close(n) => *n,
+            StaffAction::Claim(n)
+            | StaffAction::Reply(n, _)
+            | StaffAction::Close(n)
+            | StaffAction::Screening(n) => *n,
         };
         // Locks in the same order as `handle`: the patient's chat, then tickets.
         let chat = self.ticket(number)?.map(|t| t.chat);
@@ -470,6 +476,29 @@ impl<S: Store> Engine<S> {
                 ));
                 out.to_staff.push(staff_text::CLOSED.into());
                 out.desk.push(DeskEvent::Closed { number, by: name });
+            }
+            StaffAction::Screening(_) => {
+                let latest = self
+                    .screenings()?
+                    .into_iter()
+                    .find(|r| r.chat == ticket.chat);
+                match latest {
+                    None => out.to_staff.push(staff_text::NO_SCREEN.into()),
+                    Some(record) => {
+                        let mut text = format!(
+                            "Ticket #{number}, health screen of {}: {} ({}).",
+                            record.completed,
+                            record.outcome.as_str(),
+                            record.flags.join(", ")
+                        );
+                        for (question, answer) in &record.answers {
+                            text.push_str(&format!("\n{question}: {answer}"));
+                        }
+                        out.private.push(text);
+                        out.to_staff.push(staff_text::SENT_PRIVATELY.into());
+                    }
+                }
+                return Ok(out);
             }
             StaffAction::Queue => unreachable!("handled above"),
         }
@@ -900,5 +929,41 @@ mod tests {
             DeskEvent::EmergencyDuringHandoff { number: 1, .. }
         ));
         assert!(engine.ticket(1).unwrap().unwrap().emergency);
+    }
+
+    #[test]
+    fn full_screening_answers_go_only_to_the_asking_staff_member_privately() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let mut t = 0;
+        let mut next = "/screen".to_owned();
+        loop {
+            t += 1;
+            let out = engine.handle(&say("telegram:9", &next, t));
+            let Some(q) = out.replies.last().and_then(|r| r.question.clone()) else {
+                break;
+            };
+            next = match q.as_str() {
+                "consent" => "yes".into(),
+                "anything_else" => "my left knee is the sore one".into(),
+                _ => "no".into(),
+            };
+        }
+        engine.handle(&say("telegram:9", "/human", t + 1));
+        let maria = actor(Platform::Telegram, "5000001");
+        let now = Timestamp::from_second(10_000).unwrap();
+        let out = engine
+            .handle_staff(&maria, &StaffAction::Screening(1), now)
+            .unwrap();
+        assert!(out.private[0].contains("anything_else: my left knee is the sore one"));
+        assert!(out.desk.is_empty() && out.to_patients.is_empty());
+        assert!(
+            !out.to_staff.iter().any(|t| t.contains("knee")),
+            "not in the shared reply"
+        );
+        let stranger = actor(Platform::Telegram, "1");
+        let out = engine
+            .handle_staff(&stranger, &StaffAction::Screening(1), now)
+            .unwrap();
+        assert!(out.private.is_empty());
     }
 }

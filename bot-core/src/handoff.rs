@@ -168,6 +168,8 @@ pub enum StaffAction {
     Reply(u64, String),
     Close(u64),
     Queue,
+    /// The full answers of the ticket's patient's latest screen, privately.
+    Screening(u64),
 }
 
 /// What every desk should show. Carries no screening answers.
@@ -269,6 +271,7 @@ pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
         ("queue", _) => Some(StaffAction::Queue),
         ("claim", Some(n)) => Some(StaffAction::Claim(n)),
         ("close", Some(n)) => Some(StaffAction::Close(n)),
+        ("screening", Some(n)) => Some(StaffAction::Screening(n)),
         ("reply", Some(n)) if !after.trim().is_empty() => {
             Some(StaffAction::Reply(n, after.trim().to_owned()))
         }
@@ -333,6 +336,8 @@ pub mod text {
     pub const CLOSED: &str = "Ticket closed; the patient is back with the bot.";
     pub const SENT: &str = "Sent.";
     pub const QUEUE_EMPTY: &str = "No open tickets.";
+    pub const NO_SCREEN: &str = "This patient has no completed health screen.";
+    pub const SENT_PRIVATELY: &str = "Sent to you privately.";
 }
 
 #[cfg(test)]

@@ -295,6 +295,22 @@ impl<S: Store> Handler<S> {
                 tracing::warn!(error = %e, "could not answer a staff member");
             }
         }
+        // Full screening answers: only to the staff member, by direct message.
+        if !outcome.private.is_empty() {
+            match retrying(|| msg.author.id.create_dm_channel(&ctx.http)).await {
+                Ok(dm) => {
+                    for text in &outcome.private {
+                        let message = convert::plain_message(convert::escape_markdown(text));
+                        if let Err(e) =
+                            retrying(|| dm.id.send_message(&ctx.http, message.clone())).await
+                        {
+                            tracing::warn!(error = %e, "could not reach a staff member privately");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not open a DM with a staff member"),
+            }
+        }
         for (chat, reply) in outcome.to_patients {
             self.app.router.deliver(Delivery::ToChat { chat, reply });
         }

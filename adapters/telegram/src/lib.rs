@@ -296,6 +296,20 @@ async fn staff_action<S: Store>(
         })
         .await?;
     }
+    // Full screening answers: only to the staff member, in their private chat
+    // with the bot (never the desk group).
+    for text in &outcome.private {
+        let text = teloxide::utils::html::escape(text);
+        let sent = send::retrying(|| {
+            bot.send_message(ChatId(from.id.0 as i64), text.clone())
+                .parse_mode(teloxide::types::ParseMode::Html)
+                .into_future()
+        })
+        .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "could not reach a staff member privately");
+        }
+    }
     for (chat, reply) in outcome.to_patients {
         app.router.deliver(Delivery::ToChat { chat, reply });
     }
