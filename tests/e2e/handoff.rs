@@ -140,11 +140,26 @@ async fn a_telegram_patient_is_served_by_a_discord_staff_member_and_handed_back(
         "{}",
         refused.content
     );
+    for attempt in ["!reply 1 hello", "!close 1"] {
+        let before = both.discord.sent_to(DISCORD_DESK).len();
+        both.discord
+            .channel_message(5, DISCORD_DESK, &stranger, attempt, false);
+        let refused = both.discord.next_to(DISCORD_DESK, before).await;
+        assert!(
+            refused.shown().contains("only the clinic's staff"),
+            "{attempt}"
+        );
+    }
+    assert_eq!(
+        both.telegram.sent_to(pat.id).len(),
+        1,
+        "nothing reached the patient"
+    );
 
     // Maria claims on Discord; both desks see who has it.
+    let mut seen = both.discord.sent_to(DISCORD_DESK).len();
     both.discord
         .channel_message(5, DISCORD_DESK, &maria, "!claim 1", false);
-    let mut seen = both.discord.sent_to(DISCORD_DESK).len();
     let mut texts = Vec::new();
     for _ in 0..2 {
         texts.push(both.discord.next_to(DISCORD_DESK, seen).await.shown());
