@@ -257,6 +257,28 @@ pub enum StaffEvent {
     },
 }
 
+impl StaffEvent {
+    /// Logs the event for operators, without any message text.
+    pub fn log(&self) {
+        match self {
+            StaffEvent::Emergency { chat, flag, .. } => {
+                tracing::warn!(%chat, flag = flag.as_str(), "EMERGENCY: emergency answer sent")
+            }
+            StaffEvent::HumanRequested { chat, .. } => {
+                tracing::info!(%chat, "patient asked for a person")
+            }
+            StaffEvent::ScreenCompleted {
+                chat,
+                outcome,
+                flags,
+                ..
+            } => {
+                tracing::info!(%chat, outcome = outcome.as_str(), flags = ?flags, "screen completed")
+            }
+        }
+    }
+}
+
 /// A health screen in progress.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScreenProgress {

@@ -171,6 +171,28 @@ impl fmt::Display for Locale {
     }
 }
 
+/// A credential (a bot token): its `Debug` never shows it, so it cannot end up
+/// in a log by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(secret: impl Into<String>) -> Secret {
+        Secret(secret.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
 macro_rules! serde_via_parse {
     ($ty:ty) => {
         impl Serialize for $ty {
@@ -223,6 +245,13 @@ mod tests {
         for bad in ["", "Does-It-Hurt", "1abc", "has space", "ünï"] {
             assert!(TopicId::parse(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = Secret::new("123456:ABC");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "123456:ABC");
     }
 
     #[test]

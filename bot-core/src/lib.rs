@@ -49,7 +49,7 @@ pub use dialogue::{
 };
 pub use emergency::RedFlag;
 pub use engine::{Engine, EngineError, Outcome, StaffOutcome, UnansweredSummary};
-pub use ids::{ChatKey, IdError, Locale, Platform, TopicId};
+pub use ids::{ChatKey, IdError, Locale, Platform, Secret, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};
 pub use store::{MemoryStore, SledStore};

@@ -20,7 +20,6 @@
 
 pub mod convert;
 
-use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -51,20 +50,7 @@ pub enum DiscordError {
 }
 
 /// The bot token: never printed, never logged.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Token {
-        Token(token.into())
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
+pub type Token = frontdesk_core::Secret;
 
 /// How to run the adapter.
 #[derive(Debug, Clone)]
@@ -99,8 +85,8 @@ impl<S: Store> App<S> {
 
 /// The REST client: nothing the bot sends can ping anyone unless it says so.
 pub fn http(settings: &Settings) -> Http {
-    let mut builder =
-        HttpBuilder::new(&settings.token.0).default_allowed_mentions(CreateAllowedMentions::new());
+    let mut builder = HttpBuilder::new(settings.token.expose())
+        .default_allowed_mentions(CreateAllowedMentions::new());
     if let Some(proxy) = &settings.api_proxy {
         builder = builder.proxy(proxy).ratelimiter_disabled(true);
     }
@@ -326,7 +312,7 @@ impl<S: Store> Handler<S> {
                 tracing::error!(error = %e, %channel, "a reply could not be sent");
             }
         }
-        outcome.staff.iter().for_each(log_staff_event);
+        outcome.staff.iter().for_each(StaffEvent::log);
         for event in &outcome.desk {
             self.app.router.deliver(Delivery::Desk(event.clone()));
         }
@@ -391,7 +377,7 @@ impl<S: Store> Handler<S> {
                 tracing::warn!(error = %e, "could not send a follow-up");
             }
         }
-        outcome.staff.iter().for_each(log_staff_event);
+        outcome.staff.iter().for_each(StaffEvent::log);
         if shared
             && outcome
                 .replies
@@ -438,22 +424,5 @@ fn is_transient(e: &serenity::Error) -> bool {
             r.is_connect() || r.is_timeout()
         }
         _ => false,
-    }
-}
-
-fn log_staff_event(event: &StaffEvent) {
-    match event {
-        StaffEvent::Emergency { chat, flag, .. } => {
-            tracing::warn!(%chat, flag = flag.as_str(), "EMERGENCY: emergency answer sent")
-        }
-        StaffEvent::HumanRequested { chat, .. } => {
-            tracing::info!(%chat, "patient asked for a person")
-        }
-        StaffEvent::ScreenCompleted {
-            chat,
-            outcome,
-            flags,
-            ..
-        } => tracing::info!(%chat, outcome = outcome.as_str(), flags = ?flags, "screen completed"),
     }
 }

@@ -19,14 +19,13 @@
 pub mod convert;
 pub mod send;
 
-use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::{self, Actor, Delivery, DeskEvent, Router, StaffAction};
-use frontdesk_core::{Clock, Engine, Incoming, Outcome, Platform, StaffEvent, Store};
+use frontdesk_core::{Clock, Engine, Incoming, Outcome, Platform, Store};
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -58,20 +57,7 @@ pub enum TelegramError {
 }
 
 /// The bot token: never printed, never logged.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Token {
-        Token(token.into())
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
+pub type Token = frontdesk_core::Secret;
 
 /// Receiving updates by webhook instead of long polling.
 #[derive(Debug, Clone)]
@@ -129,7 +115,7 @@ impl<S: Store> App<S> {
 
 /// The client as configured: API URL, then the throttle.
 pub fn requester(settings: &Settings) -> Tg {
-    let mut bot = Bot::new(&settings.token.0);
+    let mut bot = Bot::new(settings.token.expose());
     if let Some(url) = &settings.api_url {
         bot = bot.set_api_url(url.clone());
     }
@@ -248,19 +234,28 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
             (group, text, markup)
         }
     };
-    let sent = send::retrying(|| {
+    if let Err(e) = send_html(bot, chat, &text, markup.as_ref()).await {
+        tracing::error!(error = %e, "a delivery could not be sent");
+    }
+}
+
+/// Sends HTML text (already escaped) with an optional keyboard, retrying.
+async fn send_html(
+    bot: &Tg,
+    chat: ChatId,
+    text: &str,
+    markup: Option<&teloxide::types::InlineKeyboardMarkup>,
+) -> Result<Message, teloxide::RequestError> {
+    send::retrying(|| {
         let mut request = bot
-            .send_message(chat, text.clone())
+            .send_message(chat, text.to_owned())
             .parse_mode(teloxide::types::ParseMode::Html);
-        if let Some(m) = &markup {
+        if let Some(m) = markup {
             request = request.reply_markup(m.clone());
         }
         request.into_future()
     })
-    .await;
-    if let Err(e) = sent {
-        tracing::error!(error = %e, "a delivery could not be sent");
-    }
+    .await
 }
 
 /// A staff member's action from the desk group; answers go to the group.
@@ -288,25 +283,13 @@ async fn staff_action<S: Store>(
         })
         .unwrap_or_default();
     for text in &outcome.to_staff {
-        let text = teloxide::utils::html::escape(text);
-        send::retrying(|| {
-            bot.send_message(answer_in, text.clone())
-                .parse_mode(teloxide::types::ParseMode::Html)
-                .into_future()
-        })
-        .await?;
+        send_html(bot, answer_in, &teloxide::utils::html::escape(text), None).await?;
     }
     // Full screening answers: only to the staff member, in their private chat
     // with the bot (never the desk group).
     for text in &outcome.private {
         let text = teloxide::utils::html::escape(text);
-        let sent = send::retrying(|| {
-            bot.send_message(ChatId(from.id.0 as i64), text.clone())
-                .parse_mode(teloxide::types::ParseMode::Html)
-                .into_future()
-        })
-        .await;
-        if let Err(e) = sent {
+        if let Err(e) = send_html(bot, ChatId(from.id.0 as i64), &text, None).await {
             tracing::warn!(error = %e, "could not reach a staff member privately");
         }
     }
@@ -401,41 +384,13 @@ async fn respond<S: Store>(
         });
     for reply in &outcome.replies {
         let (text, markup) = convert::render(reply, me);
-        send::retrying(|| {
-            let mut request = bot
-                .send_message(chat, text.clone())
-                .parse_mode(teloxide::types::ParseMode::Html);
-            if let Some(m) = &markup {
-                request = request.reply_markup(m.clone());
-            }
-            request.into_future()
-        })
-        .await?;
+        send_html(bot, chat, &text, markup.as_ref()).await?;
     }
     for event in &outcome.staff {
-        log_staff_event(event);
+        event.log();
     }
     for event in outcome.desk {
         app.router.deliver(Delivery::Desk(event));
     }
     Ok(())
-}
-
-/// Staff events are logged (without message text) until a staff desk is
-/// configured.
-fn log_staff_event(event: &StaffEvent) {
-    match event {
-        StaffEvent::Emergency { chat, flag, .. } => {
-            tracing::warn!(%chat, flag = flag.as_str(), "EMERGENCY: emergency answer sent")
-        }
-        StaffEvent::HumanRequested { chat, .. } => {
-            tracing::info!(%chat, "patient asked for a person")
-        }
-        StaffEvent::ScreenCompleted {
-            chat,
-            outcome,
-            flags,
-            ..
-        } => tracing::info!(%chat, outcome = outcome.as_str(), flags = ?flags, "screen completed"),
-    }
 }
