@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::{Engine, Knowledge, SledStore, SystemClock};
+use frontdesk_core::SystemClock;
 use frontdesk_discord::{App, Settings, Token};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord, SentMessage};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::helpers::faq_dir;
+use crate::helpers::open_engine;
 
 struct DiscordBot {
     fake: FakeDiscord,
@@ -31,13 +31,9 @@ async fn spawn_discord_bot() -> DiscordBot {
 
 impl DiscordBot {
     async fn start(&mut self) {
-        let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
-        let path = self.data.path().to_owned();
-        let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
-            .await
-            .unwrap();
+        let engine = open_engine(self.data.path()).await;
         let app = Arc::new(App {
-            engine: Arc::new(Engine::new(store, knowledge)),
+            engine,
             clock: Arc::new(SystemClock),
             router: Arc::new(frontdesk_core::handoff::Router::default()),
         });

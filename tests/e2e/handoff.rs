@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::Router;
-use frontdesk_core::{Clock, Engine, Knowledge, ManualClock, SledStore, SystemClock};
+use frontdesk_core::{Clock, ManualClock, SystemClock};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
 use frontdesk_testkit::telegram::{self, FakeTelegram, User};
 
-use crate::helpers::faq_dir;
+use crate::helpers::{open_engine, stopped};
 
 /// The desks of the shipped `faq/desk.toml`.
 const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
@@ -44,12 +44,7 @@ async fn spawn_both_at(clock: Arc<dyn Clock>) -> Both {
 impl Both {
     /// Starts both adapters on one engine and one router.
     async fn start(&mut self) {
-        let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
-        let path = self.data.path().to_owned();
-        let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
-            .await
-            .unwrap();
-        let engine = Arc::new(Engine::new(store, knowledge));
+        let engine = open_engine(self.data.path()).await;
         let router = Arc::new(Router::default());
         let (stop, rx) = tokio::sync::watch::channel(false);
         self.stop = Some(stop);
@@ -64,13 +59,9 @@ impl Both {
         settings.api_url = Some(self.telegram.api_url().parse().unwrap());
         settings.throttle = false;
         settings.poll_timeout = Duration::from_secs(1);
-        let mut stopped = rx.clone();
+        let stop = stopped(rx.clone());
         self.tasks.push(tokio::spawn(async move {
-            frontdesk_telegram::run(app, settings, async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            })
-            .await
-            .unwrap();
+            frontdesk_telegram::run(app, settings, stop).await.unwrap();
         }));
 
         let app = Arc::new(frontdesk_discord::App {
@@ -82,13 +73,9 @@ impl Both {
             token: frontdesk_discord::Token::new(discord::TOKEN),
             api_proxy: Some(self.discord.api_url()),
         };
-        let mut stopped = rx;
+        let stop = stopped(rx);
         self.tasks.push(tokio::spawn(async move {
-            frontdesk_discord::run(app, settings, async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            })
-            .await
-            .unwrap();
+            frontdesk_discord::run(app, settings, stop).await.unwrap();
         }));
         self.discord.wait_ready().await;
     }

@@ -174,3 +174,22 @@ impl LiveChat {
         let _ = self.child.wait();
     }
 }
+
+/// An engine on the shipped knowledge and a sled store in `dir` (opened off
+/// the async workers: sled may wait for a previous handle's lock).
+pub async fn open_engine(
+    dir: &Path,
+) -> std::sync::Arc<frontdesk_core::Engine<frontdesk_core::SledStore>> {
+    let knowledge = std::sync::Arc::new(frontdesk_core::Knowledge::load(&faq_dir()).unwrap());
+    let path = dir.to_owned();
+    let store =
+        tokio::task::spawn_blocking(move || frontdesk_core::SledStore::open(&path).unwrap())
+            .await
+            .unwrap();
+    std::sync::Arc::new(frontdesk_core::Engine::new(store, knowledge))
+}
+
+/// Completes when `stop` turns true: the adapters' shutdown signal.
+pub async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::{Engine, Knowledge, SledStore, SystemClock};
+use frontdesk_core::SystemClock;
 use frontdesk_telegram::{App, Settings, Token};
 use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::helpers::faq_dir;
+use crate::helpers::{faq_dir, open_engine};
 
 /// The fake and the real adapter, on a temporary data folder.
 struct TelegramBot {
@@ -32,13 +32,9 @@ async fn spawn_telegram_bot() -> TelegramBot {
 
 impl TelegramBot {
     async fn start(&mut self, throttle: bool) {
-        let knowledge = Arc::new(Knowledge::load(&faq_dir()).unwrap());
-        let path = self.data.path().to_owned();
-        let store = tokio::task::spawn_blocking(move || SledStore::open(&path).unwrap())
-            .await
-            .unwrap();
+        let engine = open_engine(self.data.path()).await;
         let app = Arc::new(App {
-            engine: Arc::new(Engine::new(store, knowledge)),
+            engine,
             clock: Arc::new(SystemClock),
             router: Arc::new(frontdesk_core::handoff::Router::default()),
         });
