@@ -64,6 +64,11 @@ pub enum Command {
         #[arg(long)]
         webhook_listen: Option<std::net::SocketAddr>,
     },
+    /// Add, list, cancel or import appointments.
+    Appointments {
+        #[command(subcommand)]
+        action: AppointmentsCommand,
+    },
     /// Open hand-off tickets, oldest first, with age and who claimed them.
     Tickets {
         #[arg(long)]
@@ -79,4 +84,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppointmentsCommand {
+    /// Add one appointment.
+    Add {
+        /// The patient, as the clinic's calendar names them.
+        #[arg(long)]
+        patient: String,
+        /// Start, in the clinic's time zone: "2026-12-01 14:30".
+        #[arg(long)]
+        start: String,
+        /// The visit does not include dry needling.
+        #[arg(long)]
+        no_needling: bool,
+    },
+    /// List appointments, soonest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel an appointment by id.
+    Cancel { id: String },
+    /// Import a CSV with columns patient, start and (optionally) needling: all
+    /// rows or none; importing the same file again changes nothing.
+    Import { file: PathBuf },
 }

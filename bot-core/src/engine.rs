@@ -88,6 +88,11 @@ mod keys {
     pub const UNANSWERED: &str = "unanswered/";
     pub const SCREENS: &str = "screen/";
     pub const TICKETS: &str = "ticket/";
+    pub const APPOINTMENTS: &str = "appt/";
+
+    pub fn appointment(id: &str) -> String {
+        format!("{APPOINTMENTS}{id}")
+    }
     pub const TICKET_COUNTER: &str = "meta/ticket-counter";
 
     pub fn ticket(number: u64) -> String {
@@ -514,6 +519,64 @@ impl<S: Store> Engine<S> {
             return Ok(None);
         };
         decode(&key, &bytes).map(Some)
+    }
+
+    /// Stores new appointments all together, or none. One already stored (same
+    /// patient, same start) is left as it is. Returns (added, unchanged).
+    pub fn import_appointments(
+        &self,
+        rows: &[crate::appointments::NewAppointment],
+    ) -> Result<(usize, usize), EngineError> {
+        use crate::appointments::{Appointment, Status, link_code};
+        let mut batch = Batch::default();
+        let (mut added, mut unchanged) = (0, 0);
+        let mut seen = std::collections::HashSet::new();
+        for row in rows {
+            let id = row.id();
+            if !seen.insert(id.clone()) || self.store.get(&keys::appointment(&id))?.is_some() {
+                unchanged += 1;
+                continue;
+            }
+            let appointment = Appointment {
+                id: id.clone(),
+                patient: row.patient.trim().to_owned(),
+                start: row.start,
+                needling: row.needling,
+                status: Status::Booked,
+                link_code: link_code(),
+                chat: None,
+            };
+            batch.put(keys::appointment(&id), encode(&appointment));
+            added += 1;
+        }
+        self.store.apply(batch)?;
+        Ok((added, unchanged))
+    }
+
+    /// Every appointment, soonest first.
+    pub fn appointments(&self) -> Result<Vec<crate::appointments::Appointment>, EngineError> {
+        let mut list = self
+            .store
+            .scan_prefix(keys::APPOINTMENTS)?
+            .into_iter()
+            .map(|(key, bytes)| decode::<crate::appointments::Appointment>(&key, &bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        list.sort_by_key(|a| a.start);
+        Ok(list)
+    }
+
+    /// Marks an appointment cancelled; `false` if there is no such id.
+    pub fn cancel_appointment(&self, id: &str) -> Result<bool, EngineError> {
+        let key = keys::appointment(id);
+        let Some(bytes) = self.store.get(&key)? else {
+            return Ok(false);
+        };
+        let mut appointment: crate::appointments::Appointment = decode(&key, &bytes)?;
+        appointment.status = crate::appointments::Status::Cancelled;
+        let mut batch = Batch::default();
+        batch.put(key, encode(&appointment));
+        self.store.apply(batch)?;
+        Ok(true)
     }
 
     /// Completed health screens, newest first.
@@ -965,5 +1028,31 @@ mod tests {
             .handle_staff(&stranger, &StaffAction::Screening(1), now)
             .unwrap();
         assert!(out.private.is_empty());
+    }
+
+    #[test]
+    fn importing_the_same_appointments_twice_changes_nothing() {
+        use crate::appointments::parse_csv;
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let tz = shipped().clinic.time_zone.clone();
+        let rows = parse_csv(
+            "patient,start,needling\nAna,2026-12-01 09:00,yes\nBen,2026-12-01 10:00,no\n",
+            &tz,
+        )
+        .unwrap();
+        assert_eq!(engine.import_appointments(&rows).unwrap(), (2, 0));
+        let first = engine.appointments().unwrap();
+        assert_eq!(engine.import_appointments(&rows).unwrap(), (0, 2));
+        assert_eq!(
+            engine.appointments().unwrap(),
+            first,
+            "codes and all unchanged"
+        );
+        assert!(engine.cancel_appointment(&first[1].id).unwrap());
+        assert_eq!(
+            engine.appointments().unwrap()[1].status,
+            crate::appointments::Status::Cancelled
+        );
+        assert!(!engine.cancel_appointment("nope").unwrap());
     }
 }

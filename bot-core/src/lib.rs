@@ -9,6 +9,7 @@
 //!
 //! # Layout
 //!
+//! - [`appointments`]: appointments and their import from the clinic's calendar.
 //! - [`ids`]: domain newtypes (chat key, topic id, language), each with `parse`.
 //! - [`text`]: folding, word lists and language guessing shared by the rules.
 //! - [`clinic`]: the clinic's facts and opening hours (`clinic.toml`).
@@ -27,6 +28,7 @@
 //! - [`ports`]: the traits the engine needs from outside (store, clock).
 //! - [`store`]: the sled store and an in-memory one.
 
+pub mod appointments;
 pub mod classify;
 pub mod clinic;
 pub mod dialogue;

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod appointments;
 mod ask;
 mod chat;
 mod check;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { ref topics } => check::run(&cli, topics.as_deref()),
         Command::Screenings { json } => screenings::run(&cli, json),
         Command::Tickets { json } => tickets::run(&cli, json),
+        Command::Appointments { ref action } => appointments::run(&cli, action),
         Command::Serve {
             ref telegram_api_url,
             no_throttle,

@@ -111,3 +111,47 @@ fn eval_rejects_a_malformed_file_with_its_line() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
 }
+
+#[test]
+fn appointments_import_all_or_nothing_and_reimporting_changes_nothing() {
+    let bot = spawn_bot();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "patient,start,needling\nAna,2026-12-01 09:00,yes\nBen,2026-03-08 02:30,no\n",
+    )
+    .unwrap();
+    let out = bot.run(&["appointments", "import", bad.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad.csv:line 3:"), "{err}");
+    assert!(
+        err.contains("does not exist in the clinic's time zone"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    let out = bot.run(&["appointments", "list"], "");
+    assert_eq!(stdout(&out).trim(), "no appointments");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "patient,start,needling\nAna,2026-12-01 09:00,yes\nBen,2026-12-01 10:00,no\n",
+    )
+    .unwrap();
+    let out = bot.run(&["appointments", "import", good.to_str().unwrap()], "");
+    assert_eq!(stdout(&out).trim(), "imported 2 new, 0 already there");
+    let first = stdout(&bot.run(&["appointments", "list", "--json"], ""));
+    let out = bot.run(&["appointments", "import", good.to_str().unwrap()], "");
+    assert_eq!(stdout(&out).trim(), "imported 0 new, 2 already there");
+    assert_eq!(
+        stdout(&bot.run(&["appointments", "list", "--json"], "")),
+        first
+    );
+    let list = stdout(&bot.run(&["appointments", "list"], ""));
+    assert!(
+        list.contains("Tue 2026-12-01 09:00  Ana  needling"),
+        "{list}"
+    );
+}

@@ -1,0 +1,262 @@
+//! Appointments: who, when (in the clinic's time zone), whether the visit
+//! includes needling, and whether it still stands. Imported from the clinic's
+//! calendar export or added by staff.
+//!
+//! An import is all or nothing: every row that cannot be read is reported
+//! with its line and reason, and then nothing is imported. An appointment's id
+//! is derived from the patient and the start time, so importing the same file
+//! again changes nothing.
+
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::ChatKey;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Booked,
+    Cancelled,
+}
+
+/// One appointment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: String,
+    /// How the clinic's calendar names the patient.
+    pub patient: String,
+    pub start: Timestamp,
+    pub needling: bool,
+    pub status: Status,
+    /// The one-time code that links a chat to this appointment.
+    pub link_code: String,
+    /// The chat linked to it, once the patient has used the code.
+    #[serde(default)]
+    pub chat: Option<ChatKey>,
+}
+
+/// An appointment as read from a file or typed by staff, before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAppointment {
+    pub patient: String,
+    pub start: Timestamp,
+    pub needling: bool,
+}
+
+impl NewAppointment {
+    /// The stable id: the same patient at the same time is the same
+    /// appointment, however often it is imported.
+    pub fn id(&self) -> String {
+        // FNV-1a: stable across Rust versions, unlike the standard hasher.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let key = format!("{}\u{0}{}", self.patient.trim().to_lowercase(), self.start);
+        for byte in key.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("a{hash:016x}")
+    }
+}
+
+/// A row that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct RowError {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Why a date and time cannot be an appointment start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("{0:?} is not a date and time like 2026-12-01 14:30")]
+    Format(String),
+    #[error("{0} does not exist in the clinic's time zone (clocks jump forward then)")]
+    Skipped(String),
+    #[error(
+        "{0} happens twice in the clinic's time zone (clocks go back then); give the time after the change"
+    )]
+    Ambiguous(String),
+}
+
+/// A clinic-local date and time ("2026-12-01 14:30") as an instant. Times a
+/// daylight-saving change skips or repeats are refused rather than guessed.
+pub fn parse_local(text: &str, tz: &TimeZone) -> Result<Timestamp, TimeError> {
+    let text = text.trim();
+    let civil: DateTime = text
+        .replacen(' ', "T", 1)
+        .parse()
+        .map_err(|_| TimeError::Format(text.to_owned()))?;
+    let ambiguous = tz.to_ambiguous_timestamp(civil);
+    if ambiguous.is_ambiguous() {
+        return Err(match ambiguous.offset() {
+            jiff::tz::AmbiguousOffset::Gap { .. } => TimeError::Skipped(text.to_owned()),
+            _ => TimeError::Ambiguous(text.to_owned()),
+        });
+    }
+    ambiguous
+        .unambiguous()
+        .map_err(|_| TimeError::Format(text.to_owned()))
+}
+
+fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "si" | "sí" => Some(true),
+        "no" | "n" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a CSV with a header naming `patient`, `start` (clinic-local
+/// "YYYY-MM-DD HH:MM") and optionally `needling` (yes/no; yes if absent).
+/// Every unreadable row is reported; any error means nothing is returned.
+pub fn parse_csv(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<RowError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header_error = |reason: String| vec![RowError { line: 1, reason }];
+    let headers = reader
+        .headers()
+        .map_err(|e| header_error(e.to_string()))?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (Some(patient_col), Some(start_col)) = (column("patient"), column("start")) else {
+        return Err(header_error(
+            "the header must name the columns patient and start (and optionally needling)".into(),
+        ));
+    };
+    let needling_col = column("needling");
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(RowError {
+                    line,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let patient = field(patient_col);
+        if patient.is_empty() {
+            errors.push(RowError {
+                line,
+                reason: "the patient is missing".into(),
+            });
+            continue;
+        }
+        let start = match parse_local(field(start_col), tz) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(RowError {
+                    line,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let needling = match needling_col.map(field) {
+            None | Some("") => true,
+            Some(v) => match yes_no(v) {
+                Some(b) => b,
+                None => {
+                    errors.push(RowError {
+                        line,
+                        reason: format!("needling must be yes or no, not {v:?}"),
+                    });
+                    continue;
+                }
+            },
+        };
+        rows.push(NewAppointment {
+            patient: patient.to_owned(),
+            start,
+            needling,
+        });
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A one-time code to link a chat to an appointment: 10 characters of
+/// Crockford's base32 (no I, L, O or U; 50 bits) from the operating system's
+/// random source.
+pub fn link_code() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bytes = [0u8; 10];
+    // The OS random source failing is not something to carry on from.
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    bytes
+        .iter()
+        .map(|b| ALPHABET[(b & 31) as usize] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ny() -> TimeZone {
+        TimeZone::get("America/New_York").unwrap()
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_clinics_time_zone_and_dst_edges_are_refused() {
+        let t = parse_local("2026-12-01 14:30", &ny()).unwrap();
+        assert_eq!(t.to_string(), "2026-12-01T19:30:00Z");
+        assert!(matches!(
+            parse_local("2026-03-08 02:30", &ny()),
+            Err(TimeError::Skipped(_))
+        ));
+        assert!(matches!(
+            parse_local("2026-11-01 01:30", &ny()),
+            Err(TimeError::Ambiguous(_))
+        ));
+        assert!(matches!(
+            parse_local("tomorrow", &ny()),
+            Err(TimeError::Format(_))
+        ));
+    }
+
+    #[test]
+    fn a_csv_with_bad_rows_reports_each_with_its_line_and_imports_nothing() {
+        let csv = "patient,start,needling\nAna Ruiz,2026-12-01 09:00,yes\n,2026-12-01 10:00,no\nBen Li,2026-13-01 10:00,no\nCam Ode,2026-12-02 11:00,maybe\n";
+        let errors = parse_csv(csv, &ny()).unwrap_err();
+        let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 4, 5]);
+        assert!(errors[0].reason.contains("patient is missing"));
+        assert!(errors[2].reason.contains("yes or no"));
+    }
+
+    #[test]
+    fn a_good_csv_is_read_with_quoted_names_and_optional_needling() {
+        let csv = "start,patient\n2026-12-01 09:00,\"Ruiz, Ana\"\n";
+        let rows = parse_csv(csv, &ny()).unwrap();
+        assert_eq!(rows[0].patient, "Ruiz, Ana");
+        assert!(rows[0].needling);
+        assert_eq!(rows[0].id(), rows[0].clone().id(), "ids are stable");
+    }
+
+    #[test]
+    fn link_codes_are_long_random_and_unambiguous() {
+        let a = link_code();
+        assert_eq!(a.len(), 10);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        assert!(!a.contains(['O', 'I', 'L', 'U']));
+        assert_ne!(a, link_code());
+    }
+}

@@ -1,0 +1,86 @@
+use anyhow::Context;
+use frontdesk_core::appointments::{NewAppointment, Status, parse_csv, parse_local};
+
+use crate::cli::{AppointmentsCommand, Cli};
+
+pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
+    let engine = super::open_engine(cli)?;
+    let knowledge = engine.knowledge();
+    let tz = &knowledge.clinic.time_zone;
+    match action {
+        AppointmentsCommand::Add {
+            patient,
+            start,
+            no_needling,
+        } => {
+            let row = NewAppointment {
+                patient: patient.clone(),
+                start: parse_local(start, tz)?,
+                needling: !no_needling,
+            };
+            let (added, _) = engine.import_appointments(std::slice::from_ref(&row))?;
+            let verb = if added == 1 { "added" } else { "already there" };
+            println!("{verb}: {}", row.id());
+        }
+        AppointmentsCommand::List { json } => {
+            let list = engine.appointments()?;
+            if *json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else if list.is_empty() {
+                println!("no appointments");
+            } else {
+                for a in &list {
+                    println!(
+                        "{}  {}  {}  {}{}",
+                        a.id,
+                        a.start.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M"),
+                        a.patient,
+                        if a.needling {
+                            "needling"
+                        } else {
+                            "no needling"
+                        },
+                        if a.status == Status::Cancelled {
+                            "  CANCELLED"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+        }
+        AppointmentsCommand::Cancel { id } => {
+            if !engine.cancel_appointment(id)? {
+                anyhow::bail!("no appointment with id {id}");
+            }
+            println!("cancelled: {id}");
+        }
+        AppointmentsCommand::Import { file } => {
+            if file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ics"))
+            {
+                anyhow::bail!(
+                    "iCalendar import is not available yet: export the calendar as CSV (patient, start, needling)"
+                );
+            }
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let rows = match parse_csv(&text, tz) {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}:{e}", file.display());
+                    }
+                    anyhow::bail!(
+                        "{} row(s) could not be read; nothing was imported",
+                        errors.len()
+                    );
+                }
+            };
+            let (added, unchanged) = engine.import_appointments(&rows)?;
+            println!("imported {added} new, {unchanged} already there");
+        }
+    }
+    Ok(())
+}
