@@ -203,6 +203,26 @@ pub fn link_code() -> String {
         .collect()
 }
 
+/// A link code as typed: Crockford base32 is read leniently (case, and the
+/// look-alikes O→0, I and L→1). `None` if the text cannot be a code.
+pub fn normalize_code(text: &str) -> Option<String> {
+    let code: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != '-')
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
+        .collect();
+    let ok = code.len() == 10
+        && code
+            .chars()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'U'));
+    ok.then_some(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +266,17 @@ mod tests {
         assert_eq!(rows[0].patient, "Ruiz, Ana");
         assert!(rows[0].needling);
         assert_eq!(rows[0].id(), rows[0].clone().id(), "ids are stable");
+    }
+
+    #[test]
+    fn typed_codes_are_read_leniently() {
+        assert_eq!(normalize_code(" abcd-efgh0o "), Some("ABCDEFGH00".into()));
+        assert_eq!(normalize_code("does it hurt"), None);
+        assert_eq!(
+            normalize_code("ABCDEFGHJU"),
+            None,
+            "U is not in the alphabet"
+        );
     }
 
     #[test]

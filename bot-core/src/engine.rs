@@ -93,6 +93,11 @@ mod keys {
     pub fn appointment(id: &str) -> String {
         format!("{APPOINTMENTS}{id}")
     }
+
+    /// The appointment a link code belongs to.
+    pub fn link_code(code: &str) -> String {
+        format!("appt-code/{code}")
+    }
     pub const TICKET_COUNTER: &str = "meta/ticket-counter";
 
     pub fn ticket(number: u64) -> String {
@@ -158,6 +163,21 @@ impl<S: Store> Engine<S> {
                 return internal_error(&knowledge, incoming, Vec::new(), Vec::new());
             }
         };
+        if let Some(code) = link_attempt(&incoming.input) {
+            match self.link(&code, incoming) {
+                Ok(Some(reply)) => {
+                    return Outcome {
+                        replies: vec![reply],
+                        ..Outcome::default()
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(chat = %incoming.chat, error = %e, "cannot link an appointment");
+                    return internal_error(&knowledge, incoming, Vec::new(), Vec::new());
+                }
+            }
+        }
         let was_handed_off = conversation.state == State::HandedOff;
         let step = dialogue::step(&knowledge, conversation, incoming);
         let mut batch = Batch::default();
@@ -546,11 +566,63 @@ impl<S: Store> Engine<S> {
                 link_code: link_code(),
                 chat: None,
             };
+            batch.put(keys::link_code(&appointment.link_code), encode(&id));
             batch.put(keys::appointment(&id), encode(&appointment));
             added += 1;
         }
         self.store.apply(batch)?;
         Ok((added, unchanged))
+    }
+
+    /// Links the chat to the appointment a code belongs to. `Ok(None)` when
+    /// the text is not a known code at all (typed text goes on as usual); a
+    /// reply otherwise, including for a used or expired code. A code works
+    /// once, for one chat, until the appointment starts.
+    fn link(&self, code: &str, incoming: &Incoming) -> Result<Option<Reply>, EngineError> {
+        let knowledge = self.knowledge();
+        let conversation = self.conversation(&incoming.chat)?.unwrap_or_default();
+        let locale = conversation
+            .locale
+            .or(incoming.locale_hint)
+            .unwrap_or(crate::ids::Locale::En);
+        let m = knowledge.messages(locale);
+        let is_command = matches!(incoming.input, crate::dialogue::Input::Command(_));
+        let Some(bytes) = self.store.get(&keys::link_code(code))? else {
+            return Ok(is_command.then(|| info(&m.link_invalid)));
+        };
+        let id: String = decode(&keys::link_code(code), &bytes)?;
+        let key = keys::appointment(&id);
+        let Some(bytes) = self.store.get(&key)? else {
+            return Ok(Some(info(&m.link_invalid)));
+        };
+        let mut appointment: crate::appointments::Appointment = decode(&key, &bytes)?;
+        let usable = appointment.status == crate::appointments::Status::Booked
+            && appointment.start > incoming.at
+            && appointment
+                .chat
+                .as_ref()
+                .is_none_or(|c| *c == incoming.chat);
+        if !usable {
+            return Ok(Some(info(&m.link_invalid)));
+        }
+        appointment.chat = Some(incoming.chat.clone());
+        let mut batch = Batch::default();
+        batch.put(key, encode(&appointment));
+        self.store.apply(batch)?;
+        let when = knowledge.clinic.describe(
+            &appointment
+                .start
+                .to_zoned(knowledge.clinic.time_zone.clone()),
+            locale,
+        );
+        let mut reply = info(&m.link_ok.replace("{when}", &when));
+        if appointment.needling {
+            reply.choices.push(crate::dialogue::Choice {
+                id: crate::dialogue::Action::ScreenStart.id(),
+                label: m.screen_button.clone(),
+            });
+        }
+        Ok(Some(reply))
     }
 
     /// Every appointment, soonest first.
@@ -639,6 +711,32 @@ fn internal_error(
         replies,
         staff,
         desk: Vec::new(),
+    }
+}
+
+/// A reply outside the dialogue step (no conversation state records its
+/// buttons, so they are not pressed by number).
+fn info(text: &str) -> Reply {
+    Reply {
+        kind: ReplyKind::Info,
+        text: text.to_owned(),
+        choices: Vec::new(),
+        topic: None,
+        question: None,
+        numbered: false,
+    }
+}
+
+/// A message that may be an appointment link code: `/start CODE` (a Telegram
+/// deep link) or the code on its own.
+fn link_attempt(input: &crate::dialogue::Input) -> Option<String> {
+    use crate::dialogue::{Command, Input};
+    match input {
+        Input::Command(Command::Start { payload: Some(p) }) => {
+            crate::appointments::normalize_code(p)
+        }
+        Input::Text(t) => crate::appointments::normalize_code(t),
+        _ => None,
     }
 }
 
@@ -1054,5 +1152,55 @@ mod tests {
             crate::appointments::Status::Cancelled
         );
         assert!(!engine.cancel_appointment("nope").unwrap());
+    }
+
+    #[test]
+    fn a_link_code_links_one_chat_once_until_the_appointment() {
+        use crate::appointments::parse_csv;
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let tz = shipped().clinic.time_zone.clone();
+        let rows = parse_csv("patient,start\nAna,2026-12-01 09:00\n", &tz).unwrap();
+        engine.import_appointments(&rows).unwrap();
+        let code = engine.appointments().unwrap()[0].link_code.clone();
+        let before = Timestamp::from_second(1_790_000_000).unwrap(); // Sept 2026
+        let mut start = say("telegram:5", &format!("/start {code}"), 0);
+        start.at = before;
+        let out = engine.handle(&start);
+        assert!(
+            out.replies[0].text.contains("Tuesday 09:00"),
+            "{}",
+            out.replies[0].text
+        );
+        assert_eq!(out.replies[0].choices[0].id, "screen:start");
+        assert_eq!(
+            engine.appointments().unwrap()[0]
+                .chat
+                .as_ref()
+                .map(|c| c.to_string()),
+            Some("telegram:5".into())
+        );
+        // Another chat cannot reuse it; typing it (as on Discord) is read too.
+        let mut other = say("discord:9", &code.to_lowercase(), 0);
+        other.at = before;
+        let out = engine.handle(&other);
+        assert_eq!(
+            out.replies[0].text,
+            shipped().messages(Locale::En).link_invalid
+        );
+        // After the appointment has started, the code has expired.
+        let mut late = say("telegram:5", &format!("/start {code}"), 0);
+        late.at = Timestamp::from_second(1_800_000_000).unwrap(); // Jan 2027
+        let out = engine.handle(&late);
+        assert_eq!(
+            out.replies[0].text,
+            shipped().messages(Locale::En).link_invalid
+        );
+        // A plain /start and ordinary text are not link attempts.
+        assert_eq!(
+            engine.handle(&say("telegram:6", "/start", 0)).replies[0].kind,
+            ReplyKind::Info
+        );
+        let out = engine.handle(&say("telegram:6", "does it hurt", 0));
+        assert_eq!(out.replies[0].kind, ReplyKind::Answer);
     }
 }

@@ -124,6 +124,8 @@ pub struct MessageSet {
     pub human_requested: String,
     pub human_requested_closed: String,
     pub handoff_ended: String,
+    pub link_ok: String,
+    pub link_invalid: String,
     pub human_declined: String,
     pub language_set: String,
     pub language_usage: String,
@@ -134,7 +136,7 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 21] {
+    fn fields_mut(&mut self) -> [&mut String; 23] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -150,6 +152,8 @@ impl MessageSet {
             &mut self.human_requested,
             &mut self.human_requested_closed,
             &mut self.handoff_ended,
+            &mut self.link_ok,
+            &mut self.link_invalid,
             &mut self.human_declined,
             &mut self.language_set,
             &mut self.language_usage,
@@ -509,7 +513,7 @@ fn build_topics(
 }
 
 /// Placeholders that depend on the moment a message is sent.
-const RUNTIME_PLACEHOLDERS: [&str; 1] = ["opens"];
+const RUNTIME_PLACEHOLDERS: [&str; 2] = ["opens", "when"];
 
 /// Fills `{placeholder}`s from the clinic's facts; the error is the first
 /// unknown placeholder's name.

@@ -155,3 +155,41 @@ fn appointments_import_all_or_nothing_and_reimporting_changes_nothing() {
         "{list}"
     );
 }
+
+#[test]
+fn a_patient_links_their_chat_with_the_appointment_code() {
+    let bot = spawn_bot();
+    bot.run(
+        &[
+            "appointments",
+            "add",
+            "--patient",
+            "Ana",
+            "--start",
+            "2099-12-01 09:00",
+        ],
+        "",
+    );
+    let list = stdout(&bot.run(&["appointments", "list", "--json"], ""));
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let code = list[0]["link_code"].as_str().unwrap().to_owned();
+    let chat = bot.chat_as("ana", &[&format!("/start {code}")]);
+    let reply = &chat.replies[0];
+    assert!(
+        reply["text"]
+            .as_str()
+            .unwrap()
+            .contains("linked to your appointment"),
+        "{reply}"
+    );
+    assert_eq!(reply["choices"][0]["id"], "screen:start");
+    let list = stdout(&bot.run(&["appointments", "list", "--json"], ""));
+    assert!(list.contains("\"chat\":\"terminal:ana\""), "{list}");
+    let again = bot.chat_as("ben", &[&code]);
+    assert!(
+        again.replies[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("isn't valid")
+    );
+}
