@@ -216,6 +216,16 @@ impl Reply {
         }
     }
 
+    /// A reply made outside the dialogue step (by the engine): no
+    /// conversation state records its buttons, so they are not pressed by
+    /// typing their number.
+    pub(crate) fn outside_dialogue(kind: ReplyKind, text: impl Into<String>) -> Reply {
+        Reply {
+            numbered: false,
+            ..Reply::new(kind, text)
+        }
+    }
+
     fn with(mut self, choice: Choice) -> Reply {
         self.choices.push(choice);
         self

@@ -464,14 +464,10 @@ impl<S: Store> Engine<S> {
                 });
                 out.to_patients.push((
                     ticket.chat.clone(),
-                    Reply {
-                        kind: ReplyKind::FromStaff,
-                        text: format!("{}: {text}", knowledge.clinic.name),
-                        choices: Vec::new(),
-                        topic: None,
-                        question: None,
-                        numbered: false,
-                    },
+                    Reply::outside_dialogue(
+                        ReplyKind::FromStaff,
+                        format!("{}: {text}", knowledge.clinic.name),
+                    ),
                 ));
                 out.to_staff.push(staff_text::SENT.into());
             }
@@ -490,14 +486,10 @@ impl<S: Store> Engine<S> {
                 batch.put(keys::conversation(&ticket.chat), encode(&conversation));
                 out.to_patients.push((
                     ticket.chat.clone(),
-                    Reply {
-                        kind: ReplyKind::Info,
-                        text: knowledge.messages(locale).handoff_ended.clone(),
-                        choices: Vec::new(),
-                        topic: None,
-                        question: None,
-                        numbered: false,
-                    },
+                    Reply::outside_dialogue(
+                        ReplyKind::Info,
+                        &knowledge.messages(locale).handoff_ended,
+                    ),
                 ));
                 out.to_staff.push(staff_text::CLOSED.into());
                 out.desk.push(DeskEvent::Closed { number, by: name });
@@ -699,14 +691,7 @@ fn internal_error(
     staff: Vec<StaffEvent>,
 ) -> Outcome {
     let locale = incoming.locale_hint.unwrap_or(Locale::En);
-    replies.push(Reply {
-        kind: ReplyKind::Info,
-        text: knowledge.messages(locale).internal_error.clone(),
-        choices: Vec::new(),
-        topic: None,
-        question: None,
-        numbered: false,
-    });
+    replies.push(info(&knowledge.messages(locale).internal_error));
     Outcome {
         replies,
         staff,
@@ -714,17 +699,8 @@ fn internal_error(
     }
 }
 
-/// A reply outside the dialogue step (no conversation state records its
-/// buttons, so they are not pressed by number).
 fn info(text: &str) -> Reply {
-    Reply {
-        kind: ReplyKind::Info,
-        text: text.to_owned(),
-        choices: Vec::new(),
-        topic: None,
-        question: None,
-        numbered: false,
-    }
+    Reply::outside_dialogue(ReplyKind::Info, text)
 }
 
 /// A message that may be an appointment link code: `/start CODE` (a Telegram

@@ -242,14 +242,19 @@ impl<S: Store> Handler<S> {
             .iter()
             .any(|r| r.kind == ReplyKind::MoveToPrivate)
         {
-            match retrying(|| author.create_dm_channel(&ctx.http)).await {
-                Ok(dm) => {
-                    let private = self.incoming(dm.id, input, false);
-                    let outcome = self.handle(private).await;
-                    self.send_all(ctx, dm.id, &outcome).await;
-                }
-                Err(e) => tracing::warn!(error = %e, "could not open a direct message"),
+            self.continue_in_dm(ctx, author, input).await;
+        }
+    }
+
+    /// Runs `input` again in a direct message with `user`, where personal
+    /// things may happen.
+    async fn continue_in_dm(&self, ctx: &Context, user: UserId, input: Input) {
+        match retrying(|| user.create_dm_channel(&ctx.http)).await {
+            Ok(dm) => {
+                let outcome = self.handle(self.incoming(dm.id, input, false)).await;
+                self.send_all(ctx, dm.id, &outcome).await;
             }
+            Err(e) => tracing::warn!(error = %e, "could not open a direct message"),
         }
     }
 
@@ -384,10 +389,7 @@ impl<S: Store> Handler<S> {
                 .iter()
                 .any(|r| r.kind == ReplyKind::MoveToPrivate)
         {
-            if let Ok(dm) = retrying(|| command.user.id.create_dm_channel(&ctx.http)).await {
-                let outcome = self.handle(self.incoming(dm.id, input, false)).await;
-                self.send_all(ctx, dm.id, &outcome).await;
-            }
+            self.continue_in_dm(ctx, command.user.id, input).await;
         }
     }
 }

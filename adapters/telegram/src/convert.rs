@@ -86,31 +86,20 @@ pub fn claim_button(number: u64) -> InlineKeyboardMarkup {
     )]])
 }
 
-/// A reply without bot-specific extras (for deliveries from other adapters).
+/// A reply as Telegram HTML (everything escaped: the core sends plain text)
+/// and an inline keyboard, one button per row. Used for deliveries from other
+/// adapters too, which know nothing of the bot's username.
 pub fn render_plain(reply: &Reply) -> (String, Option<InlineKeyboardMarkup>) {
     let text = teloxide::utils::html::escape(&reply.text);
-    let rows: Vec<Vec<InlineKeyboardButton>> = reply
-        .choices
-        .iter()
-        .filter(|c| c.id.len() <= MAX_CALLBACK_DATA)
-        .map(|c| {
-            vec![InlineKeyboardButton::callback(
-                c.label.clone(),
-                c.id.clone(),
-            )]
-        })
-        .collect();
+    let rows = button_rows(reply);
     (
         text,
         (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows)),
     )
 }
 
-/// A reply as Telegram HTML (everything escaped: the core sends plain text)
-/// and an inline keyboard, one button per row.
-pub fn render(reply: &Reply, me: &Me) -> (String, Option<InlineKeyboardMarkup>) {
-    let text = teloxide::utils::html::escape(&reply.text);
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = reply
+fn button_rows(reply: &Reply) -> Vec<Vec<InlineKeyboardButton>> {
+    reply
         .choices
         .iter()
         .filter(|c| {
@@ -126,7 +115,13 @@ pub fn render(reply: &Reply, me: &Me) -> (String, Option<InlineKeyboardMarkup>) 
                 c.id.clone(),
             )]
         })
-        .collect();
+        .collect()
+}
+
+/// [`render_plain`], plus the way to a private chat on a move-to-private reply.
+pub fn render(reply: &Reply, me: &Me) -> (String, Option<InlineKeyboardMarkup>) {
+    let text = teloxide::utils::html::escape(&reply.text);
+    let mut rows = button_rows(reply);
     if reply.kind == ReplyKind::MoveToPrivate
         && let Ok(url) = url::Url::parse(&format!("https://t.me/{}?start=private", me.username()))
     {
@@ -135,8 +130,10 @@ pub fn render(reply: &Reply, me: &Me) -> (String, Option<InlineKeyboardMarkup>) 
             url,
         )]);
     }
-    let markup = (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows));
-    (text, markup)
+    (
+        text,
+        (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows)),
+    )
 }
 
 #[cfg(test)]

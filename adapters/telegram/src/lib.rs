@@ -217,8 +217,8 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
             let Ok(id) = chat.id().parse::<i64>() else {
                 return;
             };
-            let me_less = convert::render_plain(&reply);
-            (ChatId(id), me_less.0, me_less.1)
+            let (text, markup) = convert::render_plain(&reply);
+            (ChatId(id), text, markup)
         }
         Delivery::Desk(event) => {
             let Some(group) = app.desk_group() else {
