@@ -6,24 +6,20 @@ use std::time::Duration;
 use frontdesk_core::SystemClock;
 use frontdesk_discord::{App, Settings, Token};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord, SentMessage};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use crate::helpers::open_engine;
+use crate::helpers::{Adapters, open_engine, settled};
 
 struct DiscordBot {
     fake: FakeDiscord,
     data: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    adapters: Adapters,
 }
 
 async fn spawn_discord_bot() -> DiscordBot {
     let mut bot = DiscordBot {
         fake: FakeDiscord::start().await,
         data: tempfile::tempdir().unwrap(),
-        stop: None,
-        task: None,
+        adapters: Adapters::default(),
     };
     bot.start().await;
     bot
@@ -41,28 +37,17 @@ impl DiscordBot {
             token: Token::new(discord::TOKEN),
             api_proxy: Some(self.fake.api_url()),
         };
-        let (tx, rx) = oneshot::channel();
-        self.stop = Some(tx);
-        self.task = Some(tokio::spawn(async move {
-            frontdesk_discord::run(app, settings, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("the adapter runs");
-        }));
+        let stop = self.adapters.signal();
+        self.adapters.spawn(async move {
+            frontdesk_discord::run(app, settings, stop)
+                .await
+                .expect("the adapter runs");
+        });
         self.fake.wait_ready().await;
     }
 
     async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the adapter stops")
-                .unwrap();
-        }
+        self.adapters.stop().await;
     }
 
     /// A DM from the user, and the bot's next message in that DM.
@@ -80,15 +65,8 @@ impl DiscordBot {
     }
 
     async fn settled(&self, channel: u64) -> Vec<SentMessage> {
-        let mut n = self.fake.sent_to(channel).len();
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = self.fake.sent_to(channel).len();
-            if now == n {
-                return self.fake.sent_to(channel);
-            }
-            n = now;
-        }
+        settled(|| self.fake.sent_to(channel).len()).await;
+        self.fake.sent_to(channel)
     }
 }
 

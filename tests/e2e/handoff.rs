@@ -8,7 +8,7 @@ use frontdesk_core::{Clock, ManualClock, SystemClock};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
 use frontdesk_testkit::telegram::{self, FakeTelegram, User};
 
-use crate::helpers::{open_engine, stopped};
+use crate::helpers::{Adapters, open_engine};
 
 /// The desks of the shipped `faq/desk.toml`.
 const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
@@ -20,8 +20,7 @@ struct Both {
     discord: FakeDiscord,
     data: tempfile::TempDir,
     clock: Arc<dyn Clock>,
-    stop: Option<tokio::sync::watch::Sender<bool>>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    adapters: Adapters,
 }
 
 async fn spawn_both() -> Both {
@@ -34,8 +33,7 @@ async fn spawn_both_at(clock: Arc<dyn Clock>) -> Both {
         discord: FakeDiscord::start().await,
         data: tempfile::tempdir().unwrap(),
         clock,
-        stop: None,
-        tasks: Vec::new(),
+        adapters: Adapters::default(),
     };
     both.start().await;
     both
@@ -46,8 +44,6 @@ impl Both {
     async fn start(&mut self) {
         let engine = open_engine(self.data.path()).await;
         let router = Arc::new(Router::default());
-        let (stop, rx) = tokio::sync::watch::channel(false);
-        self.stop = Some(stop);
 
         let app = Arc::new(frontdesk_telegram::App {
             engine: engine.clone(),
@@ -59,10 +55,10 @@ impl Both {
         settings.api_url = Some(self.telegram.api_url().parse().unwrap());
         settings.throttle = false;
         settings.poll_timeout = Duration::from_secs(1);
-        let stop = stopped(rx.clone());
-        self.tasks.push(tokio::spawn(async move {
+        let stop = self.adapters.signal();
+        self.adapters.spawn(async move {
             frontdesk_telegram::run(app, settings, stop).await.unwrap();
-        }));
+        });
 
         let app = Arc::new(frontdesk_discord::App {
             engine,
@@ -73,24 +69,16 @@ impl Both {
             token: frontdesk_discord::Token::new(discord::TOKEN),
             api_proxy: Some(self.discord.api_url()),
         };
-        let stop = stopped(rx);
-        self.tasks.push(tokio::spawn(async move {
+        let stop = self.adapters.signal();
+        self.adapters.spawn(async move {
             frontdesk_discord::run(app, settings, stop).await.unwrap();
-        }));
+        });
         self.discord.wait_ready().await;
     }
 
     /// Stops both adapters the way SIGTERM does, and waits for them.
     async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(true);
-        }
-        for task in self.tasks.drain(..) {
-            tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the adapters stop")
-                .unwrap();
-        }
+        self.adapters.stop().await;
     }
 }
 

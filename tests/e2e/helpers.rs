@@ -189,7 +189,54 @@ pub async fn open_engine(
     std::sync::Arc::new(frontdesk_core::Engine::new(store, knowledge))
 }
 
-/// Completes when `stop` turns true: the adapters' shutdown signal.
-pub async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Adapters running in the background, stopped together the way SIGTERM
+/// stops `frontdesk serve`.
+#[derive(Default)]
+pub struct Adapters {
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Adapters {
+    /// The shutdown signal to give one more adapter's `run`.
+    pub fn signal(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let stop = self
+            .stop
+            .get_or_insert_with(|| tokio::sync::watch::channel(false).0);
+        stopped(stop.subscribe())
+    }
+
+    pub fn spawn(&mut self, adapter: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.push(tokio::spawn(adapter));
+    }
+
+    /// Signals every adapter to stop and waits for them all.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        for task in self.tasks.drain(..) {
+            tokio::time::timeout(std::time::Duration::from_secs(30), task)
+                .await
+                .expect("the adapters stop")
+                .unwrap();
+        }
+    }
+}
+
+/// Waits until `count` has not changed for a moment (the bot has gone quiet).
+pub async fn settled(count: impl Fn() -> usize) {
+    let mut n = count();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = count();
+        if now == n {
+            return;
+        }
+        n = now;
+    }
 }

@@ -6,25 +6,21 @@ use std::time::Duration;
 use frontdesk_core::SystemClock;
 use frontdesk_telegram::{App, Settings, Token};
 use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use crate::helpers::{faq_dir, open_engine};
+use crate::helpers::{Adapters, faq_dir, open_engine, settled};
 
 /// The fake and the real adapter, on a temporary data folder.
 struct TelegramBot {
     fake: FakeTelegram,
     data: tempfile::TempDir,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    adapters: Adapters,
 }
 
 async fn spawn_telegram_bot() -> TelegramBot {
     let mut bot = TelegramBot {
         fake: FakeTelegram::start().await,
         data: tempfile::tempdir().unwrap(),
-        stop: None,
-        task: None,
+        adapters: Adapters::default(),
     };
     bot.start(false).await;
     bot
@@ -42,28 +38,17 @@ impl TelegramBot {
         settings.api_url = Some(self.fake.api_url().parse().unwrap());
         settings.throttle = throttle;
         settings.poll_timeout = Duration::from_secs(1);
-        let (tx, rx) = oneshot::channel();
-        self.stop = Some(tx);
-        self.task = Some(tokio::spawn(async move {
-            frontdesk_telegram::run(app, settings, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("the adapter runs");
-        }));
+        let stop = self.adapters.signal();
+        self.adapters.spawn(async move {
+            frontdesk_telegram::run(app, settings, stop)
+                .await
+                .expect("the adapter runs");
+        });
     }
 
     /// Stops the adapter the way SIGTERM does, and waits for it.
     async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(30), task)
-                .await
-                .expect("the adapter stops")
-                .unwrap();
-        }
+        self.adapters.stop().await;
     }
 
     /// The user says something and the bot's next message to them arrives.
@@ -82,15 +67,8 @@ impl TelegramBot {
 
     /// Messages sent to a chat once the bot has been quiet for a moment.
     async fn settled(&self, chat: i64) -> Vec<Sent> {
-        let mut n = self.fake.sent_to(chat).len();
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = self.fake.sent_to(chat).len();
-            if now == n {
-                return self.fake.sent_to(chat);
-            }
-            n = now;
-        }
+        settled(|| self.fake.sent_to(chat).len()).await;
+        self.fake.sent_to(chat)
     }
 }
 
@@ -403,8 +381,7 @@ async fn with_the_production_throttle_on_replies_still_arrive_once_and_in_order(
     let mut bot = TelegramBot {
         fake: FakeTelegram::start().await,
         data: tempfile::tempdir().unwrap(),
-        stop: None,
-        task: None,
+        adapters: Adapters::default(),
     };
     bot.start(true).await;
     let pat = User::new(110, "Pat");

@@ -154,14 +154,8 @@ impl FakeDiscord {
             .route("/gateway", axum::routing::get(gateway))
             .fallback(rest)
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
+        let (addr, server) = crate::serve_on_loopback(app).await;
         *shared.ws_url.lock().unwrap() = format!("ws://{addr}/gateway");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         FakeDiscord {
             addr,
             shared,

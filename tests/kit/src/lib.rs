@@ -11,3 +11,18 @@
 
 pub mod discord;
 pub mod telegram;
+
+/// Serves `app` on 127.0.0.1, on a port the system picks; the task ends when
+/// aborted.
+pub(crate) async fn serve_on_loopback(
+    app: axum::Router,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, server)
+}

@@ -154,13 +154,7 @@ impl FakeTelegram {
         let app = Router::new()
             .route("/{bot}/{method}", axum::routing::any(handle))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (addr, server) = crate::serve_on_loopback(app).await;
         FakeTelegram {
             addr,
             shared,
