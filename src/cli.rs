@@ -107,7 +107,9 @@ pub enum AppointmentsCommand {
     },
     /// Cancel an appointment by id.
     Cancel { id: String },
-    /// Import a CSV with columns patient, start and (optionally) needling: all
-    /// rows or none; importing the same file again changes nothing.
+    /// Import a calendar export: an iCalendar file (.ics; SUMMARY is the
+    /// patient) or a CSV with columns patient, start and (optionally)
+    /// needling. All rows or none; importing the same file again changes
+    /// nothing.
     Import { file: PathBuf },
 }

@@ -7,12 +7,16 @@
 //! is derived from the patient and the start time, so importing the same file
 //! again changes nothing.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ChatKey;
+use crate::ids::{ChatKey, Platform};
+use crate::reminders::Mark;
+use crate::screening::Outcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,6 +39,123 @@ pub struct Appointment {
     /// The chat linked to it, once the patient has used the code.
     #[serde(default)]
     pub chat: Option<ChatKey>,
+    /// What happened to each reminder, by offset key.
+    #[serde(default)]
+    pub reminders: BTreeMap<String, Mark>,
+    /// When the patient confirmed they will come.
+    #[serde(default)]
+    pub confirmed: Option<Timestamp>,
+    /// When the patient asked for another time.
+    #[serde(default)]
+    pub reschedule_requested: Option<Timestamp>,
+}
+
+impl Appointment {
+    /// Still booked and not yet started.
+    pub fn is_upcoming(&self, now: Timestamp) -> bool {
+        self.status == Status::Booked && self.start > now
+    }
+}
+
+/// What a patient can do about their appointment, from a reminder's buttons
+/// or by command (`/confirm`, `/cancel`, `/reschedule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatientAction {
+    Confirm,
+    /// Asks whether they are sure.
+    Cancel,
+    /// Sure: cancels.
+    CancelConfirmed,
+    /// Not sure after all: keeps it.
+    Keep,
+    Reschedule,
+}
+
+impl PatientAction {
+    const NAMES: [(PatientAction, &'static str); 5] = [
+        (PatientAction::Confirm, "confirm"),
+        (PatientAction::Cancel, "cancel"),
+        (PatientAction::CancelConfirmed, "cancel-yes"),
+        (PatientAction::Keep, "keep"),
+        (PatientAction::Reschedule, "reschedule"),
+    ];
+
+    /// The button id for this action on one appointment: `appt:confirm:ID`.
+    pub fn button_id(self, appointment: &str) -> String {
+        let name = Self::NAMES
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("", |(_, n)| n);
+        format!("appt:{name}:{appointment}")
+    }
+
+    /// A button id as the platform returned it (possibly forged).
+    pub fn parse_button(id: &str) -> Option<(PatientAction, String)> {
+        let rest = id.strip_prefix("appt:")?;
+        let (name, appointment) = rest.split_once(':')?;
+        let action = Self::NAMES.iter().find(|(_, n)| *n == name)?.0;
+        let valid = appointment.len() == 17
+            && appointment.starts_with('a')
+            && appointment[1..].chars().all(|c| c.is_ascii_hexdigit());
+        valid.then(|| (action, appointment.to_owned()))
+    }
+
+    /// A typed command's name (English or Spanish).
+    pub fn from_command(name: &str) -> Option<PatientAction> {
+        match name {
+            "confirm" | "confirmar" => Some(PatientAction::Confirm),
+            "cancel" | "cancelar" => Some(PatientAction::Cancel),
+            "reschedule" | "cambiar" | "reprogramar" => Some(PatientAction::Reschedule),
+            _ => None,
+        }
+    }
+}
+
+/// Where a visit's health screen stands, for the staff digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenStatus {
+    /// The visit has no needling: no screen needed.
+    NotNeeded,
+    /// No chat is linked, so the bot cannot ask.
+    NotLinked,
+    NotStarted,
+    InProgress,
+    Done(Outcome),
+}
+
+impl ScreenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScreenStatus::NotNeeded => "no needling",
+            ScreenStatus::NotLinked => "chat not linked",
+            ScreenStatus::NotStarted => "screen not started",
+            ScreenStatus::InProgress => "screen in progress",
+            ScreenStatus::Done(Outcome::Clear) => "no flags",
+            ScreenStatus::Done(Outcome::Review) => "clinician review needed",
+            ScreenStatus::Done(Outcome::Reschedule) => "unwell: reschedule",
+            ScreenStatus::Done(Outcome::Decline) => "needling declined",
+            ScreenStatus::Done(Outcome::Emergency) => "emergency reported",
+        }
+    }
+
+    /// Whether the screen is done, so reminders stop asking for it.
+    pub fn is_done(self) -> bool {
+        matches!(self, ScreenStatus::Done(_) | ScreenStatus::NotNeeded)
+    }
+}
+
+/// One line of the staff's daily digest. The minimum staff need: no answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestLine {
+    /// Clinic-local "09:30".
+    pub time: String,
+    pub patient: String,
+    pub platform: Option<Platform>,
+    pub screen: ScreenStatus,
+    pub confirmed: bool,
+    pub cancelled: bool,
+    pub reschedule_requested: bool,
 }
 
 /// An appointment as read from a file or typed by staff, before it is stored.

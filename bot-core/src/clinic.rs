@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use jiff::civil::{Time, Weekday};
+use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Deserialize;
@@ -259,6 +259,60 @@ impl Clinic {
         ))
     }
 
+    /// The front desk's open period on a clinic-local date, if it opens.
+    pub fn open_period(&self, date: Date) -> Option<(Zoned, Zoned)> {
+        let noon = date.at(12, 0, 0, 0).to_zoned(self.time_zone.clone()).ok()?;
+        self.period(&noon, 0)
+    }
+
+    /// An appointment's day and time as patients read it: "Tuesday 1
+    /// December, 09:00" / "martes 1 de diciembre, 09:00".
+    pub fn describe_date(&self, at: &Zoned, locale: Locale) -> String {
+        format!(
+            "{}, {}",
+            self.describe_day(at.date(), locale),
+            at.strftime("%H:%M")
+        )
+    }
+
+    /// A day: "Tuesday 1 December" / "martes 1 de diciembre".
+    pub fn describe_day(&self, date: Date, locale: Locale) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const MESES: [&str; 12] = [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ];
+        let day = weekday_name(date.weekday(), locale);
+        let month = date.month() as usize - 1;
+        match locale {
+            Locale::En => format!("{day} {} {}", date.day(), MONTHS[month]),
+            Locale::Es => format!("{day} {} de {}", date.day(), MESES[month]),
+        }
+    }
+
     /// Whether the front desk is open at this moment.
     pub fn is_open(&self, at: Timestamp) -> bool {
         let now = at.to_zoned(self.time_zone.clone());
@@ -278,33 +332,42 @@ impl Clinic {
 
     /// A moment as patients read it: "Monday 08:00" / "lunes 08:00".
     pub fn describe(&self, at: &Zoned, locale: Locale) -> String {
-        let names = match locale {
-            Locale::En => [
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-                "Sunday",
-            ],
-            Locale::Es => [
-                "lunes",
-                "martes",
-                "miércoles",
-                "jueves",
-                "viernes",
-                "sábado",
-                "domingo",
-            ],
-        };
-        let day = names[at.weekday().to_monday_zero_offset() as usize];
-        format!("{day} {}", at.strftime("%H:%M"))
+        format!(
+            "{} {}",
+            weekday_name(at.weekday(), locale),
+            at.strftime("%H:%M")
+        )
     }
 
     /// Opening hours on a weekday.
     pub fn hours_on(&self, day: Weekday) -> Option<OpenHours> {
         self.week[day.to_monday_zero_offset() as usize]
+    }
+}
+
+fn weekday_name(day: Weekday, locale: Locale) -> &'static str {
+    const EN: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const ES: [&str; 7] = [
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+    ];
+    let i = day.to_monday_zero_offset() as usize;
+    match locale {
+        Locale::En => EN[i],
+        Locale::Es => ES[i],
     }
 }
 

@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::appointments::PatientAction;
 use crate::classify::Verdict;
 use crate::emergency::RedFlag;
 use crate::ids::{ChatKey, Locale, TopicId};
@@ -64,6 +65,9 @@ pub enum Command {
     Restart,
     /// In the screen: stop and delete the answers.
     Stop,
+    /// `/confirm`, `/cancel`, `/reschedule`: about the chat's next appointment
+    /// (the engine answers these, as they concern stored appointments).
+    Appointment(PatientAction),
     Unknown(String),
 }
 
@@ -92,7 +96,10 @@ impl Input {
             "restart" => Command::Restart,
             "stop" => Command::Stop,
             "" => return Input::Text(text.to_owned()),
-            _ => Command::Unknown(name),
+            other => match PatientAction::from_command(other) {
+                Some(action) => Command::Appointment(action),
+                None => Command::Unknown(name),
+            },
         })
     }
 }
@@ -187,6 +194,8 @@ pub enum ReplyKind {
     MoveToPrivate,
     /// A staff member's message, relayed.
     FromStaff,
+    /// An appointment reminder.
+    Reminder,
 }
 
 /// One message for the patient. Plain text: adapters escape and render it.
@@ -242,6 +251,8 @@ pub enum HandoffReason {
     Unanswered,
     /// The patient could not get through the health screen.
     Screen,
+    /// The patient asked to move their appointment.
+    Reschedule,
 }
 
 /// Something staff must know. Carries no message text: only what staff need.
@@ -422,12 +433,19 @@ fn is_personal(input: &Input) -> bool {
     match input {
         Input::Command(c) => matches!(
             c,
-            Command::Screen | Command::Human | Command::Back | Command::Restart | Command::Stop
+            Command::Screen
+                | Command::Human
+                | Command::Back
+                | Command::Restart
+                | Command::Stop
+                | Command::Appointment(_)
         ),
-        Input::Choice(id) => matches!(
-            Action::parse(id),
-            Some(Action::Human | Action::ScreenStart | Action::Answer { .. })
-        ),
+        Input::Choice(id) => {
+            matches!(
+                Action::parse(id),
+                Some(Action::Human | Action::ScreenStart | Action::Answer { .. })
+            ) || PatientAction::parse_button(id).is_some()
+        }
         Input::Text(_) => false,
     }
 }
@@ -674,6 +692,12 @@ impl Stepper<'_> {
             Command::Unknown(_) => {
                 let m = self.k.messages(self.locale());
                 self.info(&m.unknown_command);
+            }
+            // The engine answers these before the dialogue; reaching here
+            // means there is nothing to act on.
+            Command::Appointment(_) => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.no_appointment);
             }
         }
         self.repeat_question();

@@ -13,6 +13,7 @@ use std::sync::RwLock;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::appointments::DigestLine;
 use crate::dialogue::{HandoffReason, Reply};
 use crate::emergency::RedFlag;
 use crate::ids::{ChatKey, Platform};
@@ -170,6 +171,19 @@ pub enum StaffAction {
     Queue,
     /// The full answers of the ticket's patient's latest screen, privately.
     Screening(u64),
+    /// Appointments on a clinic-local day (`today`, `tomorrow`, `2026-12-01`),
+    /// or the next seven days.
+    Appointments(Option<String>),
+    /// `/book 2026-12-01 09:30 Ana Ruiz [no-needling]`.
+    Book {
+        start: String,
+        patient: String,
+        needling: bool,
+    },
+    /// `/unbook ID`: cancels an appointment.
+    Unbook(String),
+    /// Today's digest, now.
+    Digest,
 }
 
 /// What every desk should show. Carries no screening answers.
@@ -207,6 +221,19 @@ pub enum DeskEvent {
         number: u64,
         by: String,
     },
+    /// A patient cancelled their appointment from the chat.
+    AppointmentCancelled {
+        patient: String,
+        platform: Platform,
+        /// Clinic-local "Tue 2026-12-01 09:30".
+        when: String,
+    },
+    /// Today's appointments with each screen's status, before opening.
+    Digest {
+        /// Clinic-local "Tuesday 1 December".
+        day: String,
+        lines: Vec<DigestLine>,
+    },
 }
 
 /// Something to send from one adapter's work to wherever it belongs.
@@ -242,6 +269,14 @@ impl Router {
             .insert(platform, Box::new(route));
     }
 
+    /// Whether an adapter for this platform is running.
+    pub fn serves(&self, platform: Platform) -> bool {
+        self.routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&platform)
+    }
+
     /// Delivers to the chat's platform, or (desk events) to every platform.
     pub fn deliver(&self, delivery: Delivery) {
         let routes = self.routes.read().unwrap_or_else(|e| e.into_inner());
@@ -267,6 +302,20 @@ pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
         .split_once(char::is_whitespace)
         .unwrap_or((args.trim(), ""));
     let number = number.trim_start_matches('#').parse::<u64>().ok();
+    match name.as_str() {
+        "appointments" | "appts" => {
+            let day = Some(args.trim().to_owned()).filter(|d| !d.is_empty());
+            return Some(StaffAction::Appointments(day));
+        }
+        "book" => return parse_booking(args),
+        "unbook" => {
+            let id = args.trim();
+            return (!id.is_empty() && !id.contains(char::is_whitespace))
+                .then(|| StaffAction::Unbook(id.to_owned()));
+        }
+        "digest" => return Some(StaffAction::Digest),
+        _ => {}
+    }
     match (name.as_str(), number) {
         ("queue", _) => Some(StaffAction::Queue),
         ("claim", Some(n)) => Some(StaffAction::Claim(n)),
@@ -279,12 +328,32 @@ pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
     }
 }
 
+/// `2026-12-01 09:30 Ana Ruiz [no-needling]`.
+fn parse_booking(args: &str) -> Option<StaffAction> {
+    let mut words = args.split_whitespace();
+    let start = format!("{} {}", words.next()?, words.next()?);
+    let mut words: Vec<&str> = words.collect();
+    let needling = match words.last() {
+        Some(w) if w.eq_ignore_ascii_case("no-needling") => {
+            words.pop();
+            false
+        }
+        _ => true,
+    };
+    (!words.is_empty()).then(|| StaffAction::Book {
+        start,
+        patient: words.join(" "),
+        needling,
+    })
+}
+
 /// A desk event as one plain-text post (adapters escape it).
 pub fn desk_text(event: &DeskEvent) -> String {
     let reason = |r: &HandoffReason| match r {
         HandoffReason::Asked => "asked for a person",
         HandoffReason::Unanswered => "the bot could not answer",
         HandoffReason::Screen => "needed help with the health questions",
+        HandoffReason::Reschedule => "asks to move their appointment",
     };
     match event {
         DeskEvent::Opened {
@@ -323,7 +392,35 @@ pub fn desk_text(event: &DeskEvent) -> String {
             flag.as_str()
         ),
         DeskEvent::Closed { number, by } => format!("Ticket #{number} was closed by {by}."),
+        DeskEvent::AppointmentCancelled {
+            patient,
+            platform,
+            when,
+        } => format!("{patient} (on {platform}) cancelled their appointment on {when}."),
+        DeskEvent::Digest { day, lines } => {
+            let mut t = format!("Appointments today, {day}:");
+            if lines.is_empty() {
+                t.push_str(" none.");
+            }
+            for line in lines {
+                t.push_str(&format!("\n{}", digest_line(line)));
+            }
+            t
+        }
     }
+}
+
+/// One appointment as staff read it: "09:30 Ana Ruiz: no flags, confirmed".
+pub fn digest_line(line: &DigestLine) -> String {
+    let mut t = format!("{} {}: {}", line.time, line.patient, line.screen.as_str());
+    if line.cancelled {
+        t.push_str(", CANCELLED");
+    } else if line.reschedule_requested {
+        t.push_str(", asks to reschedule");
+    } else if line.confirmed {
+        t.push_str(", confirmed");
+    }
+    t
 }
 
 /// Staff-facing sentences (the desk works in one language).
@@ -338,6 +435,9 @@ pub mod text {
     pub const QUEUE_EMPTY: &str = "No open tickets.";
     pub const NO_SCREEN: &str = "This patient has no completed health screen.";
     pub const SENT_PRIVATELY: &str = "Sent to you privately.";
+    pub const NO_SUCH_APPOINTMENT: &str = "There is no appointment with that id.";
+    pub const BAD_DAY: &str = "Give the day as today, tomorrow or a date like 2026-12-01.";
+    pub const NO_APPOINTMENTS: &str = "No appointments.";
 }
 
 #[cfg(test)]
@@ -377,6 +477,20 @@ mod tests {
             Some(StaffAction::Reply(3, "See you at 3 pm".into()))
         );
         assert_eq!(parse_staff_command("/queue"), Some(StaffAction::Queue));
+        assert_eq!(
+            parse_staff_command("/book 2026-12-01 09:30 Ana  Ruiz no-needling"),
+            Some(StaffAction::Book {
+                start: "2026-12-01 09:30".into(),
+                patient: "Ana Ruiz".into(),
+                needling: false
+            })
+        );
+        assert_eq!(parse_staff_command("/book 2026-12-01 09:30"), None);
+        assert_eq!(
+            parse_staff_command("/appointments tomorrow"),
+            Some(StaffAction::Appointments(Some("tomorrow".into())))
+        );
+        assert_eq!(parse_staff_command("/unbook a1 extra"), None, "one id only");
         assert_eq!(parse_staff_command("/reply 3"), None);
         assert_eq!(parse_staff_command("/claim three"), None);
         assert_eq!(parse_staff_command("claim 3"), None);

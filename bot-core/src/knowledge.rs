@@ -8,7 +8,9 @@
 //! - `lexicon.toml`: words patients use for the knowledge file's words, and
 //!   subjects the clinic does not handle;
 //! - `screening.toml`: the pre-visit health screen ([`crate::screening`]);
-//! - `desk.toml`: staff and staff desks for hand-offs ([`crate::handoff`]).
+//! - `desk.toml`: staff and staff desks for hand-offs ([`crate::handoff`]);
+//! - `reminders.toml` (optional): appointment reminders and the staff's
+//!   daily digest ([`crate::reminders`]).
 //!
 //! Loading validates everything at once and reports every problem with file,
 //! line and column, so a broken edit is never half-applied.
@@ -25,6 +27,7 @@ use crate::clinic::{Clinic, RawClinic};
 use crate::handoff::DeskConfig;
 use crate::ids::{Locale, TopicId};
 use crate::matcher::Matcher;
+use crate::reminders::{RawReminders, ReminderSettings};
 use crate::screening::{RawScreening, Screening};
 
 /// Longest answer, in characters, after placeholders are filled in: short enough
@@ -37,6 +40,8 @@ pub const MESSAGES_FILE: &str = "messages.toml";
 pub const LEXICON_FILE: &str = "lexicon.toml";
 pub const SCREENING_FILE: &str = "screening.toml";
 pub const DESK_FILE: &str = "desk.toml";
+/// Optional: without it, the defaults of [`ReminderSettings`] apply.
+pub const REMINDERS_FILE: &str = "reminders.toml";
 
 /// One problem found in a knowledge folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,10 +138,25 @@ pub struct MessageSet {
     pub empty_message: String,
     pub stale_button: String,
     pub internal_error: String,
+    pub reminder: String,
+    pub reminder_tips: String,
+    pub reminder_screen: String,
+    pub reminder_reply: String,
+    pub confirm_button: String,
+    pub reschedule_button: String,
+    pub cancel_button: String,
+    pub appointment_confirmed: String,
+    pub cancel_check: String,
+    pub cancel_yes_button: String,
+    pub keep_button: String,
+    pub appointment_cancelled: String,
+    pub appointment_kept: String,
+    pub reschedule_requested: String,
+    pub no_appointment: String,
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 23] {
+    fn fields_mut(&mut self) -> [&mut String; 38] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -161,6 +181,21 @@ impl MessageSet {
             &mut self.empty_message,
             &mut self.stale_button,
             &mut self.internal_error,
+            &mut self.reminder,
+            &mut self.reminder_tips,
+            &mut self.reminder_screen,
+            &mut self.reminder_reply,
+            &mut self.confirm_button,
+            &mut self.reschedule_button,
+            &mut self.cancel_button,
+            &mut self.appointment_confirmed,
+            &mut self.cancel_check,
+            &mut self.cancel_yes_button,
+            &mut self.keep_button,
+            &mut self.appointment_cancelled,
+            &mut self.appointment_kept,
+            &mut self.reschedule_requested,
+            &mut self.no_appointment,
         ]
     }
 }
@@ -231,6 +266,7 @@ pub struct Knowledge {
     rules: Rules,
     screening: Screening,
     desk: DeskConfig,
+    reminders: ReminderSettings,
 }
 
 /// One source file's text, for turning byte offsets into lines.
@@ -247,6 +283,19 @@ impl Source {
             source,
         })?;
         Ok(Source { path, text })
+    }
+
+    /// A file that may be absent.
+    fn read_optional(dir: &Path, name: &str) -> Result<Option<Source>, KnowledgeError> {
+        match Source::read(dir, name) {
+            Ok(source) => Ok(Some(source)),
+            Err(KnowledgeError::Read { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn at(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
@@ -277,6 +326,7 @@ impl Knowledge {
         let lexicon_src = Source::read(dir, LEXICON_FILE)?;
         let screening_src = Source::read(dir, SCREENING_FILE)?;
         let desk_src = Source::read(dir, DESK_FILE)?;
+        let reminders_src = Source::read_optional(dir, REMINDERS_FILE)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -342,6 +392,25 @@ impl Knowledge {
         };
 
         let topics = build_topics(raw_knowledge, &clinic, &knowledge_src, &mut diags);
+        let reminders = match &reminders_src {
+            None => ReminderSettings::default(),
+            Some(src) => src
+                .parse::<RawReminders>()
+                .map_err(|d| vec![d])
+                .and_then(|raw| {
+                    raw.validate(|id| topics.iter().any(|t| t.id == *id))
+                        .map_err(|errors| {
+                            errors
+                                .into_iter()
+                                .map(|(e, span)| src.at(span, e.to_string()))
+                                .collect()
+                        })
+                })
+                .unwrap_or_else(|mut d| {
+                    diags.append(&mut d);
+                    ReminderSettings::default()
+                }),
+        };
         let mut en = raw_messages.en;
         let mut es = raw_messages.es;
         for (locale, set) in [(Locale::En, &mut en), (Locale::Es, &mut es)] {
@@ -376,6 +445,7 @@ impl Knowledge {
             rules: Rules::new(),
             screening,
             desk,
+            reminders,
         })
     }
 
@@ -420,6 +490,10 @@ impl Knowledge {
 
     pub fn desk(&self) -> &DeskConfig {
         &self.desk
+    }
+
+    pub fn reminders(&self) -> &ReminderSettings {
+        &self.reminders
     }
 
     /// The ids in `required` that this knowledge lacks (for checking against

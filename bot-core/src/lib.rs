@@ -10,6 +10,7 @@
 //! # Layout
 //!
 //! - [`appointments`]: appointments and their import from the clinic's calendar.
+//! - [`ics`]: reading appointments from an iCalendar export, with line numbers.
 //! - [`ids`]: domain newtypes (chat key, topic id, language), each with `parse`.
 //! - [`text`]: folding, word lists and language guessing shared by the rules.
 //! - [`clinic`]: the clinic's facts and opening hours (`clinic.toml`).
@@ -25,6 +26,8 @@
 //! - [`dialogue`]: the conversation state machine, a pure `step` function.
 //! - [`handoff`]: staff, tickets and staff actions for hand-offs to a person.
 //! - [`engine`]: loads and saves state around `step`, one chat at a time.
+//! - [`reminders`]: reminder settings and the pure decision of which
+//!   reminders (and which daily digest) are due.
 //! - [`ports`]: the traits the engine needs from outside (store, clock).
 //! - [`store`]: the sled store and an in-memory one.
 
@@ -36,10 +39,12 @@ pub mod emergency;
 pub mod engine;
 pub mod eval;
 pub mod handoff;
+pub mod ics;
 pub mod ids;
 pub mod knowledge;
 pub mod matcher;
 pub mod ports;
+pub mod reminders;
 pub mod screening;
 pub mod store;
 pub mod text;

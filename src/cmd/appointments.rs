@@ -1,5 +1,6 @@
 use anyhow::Context;
 use frontdesk_core::appointments::{NewAppointment, Status, parse_csv, parse_local};
+use frontdesk_core::ics::parse_ics;
 
 use crate::cli::{AppointmentsCommand, Cli};
 
@@ -20,7 +21,11 @@ pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
             };
             let (added, _) = engine.import_appointments(std::slice::from_ref(&row))?;
             let verb = if added == 1 { "added" } else { "already there" };
-            println!("{verb}: {}", row.id());
+            let code = engine
+                .appointment(&row.id())?
+                .map(|a| a.link_code)
+                .unwrap_or_default();
+            println!("{verb}: {} (link code {code})", row.id());
         }
         AppointmentsCommand::List { json } => {
             let list = engine.appointments()?;
@@ -56,17 +61,17 @@ pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
             println!("cancelled: {id}");
         }
         AppointmentsCommand::Import { file } => {
-            if file
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("ics"))
-            {
-                anyhow::bail!(
-                    "iCalendar import is not available yet: export the calendar as CSV (patient, start, needling)"
-                );
-            }
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let rows = match parse_csv(&text, tz) {
+            let ics = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ics"));
+            let parsed = if ics {
+                parse_ics(&text, tz)
+            } else {
+                parse_csv(&text, tz)
+            };
+            let rows = match parsed {
                 Ok(rows) => rows,
                 Err(errors) => {
                     for e in &errors {

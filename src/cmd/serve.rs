@@ -47,22 +47,21 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             }
         };
         let mut adapters = tokio::task::JoinSet::new();
-        // Unclaimed tickets are posted again to the desks after the wait.
+        // Every minute: unclaimed tickets posted again, reminders, the digest.
         {
             let (engine, clock, router) = (engine.clone(), clock.clone(), router.clone());
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     every.tick().await;
-                    let (engine, now) = (engine.clone(), clock.now());
+                    let (engine, router, now) = (engine.clone(), router.clone(), clock.now());
                     let due =
-                        tokio::task::spawn_blocking(move || engine.due_reannouncements(now)).await;
+                        tokio::task::spawn_blocking(move || engine.tick_and_route(now, &router))
+                            .await;
                     match due {
-                        Ok(Ok(events)) => events.into_iter().for_each(|e| {
-                            router.deliver(frontdesk_core::handoff::Delivery::Desk(e))
-                        }),
-                        Ok(Err(e)) => tracing::error!(error = %e, "cannot check tickets"),
-                        Err(e) => tracing::error!(error = %e, "the ticket check panicked"),
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => tracing::error!(error = %e, "cannot check what is due"),
+                        Err(e) => tracing::error!(error = %e, "the minute check panicked"),
                     }
                 }
             });

@@ -20,6 +20,8 @@ use crate::knowledge::Knowledge;
 use crate::ports::{Batch, Store, StoreError};
 use crate::text::fold;
 
+mod appointments;
+
 /// Why an engine operation failed (message handling itself never fails: the
 /// patient gets a polite message and the error is logged).
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +81,8 @@ pub struct Engine<S: Store> {
     hasher: std::collections::hash_map::RandomState,
     /// Ticket numbers and ticket records change one at a time.
     tickets: Mutex<()>,
+    /// Appointment records change one at a time (taken after the others).
+    appointments_lock: Mutex<()>,
 }
 
 mod keys {
@@ -98,6 +102,25 @@ mod keys {
     pub fn link_code(code: &str) -> String {
         format!("appt-code/{code}")
     }
+
+    /// The appointments linked to a chat (empty values; the id is the key's end).
+    pub fn chat_appointments(chat: &ChatKey) -> String {
+        format!("appt-chat/{chat}/")
+    }
+
+    pub fn chat_appointment(chat: &ChatKey, id: &str) -> String {
+        format!("{}{id}", chat_appointments(chat))
+    }
+
+    /// The day's digest was sent (or decided).
+    pub fn digest(day: jiff::civil::Date) -> String {
+        format!("meta/digest/{day}")
+    }
+
+    /// A chat's completed screens.
+    pub fn screens_of(chat: &ChatKey) -> String {
+        format!("{SCREENS}{chat}/")
+    }
     pub const TICKET_COUNTER: &str = "meta/ticket-counter";
 
     pub fn ticket(number: u64) -> String {
@@ -115,7 +138,7 @@ mod keys {
 
     /// Per chat, then in time order.
     pub fn screen(chat: &ChatKey, at: Timestamp) -> String {
-        format!("{SCREENS}{chat}/{:020}", at.as_nanosecond())
+        format!("{}{:020}", screens_of(chat), at.as_nanosecond())
     }
 
     /// Time first so a scan lists them in order; the chat keeps keys unique.
@@ -132,6 +155,7 @@ impl<S: Store> Engine<S> {
             stripes: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
             hasher: Default::default(),
             tickets: Mutex::new(()),
+            appointments_lock: Mutex::new(()),
         }
     }
 
@@ -177,6 +201,14 @@ impl<S: Store> Engine<S> {
                     return internal_error(&knowledge, incoming, Vec::new(), Vec::new());
                 }
             }
+        }
+        if let Some((action, appointment)) = appointment_action(incoming) {
+            return self
+                .patient_action(action, appointment.as_deref(), incoming)
+                .unwrap_or_else(|e| {
+                    tracing::error!(chat = %incoming.chat, error = %e, "cannot act on an appointment");
+                    internal_error(&knowledge, incoming, Vec::new(), Vec::new())
+                });
         }
         let was_handed_off = conversation.state == State::HandedOff;
         let step = dialogue::step(&knowledge, conversation, incoming);
@@ -240,10 +272,6 @@ impl<S: Store> Engine<S> {
         let chat = &incoming.chat;
         let handed_off = step.conversation.state == State::HandedOff;
         if handed_off && !was_handed_off {
-            let number = match self.store.get(keys::TICKET_COUNTER)? {
-                Some(bytes) => decode::<u64>(keys::TICKET_COUNTER, &bytes)? + 1,
-                None => 1,
-            };
             let reason = step
                 .staff
                 .iter()
@@ -256,28 +284,8 @@ impl<S: Store> Engine<S> {
                 .display_name
                 .clone()
                 .unwrap_or_else(|| chat.to_string());
-            let ticket = Ticket {
-                number,
-                chat: chat.clone(),
-                patient: patient.clone(),
-                reason,
-                opened: incoming.at,
-                announced: incoming.at,
-                status: TicketStatus::Open,
-                recent: step.conversation.recent.clone(),
-                transcript: Vec::new(),
-                emergency: false,
-            };
-            batch.put(keys::TICKET_COUNTER, encode(&number));
-            batch.put(keys::open_ticket(chat), encode(&number));
-            batch.put(keys::ticket(number), encode(&ticket));
-            desk.push(DeskEvent::Opened {
-                number,
-                patient,
-                platform: chat.platform(),
-                reason,
-                recent: ticket.recent,
-            });
+            let recent = step.conversation.recent.clone();
+            desk.push(self.open_ticket(chat, patient, reason, recent, incoming.at, batch)?);
             return Ok(());
         }
         if !was_handed_off {
@@ -325,6 +333,45 @@ impl<S: Store> Engine<S> {
         }
         batch.put(keys::ticket(ticket.number), encode(&ticket));
         Ok(())
+    }
+
+    /// Adds a new ticket for the chat to the batch; the caller holds the
+    /// tickets lock. Returns what the desks should show.
+    fn open_ticket(
+        &self,
+        chat: &ChatKey,
+        patient: String,
+        reason: dialogue::HandoffReason,
+        recent: Vec<String>,
+        at: Timestamp,
+        batch: &mut Batch,
+    ) -> Result<DeskEvent, EngineError> {
+        let number = match self.store.get(keys::TICKET_COUNTER)? {
+            Some(bytes) => decode::<u64>(keys::TICKET_COUNTER, &bytes)? + 1,
+            None => 1,
+        };
+        let ticket = Ticket {
+            number,
+            chat: chat.clone(),
+            patient: patient.clone(),
+            reason,
+            opened: at,
+            announced: at,
+            status: TicketStatus::Open,
+            recent: recent.clone(),
+            transcript: Vec::new(),
+            emergency: false,
+        };
+        batch.put(keys::TICKET_COUNTER, encode(&number));
+        batch.put(keys::open_ticket(chat), encode(&number));
+        batch.put(keys::ticket(number), encode(&ticket));
+        Ok(DeskEvent::Opened {
+            number,
+            patient,
+            platform: chat.platform(),
+            reason,
+            recent,
+        })
     }
 
     fn open_ticket_of(&self, chat: &ChatKey) -> Result<Option<Ticket>, EngineError> {
@@ -386,6 +433,43 @@ impl<S: Store> Engine<S> {
         Ok(events)
     }
 
+    /// Everything time brings at `now`: tickets to announce again, reminders
+    /// and the daily digest. `serves` says which platforms have an adapter
+    /// running (reminders for the others wait). Called every minute.
+    pub fn tick(
+        &self,
+        now: Timestamp,
+        serves: &dyn Fn(crate::ids::Platform) -> bool,
+    ) -> Result<Vec<crate::handoff::Delivery>, EngineError> {
+        use crate::handoff::Delivery;
+        use crate::ids::Platform;
+        let mut deliveries = Vec::new();
+        // Desk events wait until a desk's adapter runs.
+        if serves(Platform::Telegram) || serves(Platform::Discord) {
+            deliveries.extend(
+                self.due_reannouncements(now)?
+                    .into_iter()
+                    .map(Delivery::Desk),
+            );
+            deliveries.extend(self.due_digest(now)?.map(Delivery::Desk));
+        }
+        deliveries.extend(self.due_reminders(now, serves)?);
+        Ok(deliveries)
+    }
+
+    /// Runs [`Engine::tick`] and hands what is due to the router's adapters
+    /// (which retry until the platform takes it). Returns how many.
+    pub fn tick_and_route(
+        &self,
+        now: Timestamp,
+        router: &crate::handoff::Router,
+    ) -> Result<usize, EngineError> {
+        let deliveries = self.tick(now, &|p| router.serves(p))?;
+        let count = deliveries.len();
+        deliveries.into_iter().for_each(|d| router.deliver(d));
+        Ok(count)
+    }
+
     /// A staff member's action. Only configured staff may act: anyone else
     /// gets a polite refusal and nothing changes.
     pub fn handle_staff(
@@ -401,6 +485,10 @@ impl<S: Store> Engine<S> {
             return Ok(out);
         };
         let number = match action {
+            StaffAction::Appointments(_)
+            | StaffAction::Book { .. }
+            | StaffAction::Unbook(_)
+            | StaffAction::Digest => return self.staff_appointments(action, at),
             StaffAction::Queue => {
                 let list = self.open_tickets()?;
                 if list.is_empty() {
@@ -517,7 +605,7 @@ impl<S: Store> Engine<S> {
                 }
                 return Ok(out);
             }
-            StaffAction::Queue => unreachable!("handled above"),
+            _ => unreachable!("handled above"),
         }
         batch.put(keys::ticket(number), encode(&ticket));
         self.store.apply(batch)?;
@@ -531,116 +619,6 @@ impl<S: Store> Engine<S> {
             return Ok(None);
         };
         decode(&key, &bytes).map(Some)
-    }
-
-    /// Stores new appointments all together, or none. One already stored (same
-    /// patient, same start) is left as it is. Returns (added, unchanged).
-    pub fn import_appointments(
-        &self,
-        rows: &[crate::appointments::NewAppointment],
-    ) -> Result<(usize, usize), EngineError> {
-        use crate::appointments::{Appointment, Status, link_code};
-        let mut batch = Batch::default();
-        let (mut added, mut unchanged) = (0, 0);
-        let mut seen = std::collections::HashSet::new();
-        for row in rows {
-            let id = row.id();
-            if !seen.insert(id.clone()) || self.store.get(&keys::appointment(&id))?.is_some() {
-                unchanged += 1;
-                continue;
-            }
-            let appointment = Appointment {
-                id: id.clone(),
-                patient: row.patient.trim().to_owned(),
-                start: row.start,
-                needling: row.needling,
-                status: Status::Booked,
-                link_code: link_code(),
-                chat: None,
-            };
-            batch.put(keys::link_code(&appointment.link_code), encode(&id));
-            batch.put(keys::appointment(&id), encode(&appointment));
-            added += 1;
-        }
-        self.store.apply(batch)?;
-        Ok((added, unchanged))
-    }
-
-    /// Links the chat to the appointment a code belongs to. `Ok(None)` when
-    /// the text is not a known code at all (typed text goes on as usual); a
-    /// reply otherwise, including for a used or expired code. A code works
-    /// once, for one chat, until the appointment starts.
-    fn link(&self, code: &str, incoming: &Incoming) -> Result<Option<Reply>, EngineError> {
-        let knowledge = self.knowledge();
-        let conversation = self.conversation(&incoming.chat)?.unwrap_or_default();
-        let locale = conversation
-            .locale
-            .or(incoming.locale_hint)
-            .unwrap_or(crate::ids::Locale::En);
-        let m = knowledge.messages(locale);
-        let is_command = matches!(incoming.input, crate::dialogue::Input::Command(_));
-        let Some(bytes) = self.store.get(&keys::link_code(code))? else {
-            return Ok(is_command.then(|| info(&m.link_invalid)));
-        };
-        let id: String = decode(&keys::link_code(code), &bytes)?;
-        let key = keys::appointment(&id);
-        let Some(bytes) = self.store.get(&key)? else {
-            return Ok(Some(info(&m.link_invalid)));
-        };
-        let mut appointment: crate::appointments::Appointment = decode(&key, &bytes)?;
-        let usable = appointment.status == crate::appointments::Status::Booked
-            && appointment.start > incoming.at
-            && appointment
-                .chat
-                .as_ref()
-                .is_none_or(|c| *c == incoming.chat);
-        if !usable {
-            return Ok(Some(info(&m.link_invalid)));
-        }
-        appointment.chat = Some(incoming.chat.clone());
-        let mut batch = Batch::default();
-        batch.put(key, encode(&appointment));
-        self.store.apply(batch)?;
-        let when = knowledge.clinic.describe(
-            &appointment
-                .start
-                .to_zoned(knowledge.clinic.time_zone.clone()),
-            locale,
-        );
-        let mut reply = info(&m.link_ok.replace("{when}", &when));
-        if appointment.needling {
-            reply.choices.push(crate::dialogue::Choice {
-                id: crate::dialogue::Action::ScreenStart.id(),
-                label: m.screen_button.clone(),
-            });
-        }
-        Ok(Some(reply))
-    }
-
-    /// Every appointment, soonest first.
-    pub fn appointments(&self) -> Result<Vec<crate::appointments::Appointment>, EngineError> {
-        let mut list = self
-            .store
-            .scan_prefix(keys::APPOINTMENTS)?
-            .into_iter()
-            .map(|(key, bytes)| decode::<crate::appointments::Appointment>(&key, &bytes))
-            .collect::<Result<Vec<_>, _>>()?;
-        list.sort_by_key(|a| a.start);
-        Ok(list)
-    }
-
-    /// Marks an appointment cancelled; `false` if there is no such id.
-    pub fn cancel_appointment(&self, id: &str) -> Result<bool, EngineError> {
-        let key = keys::appointment(id);
-        let Some(bytes) = self.store.get(&key)? else {
-            return Ok(false);
-        };
-        let mut appointment: crate::appointments::Appointment = decode(&key, &bytes)?;
-        appointment.status = crate::appointments::Status::Cancelled;
-        let mut batch = Batch::default();
-        batch.put(key, encode(&appointment));
-        self.store.apply(batch)?;
-        Ok(true)
     }
 
     /// Completed health screens, newest first.
@@ -712,6 +690,24 @@ fn link_attempt(input: &crate::dialogue::Input) -> Option<String> {
             crate::appointments::normalize_code(p)
         }
         Input::Text(t) => crate::appointments::normalize_code(t),
+        _ => None,
+    }
+}
+
+/// A patient's confirm/cancel/reschedule: a reminder's button (naming the
+/// appointment) or a command. Not in shared chats, where the dialogue moves
+/// the patient to a private one.
+fn appointment_action(
+    incoming: &Incoming,
+) -> Option<(crate::appointments::PatientAction, Option<String>)> {
+    use crate::appointments::PatientAction;
+    use crate::dialogue::{Command, Input};
+    if incoming.shared {
+        return None;
+    }
+    match &incoming.input {
+        Input::Choice(id) => PatientAction::parse_button(id).map(|(a, id)| (a, Some(id))),
+        Input::Command(Command::Appointment(a)) => Some((*a, None)),
         _ => None,
     }
 }
@@ -1143,7 +1139,7 @@ mod tests {
         start.at = before;
         let out = engine.handle(&start);
         assert!(
-            out.replies[0].text.contains("Tuesday 09:00"),
+            out.replies[0].text.contains("Tuesday 1 December, 09:00"),
             "{}",
             out.replies[0].text
         );
