@@ -667,6 +667,7 @@ mod tests {
             LEXICON_FILE,
             SCREENING_FILE,
             DESK_FILE,
+            REMINDERS_FILE,
         ] {
             let text = std::fs::read_to_string(faq_dir().join(name)).unwrap();
             let text = match edit.take_if(|_| name == file) {
@@ -717,6 +718,28 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].file.ends_with(KNOWLEDGE_FILE));
         assert_eq!(d[0].line, line_of(&text, "id = \"does-it-hurt"));
+    }
+
+    #[test]
+    fn a_bad_reminder_setting_is_reported_with_its_line_and_a_missing_file_means_defaults() {
+        let dir = edited(REMINDERS_FILE, |t| {
+            t.replacen("\"1 day\", \"2 hours\"]", "\"1 day\", \"2 fortnights\"]", 1)
+                .replacen("\"what-to-wear\"", "\"what-to-were\"", 1)
+        });
+        let d = diagnostics(&dir);
+        let text = std::fs::read_to_string(dir.path().join(REMINDERS_FILE)).unwrap();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d.iter().all(|d| d.file.ends_with(REMINDERS_FILE)));
+        assert_eq!(d[0].line, line_of(&text, "2 fortnights"));
+        assert!(
+            d[1].message.contains("unknown topic id"),
+            "{}",
+            d[1].message
+        );
+
+        std::fs::remove_file(dir.path().join(REMINDERS_FILE)).unwrap();
+        let k = Knowledge::load(dir.path()).unwrap();
+        assert_eq!(k.reminders(), &ReminderSettings::default());
     }
 
     #[test]

@@ -35,8 +35,17 @@ pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
                 println!("no appointments");
             } else {
                 for a in &list {
+                    let status = if a.status == Status::Cancelled {
+                        "CANCELLED".to_owned()
+                    } else {
+                        let screen = engine.screen_status(a)?.as_str();
+                        match &a.chat {
+                            Some(chat) => format!("linked on {}, {screen}", chat.platform()),
+                            None => format!("link code {}", a.link_code),
+                        }
+                    };
                     println!(
-                        "{}  {}  {}  {}{}",
+                        "{}  {}  {}  {}  {status}",
                         a.id,
                         a.start.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M"),
                         a.patient,
@@ -45,11 +54,6 @@ pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
                         } else {
                             "no needling"
                         },
-                        if a.status == Status::Cancelled {
-                            "  CANCELLED"
-                        } else {
-                            ""
-                        }
                     );
                 }
             }

@@ -157,6 +157,70 @@ fn appointments_import_all_or_nothing_and_reimporting_changes_nothing() {
 }
 
 #[test]
+fn an_icalendar_export_imports_all_or_nothing_and_the_same_as_a_csv() {
+    let bot = spawn_bot();
+    let dir = tempfile::tempdir().unwrap();
+    let event = |summary: &str, start: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{start}@clinic\r\nDTSTART;TZID=America/New_York:{start}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+        )
+    };
+    let calendar = |events: &[String]| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Clinic//EN\r\n{}END:VCALENDAR\r\n",
+            events.concat()
+        )
+    };
+    let bad = dir.path().join("bad.ics");
+    let all_day = "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261201\r\nSUMMARY:Cam\r\nEND:VEVENT\r\n";
+    std::fs::write(
+        &bad,
+        calendar(&[
+            event("Ana - dry needling", "20261201T090000"),
+            all_day.to_owned(),
+        ]),
+    )
+    .unwrap();
+    let out = bot.run(&["appointments", "import", bad.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad.ics:line 10:"), "{err}");
+    assert!(err.contains("no start time"), "{err}");
+    assert_eq!(
+        stdout(&bot.run(&["appointments", "list"], "")).trim(),
+        "no appointments"
+    );
+
+    let good = dir.path().join("good.ics");
+    std::fs::write(
+        &good,
+        calendar(&[
+            event("Ana - dry needling", "20261201T090000"),
+            event("Ben - assessment, no needling", "20261201T100000"),
+        ]),
+    )
+    .unwrap();
+    let out = bot.run(&["appointments", "import", good.to_str().unwrap()], "");
+    assert_eq!(
+        stdout(&out).trim(),
+        "imported 2 new, 0 already there",
+        "{}",
+        stderr(&out)
+    );
+    let out = bot.run(&["appointments", "import", good.to_str().unwrap()], "");
+    assert_eq!(stdout(&out).trim(), "imported 0 new, 2 already there");
+    let list = stdout(&bot.run(&["appointments", "list"], ""));
+    assert!(
+        list.contains("Tue 2026-12-01 09:00  Ana  needling"),
+        "{list}"
+    );
+    assert!(
+        list.contains("Tue 2026-12-01 10:00  Ben  no needling"),
+        "{list}"
+    );
+}
+
+#[test]
 fn a_patient_links_their_chat_with_the_appointment_code() {
     let bot = spawn_bot();
     bot.run(

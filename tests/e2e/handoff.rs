@@ -4,36 +4,42 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::Router;
-use frontdesk_core::{Clock, ManualClock, SystemClock};
+use frontdesk_core::{Clock, Engine, ManualClock, SledStore, SystemClock};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
 use frontdesk_testkit::telegram::{self, FakeTelegram, User};
 
 use crate::helpers::{Adapters, open_engine};
 
 /// The desks of the shipped `faq/desk.toml`.
-const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
-const TELEGRAM_DESK: i64 = -1_001_000_000_001;
+pub const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
+pub const TELEGRAM_DESK: i64 = -1_001_000_000_001;
 const MARIA_ON_DISCORD: u64 = 1_300_000_000_000_000_011;
 
-struct Both {
-    telegram: FakeTelegram,
-    discord: FakeDiscord,
+/// Both fakes, both real adapters, one engine and one router, as `serve`
+/// runs them.
+pub struct Both {
+    pub telegram: FakeTelegram,
+    pub discord: FakeDiscord,
     data: tempfile::TempDir,
     clock: Arc<dyn Clock>,
     adapters: Adapters,
+    engine: Option<Arc<Engine<SledStore>>>,
+    router: Arc<Router>,
 }
 
 async fn spawn_both() -> Both {
     spawn_both_at(Arc::new(SystemClock)).await
 }
 
-async fn spawn_both_at(clock: Arc<dyn Clock>) -> Both {
+pub async fn spawn_both_at(clock: Arc<dyn Clock>) -> Both {
     let mut both = Both {
         telegram: FakeTelegram::start().await,
         discord: FakeDiscord::start().await,
         data: tempfile::tempdir().unwrap(),
         clock,
         adapters: Adapters::default(),
+        engine: None,
+        router: Arc::new(Router::default()),
     };
     both.start().await;
     both
@@ -41,9 +47,11 @@ async fn spawn_both_at(clock: Arc<dyn Clock>) -> Both {
 
 impl Both {
     /// Starts both adapters on one engine and one router.
-    async fn start(&mut self) {
+    pub async fn start(&mut self) {
         let engine = open_engine(self.data.path()).await;
         let router = Arc::new(Router::default());
+        self.engine = Some(engine.clone());
+        self.router = router.clone();
 
         let app = Arc::new(frontdesk_telegram::App {
             engine: engine.clone(),
@@ -77,8 +85,22 @@ impl Both {
     }
 
     /// Stops both adapters the way SIGTERM does, and waits for them.
-    async fn stop(&mut self) {
+    pub async fn stop(&mut self) {
         self.adapters.stop().await;
+        self.engine = None;
+    }
+
+    pub fn engine(&self) -> &Engine<SledStore> {
+        self.engine.as_ref().expect("the adapters run")
+    }
+
+    /// What `serve` does every minute, now: reminders, digest, tickets.
+    pub async fn tick(&self) -> usize {
+        let engine = self.engine.clone().expect("the adapters run");
+        let (router, now) = (self.router.clone(), self.clock.now());
+        tokio::task::spawn_blocking(move || engine.tick_and_route(now, &router).unwrap())
+            .await
+            .unwrap()
     }
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod cli;
 mod discord;
 mod handoff;
+mod reminders;
 mod screen;
 mod telegram;
 mod terminal;

@@ -7,7 +7,7 @@ use frontdesk_core::SystemClock;
 use frontdesk_telegram::{App, Settings, Token};
 use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
 
-use crate::helpers::{Adapters, faq_dir, open_engine, settled};
+use crate::helpers::{Adapters, ScreenMove, faq_dir, next_screen_move, open_engine, settled};
 
 /// The fake and the real adapter, on a temporary data folder.
 struct TelegramBot {
@@ -76,37 +76,11 @@ impl TelegramBot {
 async fn screen_by_buttons(bot: &TelegramBot, user: &User, yes_to: &[&str]) -> Sent {
     let mut last = bot.ask(user, "/screen").await;
     for _ in 0..60 {
-        let buttons = last.buttons();
-        let Some(question) = buttons
-            .iter()
-            .find_map(|b| b.strip_prefix("ans:"))
-            .and_then(|b| b.split(':').next())
-            .map(str::to_owned)
-        else {
-            if buttons.contains(&"screen:stop".to_owned()) {
-                // A free-text question: type the answer.
-                last = bot.ask(user, "no").await;
-                continue;
-            }
-            return last;
+        last = match next_screen_move(&last.buttons(), yes_to) {
+            ScreenMove::Press(id) => bot.press(user, &last, &id).await,
+            ScreenMove::Type(text) => bot.ask(user, text).await,
+            ScreenMove::Done => return last,
         };
-        let value = if question == "consent" || yes_to.contains(&question.as_str()) {
-            "yes"
-        } else {
-            "no"
-        };
-        let data = format!("ans:{question}:{value}");
-        let data = if buttons.contains(&data) {
-            data
-        } else {
-            // A choice or number question: its first answer button.
-            buttons
-                .iter()
-                .find(|b| b.starts_with("ans:"))
-                .unwrap()
-                .clone()
-        };
-        last = bot.press(user, &last, &data).await;
     }
     panic!("the screen did not end");
 }
