@@ -84,6 +84,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a consistent snapshot of the data folder's store to FILE
+    /// (JSON Lines). Run it while the bot is stopped.
+    Backup {
+        file: PathBuf,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restore a backup written by `backup` into the data folder's store,
+    /// which must be empty. The whole file is checked first; then every
+    /// record is written at once, or none.
+    Restore {
+        file: PathBuf,
+        /// Delete everything already in the store and replace it with the backup.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Delete every record of one patient's chat (conversation, screens,
+    /// tickets, unanswered questions, appointment links).
+    Forget {
+        /// The chat, as `frontdesk tickets` or `screenings` show it
+        /// (telegram:ID, discord:ID, terminal:ID).
+        #[arg(long)]
+        patient: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,6 +34,10 @@ pub struct Incoming {
     pub shared: bool,
     /// How the platform names the patient, for the staff desk.
     pub display_name: Option<String>,
+    /// The platform's increasing number for this delivery (Telegram's update
+    /// id), when it may deliver the same message again after a crash: one at
+    /// or below the last handled in this chat is a redelivery.
+    pub sequence: Option<u64>,
 }
 
 /// What the patient did.
@@ -65,6 +69,9 @@ pub enum Command {
     Restart,
     /// In the screen: stop and delete the answers.
     Stop,
+    /// `/forget`: delete everything kept about this chat (after a
+    /// confirmation; the engine answers it).
+    Forget,
     /// `/confirm`, `/cancel`, `/reschedule`: about the chat's next appointment
     /// (the engine answers these, as they concern stored appointments).
     Appointment(PatientAction),
@@ -95,6 +102,7 @@ impl Input {
             "back" => Command::Back,
             "restart" => Command::Restart,
             "stop" => Command::Stop,
+            "forget" | "olvidar" => Command::Forget,
             "" => return Input::Text(text.to_owned()),
             other => match PatientAction::from_command(other) {
                 Some(action) => Command::Appointment(action),
@@ -357,6 +365,10 @@ pub struct Conversation {
     /// The bot's last few messages, as context for staff on a hand-off.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent: Vec<String>,
+    /// The sequence number of the last message handled (see
+    /// [`Incoming::sequence`]), stored with the state it produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sequence: Option<u64>,
 }
 
 /// How many of the bot's messages a hand-off shows staff.
@@ -439,12 +451,14 @@ fn is_personal(input: &Input) -> bool {
                 | Command::Restart
                 | Command::Stop
                 | Command::Appointment(_)
+                | Command::Forget
         ),
         Input::Choice(id) => {
             matches!(
                 Action::parse(id),
                 Some(Action::Human | Action::ScreenStart | Action::Answer { .. })
             ) || PatientAction::parse_button(id).is_some()
+                || id.starts_with("forget:")
         }
         Input::Text(_) => false,
     }
@@ -695,7 +709,7 @@ impl Stepper<'_> {
             }
             // The engine answers these before the dialogue; reaching here
             // means there is nothing to act on.
-            Command::Appointment(_) => {
+            Command::Forget | Command::Appointment(_) => {
                 let m = self.k.messages(self.locale());
                 self.info(&m.no_appointment);
             }
@@ -1111,6 +1125,7 @@ mod tests {
             locale_hint: None,
             shared: false,
             display_name: None,
+            sequence: None,
         }
     }
 

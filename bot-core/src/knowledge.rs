@@ -153,10 +153,15 @@ pub struct MessageSet {
     pub appointment_kept: String,
     pub reschedule_requested: String,
     pub no_appointment: String,
+    pub forget_check: String,
+    pub forget_yes_button: String,
+    pub forget_no_button: String,
+    pub forgotten: String,
+    pub forget_kept: String,
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 38] {
+    fn fields_mut(&mut self) -> [&mut String; 43] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -196,6 +201,11 @@ impl MessageSet {
             &mut self.appointment_kept,
             &mut self.reschedule_requested,
             &mut self.no_appointment,
+            &mut self.forget_check,
+            &mut self.forget_yes_button,
+            &mut self.forget_no_button,
+            &mut self.forgotten,
+            &mut self.forget_kept,
         ]
     }
 }

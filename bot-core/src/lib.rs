@@ -75,7 +75,15 @@ pub(crate) mod testing {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../faq")
     }
 
+    /// Loaded once per test binary (loading takes a while in debug builds).
     pub fn shipped() -> Arc<Knowledge> {
-        Arc::new(Knowledge::load(&faq_dir()).expect("the shipped knowledge folder is valid"))
+        static SHIPPED: std::sync::OnceLock<Arc<Knowledge>> = std::sync::OnceLock::new();
+        SHIPPED
+            .get_or_init(|| {
+                Arc::new(
+                    Knowledge::load(&faq_dir()).expect("the shipped knowledge folder is valid"),
+                )
+            })
+            .clone()
     }
 }

@@ -13,6 +13,15 @@ pub enum StoreError {
     Backend(String),
     #[error("stored record {key:?} cannot be read: {reason}")]
     Corrupt { key: String, reason: String },
+    /// Another process (a running bot, a chat session) holds the store.
+    #[error("the store in {path} is in use by another process: {reason}")]
+    Locked { path: String, reason: String },
+    /// The store's files are damaged and it cannot be opened.
+    #[error(
+        "the store in {path} is damaged and cannot be opened ({reason}); move that folder aside \
+         and restore the latest backup into an empty one with `frontdesk restore FILE`"
+    )]
+    Damaged { path: String, reason: String },
 }
 
 /// One change in an atomic [`Batch`].
@@ -52,6 +61,15 @@ pub trait Store: Send + Sync + 'static {
     fn apply(&self, batch: Batch) -> Result<(), StoreError>;
     /// Makes everything applied so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+    /// Every entry, in key order, as one consistent view: no batch is seen
+    /// half-applied, and none applied after an entry was read is mixed in.
+    ///
+    /// The default is a scan of every key, which is consistent only for a
+    /// store whose scan already is (such as [`crate::store::MemoryStore`]);
+    /// a store whose scan can interleave with writes overrides it.
+    fn snapshot(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.scan_prefix("")
+    }
 }
 
 /// Where the time comes from, so tests can run under a fake clock.

@@ -2,9 +2,11 @@
 
 mod appointments;
 mod ask;
+mod backup;
 mod chat;
 mod check;
 mod eval;
+mod forget;
 mod screenings;
 mod serve;
 mod tickets;
@@ -30,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { ref topics } => check::run(&cli, topics.as_deref()),
         Command::Screenings { json } => screenings::run(&cli, json),
         Command::Tickets { json } => tickets::run(&cli, json),
+        Command::Forget { ref patient, yes } => forget::run(&cli, patient, yes),
         Command::Appointments { ref action } => appointments::run(&cli, action),
         Command::Serve {
             ref telegram_api_url,
@@ -45,6 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             },
         ),
         Command::Unanswered { json } => unanswered::run(&cli, json),
+        Command::Backup { ref file, force } => backup::backup(&cli, file, force),
+        Command::Restore { ref file, replace } => backup::restore(&cli, file, replace),
     }
 }
 

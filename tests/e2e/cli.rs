@@ -257,3 +257,47 @@ fn a_patient_links_their_chat_with_the_appointment_code() {
             .contains("isn't valid")
     );
 }
+
+#[test]
+fn a_patient_forgets_their_data_in_the_chat_and_staff_can_forget_a_patient() {
+    let bot = spawn_bot();
+    let mut screen = vec!["/screen", "yes"];
+    screen.extend(["no"; 30]);
+    bot.chat_as("ana", &screen);
+    bot.chat_as("ben", &screen);
+    bot.chat_as("ana", &["do you do botox"]);
+    let listed = |who: &str| {
+        let out = stdout(&bot.run(&["screenings", "--json"], ""));
+        out.contains(&format!("terminal:{who}"))
+    };
+    assert!(listed("ana") && listed("ben"));
+
+    // In the chat: /forget asks first; the button deletes.
+    let chat = bot.chat_as("ana", &["/forget", "!choose forget:yes"]);
+    assert_eq!(chat.replies[0]["choices"][0]["id"], "forget:yes");
+    assert!(
+        chat.replies[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("deleted"),
+        "{}",
+        chat.replies[1]
+    );
+    assert!(!listed("ana"), "ana's screen is gone");
+    assert!(
+        !stdout(&bot.run(&["unanswered", "--json"], "")).contains("botox"),
+        "and her unanswered question"
+    );
+    assert!(listed("ben"), "ben's is not");
+
+    // Staff: a typed confirmation, or --yes.
+    let out = bot.run(&["forget", "--patient", "terminal:ben"], "no\n");
+    assert!(!out.status.success());
+    assert!(listed("ben"), "nothing deleted without yes");
+    let out = bot.run(&["forget", "--patient", "terminal:ben"], "yes\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("deleted "), "{}", stdout(&out));
+    assert!(!listed("ben"));
+    let out = bot.run(&["forget", "--patient", "ben", "--yes"], "");
+    assert!(stderr(&out).contains("telegram:ID"), "{}", stderr(&out));
+}

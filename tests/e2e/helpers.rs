@@ -34,7 +34,13 @@ pub struct Chat {
 impl TestBot {
     /// Runs `frontdesk ARGS` with this bot's folders, feeding `stdin`.
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with_env(args, stdin, &[])
+    }
+
+    /// `run` with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .envs(env.iter().copied())
             .arg("--faq")
             .arg(&self.faq)
             .arg("--data")

@@ -4,6 +4,9 @@
 
 mod helpers;
 
+mod kill;
+
+mod backup;
 mod cli;
 mod discord;
 mod handoff;

@@ -107,3 +107,27 @@ fn a_red_flag_typed_mid_screen_gets_the_emergency_answer_and_alerts_staff() {
     assert_eq!(events, ["screen_completed", "emergency"]);
     assert_eq!(chat.staff[0]["outcome"], "emergency");
 }
+
+#[test]
+fn the_terminal_never_writes_message_text_or_answers_to_its_log_at_any_level() {
+    let bot = spawn_bot();
+    // Distinctive words in a question, free-text answers and a hand-off.
+    let mut lines = vec!["can I bring my ZEBRAQUILL cat", "/screen", "yes"];
+    lines.extend(["no"; 12]);
+    lines.extend(["my INR was ZEBRAQUILL 2.5"; 3]);
+    lines.extend(["no"; 20]);
+    lines.extend(["/human", "ZEBRAQUILL please call me"]);
+    let input = lines.join("\n") + "\n";
+    for level in [
+        None,
+        Some("info"),
+        Some("frontdesk=debug,frontdesk_core=debug"),
+    ] {
+        let env: Vec<(&str, &str)> = level.map(|l| ("FRONTDESK_LOG", l)).into_iter().collect();
+        let out = bot.run_with_env(&["chat", "--json", "--as", "zed"], &input, &env);
+        assert!(out.status.success());
+        let logs = String::from_utf8_lossy(&out.stderr);
+        assert!(!logs.contains("ZEBRAQUILL"), "{level:?}: {logs}");
+        assert!(!logs.contains("2.5"), "{level:?}");
+    }
+}

@@ -7,6 +7,7 @@ use frontdesk_core::SystemClock;
 use frontdesk_telegram::{App, Settings, Token};
 use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
 
+use crate::handoff::TELEGRAM_DESK;
 use crate::helpers::{Adapters, ScreenMove, faq_dir, next_screen_move, open_engine, settled};
 
 /// The fake and the real adapter, on a temporary data folder.
@@ -386,6 +387,7 @@ async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
         .args(["serve", "--no-throttle"])
         .env("TELEGRAM_BOT_TOKEN", telegram::TOKEN)
         .env("TELOXIDE_API_URL", fake.api_url())
+        .env("FRONTDESK_LOG", "info")
         .env_remove("DISCORD_BOT_TOKEN")
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -395,6 +397,21 @@ async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
     fake.user_says(&pat, "does it hurt?");
     let reply = fake.next_to(pat.id, 0).await;
     assert!(reply.plain_text().contains("needles are very fine"));
+    // A whole screen with free-text answers, then a hand-off: none of it
+    // may reach the log, even at level info.
+    let mut lines = vec!["/screen", "yes"];
+    lines.extend(["no"; 12]);
+    lines.extend(["ZEBRAQUILL 2.5 last week"; 3]);
+    lines.extend(["no"; 20]);
+    lines.extend(["/human", "ZEBRAQUILL, call me"]);
+    let (relayed, replied) = lines.split_last().unwrap();
+    for (i, line) in replied.iter().enumerate() {
+        fake.user_says(&pat, line);
+        fake.wait_for(pat.id, i + 2, Duration::from_secs(30)).await;
+    }
+    // The last line goes to the desk, not to the patient.
+    fake.user_says(&pat, relayed);
+    fake.next_to(TELEGRAM_DESK, 1).await;
 
     let pid = child.id().unwrap().to_string();
     std::process::Command::new("kill")
@@ -412,4 +429,6 @@ async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
         !log.contains("does it hurt"),
         "message text is never logged"
     );
+    assert!(!log.contains("ZEBRAQUILL") && !log.contains("2.5"), "{log}");
+    assert!(log.contains("screen completed"), "logging is on: {log}");
 }

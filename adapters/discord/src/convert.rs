@@ -11,6 +11,8 @@ const PER_ROW: usize = 5;
 const MAX_ROWS: usize = 5;
 const MAX_LABEL: usize = 80;
 const MAX_CUSTOM_ID: usize = 100;
+/// Discord refuses a message longer than this (in characters).
+pub const MAX_CONTENT: usize = 2000;
 
 /// The text of a message meant for the bot, and whether it was in a shared
 /// channel; `None` when the bot should stay quiet (a server message that
@@ -32,13 +34,15 @@ pub fn addressed(msg: &Message, me: UserId) -> Option<(String, bool)> {
     Some((text.trim().to_owned(), true))
 }
 
-/// Escapes Discord markdown so text shows exactly as written.
+/// Escapes Discord markdown so text shows exactly as written, mention
+/// syntax (`<@123>`, `<@&456>`, `<#789>`) included: it shows as typed, not as
+/// a mention (which pings nobody anyway: see `allowed_mentions`).
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         if matches!(
             c,
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')'
+            '\\' | '*' | '_' | '~' | '`' | '|' | '<' | '>' | '#' | '[' | ']' | '(' | ')'
         ) {
             out.push('\\');
         }
@@ -66,19 +70,59 @@ pub fn buttons(reply: &Reply) -> Vec<CreateActionRow> {
         .collect()
 }
 
-/// A reply as a channel message that pings nobody.
-pub fn message(reply: &Reply) -> CreateMessage {
-    CreateMessage::new()
-        .content(escape_markdown(&reply.text))
-        .components(buttons(reply))
-        .allowed_mentions(CreateAllowedMentions::new())
+/// Content cut into pieces Discord accepts, in order: at most
+/// [`MAX_CONTENT`] characters each, cut after a line break or a space where
+/// there is one in the second half, never between an escaping backslash and
+/// the character it escapes. Blank pieces are dropped.
+pub fn split_content(content: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = content;
+    while let Some((limit, _)) = rest.char_indices().nth(MAX_CONTENT) {
+        let head = &rest[..limit];
+        let mut cut = head
+            .rfind(['\n', ' '])
+            .filter(|&i| i >= limit / 2)
+            .map_or(limit, |i| i + 1);
+        let backslashes = head[..cut]
+            .bytes()
+            .rev()
+            .take_while(|b| *b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            cut -= 1;
+        }
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    pieces
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
-/// Plain text as a channel message that pings nobody.
-pub fn plain_message(text: String) -> CreateMessage {
-    CreateMessage::new()
-        .content(text)
-        .allowed_mentions(CreateAllowedMentions::new())
+/// A reply as channel messages that ping nobody: one, unless its text is too
+/// long for one (the buttons go with the last).
+pub fn message(reply: &Reply) -> Vec<CreateMessage> {
+    let mut messages = plain_message(escape_markdown(&reply.text));
+    if let Some(last) = messages.pop() {
+        messages.push(last.components(buttons(reply)));
+    }
+    messages
+}
+
+/// Plain text (already escaped) as channel messages that ping nobody: one,
+/// unless it is too long for one.
+pub fn plain_message(text: String) -> Vec<CreateMessage> {
+    split_content(&text)
+        .into_iter()
+        .map(|piece| {
+            CreateMessage::new()
+                .content(piece)
+                .allowed_mentions(CreateAllowedMentions::new())
+        })
+        .collect()
 }
 
 /// A reply as an interaction response message that pings nobody.
@@ -129,5 +173,23 @@ mod tests {
             "@everyone",
             "pings are stopped by allowed_mentions"
         );
+        assert_eq!(escape_markdown("<@1> <#2>"), r"\<@1\> \<\#2\>");
+    }
+
+    #[test]
+    fn long_content_is_cut_into_pieces_discord_accepts() {
+        assert_eq!(split_content("short"), ["short"]);
+        let words = "word ".repeat(1_000);
+        let pieces = split_content(&words);
+        assert!(pieces.iter().all(|p| p.chars().count() <= MAX_CONTENT));
+        assert!(pieces[0].ends_with(' '), "cut after a space");
+        assert_eq!(pieces.concat(), words);
+        // A cut never separates an escape from what it escapes.
+        let escaped = escape_markdown(&"x*".repeat(2_000));
+        let pieces = split_content(&escaped);
+        assert_eq!(pieces.concat(), escaped);
+        assert!(pieces.iter().all(|p| p.chars().count() <= MAX_CONTENT));
+        assert!(pieces.iter().all(|p| !p.ends_with('\\')), "{pieces:?}");
+        assert!(split_content("  ").is_empty());
     }
 }

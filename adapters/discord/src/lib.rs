@@ -132,7 +132,7 @@ pub async fn run<S: Store>(
                         (desk, convert::plain_message(text))
                     }
                 };
-                if let Err(e) = retrying(|| channel.send_message(&http, message.clone())).await {
+                if let Err(e) = send_message(&http, channel, message).await {
                     tracing::error!(error = %e, "a delivery could not be sent");
                 }
             }
@@ -220,6 +220,7 @@ impl<S: Store> Handler<S> {
             locale_hint: None,
             shared,
             display_name: None,
+            sequence: None,
         }
     }
 
@@ -280,9 +281,7 @@ impl<S: Store> Handler<S> {
                 .unwrap_or_default();
         for text in &outcome.to_staff {
             let message = convert::plain_message(convert::escape_markdown(text));
-            if let Err(e) =
-                retrying(|| msg.channel_id.send_message(&ctx.http, message.clone())).await
-            {
+            if let Err(e) = send_message(&ctx.http, msg.channel_id, message).await {
                 tracing::warn!(error = %e, "could not answer a staff member");
             }
         }
@@ -292,9 +291,7 @@ impl<S: Store> Handler<S> {
                 Ok(dm) => {
                     for text in &outcome.private {
                         let message = convert::plain_message(convert::escape_markdown(text));
-                        if let Err(e) =
-                            retrying(|| dm.id.send_message(&ctx.http, message.clone())).await
-                        {
+                        if let Err(e) = send_message(&ctx.http, dm.id, message).await {
                             tracing::warn!(error = %e, "could not reach a staff member privately");
                         }
                     }
@@ -313,7 +310,7 @@ impl<S: Store> Handler<S> {
     async fn send_all(&self, ctx: &Context, channel: ChannelId, outcome: &Outcome) {
         for reply in &outcome.replies {
             let message = convert::message(reply);
-            if let Err(e) = retrying(|| channel.send_message(&ctx.http, message.clone())).await {
+            if let Err(e) = send_message(&ctx.http, channel, message).await {
                 tracing::error!(error = %e, %channel, "a reply could not be sent");
             }
         }
@@ -392,6 +389,19 @@ impl<S: Store> Handler<S> {
             self.continue_in_dm(ctx, command.user.id, input).await;
         }
     }
+}
+
+/// Sends a message's pieces (see [`convert::split_content`]) one after
+/// another, each with retries; stops at the first that fails.
+async fn send_message(
+    http: &Arc<Http>,
+    channel: ChannelId,
+    pieces: Vec<serenity::all::CreateMessage>,
+) -> Result<(), serenity::Error> {
+    for piece in pieces {
+        retrying(|| channel.send_message(http, piece.clone())).await?;
+    }
+    Ok(())
 }
 
 /// Retries what serenity's own rate limiter did not absorb: a 429 or a 5xx

@@ -32,6 +32,7 @@ pub fn incoming_message(msg: &Message, me: &Me, at: Timestamp) -> Option<Incomin
             .and_then(|l| Locale::parse(l).ok()),
         shared,
         display_name: Some(from.full_name()),
+        sequence: None,
     })
 }
 
@@ -72,6 +73,18 @@ pub fn incoming_callback(query: &CallbackQuery, at: Timestamp) -> Option<Incomin
             .and_then(|l| Locale::parse(l).ok()),
         shared: !message.chat().is_private(),
         display_name: Some(query.from.full_name()),
+        sequence: None,
+    })
+}
+
+/// Whether a button press claims to come from someone other than the user of
+/// the private chat its message is in. Telegram never sends such a press
+/// (only a private chat's own user sees its buttons), so it is forged: it
+/// must not act on that patient's chat.
+pub fn forged_press(query: &CallbackQuery) -> bool {
+    query.message.as_ref().is_some_and(|m| {
+        let chat = m.chat();
+        chat.is_private() && u64::try_from(chat.id.0).ok() != Some(query.from.id.0)
     })
 }
 

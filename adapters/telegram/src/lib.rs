@@ -13,10 +13,13 @@
 //! - [`send`]: sending with retries: on 429 after `retry_after`, on 5xx and
 //!   connection failures with backoff; nothing dropped, nothing sent twice,
 //!   order kept within a chat.
+//! - [`polling`]: recovery from a batch of updates whose JSON teloxide cannot
+//!   read, which would otherwise stall long polling for good.
 //! - [`handler`]: the update handler tree, built by a function so tests run
 //!   exactly what [`run`] runs.
 
 pub mod convert;
+pub mod polling;
 pub mod send;
 
 use std::future::Future;
@@ -175,7 +178,7 @@ pub async fn run<S: Store>(
         })
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler::<S>())
-        .dependencies(dptree::deps![app])
+        .dependencies(dptree::deps![app.clone()])
         .enable_ctrlc_handler()
         .build();
     let token = dispatcher.shutdown_token();
@@ -187,13 +190,29 @@ pub async fn run<S: Store>(
     });
     match settings.webhook {
         None => {
+            let me = send::retrying(|| bot.get_me().into_future()).await?;
+            let on_error = {
+                let (bot, app) = (bot.clone(), app.clone());
+                move |error: teloxide::RequestError| {
+                    let (bot, me, app) = (bot.clone(), me.clone(), app.clone());
+                    async move {
+                        if let teloxide::RequestError::InvalidJson { source, raw } = &error {
+                            // The raw answer holds patients' words: not logged.
+                            let recovered = polling::recover(&bot, &me, &app, raw).await;
+                            tracing::warn!(error = %source, recovered, "getUpdates answered JSON that did not parse");
+                        } else {
+                            tracing::warn!(error = %error, "getting updates failed; retrying");
+                        }
+                    }
+                }
+            };
             let listener = Polling::builder(bot)
                 .timeout(settings.poll_timeout)
                 .delete_webhook()
                 .await
                 .build();
             dispatcher
-                .dispatch_with_listener(listener, LoggingErrorHandler::new())
+                .dispatch_with_listener(listener, Arc::new(on_error))
                 .await;
         }
         Some(hook) => {
@@ -313,6 +332,7 @@ async fn on_message<S: Store>(
     bot: Tg,
     me: Me,
     msg: Message,
+    update: Update,
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
     if Some(msg.chat.id) == app.desk_group() {
@@ -325,9 +345,12 @@ async fn on_message<S: Store>(
         }
         return Ok(());
     }
-    let Some(incoming) = convert::incoming_message(&msg, &me, app.clock.now()) else {
+    let Some(mut incoming) = convert::incoming_message(&msg, &me, app.clock.now()) else {
         return Ok(());
     };
+    // Telegram delivers an update again if the bot died before acknowledging
+    // it: the update id lets the engine recognise it.
+    incoming.sequence = Some(u64::from(update.id.0));
     respond(&bot, &me, &app, msg.chat.id, incoming).await
 }
 
@@ -335,6 +358,7 @@ async fn on_callback<S: Store>(
     bot: Tg,
     me: Me,
     query: CallbackQuery,
+    update: Update,
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
     // Always answer, so the button stops spinning, stale or not.
@@ -342,6 +366,10 @@ async fn on_callback<S: Store>(
     let Some(message) = &query.message else {
         return Ok(());
     };
+    if convert::forged_press(&query) {
+        tracing::warn!("a button press from outside its private chat was ignored");
+        return Ok(());
+    }
     let chat = message.chat().id;
     // The pressed keyboard goes, so a button cannot be pressed twice.
     let removed = send::retrying(|| {
@@ -360,9 +388,10 @@ async fn on_callback<S: Store>(
     {
         return staff_action(&bot, &app, &query.from, StaffAction::Claim(number), chat).await;
     }
-    let Some(incoming) = convert::incoming_callback(&query, app.clock.now()) else {
+    let Some(mut incoming) = convert::incoming_callback(&query, app.clock.now()) else {
         return Ok(());
     };
+    incoming.sequence = Some(u64::from(update.id.0));
     respond(&bot, &me, &app, chat, incoming).await
 }
 

@@ -71,6 +71,7 @@ pub fn run<S: Store>(
             locale_hint: None,
             shared: false,
             display_name: Some(options.patient.clone()),
+            sequence: None,
         });
         for reply in &outcome.replies {
             if options.json {

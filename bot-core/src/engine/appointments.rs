@@ -508,7 +508,11 @@ impl<S: Store> Engine<S> {
     }
 
     /// The language a chat is answered in.
-    fn locale_of(&self, chat: &ChatKey, hint: Option<Locale>) -> Result<Locale, EngineError> {
+    pub(super) fn locale_of(
+        &self,
+        chat: &ChatKey,
+        hint: Option<Locale>,
+    ) -> Result<Locale, EngineError> {
         Ok(self
             .conversation(chat)?
             .and_then(|c| c.locale)
@@ -516,7 +520,7 @@ impl<S: Store> Engine<S> {
             .unwrap_or(Locale::En))
     }
 
-    fn lock_appointments(&self) -> std::sync::MutexGuard<'_, ()> {
+    pub(super) fn lock_appointments(&self) -> std::sync::MutexGuard<'_, ()> {
         self.appointments_lock
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -606,6 +610,7 @@ mod tests {
             locale_hint: None,
             shared: false,
             display_name: Some("Ana".into()),
+            sequence: None,
         }
     }
 

@@ -21,6 +21,9 @@ use crate::ports::{Batch, Store, StoreError};
 use crate::text::fold;
 
 mod appointments;
+mod privacy;
+
+pub use privacy::{FORGET_NO, FORGET_YES, Forgotten};
 
 /// Why an engine operation failed (message handling itself never fails: the
 /// patient gets a polite message and the error is logged).
@@ -180,6 +183,14 @@ impl<S: Store> Engine<S> {
         let knowledge = self.knowledge();
         let _guard = self.lock_chat(&incoming.chat);
 
+        // Deleting one's data works whatever state the chat is in, even a
+        // record that can no longer be read.
+        if let Some(action) = privacy::PrivacyAction::of(incoming) {
+            return self.privacy_action(action, incoming).unwrap_or_else(|e| {
+                tracing::error!(chat = %incoming.chat, error = %e, "cannot delete patient data");
+                internal_error(&knowledge, incoming, Vec::new(), Vec::new())
+            });
+        }
         let conversation = match self.conversation(&incoming.chat) {
             Ok(c) => c.unwrap_or_default(),
             Err(e) => {
@@ -210,8 +221,16 @@ impl<S: Store> Engine<S> {
                     internal_error(&knowledge, incoming, Vec::new(), Vec::new())
                 });
         }
+        if let (Some(seq), Some(last)) = (incoming.sequence, conversation.last_sequence) {
+            if seq <= last {
+                return redelivered(&knowledge, conversation, incoming);
+            }
+        }
         let was_handed_off = conversation.state == State::HandedOff;
-        let step = dialogue::step(&knowledge, conversation, incoming);
+        let mut step = dialogue::step(&knowledge, conversation, incoming);
+        if incoming.sequence.is_some() {
+            step.conversation.last_sequence = incoming.sequence;
+        }
         let mut batch = Batch::default();
         let mut desk = Vec::new();
         let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
@@ -662,6 +681,25 @@ impl<S: Store> Engine<S> {
     }
 }
 
+/// A message handled before (the platform delivered it again after a
+/// crash): nothing changes. In the middle of the screen, the current question
+/// is asked again, in case the crash came before it was sent.
+fn redelivered(knowledge: &Knowledge, conversation: Conversation, incoming: &Incoming) -> Outcome {
+    tracing::info!(chat = %incoming.chat, "a message delivered twice was recognised");
+    if !matches!(conversation.state, State::Screening(_)) {
+        return Outcome::default();
+    }
+    let again = Incoming {
+        input: crate::dialogue::Input::Command(crate::dialogue::Command::Screen),
+        ..incoming.clone()
+    };
+    let step = dialogue::step(knowledge, conversation, &again);
+    Outcome {
+        replies: step.replies,
+        ..Outcome::default()
+    }
+}
+
 fn internal_error(
     knowledge: &Knowledge,
     incoming: &Incoming,
@@ -743,6 +781,7 @@ mod tests {
             locale_hint: None,
             shared: false,
             display_name: None,
+            sequence: None,
         }
     }
 
@@ -1174,5 +1213,41 @@ mod tests {
         );
         let out = engine.handle(&say("telegram:6", "does it hurt", 0));
         assert_eq!(out.replies[0].kind, ReplyKind::Answer);
+    }
+
+    #[test]
+    fn a_message_delivered_again_after_a_crash_is_not_applied_twice() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let chat = ChatKey::parse("telegram:31").unwrap();
+        let send = |text: &str, seq: u64| {
+            let mut incoming = say("telegram:31", text, seq as i64);
+            incoming.sequence = Some(seq);
+            engine.handle(&incoming)
+        };
+        let question = |engine: &Engine<MemoryStore>| match engine.conversation(&chat).unwrap() {
+            Some(Conversation {
+                state: State::Screening(p),
+                ..
+            }) => p.answers.len(),
+            other => panic!("not screening: {other:?}"),
+        };
+        send("/screen", 10);
+        let first = send("yes", 11);
+        assert_eq!(question(&engine), 1);
+        // Update 11 again (the bot died before acknowledging it): the answer
+        // is not applied to the next question, which is asked again.
+        let again = send("yes", 11);
+        assert_eq!(question(&engine), 1, "applied once");
+        assert_eq!(
+            again.replies.last().unwrap().question,
+            first.replies.last().unwrap().question
+        );
+        send("no", 12);
+        assert_eq!(question(&engine), 2);
+        // Outside the screen a repeat gets no reply at all.
+        let mut faq = say("telegram:32", "does it hurt", 1);
+        faq.sequence = Some(7);
+        assert_eq!(engine.handle(&faq).replies.len(), 1);
+        assert!(engine.handle(&faq).replies.is_empty());
     }
 }

@@ -1,6 +1,8 @@
 //! Storage implementations of [`crate::ports::Store`]: sled on disk for the bot,
 //! and a map in memory for unit tests. Both pass one conformance test.
+//! [`backup`] exports any store to a file and restores it.
 
+pub mod backup;
 mod memory;
 mod sled_store;
 

@@ -89,6 +89,7 @@ impl SentMessage {
 
 enum Out {
     Text(String),
+    Binary(Vec<u8>),
     Close,
 }
 
@@ -96,8 +97,8 @@ enum Out {
 struct Inner {
     next_id: u64,
     seq: u64,
-    /// Every dispatch, for RESUME.
-    events: Vec<(u64, Value)>,
+    /// Every dispatch as sent, for RESUME.
+    events: Vec<(u64, String)>,
     connection: Option<mpsc::UnboundedSender<Out>>,
     identified: bool,
     identifies: usize,
@@ -108,6 +109,8 @@ struct Inner {
     commands: Vec<Value>,
     rate_limits: usize,
     message_posts: Vec<Instant>,
+    /// Message posts refused with a 4xx other than 429: their parameters.
+    rejected: Vec<Value>,
 }
 
 struct Shared {
@@ -185,15 +188,20 @@ impl FakeDiscord {
     }
 
     fn dispatch(&self, kind: &str, data: Value) {
+        self.dispatch_text(|seq| json!({"op": 0, "s": seq, "t": kind, "d": data}).to_string());
+    }
+
+    /// Sends a dispatch frame built from its sequence number.
+    fn dispatch_text(&self, build: impl FnOnce(u64) -> String) {
         let mut inner = self.inner();
         inner.seq += 1;
         let seq = inner.seq;
-        let event = json!({"op": 0, "s": seq, "t": kind, "d": data});
+        let event = build(seq);
         inner.events.push((seq, event.clone()));
         if inner.identified
             && let Some(conn) = &inner.connection
         {
-            let _ = conn.send(Out::Text(event.to_string()));
+            let _ = conn.send(Out::Text(event));
         }
     }
 
@@ -224,6 +232,37 @@ impl FakeDiscord {
             }),
         );
         channel
+    }
+
+    /// A user sends the bot a direct message whose `content` is `content` as
+    /// it stands between the JSON string's quotes, for what `serde_json`
+    /// cannot build (a lone surrogate escape such as `\ud800`); returns the DM
+    /// channel id.
+    pub fn user_dm_raw(&self, user: &DiscordUser, content: &str) -> u64 {
+        const HOLE: &str = "frontdesk-raw-content-goes-here";
+        let channel = self.dm_channel(user);
+        let id = self.id();
+        let data = json!({
+            "id": id.to_string(), "channel_id": channel.to_string(), "author": user.json(),
+            "content": HOLE, "timestamp": timestamp(), "edited_timestamp": null,
+            "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": [], "pinned": false, "type": 0,
+        });
+        self.dispatch_text(|seq| {
+            json!({"op": 0, "s": seq, "t": "MESSAGE_CREATE", "d": data})
+                .to_string()
+                .replacen(HOLE, content, 1)
+        });
+        channel
+    }
+
+    /// Sends these bytes to the bot as one binary gateway frame (Discord's
+    /// zlib-compressed payloads), not kept for RESUME.
+    pub fn binary_frame(&self, bytes: Vec<u8>) {
+        let inner = self.inner();
+        if let Some(conn) = &inner.connection {
+            let _ = conn.send(Out::Binary(bytes));
+        }
     }
 
     /// A user writes in a server channel, mentioning the bot or not.
@@ -263,6 +302,34 @@ impl FakeDiscord {
                 "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
                 "data": {"custom_id": custom_id, "component_type": 2},
                 "channel_id": message.channel_id.to_string(), "user": user.json(),
+                "token": format!("itoken-{id}"), "version": 1, "message": msg,
+                "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
+                "app_permissions": "0",
+            }),
+        );
+    }
+
+    /// A user presses a button on a message the bot sent in a server channel
+    /// (anyone who can see the channel can press it).
+    pub fn press_in_server(
+        &self,
+        guild: u64,
+        user: &DiscordUser,
+        message: &SentMessage,
+        custom_id: &str,
+    ) {
+        let id = self.id();
+        let msg = self.message_json(message);
+        self.dispatch(
+            "INTERACTION_CREATE",
+            json!({
+                "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
+                "data": {"custom_id": custom_id, "component_type": 2},
+                "guild_id": guild.to_string(), "channel_id": message.channel_id.to_string(),
+                "member": {
+                    "user": user.json(), "roles": [], "joined_at": timestamp(),
+                    "deaf": false, "mute": false, "flags": 0,
+                },
                 "token": format!("itoken-{id}"), "version": 1, "message": msg,
                 "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
                 "app_permissions": "0",
@@ -339,6 +406,12 @@ impl FakeDiscord {
     /// When each message post arrived (rate-limited ones included).
     pub fn message_posts(&self) -> Vec<Instant> {
         self.inner().message_posts.clone()
+    }
+
+    /// Message posts the fake refused (empty or over 2,000 characters), with
+    /// their parameters.
+    pub fn rejected(&self) -> Vec<Value> {
+        self.inner().rejected.clone()
     }
 
     pub fn identifies(&self) -> usize {
@@ -434,6 +507,11 @@ async fn converse(mut socket: WebSocket, shared: &Shared, mut rx: mpsc::Unbounde
                         break;
                     }
                 }
+                Some(Out::Binary(bytes)) => {
+                    if socket.send(WsMessage::Binary(bytes.into())).await.is_err() {
+                        break;
+                    }
+                }
                 Some(Out::Close) | None => break,
             }
         }
@@ -470,7 +548,7 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
                 .events
                 .iter()
                 .filter(|(s, _)| *s > from)
-                .map(|(_, e)| e.to_string())
+                .map(|(_, e)| e.clone())
                 .collect();
             inner.seq += 1;
             out.push(json!({"op": 0, "s": inner.seq, "t": "RESUMED", "d": {}}).to_string());
@@ -582,6 +660,7 @@ fn post_message(shared: &Shared, channel: u64, params: &Value) -> Response {
     }
     let content = params["content"].as_str().unwrap_or_default().to_owned();
     if content.is_empty() || content.chars().count() > 2000 {
+        inner.rejected.push(params.clone());
         return rest_error(StatusCode::BAD_REQUEST, "Invalid Form Body");
     }
     inner.next_id += 1;

@@ -62,13 +62,17 @@ impl Sent {
 
     /// The text with Telegram's HTML entities decoded, as a patient sees it.
     pub fn plain_text(&self) -> String {
-        self.text
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&amp;", "&")
+        html_to_plain(&self.text)
     }
+}
+
+/// Text in Telegram's HTML parse mode (without tags) as a patient sees it.
+fn html_to_plain(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 /// A scripted Telegram user.
@@ -108,6 +112,9 @@ struct Inner {
     next_message_id: i64,
     /// Updates not yet confirmed by an offset.
     updates: Vec<Value>,
+    /// The bytes to send instead of the JSON of these updates (by update id),
+    /// for what `serde_json` cannot build: see [`FakeTelegram::raw_update`].
+    raw: HashMap<i64, Vec<u8>>,
     chats: HashMap<i64, Value>,
     /// Every message the bot sent, by id, latest version.
     messages: Vec<Sent>,
@@ -116,6 +123,8 @@ struct Inner {
     edits: Vec<Sent>,
     callback_answers: Vec<String>,
     commands: Vec<Value>,
+    /// Calls answered with a 4xx other than 429: (method, parameters).
+    rejected: Vec<(String, Value)>,
     faults: VecDeque<(String, Fault)>,
     calls: HashMap<String, usize>,
 }
@@ -238,6 +247,50 @@ impl FakeTelegram {
         });
     }
 
+    /// Queues an update whose JSON is written byte for byte: `fields` is what
+    /// follows `{"update_id":N,` up to the closing brace. For what `serde_json`
+    /// cannot build: lone surrogate escapes, bytes that are not UTF-8, shapes
+    /// the client does not know.
+    pub fn raw_update(&self, fields: &[u8]) {
+        let fields = fields.to_vec();
+        self.push_update(move |inner, id| {
+            let mut raw = format!("{{\"update_id\":{id},").into_bytes();
+            raw.extend_from_slice(&fields);
+            raw.push(b'}');
+            inner.raw.insert(id, raw);
+            json!({})
+        });
+    }
+
+    /// A user writes to the bot in a private chat, the message's `text` being
+    /// `text` as it stands between the JSON string's quotes (escapes and raw
+    /// bytes included): see [`FakeTelegram::raw_update`].
+    pub fn user_says_raw(&self, user: &User, text: &[u8]) {
+        const HOLE: &str = "frontdesk-raw-text-goes-here";
+        let chat = json!({"id": user.id, "type": "private", "first_name": user.first_name});
+        let from = user.json();
+        let text = text.to_vec();
+        let chat_id = user.id;
+        self.push_update(move |inner, id| {
+            let message_id = inner.next_message_id;
+            inner.next_message_id += 1;
+            inner.chats.insert(chat_id, chat.clone());
+            let update = json!({"update_id": id, "message": {
+                "message_id": message_id, "date": now(), "chat": chat, "from": from, "text": HOLE,
+            }});
+            let body = update.to_string();
+            let hole = serde_json::to_string(HOLE).unwrap_or_default();
+            let (before, after) = body.split_once(&hole).unwrap_or((&body, ""));
+            let mut raw = before.as_bytes().to_vec();
+            raw.push(b'"');
+            raw.extend_from_slice(&text);
+            raw.push(b'"');
+            raw.extend_from_slice(after.as_bytes());
+            inner.raw.insert(id, raw);
+            json!({})
+        });
+    }
+
     /// Makes the next `times` calls of `method` fail (or be slow) this way.
     pub fn inject(&self, method: &str, fault: Fault, times: usize) {
         let mut inner = self.inner();
@@ -305,6 +358,12 @@ impl FakeTelegram {
         self.inner().commands.clone()
     }
 
+    /// Calls the fake refused with a 4xx other than 429 (a message Telegram
+    /// would not accept: bad HTML, too long, empty), with their parameters.
+    pub fn rejected(&self) -> Vec<(String, Value)> {
+        self.inner().rejected.clone()
+    }
+
     /// Updates the bot has not confirmed yet.
     pub fn pending_updates(&self) -> usize {
         self.inner().updates.len()
@@ -323,10 +382,14 @@ fn bot_user() -> Value {
 }
 
 fn message_json(inner: &Inner, m: &Sent) -> Value {
-    let chat =
-        inner.chats.get(&m.chat_id).cloned().unwrap_or_else(
-            || json!({"id": m.chat_id, "type": "private", "first_name": "Patient"}),
-        );
+    // A chat nobody has written in yet: negative ids are groups.
+    let chat = inner.chats.get(&m.chat_id).cloned().unwrap_or_else(|| {
+        if m.chat_id < 0 {
+            json!({"id": m.chat_id, "type": "group", "title": "Group"})
+        } else {
+            json!({"id": m.chat_id, "type": "private", "first_name": "Patient"})
+        }
+    });
     let mut msg = json!({
         "message_id": m.message_id,
         "date": now(),
@@ -394,7 +457,17 @@ async fn handle(
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
         None => {}
     }
-    match method.as_str() {
+    let response = answer(&shared, &method, &params).await;
+    let status = response.status();
+    if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
+        let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.rejected.push((method, params));
+    }
+    response
+}
+
+async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
+    match method {
         "getme" => ok(json!({
             "id": BOT_ID, "is_bot": true, "first_name": "Frontdesk", "username": BOT_USERNAME,
             "can_join_groups": true, "can_read_all_group_messages": false,
@@ -406,8 +479,8 @@ async fn handle(
             ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": pending}))
         }
         "deletewebhook" | "setwebhook" | "close" | "logout" | "deletemycommands" => ok(json!(true)),
-        "getupdates" => get_updates(&shared, &params).await,
-        "sendmessage" => send_message(&shared, &params),
+        "getupdates" => get_updates(shared, params).await,
+        "sendmessage" => send_message(shared, params),
         "answercallbackquery" => {
             let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
             let id = params["callback_query_id"]
@@ -417,10 +490,10 @@ async fn handle(
             inner.callback_answers.push(id);
             ok(json!(true))
         }
-        "editmessagereplymarkup" | "editmessagetext" => edit_message(&shared, &params),
+        "editmessagereplymarkup" | "editmessagetext" => edit_message(shared, params),
         "setmycommands" => {
             let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
-            inner.commands.push(params);
+            inner.commands.push(params.clone());
             ok(json!(true))
         }
         "getmycommands" => {
@@ -449,8 +522,25 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
                 .updates
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             if !inner.updates.is_empty() {
-                let batch: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
-                return ok(Value::Array(batch));
+                // Written by hand, so that raw updates go out byte for byte.
+                let mut body = br#"{"ok":true,"result":["#.to_vec();
+                for (i, update) in inner.updates.iter().take(limit).enumerate() {
+                    if i > 0 {
+                        body.push(b',');
+                    }
+                    let id = update["update_id"].as_i64().unwrap_or(0);
+                    match inner.raw.get(&id) {
+                        Some(raw) => body.extend_from_slice(raw),
+                        None => body.extend_from_slice(update.to_string().as_bytes()),
+                    }
+                }
+                body.extend_from_slice(b"]}");
+                return (
+                    StatusCode::OK,
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response();
             }
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -480,14 +570,19 @@ fn send_message(shared: &Shared, params: &Value) -> Response {
             None,
         );
     };
-    if text.chars().count() > 4096 {
+    let parse_mode = params["parse_mode"].as_str().map(str::to_owned);
+    // Telegram counts the characters left after entities parsing.
+    let shown = match parse_mode.as_deref() {
+        Some("HTML") => html_to_plain(text),
+        _ => text.to_owned(),
+    };
+    if shown.chars().count() > 4096 {
         return error(
             StatusCode::BAD_REQUEST,
             "Bad Request: message is too long",
             None,
         );
     }
-    let parse_mode = params["parse_mode"].as_str().map(str::to_owned);
     if parse_mode.as_deref() == Some("HTML") && !valid_html(text) {
         return error(
             StatusCode::BAD_REQUEST,

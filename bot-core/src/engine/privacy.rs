@@ -1,0 +1,311 @@
+//! Forgetting a patient: `/forget` in the chat (after a confirmation) or
+//! `frontdesk forget --patient CHAT` for staff. Every record of the chat goes
+//! in one atomic batch: its conversation state, completed screens, tickets
+//! with their transcripts, the questions it could not get answered, and the
+//! link between the chat and its appointments (the bookings stay: they are
+//! the clinic's calendar, not the chat's data).
+
+use super::{Engine, EngineError, Outcome, decode, info, keys};
+use crate::dialogue::{Choice, Incoming, Input};
+use crate::handoff::{DeskEvent, Ticket};
+use crate::ids::ChatKey;
+use crate::ports::{Batch, Store};
+
+/// Button ids of the confirmation.
+pub const FORGET_YES: &str = "forget:yes";
+pub const FORGET_NO: &str = "forget:no";
+
+/// What a patient asked about their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PrivacyAction {
+    /// `/forget`: asks for a confirmation.
+    Ask,
+    Confirmed,
+    Declined,
+}
+
+impl PrivacyAction {
+    pub(super) fn of(incoming: &Incoming) -> Option<PrivacyAction> {
+        if incoming.shared {
+            return None;
+        }
+        match &incoming.input {
+            Input::Command(crate::dialogue::Command::Forget) => Some(PrivacyAction::Ask),
+            Input::Choice(id) if id == FORGET_YES => Some(PrivacyAction::Confirmed),
+            Input::Choice(id) if id == FORGET_NO => Some(PrivacyAction::Declined),
+            _ => None,
+        }
+    }
+}
+
+/// What a forget deleted, for staff and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    /// Records deleted.
+    pub records: usize,
+    /// Appointments unlinked from the chat.
+    pub appointments: usize,
+    /// Open tickets closed by the deletion.
+    pub closed_tickets: Vec<u64>,
+}
+
+impl<S: Store> Engine<S> {
+    /// Answers `/forget` and its confirmation buttons. The caller holds the
+    /// chat's lock.
+    pub(super) fn privacy_action(
+        &self,
+        action: PrivacyAction,
+        incoming: &Incoming,
+    ) -> Result<Outcome, EngineError> {
+        let knowledge = self.knowledge();
+        // A record that cannot be read must not stop its own deletion.
+        let locale = self
+            .locale_of(&incoming.chat, incoming.locale_hint)
+            .unwrap_or(incoming.locale_hint.unwrap_or(crate::ids::Locale::En));
+        let m = knowledge.messages(locale);
+        let mut out = Outcome::default();
+        match action {
+            PrivacyAction::Ask => {
+                let mut reply = info(&m.forget_check);
+                reply.choices = vec![
+                    Choice {
+                        id: FORGET_YES.into(),
+                        label: m.forget_yes_button.clone(),
+                    },
+                    Choice {
+                        id: FORGET_NO.into(),
+                        label: m.forget_no_button.clone(),
+                    },
+                ];
+                out.replies.push(reply);
+            }
+            PrivacyAction::Declined => out.replies.push(info(&m.forget_kept)),
+            PrivacyAction::Confirmed => {
+                let forgotten = self.forget_locked(&incoming.chat)?;
+                out.desk = closed_by_deletion(&forgotten);
+                out.replies.push(info(&m.forgotten));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes every record of a chat (for staff: `frontdesk forget`).
+    pub fn forget(&self, chat: &ChatKey) -> Result<(Forgotten, Vec<DeskEvent>), EngineError> {
+        let _chat = self.lock_chat(chat);
+        let forgotten = self.forget_locked(chat)?;
+        let events = closed_by_deletion(&forgotten);
+        Ok((forgotten, events))
+    }
+
+    /// The deletion itself; the caller holds the chat's lock.
+    fn forget_locked(&self, chat: &ChatKey) -> Result<Forgotten, EngineError> {
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let _appointments = self.lock_appointments();
+        let mut batch = Batch::default();
+        let mut forgotten = Forgotten::default();
+        let mut delete = |batch: &mut Batch, key: String| {
+            batch.delete(key);
+            forgotten.records += 1;
+        };
+        if self.store.get(&keys::conversation(chat))?.is_some() {
+            delete(&mut batch, keys::conversation(chat));
+        }
+        for (key, _) in self.store.scan_prefix(&keys::screens_of(chat))? {
+            delete(&mut batch, key);
+        }
+        // Unanswered questions are keyed by time, then chat.
+        let suffix = format!("/{chat}");
+        for (key, _) in self.store.scan_prefix(keys::UNANSWERED)? {
+            if key.ends_with(&suffix) {
+                delete(&mut batch, key);
+            }
+        }
+        if self.store.get(&keys::open_ticket(chat))?.is_some() {
+            delete(&mut batch, keys::open_ticket(chat));
+        }
+        let mut closed = Vec::new();
+        for (key, bytes) in self.store.scan_prefix(keys::TICKETS)? {
+            let ticket: Ticket = decode(&key, &bytes)?;
+            if ticket.chat == *chat {
+                if !ticket.is_closed() {
+                    closed.push(ticket.number);
+                }
+                delete(&mut batch, key);
+            }
+        }
+        let mut unlinked = 0;
+        for (key, _) in self.store.scan_prefix(&keys::chat_appointments(chat))? {
+            let id = key.rsplit('/').next().unwrap_or_default().to_owned();
+            delete(&mut batch, key);
+            if let Some(mut appointment) = self.appointment(&id)? {
+                if appointment.chat.as_ref() == Some(chat) {
+                    appointment.chat = None;
+                    batch.put(keys::appointment(&id), super::encode(&appointment));
+                    unlinked += 1;
+                }
+            }
+        }
+        self.store.apply(batch)?;
+        forgotten.appointments = unlinked;
+        forgotten.closed_tickets = closed;
+        tracing::info!(%chat, records = forgotten.records, "patient data deleted on request");
+        Ok(forgotten)
+    }
+}
+
+/// Tells the desks that tickets went with the patient's data.
+fn closed_by_deletion(forgotten: &Forgotten) -> Vec<DeskEvent> {
+    forgotten
+        .closed_tickets
+        .iter()
+        .map(|&number| DeskEvent::Closed {
+            number,
+            by: "the patient, who deleted their data".into(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appointments::{NewAppointment, parse_local};
+    use crate::dialogue::ReplyKind;
+    use crate::store::MemoryStore;
+    use crate::testing::shipped;
+
+    fn message(chat: &str, input: Input, second: i64) -> Incoming {
+        Incoming {
+            chat: ChatKey::parse(chat).unwrap(),
+            input,
+            at: parse_local("2026-11-20 10:00", &shipped().clinic.time_zone)
+                .unwrap()
+                .checked_add(jiff::SignedDuration::from_secs(second))
+                .unwrap(),
+            locale_hint: None,
+            shared: false,
+            display_name: Some(format!("Zed Quinto {chat}")),
+            sequence: None,
+        }
+    }
+
+    fn say(chat: &str, text: &str, second: i64) -> Incoming {
+        message(chat, Input::from_text(text), second)
+    }
+
+    /// Leaves every kind of record a chat can have.
+    fn busy_patient(engine: &Engine<MemoryStore>, chat: &str) {
+        let row = NewAppointment {
+            patient: format!("Ana Ruiz {}", chat.len()),
+            start: parse_local("2026-12-01 09:00", &shipped().clinic.time_zone).unwrap(),
+            needling: true,
+        };
+        engine
+            .import_appointments(std::slice::from_ref(&row))
+            .unwrap();
+        let code = engine.appointment(&row.id()).unwrap().unwrap().link_code;
+        let mut t = 0;
+        let mut next = |text: &str| {
+            t += 1;
+            engine.handle(&say(chat, text, t))
+        };
+        next(&format!("/start {code}"));
+        next("do you do botox for wrinkles");
+        let mut out = next("/screen");
+        while let Some(q) = out.replies.last().and_then(|r| r.question.clone()) {
+            out = next(if q == "consent" { "yes" } else { "no" });
+        }
+        next("/human");
+        next("my knee still hurts, call me");
+    }
+
+    #[test]
+    fn forget_deletes_every_record_of_the_chat_and_nothing_of_anyone_else() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        busy_patient(&engine, "telegram:777001");
+        busy_patient(&engine, "discord:888002");
+        let before = engine.store().scan_prefix("").unwrap();
+        let mentions = |entries: &[(String, Vec<u8>)], needle: &str| {
+            entries
+                .iter()
+                .filter(|(k, v)| k.contains(needle) || String::from_utf8_lossy(v).contains(needle))
+                .count()
+        };
+        assert!(mentions(&before, "777001") >= 7, "the patient left records");
+
+        let out = engine.handle(&say("telegram:777001", "/forget", 100));
+        let ids: Vec<&str> = out.replies[0]
+            .choices
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, [FORGET_YES, FORGET_NO]);
+        assert_eq!(
+            engine.store().scan_prefix("").unwrap(),
+            before,
+            "asking deletes nothing"
+        );
+        let out = engine.handle(&message(
+            "telegram:777001",
+            Input::Choice(FORGET_YES.into()),
+            101,
+        ));
+        assert_eq!(
+            out.replies[0].text,
+            shipped().messages(crate::ids::Locale::En).forgotten
+        );
+        assert!(
+            matches!(&out.desk[..], [DeskEvent::Closed { number: 1, .. }]),
+            "{:?}",
+            out.desk
+        );
+
+        let after = engine.store().scan_prefix("").unwrap();
+        let left: Vec<&String> = after
+            .iter()
+            .filter(|(k, v)| k.contains("777001") || String::from_utf8_lossy(v).contains("777001"))
+            .map(|(k, _)| k)
+            .collect();
+        assert!(left.is_empty(), "records of the patient remain: {left:?}");
+        assert_eq!(mentions(&after, "888002"), mentions(&before, "888002"));
+        // The booking stays, unlinked; the next message starts afresh.
+        let appointments = engine.appointments().unwrap();
+        assert_eq!(appointments.iter().filter(|a| a.chat.is_none()).count(), 1);
+        let out = engine.handle(&say("telegram:777001", "does it hurt", 102));
+        assert_eq!(
+            out.replies[0].kind,
+            ReplyKind::Answer,
+            "not handed off any more"
+        );
+    }
+
+    #[test]
+    fn a_patient_can_forget_even_an_unreadable_record_and_no_keeps_everything() {
+        let store = MemoryStore::new();
+        let mut batch = Batch::default();
+        batch.put("conv/telegram:5", b"{broken".to_vec());
+        store.apply(batch).unwrap();
+        let engine = Engine::new(store, shipped());
+        engine.handle(&message("telegram:5", Input::Choice(FORGET_NO.into()), 1));
+        assert_eq!(engine.store().scan_prefix("conv/").unwrap().len(), 1);
+        engine.handle(&say("telegram:5", "/forget", 2));
+        engine.handle(&message("telegram:5", Input::Choice(FORGET_YES.into()), 3));
+        assert!(engine.store().scan_prefix("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn in_a_group_forget_moves_to_a_private_chat_and_deletes_nothing() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        engine.handle(&say("telegram:-100", "do you do botox", 1));
+        let mut ask = message("telegram:-100", Input::Choice(FORGET_YES.into()), 2);
+        ask.shared = true;
+        let out = engine.handle(&ask);
+        assert_eq!(out.replies[0].kind, ReplyKind::MoveToPrivate);
+        assert!(
+            !engine
+                .store()
+                .scan_prefix("unanswered/")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
