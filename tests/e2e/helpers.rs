@@ -238,7 +238,7 @@ impl Adapters {
 pub async fn settled(count: impl Fn() -> usize) {
     let mut n = count();
     loop {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         let now = count();
         if now == n {
             return;

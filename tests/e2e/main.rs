@@ -10,6 +10,7 @@ mod backup;
 mod cli;
 mod discord;
 mod handoff;
+mod hostile;
 mod reminders;
 mod screen;
 mod telegram;

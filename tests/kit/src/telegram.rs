@@ -521,6 +521,7 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
             inner
                 .updates
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            inner.raw.retain(|id, _| *id >= offset);
             if !inner.updates.is_empty() {
                 // Written by hand, so that raw updates go out byte for byte.
                 let mut body = br#"{"ok":true,"result":["#.to_vec();
