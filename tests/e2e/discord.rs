@@ -7,7 +7,7 @@ use frontdesk_core::SystemClock;
 use frontdesk_discord::{App, Settings, Token};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord, SentMessage};
 
-use crate::helpers::{Adapters, open_engine, settled};
+use crate::helpers::{Adapters, ScreenMove, next_screen_move, open_engine, settled};
 
 struct DiscordBot {
     fake: FakeDiscord,
@@ -135,34 +135,15 @@ async fn an_emergency_in_a_dm_gets_the_call_911_answer() {
 async fn screen(bot: &DiscordBot, user: &DiscordUser, yes_to: &[&str], typed: bool) -> SentMessage {
     let mut last = bot.dm(user, "/screen").await;
     for _ in 0..60 {
-        let buttons = last.buttons();
-        if !buttons.contains(&"screen:stop".to_owned()) {
-            return last;
-        }
-        let question = buttons
-            .iter()
-            .find_map(|b| b.strip_prefix("ans:"))
-            .and_then(|b| b.split(':').next())
-            .map(str::to_owned);
-        let wanted = match &question {
-            Some(q) if q == "consent" || yes_to.contains(&q.as_str()) => "yes",
-            _ => "no",
-        };
-        last = match question {
-            Some(q) if !typed => {
-                let id = format!("ans:{q}:{wanted}");
-                let id = if buttons.contains(&id) {
-                    id
-                } else {
-                    buttons
-                        .iter()
-                        .find(|b| b.starts_with("ans:"))
-                        .unwrap()
-                        .clone()
-                };
-                bot.press(user, &last, &id).await
+        last = match next_screen_move(&last.buttons(), yes_to) {
+            ScreenMove::Done => return last,
+            // Typed: the button's answer value ("ans:QUESTION:VALUE").
+            ScreenMove::Press(id) if typed => {
+                let value = id.rsplit(':').next().unwrap_or_default().to_owned();
+                bot.dm(user, &value).await
             }
-            _ => bot.dm(user, wanted).await,
+            ScreenMove::Press(id) => bot.press(user, &last, &id).await,
+            ScreenMove::Type(text) => bot.dm(user, text).await,
         };
     }
     panic!("the screen did not end");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use frontdesk_testkit::telegram::{self, FakeTelegram, Sent, User};
 
-use crate::helpers::{faq_dir, spawn_bot};
+use crate::helpers::{faq_dir, settled, spawn_bot};
 
 fn serve(fake: &FakeTelegram, data: &std::path::Path) -> tokio::process::Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
@@ -57,8 +57,9 @@ async fn patient(fake: Arc<FakeTelegram>, user: User) {
             next = "/screen".into();
             continue;
         };
-        // Let a question that follows an info line arrive too.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Let a question that follows an info line ("let's carry on…")
+        // arrive too: replies to one chat go out a send tick apart.
+        settled(|| fake.sent_to(user.id).len()).await;
         let sent = fake.sent_to(user.id);
         let last = sent.last().expect("a reply arrived");
         let buttons = last.buttons();

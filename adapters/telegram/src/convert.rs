@@ -2,7 +2,9 @@
 
 use frontdesk_core::{ChatKey, Incoming, Input, Locale, Platform, Reply, ReplyKind};
 use jiff::Timestamp;
-use teloxide::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Me, Message};
+use teloxide::types::{
+    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Me, Message, UpdateId,
+};
 
 /// Telegram refuses callback data longer than this.
 pub const MAX_CALLBACK_DATA: usize = 64;
@@ -10,7 +12,12 @@ pub const MAX_CALLBACK_DATA: usize = 64;
 /// A text message as the core's input, or `None` when the bot should stay
 /// quiet: messages from bots, messages without text, and group messages not
 /// addressed to the bot (no mention, not a command, not a reply to it).
-pub fn incoming_message(msg: &Message, me: &Me, at: Timestamp) -> Option<Incoming> {
+pub fn incoming_message(
+    msg: &Message,
+    me: &Me,
+    update: UpdateId,
+    at: Timestamp,
+) -> Option<Incoming> {
     let from = msg.from.as_ref()?;
     if from.is_bot {
         return None;
@@ -32,7 +39,7 @@ pub fn incoming_message(msg: &Message, me: &Me, at: Timestamp) -> Option<Incomin
             .and_then(|l| Locale::parse(l).ok()),
         shared,
         display_name: Some(from.full_name()),
-        sequence: None,
+        sequence: Some(sequence(update)),
     })
 }
 
@@ -59,7 +66,11 @@ fn addressed_text(msg: &Message, text: &str, me: &Me) -> Option<String> {
 }
 
 /// A button press as the core's input.
-pub fn incoming_callback(query: &CallbackQuery, at: Timestamp) -> Option<Incoming> {
+pub fn incoming_callback(
+    query: &CallbackQuery,
+    update: UpdateId,
+    at: Timestamp,
+) -> Option<Incoming> {
     let message = query.message.as_ref()?;
     let data = query.data.as_ref()?;
     Some(Incoming {
@@ -73,8 +84,14 @@ pub fn incoming_callback(query: &CallbackQuery, at: Timestamp) -> Option<Incomin
             .and_then(|l| Locale::parse(l).ok()),
         shared: !message.chat().is_private(),
         display_name: Some(query.from.full_name()),
-        sequence: None,
+        sequence: Some(sequence(update)),
     })
+}
+
+/// Telegram delivers an update again if the bot died before acknowledging
+/// it: the update id lets the engine recognise the repeat.
+fn sequence(update: UpdateId) -> u64 {
+    u64::from(update.0)
 }
 
 /// Whether a button press claims to come from someone other than the user of

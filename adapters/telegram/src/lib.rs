@@ -345,12 +345,9 @@ async fn on_message<S: Store>(
         }
         return Ok(());
     }
-    let Some(mut incoming) = convert::incoming_message(&msg, &me, app.clock.now()) else {
+    let Some(incoming) = convert::incoming_message(&msg, &me, update.id, app.clock.now()) else {
         return Ok(());
     };
-    // Telegram delivers an update again if the bot died before acknowledging
-    // it: the update id lets the engine recognise it.
-    incoming.sequence = Some(u64::from(update.id.0));
     respond(&bot, &me, &app, msg.chat.id, incoming).await
 }
 
@@ -388,10 +385,9 @@ async fn on_callback<S: Store>(
     {
         return staff_action(&bot, &app, &query.from, StaffAction::Claim(number), chat).await;
     }
-    let Some(mut incoming) = convert::incoming_callback(&query, app.clock.now()) else {
+    let Some(incoming) = convert::incoming_callback(&query, update.id, app.clock.now()) else {
         return Ok(());
     };
-    incoming.sequence = Some(u64::from(update.id.0));
     respond(&bot, &me, &app, chat, incoming).await
 }
 

@@ -398,15 +398,7 @@ impl<S: Store> Engine<S> {
             if start.date() != day {
                 continue;
             }
-            lines.push(DigestLine {
-                time: start.strftime("%H:%M").to_string(),
-                patient: a.patient.clone(),
-                platform: a.chat.as_ref().map(ChatKey::platform),
-                screen: self.screen_status(&a)?,
-                confirmed: a.confirmed.is_some(),
-                cancelled: a.status == Status::Cancelled,
-                reschedule_requested: a.reschedule_requested.is_some(),
-            });
+            lines.push(self.digest_entry(&a, "%H:%M")?);
         }
         let day = knowledge.clinic.describe_day(day, Locale::En);
         Ok(DeskEvent::Digest { day, lines })
@@ -424,47 +416,7 @@ impl<S: Store> Engine<S> {
         let mut out = StaffOutcome::default();
         match action {
             StaffAction::Appointments(day) => {
-                let days: Vec<Date> = match day.as_deref().map(str::to_lowercase).as_deref() {
-                    None => (0..7)
-                        .filter_map(|d| today.checked_add(jiff::Span::new().days(d)).ok())
-                        .collect(),
-                    Some("today") | Some("hoy") => vec![today],
-                    Some("tomorrow") | Some("mañana") => today.tomorrow().into_iter().collect(),
-                    Some(text) => match text.parse::<Date>() {
-                        Ok(d) => vec![d],
-                        Err(_) => {
-                            out.to_staff.push(staff_text::BAD_DAY.into());
-                            return Ok(out);
-                        }
-                    },
-                };
-                let list = self.appointments()?;
-                for a in list.iter().filter(|a| {
-                    let start = a.start.to_zoned(tz.clone());
-                    days.contains(&start.date()) && (a.start > at || start.date() == today)
-                }) {
-                    let line = DigestLine {
-                        time: a
-                            .start
-                            .to_zoned(tz.clone())
-                            .strftime("%a %d %b %H:%M")
-                            .to_string(),
-                        patient: a.patient.clone(),
-                        platform: a.chat.as_ref().map(ChatKey::platform),
-                        screen: self.screen_status(a)?,
-                        confirmed: a.confirmed.is_some(),
-                        cancelled: a.status == Status::Cancelled,
-                        reschedule_requested: a.reschedule_requested.is_some(),
-                    };
-                    let mut text = format!("{} [{}]", digest_line(&line), a.id);
-                    if a.chat.is_none() && a.status == Status::Booked {
-                        text.push_str(&format!(" link code {}", a.link_code));
-                    }
-                    out.to_staff.push(text);
-                }
-                if out.to_staff.is_empty() {
-                    out.to_staff.push(staff_text::NO_APPOINTMENTS.into());
-                }
+                out.to_staff = self.list_for_staff(day.as_deref(), at)?
             }
             StaffAction::Book {
                 start,
@@ -505,6 +457,58 @@ impl<S: Store> Engine<S> {
             _ => {}
         }
         Ok(out)
+    }
+
+    /// `/appointments [day]`: one line per appointment on the day (or the
+    /// next seven days), with its id and, while unlinked, its link code.
+    fn list_for_staff(&self, day: Option<&str>, at: Timestamp) -> Result<Vec<String>, EngineError> {
+        let tz = self.knowledge().clinic.time_zone.clone();
+        let today = at.to_zoned(tz.clone()).date();
+        let days: Vec<Date> = match day.map(str::to_lowercase).as_deref() {
+            None => (0..7)
+                .filter_map(|d| today.checked_add(jiff::Span::new().days(d)).ok())
+                .collect(),
+            Some("today") | Some("hoy") => vec![today],
+            Some("tomorrow") | Some("mañana") => today.tomorrow().into_iter().collect(),
+            Some(text) => match text.parse::<Date>() {
+                Ok(d) => vec![d],
+                Err(_) => return Ok(vec![staff_text::BAD_DAY.into()]),
+            },
+        };
+        let mut lines = Vec::new();
+        for a in self.appointments()? {
+            let date = a.start.to_zoned(tz.clone()).date();
+            if !days.contains(&date) || (a.start <= at && date != today) {
+                continue;
+            }
+            let mut text = format!(
+                "{} [{}]",
+                digest_line(&self.digest_entry(&a, "%a %d %b %H:%M")?),
+                a.id
+            );
+            if a.chat.is_none() && a.status == Status::Booked {
+                text.push_str(&format!(" link code {}", a.link_code));
+            }
+            lines.push(text);
+        }
+        if lines.is_empty() {
+            lines.push(staff_text::NO_APPOINTMENTS.into());
+        }
+        Ok(lines)
+    }
+
+    /// An appointment as staff read it, its time in `time_format`.
+    fn digest_entry(&self, a: &Appointment, time_format: &str) -> Result<DigestLine, EngineError> {
+        let tz = self.knowledge().clinic.time_zone.clone();
+        Ok(DigestLine {
+            time: a.start.to_zoned(tz).strftime(time_format).to_string(),
+            patient: a.patient.clone(),
+            platform: a.chat.as_ref().map(ChatKey::platform),
+            screen: self.screen_status(a)?,
+            confirmed: a.confirmed.is_some(),
+            cancelled: a.status == Status::Cancelled,
+            reschedule_requested: a.reschedule_requested.is_some(),
+        })
     }
 
     /// The language a chat is answered in.

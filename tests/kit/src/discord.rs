@@ -294,19 +294,7 @@ impl FakeDiscord {
 
     /// A user presses a button on a message the bot sent (in a DM).
     pub fn press(&self, user: &DiscordUser, message: &SentMessage, custom_id: &str) {
-        let id = self.id();
-        let msg = self.message_json(message);
-        self.dispatch(
-            "INTERACTION_CREATE",
-            json!({
-                "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
-                "data": {"custom_id": custom_id, "component_type": 2},
-                "channel_id": message.channel_id.to_string(), "user": user.json(),
-                "token": format!("itoken-{id}"), "version": 1, "message": msg,
-                "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
-                "app_permissions": "0",
-            }),
-        );
+        self.component_press(None, user, message, custom_id);
     }
 
     /// A user presses a button on a message the bot sent in a server channel
@@ -318,23 +306,38 @@ impl FakeDiscord {
         message: &SentMessage,
         custom_id: &str,
     ) {
+        self.component_press(Some(guild), user, message, custom_id);
+    }
+
+    /// A component interaction: in a DM the presser is `user`, in a server
+    /// a `member` of the guild.
+    fn component_press(
+        &self,
+        guild: Option<u64>,
+        user: &DiscordUser,
+        message: &SentMessage,
+        custom_id: &str,
+    ) {
         let id = self.id();
-        let msg = self.message_json(message);
-        self.dispatch(
-            "INTERACTION_CREATE",
-            json!({
-                "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
-                "data": {"custom_id": custom_id, "component_type": 2},
-                "guild_id": guild.to_string(), "channel_id": message.channel_id.to_string(),
-                "member": {
+        let mut body = json!({
+            "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 3,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "channel_id": message.channel_id.to_string(),
+            "token": format!("itoken-{id}"), "version": 1, "message": self.message_json(message),
+            "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
+            "app_permissions": "0",
+        });
+        match guild {
+            None => body["user"] = user.json(),
+            Some(guild) => {
+                body["guild_id"] = json!(guild.to_string());
+                body["member"] = json!({
                     "user": user.json(), "roles": [], "joined_at": timestamp(),
                     "deaf": false, "mute": false, "flags": 0,
-                },
-                "token": format!("itoken-{id}"), "version": 1, "message": msg,
-                "locale": "en-US", "entitlements": [], "attachment_size_limit": 10485760,
-                "app_permissions": "0",
-            }),
-        );
+                });
+            }
+        }
+        self.dispatch("INTERACTION_CREATE", body);
     }
 
     /// A user runs a slash command, in a server (`guild`) or in a DM.
