@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::Router;
-use frontdesk_core::{Clock, Engine, ManualClock, SledStore, SystemClock};
+use frontdesk_core::{Clock, Engine, ManualClock, Platform, SledStore, SystemClock};
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
 use frontdesk_testkit::telegram::{self, FakeTelegram, User};
 
@@ -82,6 +82,11 @@ impl Both {
             frontdesk_discord::run(app, settings, stop).await.unwrap();
         });
         self.discord.wait_ready().await;
+        // Ticks decide reminders only for platforms being served; wait
+        // until both adapters have registered so a tick never races them.
+        while !(self.router.serves(Platform::Telegram) && self.router.serves(Platform::Discord)) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Stops both adapters the way SIGTERM does, and waits for them.

@@ -194,6 +194,7 @@ async fn a_reminder_decided_before_a_restart_is_not_sent_again_after_it() {
     clock.set(local("2026-12-04 12:30"));
     both.tick().await;
     both.tick().await;
+    both.telegram.next_to(ana.id, 2).await;
     settled(|| both.telegram.sent_to(ana.id).len()).await;
     let sent = both.telegram.sent_to(ana.id);
     assert_eq!(sent.len(), 3, "the link reply and two reminders");
