@@ -56,6 +56,14 @@ pub enum Command {
         /// Do not queue sends to respect Telegram's rate limits (measurements only).
         #[arg(long)]
         no_throttle: bool,
+        /// How often to check for due reminders, the digest and tickets
+        /// still waiting, in seconds.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        tick_seconds: u64,
+        /// How often to check the knowledge folder for edits, in seconds
+        /// (0: reload on SIGHUP only).
+        #[arg(long, default_value_t = 2)]
+        watch_seconds: u64,
         /// Receive Telegram updates by webhook at this public HTTPS URL
         /// instead of long polling.
         #[arg(long, requires = "webhook_listen")]
@@ -101,6 +109,17 @@ pub enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Delete now the records kept longer than retention.toml allows
+    /// (`serve` does this daily).
+    Sweep {
+        /// Only count what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print a new random key for encrypting the data folder: keep it in a
+    /// password manager and set it as FRONTDESK_DATA_KEY (see
+    /// docs/encryption.md).
+    Keygen,
     /// Delete every record of one patient's chat (conversation, screens,
     /// tickets, unanswered questions, appointment links).
     Forget {

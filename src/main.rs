@@ -3,6 +3,7 @@
 
 mod cli;
 mod cmd;
+mod reload;
 
 use clap::Parser;
 

@@ -570,7 +570,11 @@ impl Stepper<'_> {
                     self.set_language(locale);
                 }
             }
-            Input::Command(_) | Input::Choice(_) => {}
+            Input::Command(Command::Human) | Input::Choice(_) => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.human_waiting);
+            }
+            Input::Command(_) => {}
         }
     }
 
@@ -1241,6 +1245,14 @@ mod tests {
                 State::HandedOff,
                 text("/stop"),
                 State::Idle,
+                vec![ReplyKind::Info],
+                false,
+            ),
+            // Asking again while waiting says so instead of silence.
+            (
+                State::HandedOff,
+                text("/human"),
+                State::HandedOff,
                 vec![ReplyKind::Info],
                 false,
             ),

@@ -228,6 +228,20 @@ pub enum DeskEvent {
         /// Clinic-local "Tue 2026-12-01 09:30".
         when: String,
     },
+    /// The bot stopped abruptly while sending a reminder: it may not have
+    /// reached the patient, and it is not sent again.
+    ReminderInDoubt {
+        patient: String,
+        platform: Platform,
+        /// Clinic-local "Tue 2026-12-01 09:30".
+        when: String,
+    },
+    /// An edit to the knowledge folder did not load; the bot keeps the last
+    /// good version.
+    KnowledgeRejected {
+        /// Each problem as "file:line:column: reason".
+        error: String,
+    },
     /// Today's appointments with each screen's status, before opening.
     Digest {
         /// Clinic-local "Tuesday 1 December".
@@ -239,10 +253,55 @@ pub enum DeskEvent {
 /// Something to send from one adapter's work to wherever it belongs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
-    /// A message for a patient's chat, on that chat's platform.
-    ToChat { chat: ChatKey, reply: Reply },
-    /// An update for every staff desk.
-    Desk(DeskEvent),
+    /// A message for a patient's chat, on that chat's platform. With a
+    /// receipt, the adapter hands it to [`crate::Engine::delivered`] once
+    /// the platform has taken the message.
+    ToChat {
+        chat: ChatKey,
+        reply: Reply,
+        receipt: Option<Receipt>,
+    },
+    /// An update for every staff desk (a receipt as for `ToChat`, from the
+    /// first desk that takes it).
+    Desk {
+        event: DeskEvent,
+        receipt: Option<Receipt>,
+    },
+}
+
+impl Delivery {
+    /// A message for a patient's chat that needs no receipt.
+    pub fn to_chat(chat: ChatKey, reply: Reply) -> Delivery {
+        Delivery::ToChat {
+            chat,
+            reply,
+            receipt: None,
+        }
+    }
+
+    /// A desk update that needs no receipt.
+    pub fn desk(event: DeskEvent) -> Delivery {
+        Delivery::Desk {
+            event,
+            receipt: None,
+        }
+    }
+
+    /// What to hand to [`crate::Engine::delivered`] once sent.
+    pub fn receipt(&self) -> Option<&Receipt> {
+        match self {
+            Delivery::ToChat { receipt, .. } | Delivery::Desk { receipt, .. } => receipt.as_ref(),
+        }
+    }
+}
+
+/// What a delivery confirms once the platform has taken it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receipt {
+    /// One reminder (by its offset key) of one appointment.
+    Reminder { appointment: String, key: String },
+    /// The desks were told that reminder is in doubt.
+    DoubtReported { appointment: String, key: String },
 }
 
 type Route = Box<dyn Fn(Delivery) + Send + Sync>;
@@ -270,6 +329,15 @@ impl Router {
     }
 
     /// Whether an adapter for this platform is running.
+    /// Stops routing to a platform whose adapter is stopping: its sender
+    /// is dropped, so the adapter's queue ends once drained.
+    pub fn unregister(&self, platform: Platform) {
+        self.routes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&platform);
+    }
+
     pub fn serves(&self, platform: Platform) -> bool {
         self.routes
             .read()
@@ -285,7 +353,7 @@ impl Router {
                 Some(route) => route(delivery),
                 None => tracing::warn!(%chat, "no adapter runs for this chat's platform"),
             },
-            Delivery::Desk(_) => routes.values().for_each(|route| route(delivery.clone())),
+            Delivery::Desk { .. } => routes.values().for_each(|route| route(delivery.clone())),
         }
     }
 }
@@ -397,6 +465,16 @@ pub fn desk_text(event: &DeskEvent) -> String {
             platform,
             when,
         } => format!("{patient} (on {platform}) cancelled their appointment on {when}."),
+        DeskEvent::ReminderInDoubt {
+            patient,
+            platform,
+            when,
+        } => format!(
+            "The bot restarted while sending {patient} (on {platform}) a reminder for {when}: it may not have arrived, and it is not sent again. Please check with the patient."
+        ),
+        DeskEvent::KnowledgeRejected { error } => format!(
+            "An edit to the knowledge folder was not loaded; the bot keeps answering from the last good version. Fix this and save again:\n{error}"
+        ),
         DeskEvent::Digest { day, lines } => {
             let mut t = format!("Appointments today, {day}:");
             if lines.is_empty() {

@@ -10,7 +10,9 @@
 //! - `screening.toml`: the pre-visit health screen ([`crate::screening`]);
 //! - `desk.toml`: staff and staff desks for hand-offs ([`crate::handoff`]);
 //! - `reminders.toml` (optional): appointment reminders and the staff's
-//!   daily digest ([`crate::reminders`]).
+//!   daily digest ([`crate::reminders`]);
+//! - `retention.toml` (optional): how long patients' records are kept
+//!   ([`crate::retention`]).
 //!
 //! Loading validates everything at once and reports every problem with file,
 //! line and column, so a broken edit is never half-applied.
@@ -28,6 +30,7 @@ use crate::handoff::DeskConfig;
 use crate::ids::{Locale, TopicId};
 use crate::matcher::Matcher;
 use crate::reminders::{RawReminders, ReminderSettings};
+use crate::retention::{RawRetention, RetentionSettings};
 use crate::screening::{RawScreening, Screening};
 
 /// Longest answer, in characters, after placeholders are filled in: short enough
@@ -42,6 +45,8 @@ pub const SCREENING_FILE: &str = "screening.toml";
 pub const DESK_FILE: &str = "desk.toml";
 /// Optional: without it, the defaults of [`ReminderSettings`] apply.
 pub const REMINDERS_FILE: &str = "reminders.toml";
+/// Optional: without it, the defaults of [`RetentionSettings`] apply.
+pub const RETENTION_FILE: &str = "retention.toml";
 
 /// One problem found in a knowledge folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +133,7 @@ pub struct MessageSet {
     pub private_only: String,
     pub human_requested: String,
     pub human_requested_closed: String,
+    pub human_waiting: String,
     pub handoff_ended: String,
     pub link_ok: String,
     pub link_invalid: String,
@@ -161,7 +167,7 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 43] {
+    fn fields_mut(&mut self) -> [&mut String; 44] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -176,6 +182,7 @@ impl MessageSet {
             &mut self.private_only,
             &mut self.human_requested,
             &mut self.human_requested_closed,
+            &mut self.human_waiting,
             &mut self.handoff_ended,
             &mut self.link_ok,
             &mut self.link_invalid,
@@ -277,6 +284,7 @@ pub struct Knowledge {
     screening: Screening,
     desk: DeskConfig,
     reminders: ReminderSettings,
+    retention: RetentionSettings,
 }
 
 /// One source file's text, for turning byte offsets into lines.
@@ -337,6 +345,7 @@ impl Knowledge {
         let screening_src = Source::read(dir, SCREENING_FILE)?;
         let desk_src = Source::read(dir, DESK_FILE)?;
         let reminders_src = Source::read_optional(dir, REMINDERS_FILE)?;
+        let retention_src = Source::read_optional(dir, RETENTION_FILE)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -421,6 +430,24 @@ impl Knowledge {
                     ReminderSettings::default()
                 }),
         };
+        let retention = match &retention_src {
+            None => RetentionSettings::default(),
+            Some(src) => src
+                .parse::<RawRetention>()
+                .map_err(|d| vec![d])
+                .and_then(|raw| {
+                    raw.validate().map_err(|errors| {
+                        errors
+                            .into_iter()
+                            .map(|(e, span)| src.at(span, e.to_string()))
+                            .collect()
+                    })
+                })
+                .unwrap_or_else(|mut d| {
+                    diags.append(&mut d);
+                    RetentionSettings::default()
+                }),
+        };
         let mut en = raw_messages.en;
         let mut es = raw_messages.es;
         for (locale, set) in [(Locale::En, &mut en), (Locale::Es, &mut es)] {
@@ -456,6 +483,7 @@ impl Knowledge {
             screening,
             desk,
             reminders,
+            retention,
         })
     }
 
@@ -504,6 +532,10 @@ impl Knowledge {
 
     pub fn reminders(&self) -> &ReminderSettings {
         &self.reminders
+    }
+
+    pub fn retention(&self) -> &RetentionSettings {
+        &self.retention
     }
 
     /// The ids in `required` that this knowledge lacks (for checking against

@@ -28,6 +28,8 @@
 //! - [`engine`]: loads and saves state around `step`, one chat at a time.
 //! - [`reminders`]: reminder settings and the pure decision of which
 //!   reminders (and which daily digest) are due.
+//! - [`retention`]: how long patients' records are kept, and the pure decision
+//!   of which are due for the daily sweep.
 //! - [`ports`]: the traits the engine needs from outside (store, clock).
 //! - [`store`]: the sled store and an in-memory one.
 
@@ -45,6 +47,7 @@ pub mod knowledge;
 pub mod matcher;
 pub mod ports;
 pub mod reminders;
+pub mod retention;
 pub mod screening;
 pub mod store;
 pub mod text;
@@ -59,7 +62,7 @@ pub use engine::{Engine, EngineError, Outcome, StaffOutcome, UnansweredSummary};
 pub use ids::{ChatKey, IdError, Locale, Platform, Secret, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};
-pub use store::{MemoryStore, SledStore};
+pub use store::{DataKey, MemoryStore, SledStore};
 
 #[cfg(test)]
 pub(crate) mod testing {

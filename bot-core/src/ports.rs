@@ -22,6 +22,26 @@ pub enum StoreError {
          and restore the latest backup into an empty one with `frontdesk restore FILE`"
     )]
     Damaged { path: String, reason: String },
+    /// The store is encrypted and no key was given.
+    #[error(
+        "the store in {path} is encrypted: set FRONTDESK_DATA_KEY to the key it was encrypted \
+         with (keep it in your password manager), then try again"
+    )]
+    Encrypted { path: String },
+    /// The key given is not the one the store was encrypted with.
+    #[error(
+        "the key in FRONTDESK_DATA_KEY does not open the store in {path}: it is not the key this \
+         store was encrypted with. Nothing was changed; set FRONTDESK_DATA_KEY to the right key"
+    )]
+    WrongKey { path: String },
+    /// A key was given for a store that already holds unencrypted records.
+    #[error(
+        "the store in {path} is not encrypted, but FRONTDESK_DATA_KEY is set. Nothing was \
+         changed. Unset FRONTDESK_DATA_KEY to use it as it is, or encrypt it as \
+         docs/encryption.md says: `frontdesk backup FILE` without the key, then \
+         `frontdesk restore FILE` with the key into an empty data folder"
+    )]
+    NotEncrypted { path: String },
 }
 
 /// One change in an atomic [`Batch`].

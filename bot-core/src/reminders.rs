@@ -263,14 +263,45 @@ pub enum SkipReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mark", rename_all = "snake_case")]
 pub enum Mark {
-    /// Handed to the platform's sender (which retries until it succeeds).
+    /// Decided and handed to the platform's sender by the run `run` of the
+    /// bot; becomes `Sent` when the platform has taken it.
+    Sending {
+        at: Timestamp,
+        run: u64,
+    },
+    /// The platform took it.
     Sent {
         at: Timestamp,
+    },
+    /// The bot stopped abruptly while it was `Sending`: the platform may or
+    /// may not have it. Never sent again (that could send it twice); staff
+    /// are told instead, at least once.
+    InDoubt {
+        at: Timestamp,
+        notice: Notice,
     },
     Skipped {
         at: Timestamp,
         why: SkipReason,
     },
+}
+
+/// Telling the desks about a reminder in doubt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
+pub enum Notice {
+    /// Handed to the desks' senders by the run `run`; sent again by a later
+    /// run if that one stopped before a desk took it.
+    Sending { run: u64 },
+    /// A desk took it.
+    Sent,
+}
+
+impl Mark {
+    /// Whether the reminder went (or may have gone) to the patient.
+    pub fn went(&self) -> bool {
+        !matches!(self, Mark::Skipped { .. })
+    }
 }
 
 /// What to do about one reminder now.

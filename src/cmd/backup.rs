@@ -24,7 +24,7 @@ fn open_store(cli: &Cli, command: &str, create: bool) -> anyhow::Result<SledStor
     } else if !path.is_dir() {
         bail!("there is no store in {} to back up", path.display());
     }
-    SledStore::open(&path).map_err(|e| {
+    SledStore::open_with(&path, super::data_key()?).map_err(|e| {
         let hint = match e {
             StoreError::Locked { .. } => format!(
                 "the bot is using the store: stop the bot first (`frontdesk serve` and any \

@@ -1,7 +1,8 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use frontdesk_core::{Clock, Engine, SledStore, SystemClock};
+use frontdesk_core::{Clock, Engine, Platform, SledStore, Store, SystemClock};
 use tokio::sync::watch;
 
 use crate::cli::Cli;
@@ -9,6 +10,10 @@ use crate::cli::Cli;
 pub struct Options {
     pub telegram_api_url: Option<url::Url>,
     pub throttle: bool,
+    /// How often due work (reminders, digest, waiting tickets) is checked.
+    pub tick: std::time::Duration,
+    /// How often the knowledge folder is checked for edits (zero: on SIGHUP only).
+    pub watch: std::time::Duration,
     pub webhook: Option<(url::Url, std::net::SocketAddr)>,
 }
 
@@ -33,6 +38,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     // One router for all adapters: a desk on one platform serves patients on any.
     let router = Arc::new(frontdesk_core::handoff::Router::default());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let store = engine.clone();
     runtime.block_on(async move {
         // One stop signal for every adapter.
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -46,14 +52,41 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
+        tokio::spawn(crate::reload::watch(
+            cli.faq.clone(),
+            engine.clone(),
+            router.clone(),
+            options.watch,
+            stopped(),
+        ));
         let mut adapters = tokio::task::JoinSet::new();
-        // Every minute: unclaimed tickets posted again, reminders, the digest.
+        // Every `tick` (a minute), and as soon as an adapter starts serving:
+        // unclaimed tickets posted again, reminders, the digest.
         {
             let (engine, clock, router) = (engine.clone(), clock.clone(), router.clone());
+            let period = options.tick;
+            let stop = stopped();
             tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                tokio::pin!(stop);
+                let mut every = tokio::time::interval(period.min(Duration::from_secs(1)));
+                let mut served = Vec::new();
+                let mut last = None::<tokio::time::Instant>;
                 loop {
-                    every.tick().await;
+                    // Nothing new is decided once stopping has begun.
+                    tokio::select! {
+                        _ = every.tick() => {}
+                        _ = &mut stop => break,
+                    }
+                    let now_served: Vec<Platform> = [Platform::Telegram, Platform::Discord]
+                        .into_iter()
+                        .filter(|p| router.serves(*p))
+                        .collect();
+                    let due = last.is_none_or(|t| t.elapsed() >= period);
+                    if now_served == served && !due {
+                        continue;
+                    }
+                    served = now_served;
+                    last = Some(tokio::time::Instant::now());
                     let (engine, router, now) = (engine.clone(), router.clone(), clock.now());
                     let due =
                         tokio::task::spawn_blocking(move || engine.tick_and_route(now, &router))
@@ -108,8 +141,12 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
         while let Some(result) = adapters.join_next().await {
             result.context("an adapter panicked")??;
         }
-        Ok(())
-    })
+        anyhow::Ok(())
+    })?;
+    // Every batch was flushed as it was written; this is the last word.
+    store.store().flush().context("cannot flush the store")?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -2,17 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{faq_dir, json_lines, spawn_bot, stderr, stdout};
-
-/// A copy of the shipped knowledge folder.
-fn faq_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(faq_dir()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    dir
-}
+use crate::helpers::{faq_copy, json_lines, spawn_bot, stderr, stdout};
 
 #[test]
 fn check_accepts_the_shipped_knowledge_folder() {

@@ -9,6 +9,16 @@ pub fn faq_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("faq")
 }
 
+/// A copy of the shipped knowledge folder, to edit.
+pub fn faq_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(faq_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
 /// A bot with its own temporary data folder.
 pub struct TestBot {
     pub data: tempfile::TempDir,
@@ -21,6 +31,43 @@ pub fn spawn_bot() -> TestBot {
         data: tempfile::tempdir().expect("temporary data folder"),
         faq: faq_dir(),
     }
+}
+
+impl TestBot {
+    /// `frontdesk serve ARGS` on the fake Telegram with this bot's folders,
+    /// logging at `info` to `log`.
+    pub fn serve(
+        &self,
+        fake: &frontdesk_testkit::telegram::FakeTelegram,
+        args: &[&str],
+        log: Stdio,
+    ) -> tokio::process::Child {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .arg("--faq")
+            .arg(&self.faq)
+            .arg("--data")
+            .arg(self.data.path())
+            .args(["serve", "--no-throttle"])
+            .args(args)
+            .env("TELEGRAM_BOT_TOKEN", frontdesk_testkit::telegram::TOKEN)
+            .env("TELOXIDE_API_URL", fake.api_url())
+            .env("FRONTDESK_LOG", "info")
+            .env_remove("DISCORD_BOT_TOKEN")
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("frontdesk serve starts")
+    }
+}
+
+/// Sends a signal to a child process.
+pub fn signal(child: &tokio::process::Child, name: &str) {
+    let pid = child.id().expect("still running").to_string();
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// What one chat session printed.

@@ -1,31 +1,23 @@
 //! Crash safety: `frontdesk serve` is killed with SIGKILL at random moments
-//! while patients answer the health screen on (fake) Telegram, and restarted
-//! on the same data each time. No answer the bot acknowledged (by sending the
-//! next question) may be lost, and no answer may be applied twice (Telegram
-//! delivers unacknowledged updates again after a crash).
+//! while patients answer the health screen on (fake) Telegram, others ask
+//! for a person, and appointment reminders fall due; it is restarted on the
+//! same data each time. No answer the bot acknowledged (by sending the next
+//! question) may be lost, no answer applied twice, no ticket lost or opened
+//! twice, and no reminder sent twice or missed without staff being told.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_testkit::telegram::{self, FakeTelegram, Sent, User};
+use frontdesk_testkit::telegram::{FakeTelegram, Sent, User};
 
-use crate::helpers::{faq_dir, settled, spawn_bot};
+use crate::helpers::{TestBot, faq_copy, settled, spawn_bot};
 
-fn serve(fake: &FakeTelegram, data: &std::path::Path) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
-        .arg("--faq")
-        .arg(faq_dir())
-        .arg("--data")
-        .arg(data)
-        .args(["serve", "--no-throttle"])
-        .env("TELEGRAM_BOT_TOKEN", telegram::TOKEN)
-        .env("TELOXIDE_API_URL", fake.api_url())
-        .env_remove("DISCORD_BOT_TOKEN")
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("frontdesk serve starts")
+/// The staff group of the shipped desk.toml.
+const DESK: i64 = -1_001_000_000_001;
+
+fn serve(fake: &FakeTelegram, bot: &TestBot) -> tokio::process::Child {
+    bot.serve(fake, &["--tick-seconds", "1"], std::process::Stdio::null())
 }
 
 /// The screen's questions as one patient saw them: the texts of messages
@@ -76,18 +68,114 @@ async fn patient(fake: Arc<FakeTelegram>, user: User) {
     panic!("patient {} did not finish the screen", user.id);
 }
 
+/// Asks for a person until the bot says so (a crash may swallow a reply;
+/// asking again while waiting gets "you're already waiting").
+async fn asks_for_a_person(fake: Arc<FakeTelegram>, user: User) {
+    for _ in 0..20 {
+        let before = fake.sent_to(user.id).len();
+        fake.user_says(&user, "/human");
+        if let Some(sent) = fake
+            .wait_for(user.id, before + 1, Duration::from_secs(10))
+            .await
+        {
+            let text = sent[before].plain_text();
+            if text.contains("front-desk team") {
+                return;
+            }
+        }
+    }
+    panic!("patient {} never reached the desk", user.id);
+}
+
+/// Reminders a patient received (they carry the "confirm" button).
+fn reminders(sent: &[Sent]) -> usize {
+    sent.iter()
+        .filter(|m| m.buttons().iter().any(|b| b.starts_with("appt:confirm:")))
+        .count()
+}
+
+/// An iCalendar file with one needling visit per patient at `start` (UTC).
+fn calendar(names: &[String], start: jiff::Timestamp) -> String {
+    let at = start.strftime("%Y%m%dT%H%M%SZ");
+    let events: String = names
+        .iter()
+        .map(|n| {
+            format!("BEGIN:VEVENT\r\nUID:{n}@kill\r\nDTSTART:{at}\r\nSUMMARY:{n}\r\nEND:VEVENT\r\n")
+        })
+        .collect();
+    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kill//EN\r\n{events}END:VCALENDAR\r\n")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_the_bot_mid_screen_loses_no_acknowledged_answer_and_applies_none_twice() {
+async fn killing_the_bot_loses_no_acknowledged_answer_ticket_or_reminder_and_doubles_none() {
     let fake = Arc::new(FakeTelegram::start().await);
-    let bot = spawn_bot();
-    let data = bot.data.path().to_owned();
-    let mut child = serve(&fake, &data);
+    // Reminders two hours before, with no quiet hours, so the test runs at
+    // any time of day.
+    let faq = faq_copy();
+    std::fs::write(
+        faq.path().join("reminders.toml"),
+        "before = [\"2 hours\"]\n",
+    )
+    .unwrap();
+    let mut bot = spawn_bot();
+    bot.faq = faq.path().to_owned();
+    let mut child = serve(&fake, &bot);
 
     // The reference walk, without crashes.
     let reference = User::new(700, "Ref");
     patient(fake.clone(), reference.clone()).await;
     let canonical = questions(&fake.sent_to(reference.id));
     assert!(canonical.len() >= 15, "{canonical:?}");
+
+    // Book a visit for each screening patient whose 2-hour reminder falls
+    // due a few seconds from now, in the middle of the kills. The import
+    // needs the store, so the bot is stopped for it (abruptly: one more kill).
+    let users: Vec<User> = (0..12).map(|i| User::new(710 + i, "Pat")).collect();
+    let names: Vec<String> = users.iter().map(|u| format!("Pat {}", u.id)).collect();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(8);
+    let ics = faq.path().join("visits.ics");
+    std::fs::write(
+        &ics,
+        calendar(&names, due + jiff::SignedDuration::from_hours(2)),
+    )
+    .unwrap();
+    let out = bot.run(&["appointments", "import", ics.to_str().unwrap()], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value =
+        serde_json::from_slice(&bot.run(&["appointments", "list", "--json"], "").stdout).unwrap();
+    let code = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["patient"] == name)
+            .map(|a| a["link_code"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    child = serve(&fake, &bot);
+    for (user, name) in users.iter().zip(&names) {
+        fake.user_says(user, &format!("/start {}", code(name)));
+    }
+    for user in &users {
+        let linked = fake
+            .wait_for(user.id, 1, Duration::from_secs(15))
+            .await
+            .expect("the link is confirmed");
+        assert!(
+            linked[0].plain_text().contains("linked"),
+            "{}",
+            linked[0].text
+        );
+    }
+    assert!(
+        jiff::Timestamp::now() < due,
+        "the patients linked their chats before the reminders fell due"
+    );
 
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -101,18 +189,26 @@ async fn killing_the_bot_mid_screen_loses_no_acknowledged_answer_and_applies_non
         rng ^= rng << 17;
         rng % below
     };
-    let users: Vec<User> = (0..12).map(|i| User::new(710 + i, "Pat")).collect();
-    let tasks: Vec<_> = users
+    let askers: Vec<User> = (0..4)
+        .map(|i| User::new(740 + i, &format!("Tia{i}")))
+        .collect();
+    let mut tasks: Vec<_> = users
         .iter()
         .map(|u| tokio::spawn(patient(fake.clone(), u.clone())))
         .collect();
+    tasks.extend(
+        askers
+            .iter()
+            .map(|u| tokio::spawn(asks_for_a_person(fake.clone(), u.clone()))),
+    );
     let mut kills = 0;
-    while !tasks.iter().all(|t| t.is_finished()) && kills < 8 {
+    let reminders_due = || jiff::Timestamp::now() > due + jiff::SignedDuration::from_secs(2);
+    while (!tasks.iter().all(|t| t.is_finished()) || !reminders_due()) && kills < 12 {
         tokio::time::sleep(Duration::from_millis(150 + random(600))).await;
         child.start_kill().unwrap();
         child.wait().await.unwrap();
         kills += 1;
-        child = serve(&fake, &data);
+        child = serve(&fake, &bot);
     }
     for task in tasks {
         tokio::time::timeout(Duration::from_secs(120), task)
@@ -120,8 +216,6 @@ async fn killing_the_bot_mid_screen_loses_no_acknowledged_answer_and_applies_non
             .expect("every patient finishes")
             .unwrap();
     }
-    child.start_kill().unwrap();
-    child.wait().await.unwrap();
     assert!(kills >= 3, "the bot was killed mid-screen ({kills} times)");
 
     // Every patient saw every question once in order: none skipped (an
@@ -144,6 +238,52 @@ async fn killing_the_bot_mid_screen_loses_no_acknowledged_answer_and_applies_non
             user.id
         );
     }
+
+    // Each reminder went once, or (cut off mid-send by a kill) is reported
+    // to the desk as in doubt; none went twice. The running bot reports
+    // doubts left by the last kill at its first tick: wait for it.
+    let in_doubt = |name: &str| {
+        fake.sent_to(DESK).iter().any(|m| {
+            m.plain_text().contains(name) && m.plain_text().contains("may not have arrived")
+        })
+    };
+    let accounted = || {
+        users
+            .iter()
+            .zip(&names)
+            .all(|(u, n)| reminders(&fake.sent_to(u.id)) == 1 || in_doubt(n))
+    };
+    for _ in 0..100 {
+        if accounted() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    settled(|| fake.sent_to(DESK).len()).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let (mut delivered, mut doubted) = (0, 0);
+    for (user, name) in users.iter().zip(&names) {
+        let got = reminders(&fake.sent_to(user.id));
+        assert!(got <= 1, "{name} got the reminder {got} times");
+        assert!(
+            got == 1 || in_doubt(name),
+            "{name}'s reminder was missed and the desk was not told"
+        );
+        delivered += got;
+        doubted += usize::from(in_doubt(name));
+    }
+    // The store agrees: each reminder is sent or in doubt, none skipped.
+    let list: serde_json::Value =
+        serde_json::from_slice(&bot.run(&["appointments", "list", "--json"], "").stdout).unwrap();
+    for visit in list.as_array().unwrap() {
+        let mark = &visit["reminders"]["PT2H"]["mark"];
+        assert!(mark == "sent" || mark == "in_doubt", "{visit}");
+    }
+    eprintln!(
+        "{kills} kills; reminders: {delivered} delivered, {doubted} reported in doubt to the desk"
+    );
+
     // And a completed screen each, with every answer.
     let out = bot.run(&["screenings", "--json"], "");
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -159,5 +299,31 @@ async fn killing_the_bot_mid_screen_loses_no_acknowledged_answer_and_applies_non
             per_chat.contains_key(&format!("telegram:{}", user.id)),
             "{per_chat:?}"
         );
+    }
+
+    // Exactly one open ticket for each patient who asked for a person, and
+    // it was posted to the desk at most once.
+    let out = bot.run(&["tickets", "--json"], "");
+    let tickets: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tickets = tickets.as_array().unwrap();
+    for user in &askers {
+        let own = tickets
+            .iter()
+            .filter(|t| t["patient"].as_str() == Some(user.first_name.as_str()))
+            .count();
+        assert_eq!(own, 1, "{}: {tickets:?}", user.first_name);
+    }
+    assert_eq!(tickets.len(), askers.len(), "{tickets:?}");
+    for t in tickets {
+        let number = t["number"].as_u64().unwrap();
+        let posts = fake
+            .sent_to(DESK)
+            .iter()
+            .filter(|m| {
+                m.plain_text()
+                    .starts_with(&format!("New ticket #{number}:"))
+            })
+            .count();
+        assert!(posts <= 1, "ticket #{number} was posted {posts} times");
     }
 }

@@ -203,5 +203,13 @@ async fn a_reminder_decided_before_a_restart_is_not_sent_again_after_it() {
         !sent[2].plain_text().contains("Before your visit:"),
         "not the first again"
     );
+    // Stopped cleanly, so the platform had taken it: nothing is in doubt.
+    assert!(
+        !both
+            .telegram
+            .sent_to(TELEGRAM_DESK)
+            .iter()
+            .any(|m| m.plain_text().contains("may not have arrived"))
+    );
     both.stop().await;
 }

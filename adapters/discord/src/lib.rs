@@ -24,7 +24,7 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use frontdesk_core::handoff::{self, Actor, Delivery, Router, StaffAction};
+use frontdesk_core::handoff::{self, Actor, Delivery, Receipt, Router, StaffAction};
 use frontdesk_core::{
     ChatKey, Clock, Command, Engine, Incoming, Input, Outcome, Platform, ReplyKind, StaffEvent,
     Store,
@@ -101,10 +101,12 @@ pub async fn run<S: Store>(
 ) -> Result<(), DiscordError> {
     // The configured client is used for everything, the gateway URL included:
     // serenity falls back to the real gateway when it cannot fetch that URL.
+    let busy = Arc::new(tokio::sync::RwLock::new(()));
     let mut client = ClientBuilder::new_with_http(http(&settings), INTENTS)
         .event_handler(Handler {
             app: app.clone(),
             me: OnceLock::new(),
+            busy: busy.clone(),
         })
         .await?;
     // Deliveries for Discord from anywhere go out through one task, in order.
@@ -112,19 +114,20 @@ pub async fn run<S: Store>(
     app.router.register(Platform::Discord, move |d| {
         let _ = tx.send(d);
     });
-    let outbound = {
+    let mut outbound = {
         let http = client.http.clone();
         let app = app.clone();
         tokio::spawn(async move {
             while let Some(delivery) = rx.recv().await {
+                let receipt = delivery.receipt().cloned();
                 let (channel, message) = match delivery {
-                    Delivery::ToChat { chat, reply } => {
+                    Delivery::ToChat { chat, reply, .. } => {
                         let Ok(id) = chat.id().parse::<u64>() else {
                             continue;
                         };
                         (ChannelId::new(id), convert::message(&reply))
                     }
-                    Delivery::Desk(event) => {
+                    Delivery::Desk { event, .. } => {
                         let Some(desk) = app.desk_channel() else {
                             continue;
                         };
@@ -132,8 +135,13 @@ pub async fn run<S: Store>(
                         (desk, convert::plain_message(text))
                     }
                 };
-                if let Err(e) = send_message(&http, channel, message).await {
-                    tracing::error!(error = %e, "a delivery could not be sent");
+                match send_message(&http, channel, message).await {
+                    Ok(()) => {
+                        if let Some(receipt) = receipt {
+                            confirm(&app, receipt).await;
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "a delivery could not be sent"),
                 }
             }
         })
@@ -144,16 +152,32 @@ pub async fn run<S: Store>(
         manager.shutdown_all().await;
     });
     let result = client.start().await;
-    outbound.abort();
+    // Stopped taking events: let the ones in hand finish, then the queue.
+    let drained = async {
+        let _idle = busy.write().await;
+        app.router.unregister(Platform::Discord);
+        let _ = (&mut outbound).await;
+    };
+    if tokio::time::timeout(DRAIN, drained).await.is_err() {
+        tracing::warn!("sends still queued at stop were dropped");
+        outbound.abort();
+    }
     result?;
     Ok(())
 }
+
+/// How long a stop waits for events in hand and queued sends (reminders,
+/// desk posts). A reminder dropped here is reported to the desks as in
+/// doubt at the next start.
+const DRAIN: Duration = Duration::from_secs(10);
 
 /// serenity's event handler.
 pub struct Handler<S: Store> {
     app: Arc<App<S>>,
     /// The bot's own user id, from READY.
     me: OnceLock<UserId>,
+    /// Held (shared) while an event is handled, so a stop can wait for them.
+    busy: Arc<tokio::sync::RwLock<()>>,
 }
 
 fn commands() -> Vec<CreateCommand> {
@@ -181,6 +205,7 @@ impl<S: Store> EventHandler for Handler<S> {
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
+        let _busy = self.busy.read().await;
         if msg.author.bot {
             return;
         }
@@ -202,6 +227,7 @@ impl<S: Store> EventHandler for Handler<S> {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let _busy = self.busy.read().await;
         match interaction {
             Interaction::Component(press) => self.on_press(&ctx, press).await,
             Interaction::Command(command) => self.on_command(&ctx, command).await,
@@ -300,10 +326,10 @@ impl<S: Store> Handler<S> {
             }
         }
         for (chat, reply) in outcome.to_patients {
-            self.app.router.deliver(Delivery::ToChat { chat, reply });
+            self.app.router.deliver(Delivery::to_chat(chat, reply));
         }
         for event in outcome.desk {
-            self.app.router.deliver(Delivery::Desk(event));
+            self.app.router.deliver(Delivery::desk(event));
         }
     }
 
@@ -316,7 +342,7 @@ impl<S: Store> Handler<S> {
         }
         outcome.staff.iter().for_each(StaffEvent::log);
         for event in &outcome.desk {
-            self.app.router.deliver(Delivery::Desk(event.clone()));
+            self.app.router.deliver(Delivery::desk(event.clone()));
         }
     }
 
@@ -436,5 +462,14 @@ fn is_transient(e: &serenity::Error) -> bool {
             r.is_connect() || r.is_timeout()
         }
         _ => false,
+    }
+}
+
+/// Tells the engine Discord took a delivery that wanted a receipt.
+async fn confirm<S: Store>(app: &App<S>, receipt: Receipt) {
+    let (engine, now) = (app.engine.clone(), app.clock.now());
+    let done = tokio::task::spawn_blocking(move || engine.delivered(&receipt, now)).await;
+    if !matches!(done, Ok(Ok(()))) {
+        tracing::error!("cannot record that a reminder was delivered");
     }
 }

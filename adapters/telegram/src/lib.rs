@@ -27,7 +27,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::handoff::{self, Actor, Delivery, DeskEvent, Router, StaffAction};
+use frontdesk_core::handoff::{self, Actor, Delivery, DeskEvent, Receipt, Router, StaffAction};
 use frontdesk_core::{Clock, Engine, Incoming, Outcome, Platform, Store};
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
@@ -168,7 +168,7 @@ pub async fn run<S: Store>(
     app.router.register(Platform::Telegram, move |d| {
         let _ = tx.send(d);
     });
-    let outbound = {
+    let mut outbound = {
         let bot = bot.clone();
         let app = app.clone();
         tokio::spawn(async move {
@@ -225,21 +225,31 @@ pub async fn run<S: Store>(
                 .await;
         }
     }
-    outbound.abort();
+    app.router.unregister(Platform::Telegram);
+    if tokio::time::timeout(DRAIN, &mut outbound).await.is_err() {
+        tracing::warn!("sends still queued at stop were dropped");
+        outbound.abort();
+    }
     Ok(())
 }
 
+/// How long a stop waits for queued sends (reminders, desk posts) to go.
+/// A reminder dropped here is reported to the desks as in doubt at the next
+/// start.
+const DRAIN: Duration = Duration::from_secs(10);
+
 /// Sends one delivery: a message to a Telegram patient, or a desk post.
 async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
+    let receipt = delivery.receipt().cloned();
     let (chat, text, markup) = match delivery {
-        Delivery::ToChat { chat, reply } => {
+        Delivery::ToChat { chat, reply, .. } => {
             let Ok(id) = chat.id().parse::<i64>() else {
                 return;
             };
             let (text, markup) = convert::render_plain(&reply);
             (ChatId(id), text, markup)
         }
-        Delivery::Desk(event) => {
+        Delivery::Desk { event, .. } => {
             let Some(group) = app.desk_group() else {
                 return;
             };
@@ -253,8 +263,22 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
             (group, text, markup)
         }
     };
-    if let Err(e) = send_html(bot, chat, &text, markup.as_ref()).await {
-        tracing::error!(error = %e, "a delivery could not be sent");
+    match send_html(bot, chat, &text, markup.as_ref()).await {
+        Ok(_) => {
+            if let Some(receipt) = receipt {
+                confirm(app, receipt).await;
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "a delivery could not be sent"),
+    }
+}
+
+/// Tells the engine Telegram took a delivery that wanted a receipt.
+async fn confirm<S: Store>(app: &App<S>, receipt: Receipt) {
+    let (engine, now) = (app.engine.clone(), app.clock.now());
+    let done = tokio::task::spawn_blocking(move || engine.delivered(&receipt, now)).await;
+    if !matches!(done, Ok(Ok(()))) {
+        tracing::error!("cannot record that a reminder was delivered");
     }
 }
 
@@ -313,10 +337,10 @@ async fn staff_action<S: Store>(
         }
     }
     for (chat, reply) in outcome.to_patients {
-        app.router.deliver(Delivery::ToChat { chat, reply });
+        app.router.deliver(Delivery::to_chat(chat, reply));
     }
     for event in outcome.desk {
-        app.router.deliver(Delivery::Desk(event));
+        app.router.deliver(Delivery::desk(event));
     }
     Ok(())
 }
@@ -415,7 +439,7 @@ async fn respond<S: Store>(
         event.log();
     }
     for event in outcome.desk {
-        app.router.deliver(Delivery::Desk(event));
+        app.router.deliver(Delivery::desk(event));
     }
     Ok(())
 }

@@ -16,12 +16,12 @@ use crate::appointments::{
 };
 use crate::dialogue::{Action, Choice, Conversation, Incoming, Reply, ReplyKind, State};
 use crate::handoff::{
-    Delivery, DeskEvent, StaffAction, desk_text, digest_line, text as staff_text,
+    Delivery, DeskEvent, Receipt, StaffAction, desk_text, digest_line, text as staff_text,
 };
 use crate::ids::{ChatKey, Locale, Platform};
 use crate::knowledge::Knowledge;
 use crate::ports::{Batch, Store};
-use crate::reminders::{Decision, Mark, SkipReason, digest_day, passed, plan};
+use crate::reminders::{Decision, Mark, Notice, SkipReason, digest_day, passed, plan};
 
 impl<S: Store> Engine<S> {
     /// Stores new appointments all together, or none. One already stored (same
@@ -330,7 +330,41 @@ impl<S: Store> Engine<S> {
             let Some(chat) = appointment.chat.clone() else {
                 continue;
             };
-            if !appointment.is_upcoming(now) || !serves(chat.platform()) {
+            if !serves(chat.platform()) {
+                continue;
+            }
+            // Handed to a sender by an earlier run that stopped before the
+            // platform took it: never sent again, and staff are told (again,
+            // if the run telling them stopped too).
+            let mut doubted = false;
+            for (key, mark) in appointment.reminders.iter_mut() {
+                let at = match *mark {
+                    Mark::Sending { at, run } if run != self.run => at,
+                    Mark::InDoubt {
+                        at,
+                        notice: Notice::Sending { run },
+                    } if run != self.run => at,
+                    _ => continue,
+                };
+                let notice = Notice::Sending { run: self.run };
+                *mark = Mark::InDoubt { at, notice };
+                doubted = true;
+                deliveries.push(Delivery::Desk {
+                    event: DeskEvent::ReminderInDoubt {
+                        patient: appointment.patient.clone(),
+                        platform: chat.platform(),
+                        when: staff_when(&knowledge, appointment.start),
+                    },
+                    receipt: Some(Receipt::DoubtReported {
+                        appointment: appointment.id.clone(),
+                        key: key.clone(),
+                    }),
+                });
+            }
+            if doubted {
+                batch.put(keys::appointment(&appointment.id), encode(&appointment));
+            }
+            if !appointment.is_upcoming(now) {
                 continue;
             }
             let tz = &knowledge.clinic.time_zone;
@@ -338,16 +372,17 @@ impl<S: Store> Engine<S> {
             if decisions.is_empty() {
                 continue;
             }
-            let first = !appointment
-                .reminders
-                .values()
-                .any(|m| matches!(m, Mark::Sent { .. }));
-            let mut send = false;
+            let first = !appointment.reminders.values().any(Mark::went);
+            let mut send = None;
             for decision in decisions {
                 match decision {
                     Decision::Send { key } => {
-                        appointment.reminders.insert(key, Mark::Sent { at: now });
-                        send = true;
+                        let mark = Mark::Sending {
+                            at: now,
+                            run: self.run,
+                        };
+                        appointment.reminders.insert(key.clone(), mark);
+                        send = Some(key);
                     }
                     Decision::Skip { key, why } => {
                         appointment
@@ -356,16 +391,51 @@ impl<S: Store> Engine<S> {
                     }
                 }
             }
-            if send {
+            if let Some(key) = send {
                 let locale = self.locale_of(&chat, None)?;
                 let screen_done = self.screen_status(&appointment)?.is_done();
                 let reply = reminder(&knowledge, &appointment, locale, first, screen_done);
-                deliveries.push(Delivery::ToChat { chat, reply });
+                let receipt = Receipt::Reminder {
+                    appointment: appointment.id.clone(),
+                    key,
+                };
+                deliveries.push(Delivery::ToChat {
+                    chat,
+                    reply,
+                    receipt: Some(receipt),
+                });
             }
             batch.put(keys::appointment(&appointment.id), encode(&appointment));
         }
         self.store.apply(batch)?;
         Ok(deliveries)
+    }
+
+    /// Records that the platform took a delivery that asked for a receipt.
+    pub fn delivered(&self, receipt: &Receipt, at: Timestamp) -> Result<(), EngineError> {
+        let (Receipt::Reminder { appointment, key } | Receipt::DoubtReported { appointment, key }) =
+            receipt;
+        let _appointments = self.lock_appointments();
+        let Some(mut record) = self.appointment(appointment)? else {
+            return Ok(()); // deleted meanwhile (unbooked, forgotten)
+        };
+        let Some(mark) = record.reminders.get_mut(key) else {
+            return Ok(());
+        };
+        match (receipt, *mark) {
+            (Receipt::Reminder { .. }, Mark::Sending { .. }) => *mark = Mark::Sent { at },
+            (Receipt::DoubtReported { .. }, Mark::InDoubt { at: sent, .. }) => {
+                *mark = Mark::InDoubt {
+                    at: sent,
+                    notice: Notice::Sent,
+                }
+            }
+            _ => return Ok(()),
+        }
+        let mut batch = Batch::default();
+        batch.put(keys::appointment(appointment), encode(&record));
+        self.store.apply(batch)?;
+        Ok(())
     }
 
     /// Today's digest for the desks, once a day from the configured time
@@ -780,7 +850,19 @@ mod tests {
             drop(decided);
         }
         let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+        // Not sent again; the desks are told it may not have arrived, once.
+        let after = engine.due_reminders(now, &|_| true).unwrap();
+        assert!(
+            matches!(&after[..], [Delivery::Desk { event: DeskEvent::ReminderInDoubt { when, .. }, .. }] if when == "Fri 2026-12-04 15:00"),
+            "{after:?}"
+        );
         assert!(engine.due_reminders(now, &|_| true).unwrap().is_empty());
+        let id = engine.appointments().unwrap()[0].id.clone();
+        let marks = engine.appointment(&id).unwrap().unwrap().reminders;
+        assert!(
+            matches!(marks.get("P3D"), Some(Mark::InDoubt { .. })),
+            "{marks:?}"
+        );
         let sent = run(&engine, now, at("2026-12-04 15:00"));
         let times: Vec<&str> = sent.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(
@@ -788,6 +870,39 @@ mod tests {
             ["Thu 15:00 EST", "Fri 13:00 EST"],
             "the later ones, once each"
         );
+    }
+
+    #[test]
+    fn a_reminder_the_platform_took_is_marked_sent_and_never_doubted_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = at("2026-12-01 15:00");
+        {
+            let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+            booked_and_linked(
+                &engine,
+                "telegram:4",
+                "2026-12-04 15:00",
+                at("2026-11-25 10:00"),
+            );
+            let decided = engine.due_reminders(now, &|_| true).unwrap();
+            let [
+                Delivery::ToChat {
+                    receipt: Some(receipt),
+                    ..
+                },
+            ] = &decided[..]
+            else {
+                panic!("one reminder with a receipt: {decided:?}");
+            };
+            engine.delivered(receipt, now).unwrap();
+            // A second receipt (a retry's) changes nothing.
+            engine.delivered(receipt, at("2026-12-01 15:05")).unwrap();
+            let id = engine.appointments().unwrap()[0].id.clone();
+            let marks = engine.appointment(&id).unwrap().unwrap().reminders;
+            assert_eq!(marks.get("P3D"), Some(&Mark::Sent { at: now }));
+        }
+        let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+        assert!(engine.due_reminders(now, &|_| true).unwrap().is_empty());
     }
 
     #[test]

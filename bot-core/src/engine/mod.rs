@@ -22,8 +22,10 @@ use crate::text::fold;
 
 mod appointments;
 mod privacy;
+mod retention;
 
 pub use privacy::{FORGET_NO, FORGET_YES, Forgotten};
+pub use retention::SweepReport;
 
 /// Why an engine operation failed (message handling itself never fails: the
 /// patient gets a polite message and the error is logged).
@@ -86,6 +88,9 @@ pub struct Engine<S: Store> {
     tickets: Mutex<()>,
     /// Appointment records change one at a time (taken after the others).
     appointments_lock: Mutex<()>,
+    /// This engine's run, random: a reminder still marked as being sent by
+    /// another run was cut off by an abrupt stop.
+    run: u64,
 }
 
 mod keys {
@@ -159,6 +164,10 @@ impl<S: Store> Engine<S> {
             hasher: Default::default(),
             tickets: Mutex::new(()),
             appointments_lock: Mutex::new(()),
+            run: {
+                use std::hash::BuildHasher;
+                std::collections::hash_map::RandomState::new().hash_one(std::process::id())
+            },
         }
     }
 
@@ -468,11 +477,12 @@ impl<S: Store> Engine<S> {
             deliveries.extend(
                 self.due_reannouncements(now)?
                     .into_iter()
-                    .map(Delivery::Desk),
+                    .map(Delivery::desk),
             );
-            deliveries.extend(self.due_digest(now)?.map(Delivery::Desk));
+            deliveries.extend(self.due_digest(now)?.map(Delivery::desk));
         }
         deliveries.extend(self.due_reminders(now, serves)?);
+        self.sweep_when_due(now);
         Ok(deliveries)
     }
 

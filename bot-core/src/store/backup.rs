@@ -14,6 +14,23 @@
 //! and how many records follow, so a truncated file is caught. Each record is
 //! a key and its value in standard base64 (values are opaque bytes), in key
 //! order.
+//!
+//! The backup of an encrypted store is encrypted with the store's key, so a
+//! copied backup is as unreadable as a copied data folder. Its header has
+//! version 2 (so a version of frontdesk that cannot decrypt refuses it rather
+//! than restoring sealed bytes as if they were values) and a `key_check`, a
+//! known value sealed with the key, so a wrong key is caught on line 1:
+//!
+//! ```text
+//! {"frontdesk_backup":2,"created":"2026-11-30T21:00:00Z","entries":2,"key_check":"RkRFMR…"}
+//! {"k":"appt/2026-12-01T08:00:00Z/ann","v":"RkRFMcx0…"}
+//! ```
+//!
+//! Each value is then sealed by [`cipher::seal`] for its record's key. On
+//! restore every value is decrypted, and checked, before anything is written;
+//! the store it goes into seals it again with fresh nonces. A backup without
+//! encryption (version 1) restores into an encrypted store too: that is how a
+//! store is encrypted.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
@@ -23,10 +40,39 @@ use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::cipher::{self, CipherError, DataKey};
+use super::{MemoryStore, SledStore};
 use crate::ports::{Batch, Store, StoreError};
 
-/// The version of the format that [`export`] writes and [`import`] reads.
+/// The version of the format that [`export`] writes for a store without
+/// encryption, and that [`import`] reads.
 pub const FORMAT_VERSION: u64 = 1;
+/// The version of an encrypted backup: values sealed, a `key_check` in the
+/// header.
+pub const ENCRYPTED_FORMAT_VERSION: u64 = 2;
+/// The associated data of the header's `key_check`.
+const KEY_CHECK: &str = "backup/key_check";
+/// The value `key_check` seals.
+const KEY_CHECK_VALUE: &[u8] = b"frontdesk backup key check";
+
+/// A store that may be encrypted: its backups are encrypted with the same
+/// key, and an encrypted backup needs it to be restored.
+pub trait KeyedStore: Store {
+    /// The key the store's values are encrypted with, if they are.
+    fn data_key(&self) -> Option<&DataKey>;
+}
+
+impl KeyedStore for SledStore {
+    fn data_key(&self) -> Option<&DataKey> {
+        SledStore::data_key(self)
+    }
+}
+
+impl KeyedStore for MemoryStore {
+    fn data_key(&self) -> Option<&DataKey> {
+        None
+    }
+}
 
 /// Why a backup or a restore failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +91,19 @@ pub enum BackupError {
          or replace everything in it (`frontdesk restore --replace`)"
     )]
     NotEmpty { existing: usize },
+    /// An encrypted backup, and a store opened without a key.
+    #[error(
+        "this backup is encrypted: set FRONTDESK_DATA_KEY to the key of the store it was made \
+         from, and restore it into an empty data folder"
+    )]
+    Encrypted,
+    /// The store's key does not open the backup.
+    #[error(
+        "the key in FRONTDESK_DATA_KEY does not open this backup: it was made with another key"
+    )]
+    WrongKey,
+    #[error("cannot encrypt the backup: {0}")]
+    Seal(CipherError),
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -52,6 +111,10 @@ struct Header {
     frontdesk_backup: u64,
     created: Timestamp,
     entries: usize,
+    /// Base64 of [`KEY_CHECK_VALUE`] sealed with the key; only in an
+    /// encrypted backup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_check: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -72,23 +135,30 @@ fn write_line(out: &mut impl Write, value: &impl Serialize) -> Result<(), Backup
 }
 
 /// Writes every record of `store`, as one [`Store::snapshot`], to `out`, and
-/// returns how many records it wrote.
-pub fn export(store: &impl Store, out: &mut impl Write) -> Result<usize, BackupError> {
+/// returns how many records it wrote. The backup of an encrypted store is
+/// encrypted with its key.
+pub fn export(store: &impl KeyedStore, out: &mut impl Write) -> Result<usize, BackupError> {
+    let key = store.data_key();
     let entries = store.snapshot()?;
+    let seal = |record: &str, value: &[u8]| -> Result<String, BackupError> {
+        Ok(STANDARD.encode(match key {
+            None => value.to_vec(),
+            Some(key) => cipher::seal(key, record, value).map_err(BackupError::Seal)?,
+        }))
+    };
     let header = Header {
-        frontdesk_backup: FORMAT_VERSION,
+        frontdesk_backup: if key.is_some() {
+            ENCRYPTED_FORMAT_VERSION
+        } else {
+            FORMAT_VERSION
+        },
         created: Timestamp::now(),
         entries: entries.len(),
+        key_check: key.map(|_| seal(KEY_CHECK, KEY_CHECK_VALUE)).transpose()?,
     };
     write_line(out, &header)?;
     for (k, v) in &entries {
-        write_line(
-            out,
-            &RecordOut {
-                k,
-                v: STANDARD.encode(v),
-            },
-        )?;
+        write_line(out, &RecordOut { k, v: seal(k, v)? })?;
     }
     out.flush().map_err(BackupError::Write)?;
     Ok(entries.len())
@@ -101,16 +171,18 @@ pub fn export(store: &impl Store, out: &mut impl Write) -> Result<usize, BackupE
 /// value's base64, no key twice, as many records as the header says); the
 /// first problem is reported with its line number and nothing is written.
 /// Then every record goes in one atomic batch, and the store is flushed.
+/// An encrypted backup needs a store opened with the key it was made with:
+/// its values are all decrypted in that first reading.
 ///
 /// The store must be empty, unless `replace` is set: then every key already
 /// in it is deleted in that same batch, so the store ends up holding exactly
 /// the backup.
 pub fn import(
-    store: &impl Store,
+    store: &impl KeyedStore,
     input: &mut impl BufRead,
     replace: bool,
 ) -> Result<usize, BackupError> {
-    let records = read(input)?;
+    let records = read(input, store.data_key())?;
     let existing = store.scan_prefix("")?;
     if !existing.is_empty() && !replace {
         return Err(BackupError::NotEmpty {
@@ -130,8 +202,12 @@ pub fn import(
     Ok(count)
 }
 
-/// Reads and checks a whole backup, without touching any store.
-fn read(input: &mut impl BufRead) -> Result<Vec<(String, Vec<u8>)>, BackupError> {
+/// Reads and checks a whole backup, without touching any store, decrypting
+/// it with `key` if it is encrypted.
+fn read(
+    input: &mut impl BufRead,
+    key: Option<&DataKey>,
+) -> Result<Vec<(String, Vec<u8>)>, BackupError> {
     let invalid = |line: usize, reason: String| BackupError::Invalid { line, reason };
     let mut lines = Lines { input, number: 0 };
 
@@ -143,15 +219,35 @@ fn read(input: &mut impl BufRead) -> Result<Vec<(String, Vec<u8>)>, BackupError>
     };
     let header: Header = serde_json::from_str(&first)
         .map_err(|e| invalid(1, format!("not a Frontdesk backup header: {e}")))?;
-    if header.frontdesk_backup != FORMAT_VERSION {
-        return Err(invalid(
-            1,
-            format!(
-                "backup format version {} is not supported (this version of frontdesk reads {FORMAT_VERSION})",
-                header.frontdesk_backup
-            ),
-        ));
-    }
+    let key = match (header.frontdesk_backup, &header.key_check) {
+        (FORMAT_VERSION, None) => None,
+        (ENCRYPTED_FORMAT_VERSION, Some(check)) => {
+            let key = key.ok_or(BackupError::Encrypted)?;
+            let sealed = STANDARD
+                .decode(check)
+                .map_err(|e| invalid(1, format!("the key_check is not base64: {e}")))?;
+            match cipher::open(key, KEY_CHECK, &sealed) {
+                Ok(value) if value == KEY_CHECK_VALUE => Some(key),
+                Ok(_) | Err(CipherError::Open) => return Err(BackupError::WrongKey),
+                Err(e) => return Err(invalid(1, format!("the key_check is not valid: {e}"))),
+            }
+        }
+        (FORMAT_VERSION | ENCRYPTED_FORMAT_VERSION, _) => {
+            return Err(invalid(
+                1,
+                "an encrypted backup (version 2) has a key_check, and only it".into(),
+            ));
+        }
+        (version, _) => {
+            return Err(invalid(
+                1,
+                format!(
+                    "backup format version {version} is not supported (this version of \
+                     frontdesk reads {FORMAT_VERSION} and {ENCRYPTED_FORMAT_VERSION})"
+                ),
+            ));
+        }
+    };
 
     let mut records = Vec::with_capacity(header.entries.min(1 << 20));
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -168,12 +264,16 @@ fn read(input: &mut impl BufRead) -> Result<Vec<(String, Vec<u8>)>, BackupError>
         }
         let record: RecordIn = serde_json::from_str(&text)
             .map_err(|e| invalid(line, format!("not a {{\"k\",\"v\"}} record: {e}")))?;
-        let value = STANDARD.decode(&record.v).map_err(|e| {
+        let mut value = STANDARD.decode(&record.v).map_err(|e| {
             invalid(
                 line,
                 format!("the value of {:?} is not base64: {e}", record.k),
             )
         })?;
+        if let Some(key) = key {
+            value = cipher::open(key, &record.k, &value)
+                .map_err(|e| invalid(line, format!("the value of {:?}: {e}", record.k)))?;
+        }
         if let Some(first) = seen.insert(record.k.clone(), line) {
             return Err(invalid(
                 line,
@@ -248,7 +348,7 @@ mod tests {
         store.scan_prefix("").unwrap()
     }
 
-    fn backup_of(store: &impl Store) -> Vec<u8> {
+    fn backup_of(store: &impl KeyedStore) -> Vec<u8> {
         let mut out = Vec::new();
         export(store, &mut out).unwrap();
         out
@@ -385,5 +485,128 @@ mod tests {
             assert!(values.len() <= 1, "a batch was seen in part: {values:?}");
         }
         writer.join().unwrap();
+    }
+
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    fn key() -> DataKey {
+        DataKey::parse(KEY).unwrap()
+    }
+
+    fn encrypted_store(dir: &std::path::Path) -> SledStore {
+        SledStore::open_encrypted(dir, key()).unwrap()
+    }
+
+    #[test]
+    fn the_backup_of_an_encrypted_store_is_encrypted_and_restores_with_the_same_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = encrypted_store(dir.path());
+        let mut batch = Batch::default();
+        batch.put(
+            "unanswered/telegram:7",
+            b"zebra-kumquat my shoulder".to_vec(),
+        );
+        source.apply(batch).unwrap();
+        let records = seed(&source);
+        let file = backup_of(&source);
+        drop(source);
+
+        let text = String::from_utf8(file.clone()).unwrap();
+        assert!(!text.contains("zebra"), "{text}");
+        let plain_value = STANDARD.encode(b"zebra-kumquat my shoulder");
+        assert!(!text.contains(&plain_value[..16]), "{text}");
+        assert!(
+            text.contains("unanswered/telegram:7"),
+            "keys are as they are"
+        );
+        let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(header["frontdesk_backup"], 2);
+        assert_eq!(header["entries"], 7);
+        assert!(header["key_check"].is_string(), "{header}");
+
+        let target_dir = tempfile::tempdir().unwrap();
+        let target = encrypted_store(target_dir.path());
+        assert_eq!(import(&target, &mut &file[..], false).unwrap(), 7);
+        assert_eq!(target.snapshot().unwrap(), records);
+    }
+
+    #[test]
+    fn an_encrypted_backup_is_refused_without_its_key_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = encrypted_store(dir.path());
+        seed(&source);
+        let file = backup_of(&source);
+
+        let plain = MemoryStore::new();
+        let err = import(&plain, &mut &file[..], false).unwrap_err();
+        assert!(matches!(err, BackupError::Encrypted), "{err:?}");
+        assert!(err.to_string().contains("FRONTDESK_DATA_KEY"), "{err}");
+        assert!(plain.scan_prefix("").unwrap().is_empty());
+
+        let other_dir = tempfile::tempdir().unwrap();
+        let other =
+            SledStore::open_encrypted(other_dir.path(), DataKey::generate().unwrap()).unwrap();
+        let err = import(&other, &mut &file[..], false).unwrap_err();
+        assert!(matches!(err, BackupError::WrongKey), "{err:?}");
+        assert!(
+            err.to_string().contains("does not open this backup"),
+            "{err}"
+        );
+        assert!(other.scan_prefix("").unwrap().is_empty());
+        drop(other);
+        // The failed restore did not tie the folder to the wrong key.
+        let right = encrypted_store(other_dir.path());
+        assert_eq!(import(&right, &mut &file[..], false).unwrap(), 6);
+    }
+
+    #[test]
+    fn a_changed_or_moved_value_in_an_encrypted_backup_is_reported_by_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = encrypted_store(dir.path());
+        seed(&source);
+        let text = String::from_utf8(backup_of(&source)).unwrap();
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let value_of = |line: &str| -> String {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            record["v"].as_str().unwrap().to_owned()
+        };
+        // Line 4's value under line 3's key.
+        let moved = lines[2].replace(&value_of(&lines[2]), &value_of(&lines[3]));
+        let mut bytes = STANDARD.decode(value_of(&lines[4])).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        let changed = lines[4].replace(&value_of(&lines[4]), &STANDARD.encode(bytes));
+        for (n, replacement) in [(3, moved), (5, changed)] {
+            let mut edited = lines.clone();
+            edited[n - 1] = replacement;
+            let file = edited.join("\n") + "\n";
+            let target_dir = tempfile::tempdir().unwrap();
+            let target = encrypted_store(target_dir.path());
+            match import(&target, &mut file.as_bytes(), false) {
+                Err(BackupError::Invalid { line, reason }) => {
+                    assert_eq!(line, n, "{reason}");
+                    assert!(reason.contains("cannot be decrypted"), "{reason}");
+                }
+                other => panic!("expected line {n} to be reported, got {other:?}"),
+            }
+            assert!(target.scan_prefix("").unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_plain_backup_restored_with_a_key_into_an_empty_folder_encrypts_the_store() {
+        let source = MemoryStore::new();
+        let records = seed(&source);
+        let file = backup_of(&source);
+
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let target = encrypted_store(dir.path());
+            assert_eq!(import(&target, &mut &file[..], false).unwrap(), 6);
+        }
+        let err = SledStore::open(dir.path()).unwrap_err();
+        assert!(matches!(err, StoreError::Encrypted { .. }), "{err:?}");
+        let target = encrypted_store(dir.path());
+        assert_eq!(target.snapshot().unwrap(), records);
     }
 }

@@ -1,11 +1,15 @@
 //! Storage implementations of [`crate::ports::Store`]: sled on disk for the bot,
-//! and a map in memory for unit tests. Both pass one conformance test.
-//! [`backup`] exports any store to a file and restores it.
+//! and a map in memory for unit tests. Both pass one conformance test, sled
+//! with and without encryption. [`backup`] exports any store to a file and
+//! restores it. [`cipher`] seals and opens the values of an encrypted sled
+//! store (and of its backups) with a [`DataKey`].
 
 pub mod backup;
+pub mod cipher;
 mod memory;
 mod sled_store;
 
+pub use cipher::DataKey;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 
