@@ -178,3 +178,45 @@ fn staff_commands_typed_in_a_patients_chat_are_not_staff_actions() {
     assert_eq!(engine.store().scan_prefix("ticket/").unwrap(), before);
     assert_eq!(engine.appointments().unwrap().len(), 1);
 }
+
+/// "Forget another patient" has no chat command (staff use `frontdesk
+/// forget` on the clinic's machine): `/forget` with someone's chat as an
+/// argument, or a forged confirmation button, from another patient or from
+/// a public group, deletes nothing of theirs.
+#[test]
+fn nobody_in_a_chat_can_forget_another_patient() {
+    let (engine, _) = busy_engine();
+    let before = engine.store().scan_prefix("").unwrap();
+    let victim = |store: &[(String, Vec<u8>)]| -> Vec<(String, Vec<u8>)> {
+        store
+            .iter()
+            .filter(|(k, _)| k.contains("9001"))
+            .cloned()
+            .collect()
+    };
+    assert!(!victim(&before).is_empty());
+    let chats = [
+        ("another patient", "discord:77", false),
+        ("a public group", "telegram:-1009999", true),
+    ];
+    let attempts = [
+        Input::from_text("/forget telegram:9001"),
+        Input::from_text("/forget 9001"),
+        Input::Choice(frontdesk_core::engine::FORGET_YES.into()),
+    ];
+    for (who, chat, shared) in chats {
+        for input in &attempts {
+            engine.handle(&Incoming {
+                chat: ChatKey::parse(chat).unwrap(),
+                input: input.clone(),
+                at: now(),
+                locale_hint: None,
+                shared,
+                display_name: Some("Maria".into()),
+                sequence: None,
+            });
+            let after = engine.store().scan_prefix("").unwrap();
+            assert_eq!(victim(&after), victim(&before), "{who}: {input:?}");
+        }
+    }
+}
