@@ -4,6 +4,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+/// How a scripted patient answers the health screen (shared with the load test).
+pub use frontdesk_testkit::{ScreenMove, next_screen_move};
+
 /// The knowledge folder shipped with the project.
 pub fn faq_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("faq")
@@ -291,44 +294,5 @@ pub async fn settled(count: impl Fn() -> usize) {
             return;
         }
         n = now;
-    }
-}
-
-/// The next move in a health screen, read from the buttons of the bot's
-/// last message (the same ids on every platform).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScreenMove {
-    Press(String),
-    /// A free-text question: type this.
-    Type(&'static str),
-    /// No question is pending: the screen is over.
-    Done,
-}
-
-/// Presses "yes" to consent and to the questions in `yes_to`, "no" to the
-/// others, and the first answer on choice and number questions.
-pub fn next_screen_move(buttons: &[String], yes_to: &[&str]) -> ScreenMove {
-    let question = buttons
-        .iter()
-        .find_map(|b| b.strip_prefix("ans:"))
-        .and_then(|b| b.split(':').next());
-    let Some(question) = question else {
-        return if buttons.iter().any(|b| b == "screen:stop") {
-            ScreenMove::Type("no")
-        } else {
-            ScreenMove::Done
-        };
-    };
-    let value = if question == "consent" || yes_to.contains(&question) {
-        "yes"
-    } else {
-        "no"
-    };
-    let id = format!("ans:{question}:{value}");
-    if buttons.contains(&id) {
-        ScreenMove::Press(id)
-    } else {
-        let first = buttons.iter().find(|b| b.starts_with("ans:")).unwrap();
-        ScreenMove::Press(first.clone())
     }
 }

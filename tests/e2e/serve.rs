@@ -84,7 +84,12 @@ async fn sigterm_finishes_the_replies_and_desk_posts_in_hand_and_exits_zero() {
     );
 
     // What it had not taken is handled after a restart, once.
+    let polls = fake.calls("getUpdates");
     let child = bot.serve(&fake, &[], std::process::Stdio::null());
+    // Ready (its signal handlers are in place) once it polls.
+    while fake.calls("getUpdates") == polls {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     for p in &patients {
         let mut waited = 0;
         while answered(p) == 0 && waited < 150 {

@@ -36,17 +36,74 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, Me};
 use teloxide::update_listeners::{Polling, webhooks};
 
-/// The requester every handler uses: the real client behind teloxide's
-/// throttle (with limits too high to matter when throttling is off).
-pub type Tg = teloxide::adaptors::Throttle<Bot>;
+/// What the handlers send with: the client straight, or behind teloxide's
+/// throttle, which keeps to Telegram's rate limits. (The throttle's worker
+/// wakes every 250 ms even when no limit binds, holding each reply up to
+/// 250 ms under load; so with throttling off it is left out, not given
+/// limits that never bind.) Updates are received with the plain client.
+#[derive(Clone, Debug)]
+pub enum Tg {
+    Direct(Bot),
+    Throttled(teloxide::adaptors::Throttle<Bot>),
+}
 
-/// Limits that never bind, for measurements and tests.
-const UNLIMITED: Limits = Limits {
-    messages_per_sec_chat: 10_000,
-    messages_per_min_chat: 600_000,
-    messages_per_min_channel_or_supergroup: 600_000,
-    messages_per_sec_overall: 10_000,
-};
+/// Runs `$body` with `$b` bound to whichever client `$tg` holds.
+macro_rules! with_client {
+    ($tg:expr, $b:ident => $body:expr) => {
+        match $tg {
+            Tg::Direct($b) => $body,
+            Tg::Throttled($b) => $body,
+        }
+    };
+}
+
+impl Tg {
+    /// The client without the throttle (for receiving updates).
+    pub fn raw(&self) -> &Bot {
+        match self {
+            Tg::Direct(bot) => bot,
+            Tg::Throttled(bot) => bot.inner(),
+        }
+    }
+
+    /// Sends HTML text (already escaped) with an optional keyboard, retrying.
+    async fn send_html(
+        &self,
+        chat: ChatId,
+        text: &str,
+        markup: Option<&teloxide::types::InlineKeyboardMarkup>,
+    ) -> Result<Message, teloxide::RequestError> {
+        with_client!(self, bot => send::retrying(|| {
+            let mut request = bot
+                .send_message(chat, text.to_owned())
+                .parse_mode(teloxide::types::ParseMode::Html);
+            if let Some(m) = markup {
+                request = request.reply_markup(m.clone());
+            }
+            request.into_future()
+        })
+        .await)
+    }
+
+    /// Stops a pressed button's spinner.
+    async fn answer_callback(
+        &self,
+        id: &teloxide::types::CallbackQueryId,
+    ) -> Result<(), teloxide::RequestError> {
+        with_client!(self, bot => send::retrying(|| bot.answer_callback_query(id.clone()).into_future()).await)?;
+        Ok(())
+    }
+
+    /// Removes a message's keyboard.
+    async fn remove_keyboard(
+        &self,
+        chat: ChatId,
+        message: teloxide::types::MessageId,
+    ) -> Result<(), teloxide::RequestError> {
+        with_client!(self, bot => send::retrying(|| bot.edit_message_reply_markup(chat, message).into_future()).await)?;
+        Ok(())
+    }
+}
 
 /// Why the Telegram adapter stopped.
 #[derive(Debug, thiserror::Error)]
@@ -122,11 +179,11 @@ pub fn requester(settings: &Settings) -> Tg {
     if let Some(url) = &settings.api_url {
         bot = bot.set_api_url(url.clone());
     }
-    bot.throttle(if settings.throttle {
-        Limits::default()
+    if settings.throttle {
+        Tg::Throttled(bot.throttle(Limits::default()))
     } else {
-        UNLIMITED
-    })
+        Tg::Direct(bot)
+    }
 }
 
 /// The commands menu, in English and Spanish.
@@ -154,7 +211,8 @@ pub async fn run<S: Store>(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), TelegramError> {
-    let bot = requester(&settings);
+    let sender = requester(&settings);
+    let bot = sender.raw().clone();
     send::retrying(|| bot.set_my_commands(commands(false)).into_future()).await?;
     send::retrying(|| {
         bot.set_my_commands(commands(true))
@@ -169,16 +227,16 @@ pub async fn run<S: Store>(
         let _ = tx.send(d);
     });
     let mut outbound = {
-        let bot = bot.clone();
+        let sender = sender.clone();
         let app = app.clone();
         tokio::spawn(async move {
             while let Some(delivery) = rx.recv().await {
-                deliver(&bot, &app, delivery).await;
+                deliver(&sender, &app, delivery).await;
             }
         })
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler::<S>())
-        .dependencies(dptree::deps![app.clone()])
+        .dependencies(dptree::deps![app.clone(), sender.clone()])
         .enable_ctrlc_handler()
         .build();
     let token = dispatcher.shutdown_token();
@@ -192,13 +250,13 @@ pub async fn run<S: Store>(
         None => {
             let me = send::retrying(|| bot.get_me().into_future()).await?;
             let on_error = {
-                let (bot, app) = (bot.clone(), app.clone());
+                let (sender, app) = (sender.clone(), app.clone());
                 move |error: teloxide::RequestError| {
-                    let (bot, me, app) = (bot.clone(), me.clone(), app.clone());
+                    let (sender, me, app) = (sender.clone(), me.clone(), app.clone());
                     async move {
                         if let teloxide::RequestError::InvalidJson { source, raw } = &error {
                             // The raw answer holds patients' words: not logged.
-                            let recovered = polling::recover(&bot, &me, &app, raw).await;
+                            let recovered = polling::recover(&sender, &me, &app, raw).await;
                             tracing::warn!(error = %source, recovered, "getUpdates answered JSON that did not parse");
                         } else {
                             tracing::warn!(error = %error, "getting updates failed; retrying");
@@ -263,7 +321,7 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
             (group, text, markup)
         }
     };
-    match send_html(bot, chat, &text, markup.as_ref()).await {
+    match bot.send_html(chat, &text, markup.as_ref()).await {
         Ok(_) => {
             if let Some(receipt) = receipt {
                 confirm(app, receipt).await;
@@ -280,25 +338,6 @@ async fn confirm<S: Store>(app: &App<S>, receipt: Receipt) {
     if !matches!(done, Ok(Ok(()))) {
         tracing::error!("cannot record that a reminder was delivered");
     }
-}
-
-/// Sends HTML text (already escaped) with an optional keyboard, retrying.
-async fn send_html(
-    bot: &Tg,
-    chat: ChatId,
-    text: &str,
-    markup: Option<&teloxide::types::InlineKeyboardMarkup>,
-) -> Result<Message, teloxide::RequestError> {
-    send::retrying(|| {
-        let mut request = bot
-            .send_message(chat, text.to_owned())
-            .parse_mode(teloxide::types::ParseMode::Html);
-        if let Some(m) = markup {
-            request = request.reply_markup(m.clone());
-        }
-        request.into_future()
-    })
-    .await
 }
 
 /// A staff member's action from the desk group; answers go to the group.
@@ -326,13 +365,14 @@ async fn staff_action<S: Store>(
         })
         .unwrap_or_default();
     for text in &outcome.to_staff {
-        send_html(bot, answer_in, &teloxide::utils::html::escape(text), None).await?;
+        bot.send_html(answer_in, &teloxide::utils::html::escape(text), None)
+            .await?;
     }
     // Full screening answers: only to the staff member, in their private chat
     // with the bot (never the desk group).
     for text in &outcome.private {
         let text = teloxide::utils::html::escape(text);
-        if let Err(e) = send_html(bot, ChatId(from.id.0 as i64), &text, None).await {
+        if let Err(e) = bot.send_html(ChatId(from.id.0 as i64), &text, None).await {
             tracing::warn!(error = %e, "could not reach a staff member privately");
         }
     }
@@ -383,7 +423,7 @@ async fn on_callback<S: Store>(
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
     // Always answer, so the button stops spinning, stale or not.
-    send::retrying(|| bot.answer_callback_query(query.id.clone()).into_future()).await?;
+    bot.answer_callback(&query.id).await?;
     let Some(message) = &query.message else {
         return Ok(());
     };
@@ -393,11 +433,7 @@ async fn on_callback<S: Store>(
     }
     let chat = message.chat().id;
     // The pressed keyboard goes, so a button cannot be pressed twice.
-    let removed = send::retrying(|| {
-        bot.edit_message_reply_markup(chat, message.id())
-            .into_future()
-    })
-    .await;
+    let removed = bot.remove_keyboard(chat, message.id()).await;
     if let Err(e) = removed {
         tracing::warn!(error = %e, "could not remove a pressed keyboard");
     }
@@ -433,7 +469,7 @@ async fn respond<S: Store>(
         });
     for reply in &outcome.replies {
         let (text, markup) = convert::render(reply, me);
-        send_html(bot, chat, &text, markup.as_ref()).await?;
+        bot.send_html(chat, &text, markup.as_ref()).await?;
     }
     for event in &outcome.staff {
         event.log();

@@ -50,14 +50,14 @@ pub async fn recover<S: Store>(bot: &Tg, me: &Me, app: &Arc<App<S>>, raw: &str) 
         }
     }
     if let Some(offset) = next_offset.and_then(|o| i32::try_from(o).ok()) {
-        confirm(bot, offset).await;
+        confirm(bot.raw(), offset).await;
     }
     true
 }
 
 /// Makes Telegram forget every update before `offset`. The updates this call
 /// returns are left alone: polling, whose offset is older, fetches them again.
-async fn confirm(bot: &Tg, offset: i32) {
+async fn confirm(bot: &Bot, offset: i32) {
     for attempt in 1..=5 {
         match bot.get_updates().offset(offset).limit(1).timeout(0).await {
             // Any answer at all (even one that does not parse) means Telegram

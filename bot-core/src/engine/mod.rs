@@ -242,7 +242,11 @@ impl<S: Store> Engine<S> {
         }
         let mut batch = Batch::default();
         let mut desk = Vec::new();
-        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        // Tickets change only around a hand-off; other messages (nearly all)
+        // do not wait for the tickets lock, nor hold it through the flush.
+        let involves_ticket = was_handed_off || step.conversation.state == State::HandedOff;
+        let _tickets =
+            involves_ticket.then(|| self.tickets.lock().unwrap_or_else(|e| e.into_inner()));
         if let Err(e) = self.ticket_changes(incoming, &step, was_handed_off, &mut batch, &mut desk)
         {
             tracing::error!(chat = %incoming.chat, error = %e, "cannot update the hand-off ticket");

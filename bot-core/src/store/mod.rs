@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod cipher;
+mod group_commit;
 mod memory;
 mod sled_store;
 

@@ -9,7 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -37,7 +37,7 @@ pub enum Fault {
 }
 
 /// A message the bot sent (or a later edit of it).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Sent {
     pub chat_id: i64,
     pub message_id: i64,
@@ -45,6 +45,29 @@ pub struct Sent {
     pub parse_mode: Option<String>,
     /// The `reply_markup` as sent, if any.
     pub reply_markup: Option<Value>,
+    /// When the fake received the `sendMessage` (an edit keeps its
+    /// message's time): for measuring reply latency.
+    pub at: Instant,
+}
+
+/// Two messages are equal when they say the same thing to the same chat,
+/// whenever they were sent.
+impl PartialEq for Sent {
+    fn eq(&self, other: &Sent) -> bool {
+        (
+            self.chat_id,
+            self.message_id,
+            &self.text,
+            &self.parse_mode,
+            &self.reply_markup,
+        ) == (
+            other.chat_id,
+            other.message_id,
+            &other.text,
+            &other.parse_mode,
+            &other.reply_markup,
+        )
+    }
 }
 
 impl Sent {
@@ -116,10 +139,20 @@ struct Inner {
     /// for what `serde_json` cannot build: see [`FakeTelegram::raw_update`].
     raw: HashMap<i64, Vec<u8>>,
     chats: HashMap<i64, Value>,
-    /// Every message the bot sent, by id, latest version.
+    /// Every message the bot sent, latest version, and where each id is.
     messages: Vec<Sent>,
-    /// sendMessage calls that succeeded, in order.
+    message_index: HashMap<i64, usize>,
+    /// sendMessage calls that succeeded, in order, and their positions by chat.
     sent: Vec<Sent>,
+    sent_by_chat: HashMap<i64, Vec<usize>>,
+    /// Wakes the waiters for one chat's messages (see [`FakeTelegram::wait_for`]):
+    /// with a thousand patients waiting, waking all at every send would cost
+    /// more than the bot.
+    chat_waiters: HashMap<i64, Arc<Notify>>,
+    /// Updates never yet handed to the bot, by id: the chat each is in.
+    unfetched: HashMap<i64, i64>,
+    /// When each chat's updates were first handed to the bot, in order.
+    fetched: HashMap<i64, Vec<Instant>>,
     edits: Vec<Sent>,
     callback_answers: Vec<String>,
     commands: Vec<Value>,
@@ -132,7 +165,6 @@ struct Inner {
 struct Shared {
     inner: Mutex<Inner>,
     new_update: Notify,
-    new_sent: Notify,
 }
 
 /// A running fake Bot API. Dropping it stops the server.
@@ -158,7 +190,6 @@ impl FakeTelegram {
                 ..Inner::default()
             }),
             new_update: Notify::new(),
-            new_sent: Notify::new(),
         });
         let app = Router::new()
             .route("/{bot}/{method}", axum::routing::any(handle))
@@ -186,6 +217,16 @@ impl FakeTelegram {
         inner.next_update_id += 1;
         let mut update = build(&mut inner, id);
         update["update_id"] = json!(id);
+        let chat = [
+            "/message/chat/id",
+            "/callback_query/message/chat/id",
+            "/callback_query/from/id",
+        ]
+        .iter()
+        .find_map(|p| update.pointer(p)?.as_i64());
+        if let Some(chat) = chat {
+            inner.unfetched.insert(id, chat);
+        }
         inner.updates.push(update);
         drop(inner);
         self.shared.new_update.notify_waiters();
@@ -232,10 +273,9 @@ impl FakeTelegram {
         let message_id = message.message_id;
         self.push_update(move |inner, id| {
             let msg = inner
-                .messages
-                .iter()
-                .find(|m| m.message_id == message_id)
-                .map(|m| message_json(inner, m))
+                .message_index
+                .get(&message_id)
+                .map(|&i| message_json(inner, &inner.messages[i]))
                 .unwrap_or(Value::Null);
             json!({"callback_query": {
                 "id": format!("cb{id}"),
@@ -310,21 +350,48 @@ impl FakeTelegram {
 
     /// Every message the bot has sent to a chat, in order.
     pub fn sent_to(&self, chat_id: i64) -> Vec<Sent> {
-        self.inner()
-            .sent
+        self.sent_to_since(chat_id, 0)
+    }
+
+    /// The messages the bot has sent to a chat after the first `already`.
+    pub fn sent_to_since(&self, chat_id: i64, already: usize) -> Vec<Sent> {
+        let inner = self.inner();
+        let Some(positions) = inner.sent_by_chat.get(&chat_id) else {
+            return Vec::new();
+        };
+        positions
             .iter()
-            .filter(|s| s.chat_id == chat_id)
-            .cloned()
+            .skip(already)
+            .map(|&i| inner.sent[i].clone())
             .collect()
     }
 
     /// Waits until the bot has sent `n` messages to a chat in all, then returns
     /// them; `None` on timeout.
     pub async fn wait_for(&self, chat_id: i64, n: usize, timeout: Duration) -> Option<Vec<Sent>> {
+        self.wait_since(chat_id, 0, n, timeout).await
+    }
+
+    /// Waits until the bot has sent `n` messages to a chat after the first
+    /// `already`, then returns those (all of them, if more came); `None` on
+    /// timeout. Only this chat's messages wake the waiter.
+    pub async fn wait_since(
+        &self,
+        chat_id: i64,
+        already: usize,
+        n: usize,
+        timeout: Duration,
+    ) -> Option<Vec<Sent>> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let waiters = self
+            .inner()
+            .chat_waiters
+            .entry(chat_id)
+            .or_default()
+            .clone();
         loop {
-            let notified = self.shared.new_sent.notified();
-            let sent = self.sent_to(chat_id);
+            let notified = waiters.notified();
+            let sent = self.sent_to_since(chat_id, already);
             if sent.len() >= n {
                 return Some(sent);
             }
@@ -362,6 +429,13 @@ impl FakeTelegram {
     /// would not accept: bad HTML, too long, empty), with their parameters.
     pub fn rejected(&self) -> Vec<(String, Value)> {
         self.inner().rejected.clone()
+    }
+
+    /// When the bot first fetched (with getUpdates) the `nth` update (from 0)
+    /// of a chat, if it has: to tell time spent waiting to be polled from
+    /// time spent in the bot.
+    pub fn fetched_at(&self, chat_id: i64, nth: usize) -> Option<Instant> {
+        self.inner().fetched.get(&chat_id)?.get(nth).copied()
     }
 
     /// Updates the bot has not confirmed yet.
@@ -523,6 +597,18 @@ async fn get_updates(shared: &Shared, params: &Value) -> Response {
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
             inner.raw.retain(|id, _| *id >= offset);
             if !inner.updates.is_empty() {
+                let now = Instant::now();
+                let batch: Vec<i64> = inner
+                    .updates
+                    .iter()
+                    .take(limit)
+                    .filter_map(|u| u["update_id"].as_i64())
+                    .collect();
+                for id in batch {
+                    if let Some(chat) = inner.unfetched.remove(&id) {
+                        inner.fetched.entry(chat).or_default().push(now);
+                    }
+                }
                 // Written by hand, so that raw updates go out byte for byte.
                 let mut body = br#"{"ok":true,"result":["#.to_vec();
                 for (i, update) in inner.updates.iter().take(limit).enumerate() {
@@ -600,12 +686,23 @@ fn send_message(shared: &Shared, params: &Value) -> Response {
         text: text.to_owned(),
         parse_mode,
         reply_markup: params.get("reply_markup").cloned().filter(|v| !v.is_null()),
+        at: Instant::now(),
     };
+    let (index, position) = (inner.messages.len(), inner.sent.len());
+    inner.message_index.insert(message_id, index);
     inner.messages.push(sent.clone());
     inner.sent.push(sent.clone());
+    inner
+        .sent_by_chat
+        .entry(chat_id)
+        .or_default()
+        .push(position);
     let result = message_json(&inner, &sent);
+    let waiters = inner.chat_waiters.get(&chat_id).cloned();
     drop(inner);
-    shared.new_sent.notify_waiters();
+    if let Some(waiters) = waiters {
+        waiters.notify_waiters();
+    }
     ok(result)
 }
 
@@ -620,9 +717,10 @@ fn edit_message(shared: &Shared, params: &Value) -> Response {
     };
     let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
     let Some(index) = inner
-        .messages
-        .iter()
-        .position(|m| m.message_id == message_id && m.chat_id == chat_id)
+        .message_index
+        .get(&message_id)
+        .copied()
+        .filter(|&i| inner.messages[i].chat_id == chat_id)
     else {
         return error(
             StatusCode::BAD_REQUEST,
