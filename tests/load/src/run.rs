@@ -2,7 +2,7 @@
 //! patients at once, then the figures.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -51,32 +51,64 @@ async fn measure(
         ..Report::default()
     };
     let pid = bot.pid;
-    let memory = move || rss::memory(pid).map(|m| m.rss).unwrap_or(0);
+    let rss_now = || rss::memory(pid).map_or(0, |m| m.rss);
 
-    // Idle before any patient: started, and polling.
-    let polling = Instant::now();
+    wait_until_polling(fake, bot).await?;
+    report.memory.idle_start = rss_now();
+
+    eprintln!("reference walk…");
+    let (reference, counts) = reference_walk(config, fake, &mut report).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    report.memory.idle_after_reference = rss_now();
+
+    eprintln!("{} patients…", config.patients);
+    let walks = load(config, fake, pid, counts, &mut report).await?;
+
+    // Late messages (duplicates, or replies after a timeout) count too.
+    eprintln!("waiting for the bot to go quiet…");
+    settle(fake, config.pace.step_timeout * 10).await;
+    bot.check_running()?;
+    report.store_bytes = bot.data_bytes();
+    if let Some(m) = rss::memory(pid) {
+        report.memory = MemoryFigures {
+            peak: m.peak,
+            end: m.rss,
+            ..report.memory
+        };
+    }
+    account(&walks, fake, &reference, &mut report);
+    Ok(report)
+}
+
+/// Waits until the bot has started and polls the fake.
+async fn wait_until_polling(fake: &FakeTelegram, bot: &mut Bot) -> anyhow::Result<()> {
+    let started = Instant::now();
     while fake.calls("getUpdates") < 2 {
         bot.check_running()?;
         anyhow::ensure!(
-            polling.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(30),
             "the bot did not poll the fake within 30 s"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    report.memory.idle_start = memory();
+    Ok(())
+}
 
-    // The reference walk, alone, with the bot idle: its messages are what
-    // every patient should get, and how many make each step's reply.
-    eprintln!("reference walk…");
-    let quiet = if config.bot.throttle {
-        Duration::from_millis(1500)
-    } else {
-        Duration::from_millis(500)
-    };
+/// One patient alone, with the bot otherwise idle: the texts it received
+/// are what every patient should get, and how many messages made each
+/// step's reply is when a load patient's reply is complete.
+async fn reference_walk(
+    config: &Config,
+    fake: &FakeTelegram,
+    report: &mut Report,
+) -> anyhow::Result<(Vec<String>, Arc<[usize]>)> {
+    // The production throttle sends a chat at most one message a second and
+    // 20 a minute: a reply may wait most of a minute.
+    let quiet = Duration::from_millis(if config.bot.throttle { 1500 } else { 500 });
     let alone = Pace {
         ramp: Duration::ZERO,
         think: (Duration::ZERO, Duration::ZERO),
-        ..config.pace
+        step_timeout: config.pace.step_timeout.max(Duration::from_secs(90)),
     };
     let user = User::new(REFERENCE_CHAT, FIRST_NAME);
     let walked = patient::walk(fake, &user, Until::Quiet(quiet), alone, &mut Rng::new(0)).await;
@@ -85,37 +117,40 @@ async fn measure(
         "the reference walk did not finish the screen ({} steps)",
         walked.steps.len()
     );
-    let reference: Vec<String> = fake
+    let texts: Vec<String> = fake
         .sent_to(REFERENCE_CHAT)
         .iter()
         .map(|m| m.plain_text())
         .collect();
-    let counts: Vec<usize> = walked.steps.iter().map(|s| s.replies).collect();
-    report.reference_steps = counts.len();
-    report.reference_messages = reference.len();
+    report.reference_steps = walked.steps.len();
+    report.reference_messages = texts.len();
     report.reference_reply = Latencies::of(walked.steps.iter().map(|s| s.first).collect());
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    report.memory.idle_after_reference = memory();
+    let counts = walked.steps.iter().map(|s| s.replies).collect();
+    Ok((texts, counts))
+}
 
-    // The load.
-    eprintln!("{} patients…", config.patients);
-    let sent_before = fake.calls("sendMessage");
+/// All the patients at once; returns what each did. Records the phase's
+/// wall time, CPU, polling, and the most updates pending and bot threads.
+async fn load(
+    config: &Config,
+    fake: &Arc<FakeTelegram>,
+    pid: u32,
+    counts: Arc<[usize]>,
+    report: &mut Report,
+) -> anyhow::Result<Vec<Walk>> {
     let polls_before = fake.calls("getUpdates");
-    let (cpu_bot, cpu_me) = (rss::cpu(Some(bot.pid)), rss::cpu(None));
-    let counts: Arc<[usize]> = counts.into();
+    let (cpu_bot, cpu_me) = (rss::cpu(Some(pid)), rss::cpu(None));
     let done = Arc::new(AtomicBool::new(false));
-    let max_pending = Arc::new(AtomicUsize::new(0));
-    let max_threads = Arc::new(AtomicUsize::new(0));
     let sampler = tokio::spawn({
         let (fake, done) = (fake.clone(), done.clone());
-        let (max_pending, max_threads) = (max_pending.clone(), max_threads.clone());
         async move {
+            let (mut pending, mut threads) = (0, 0);
             while !done.load(Ordering::Relaxed) {
-                max_pending.fetch_max(fake.pending_updates(), Ordering::Relaxed);
-                let threads = rss::memory(pid).map_or(0, |m| m.threads as usize);
-                max_threads.fetch_max(threads, Ordering::Relaxed);
+                pending = pending.max(fake.pending_updates());
+                threads = threads.max(rss::memory(pid).map_or(0, |m| m.threads as usize));
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            (pending, threads)
         }
     });
     let started = Instant::now();
@@ -129,32 +164,21 @@ async fn measure(
             })
         })
         .collect();
-    let mut walks: Vec<Walk> = Vec::with_capacity(tasks.len());
+    let mut walks = Vec::with_capacity(tasks.len());
     for task in tasks {
         walks.push(task.await.context("a patient panicked")?);
     }
     report.wall = started.elapsed();
-    report.bot_cpu = diff(rss::cpu(Some(bot.pid)), cpu_bot);
+    report.bot_cpu = diff(rss::cpu(Some(pid)), cpu_bot);
     report.generator_cpu = diff(rss::cpu(None), cpu_me);
     report.get_updates = fake.calls("getUpdates") - polls_before;
     done.store(true, Ordering::Relaxed);
-    let _ = sampler.await;
-    report.max_pending_updates = max_pending.load(Ordering::Relaxed);
-    report.max_threads = max_threads.load(Ordering::Relaxed);
+    (report.max_pending_updates, report.max_threads) = sampler.await.unwrap_or_default();
+    Ok(walks)
+}
 
-    // Late messages (duplicates, or replies after a timeout) count too.
-    eprintln!("waiting for the bot to go quiet…");
-    settle(fake, config.pace.step_timeout * 10).await;
-    bot.check_running()?;
-    report.store_bytes = bot.data_bytes();
-    if let Some(m) = rss::memory(bot.pid) {
-        report.memory = MemoryFigures {
-            peak: m.peak,
-            end: m.rss,
-            ..report.memory
-        };
-    }
-
+/// Latencies, and each patient's messages against the reference.
+fn account(walks: &[Walk], fake: &FakeTelegram, reference: &[String], report: &mut Report) {
     let (mut first, mut full, mut polled, mut in_bot) = (vec![], vec![], vec![], vec![]);
     for (i, walk) in walks.iter().enumerate() {
         report.patient_messages += walk.steps.len() + usize::from(walk.timed_out);
@@ -163,9 +187,9 @@ async fn measure(
         } else {
             report.finished += 1;
         }
-        first.extend(walk.steps.iter().map(|s| s.first));
-        full.extend(walk.steps.iter().map(|s| s.full));
         for step in &walk.steps {
+            first.push(step.first);
+            full.push(step.full);
             if let Some(fetched) = step.fetched {
                 polled.push(fetched);
                 in_bot.push(step.first.saturating_sub(fetched));
@@ -176,16 +200,13 @@ async fn measure(
             .iter()
             .map(|m| m.plain_text())
             .collect();
-        report
-            .delivery
-            .add(Delivery::compare(&reference, &received));
+        report.bot_messages += received.len();
+        report.delivery.add(Delivery::compare(reference, &received));
     }
-    report.bot_messages = fake.calls("sendMessage") - sent_before;
     report.first_reply = Latencies::of(first);
     report.full_reply = Latencies::of(full);
     report.polled = Latencies::of(polled);
     report.in_bot = Latencies::of(in_bot);
-    Ok(report)
 }
 
 fn diff(after: Option<Duration>, before: Option<Duration>) -> Duration {
