@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use frontdesk_core::handoff::{Delivery, DeskEvent, Router};
+use frontdesk_core::{Delivery, DeskEvent, Router};
 use frontdesk_core::{Engine, Knowledge, SledStore};
 
 /// What identifies the folder's content without reading it: each file's

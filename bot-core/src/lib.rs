@@ -2,67 +2,73 @@
 //! that offer dry needling.
 //!
 //! Adapters (terminal, Telegram, Discord) turn platform events into an
-//! [`Incoming`] message and hand it to [`Engine::handle`], which returns an
-//! [`Outcome`]: plain-text replies with optional buttons for the patient, and
+//! [`Incoming`] message and hand it to [`Engine::handle`], which returns a
+//! [`Response`]: plain-text replies with optional buttons for the patient, and
 //! events for staff. Nothing in this crate knows about any chat platform, and it
 //! never emits platform markup: adapters render and escape.
 //!
 //! # Layout
 //!
-//! - [`appointments`]: appointments and their import from the clinic's calendar.
-//! - [`ics`]: reading appointments from an iCalendar export, with line numbers.
+//! Leaves, used by everything:
+//! - [`chat`]: the messages everything speaks: [`Incoming`], [`Input`],
+//!   [`Command`], [`Reply`], [`StaffEvent`], [`RedFlag`], [`Clearance`].
 //! - [`ids`]: domain newtypes (chat key, topic id, language), each with `parse`.
 //! - [`text`]: folding, word lists and language guessing shared by the rules.
-//! - [`clinic`]: the clinic's facts and opening hours (`clinic.toml`).
-//! - [`knowledge`]: loading and validating the knowledge folder, with file and
-//!   line for every problem.
-//! - [`matcher`]: ranking FAQ topics for a message.
-//! - [`emergency`]: red-flag rules, checked first on every message.
-//! - [`eval`]: scoring the matcher against labelled questions.
-//! - [`classify`]: the decision for one message (emergency, answer, ask back,
-//!   fall back).
+//! - [`ports`]: the traits the engine needs from outside (store, clock).
+//!
+//! Features, each pure (no I/O):
 //! - [`screening`]: the pre-visit health screen defined as data: questions,
 //!   follow-ups, answer parsing, outcome rules.
+//! - [`appointments`]: appointments, their import (CSV, iCalendar) and the
+//!   reminders that are due.
+//! - [`retention`]: how long records are kept and which are due for the sweep.
+//! - [`handoff`]: staff, tickets, staff commands and what staff read.
+//! - [`delivery`]: deliveries to patients' chats and staff desks, and the
+//!   router between platforms.
+//! - [`knowledge`]: loading and validating the clinic-editable folder, with
+//!   file and line for every problem.
+//! - [`understand`]: what a free-text message is: red flags, the matcher and
+//!   the [`Classifier`].
 //! - [`dialogue`]: the conversation state machine, a pure `step` function.
-//! - [`handoff`]: staff, tickets and staff actions for hand-offs to a person.
-//! - [`engine`]: loads and saves state around `step`, one chat at a time.
-//! - [`reminders`]: reminder settings and the pure decision of which
-//!   reminders (and which daily digest) are due.
-//! - [`retention`]: how long patients' records are kept, and the pure decision
-//!   of which are due for the daily sweep.
-//! - [`ports`]: the traits the engine needs from outside (store, clock).
-//! - [`store`]: the sled store and an in-memory one.
+//!
+//! Around them:
+//! - [`engine`]: the one entry point; loads and saves state around `step`, one
+//!   chat at a time, and carries out hand-offs, appointments, deletion and
+//!   retention.
+//! - [`store`]: the sled store (optionally encrypted), an in-memory one, and
+//!   backups.
+//!
+//! Dependencies point one way: features use the leaves, `knowledge` reads
+//! each feature's settings, `understand` and `dialogue` use `knowledge`, and
+//! only `engine` uses everything.
 
 pub mod appointments;
-pub mod classify;
-pub mod clinic;
+pub mod chat;
+pub mod delivery;
 pub mod dialogue;
-pub mod emergency;
 pub mod engine;
-pub mod eval;
 pub mod handoff;
-pub mod ics;
 pub mod ids;
 pub mod knowledge;
-pub mod matcher;
 pub mod ports;
-pub mod reminders;
 pub mod retention;
 pub mod screening;
 pub mod store;
 pub mod text;
+pub mod understand;
 
-pub use classify::{Classified, Verdict};
-pub use dialogue::{
-    Action, Choice, Command, Conversation, HandoffReason, Incoming, Input, Reply, ReplyKind,
-    StaffEvent, State,
+pub use chat::{
+    Action, Choice, Clearance, Command, HandoffReason, Incoming, Input, PatientAction, RedFlag,
+    Reply, ReplyKind, StaffEvent,
 };
-pub use emergency::RedFlag;
-pub use engine::{Engine, EngineError, Outcome, StaffOutcome, UnansweredSummary};
+pub use delivery::{Delivery, DeskEvent, Receipt, Router};
+pub use dialogue::{Conversation, State};
+pub use engine::{Engine, EngineError, Response, StaffResponse, UnansweredSummary};
 pub use ids::{ChatKey, IdError, Locale, Platform, Secret, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};
 pub use store::{DataKey, MemoryStore, SledStore};
+pub use understand::{Classified, Classifier, Verdict};
 
 #[cfg(test)]
 pub(crate) mod testing {
@@ -87,6 +93,15 @@ pub(crate) mod testing {
                     Knowledge::load(&faq_dir()).expect("the shipped knowledge folder is valid"),
                 )
             })
+            .clone()
+    }
+
+    /// The shipped folder's classifier, built once per test binary.
+    pub fn classifier() -> Arc<crate::understand::Classifier> {
+        static CLASSIFIER: std::sync::OnceLock<Arc<crate::understand::Classifier>> =
+            std::sync::OnceLock::new();
+        CLASSIFIER
+            .get_or_init(|| Arc::new(crate::understand::Classifier::new(&shipped())))
             .clone()
     }
 }

@@ -1,5 +1,5 @@
 //! The ports: what the engine needs from the outside world, as traits. The
-//! implementations live elsewhere ([`crate::store`] for storage; adapters and
+//! implementations live elsewhere (the `store` module for storage; adapters and
 //! tests supply clocks), so the engine can be driven entirely in memory.
 
 use std::sync::Mutex;
@@ -17,30 +17,16 @@ pub enum StoreError {
     #[error("the store in {path} is in use by another process: {reason}")]
     Locked { path: String, reason: String },
     /// The store's files are damaged and it cannot be opened.
-    #[error(
-        "the store in {path} is damaged and cannot be opened ({reason}); move that folder aside \
-         and restore the latest backup into an empty one with `frontdesk restore FILE`"
-    )]
+    #[error("the store in {path} is damaged and cannot be opened ({reason})")]
     Damaged { path: String, reason: String },
     /// The store is encrypted and no key was given.
-    #[error(
-        "the store in {path} is encrypted: set FRONTDESK_DATA_KEY to the key it was encrypted \
-         with (keep it in your password manager), then try again"
-    )]
+    #[error("the store in {path} is encrypted and no data key was given")]
     Encrypted { path: String },
     /// The key given is not the one the store was encrypted with.
-    #[error(
-        "the key in FRONTDESK_DATA_KEY does not open the store in {path}: it is not the key this \
-         store was encrypted with. Nothing was changed; set FRONTDESK_DATA_KEY to the right key"
-    )]
+    #[error("the data key given does not open the store in {path}; nothing was changed")]
     WrongKey { path: String },
     /// A key was given for a store that already holds unencrypted records.
-    #[error(
-        "the store in {path} is not encrypted, but FRONTDESK_DATA_KEY is set. Nothing was \
-         changed. Unset FRONTDESK_DATA_KEY to use it as it is, or encrypt it as \
-         docs/encryption.md says: `frontdesk backup FILE` without the key, then \
-         `frontdesk restore FILE` with the key into an empty data folder"
-    )]
+    #[error("the store in {path} is not encrypted, but a data key was given; nothing was changed")]
     NotEncrypted { path: String },
 }
 
@@ -85,7 +71,7 @@ pub trait Store: Send + Sync + 'static {
     /// half-applied, and none applied after an entry was read is mixed in.
     ///
     /// The default is a scan of every key, which is consistent only for a
-    /// store whose scan already is (such as [`crate::store::MemoryStore`]);
+    /// store whose scan already is (such as the in-memory store);
     /// a store whose scan can interleave with writes overrides it.
     fn snapshot(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.scan_prefix("")

@@ -99,7 +99,8 @@ impl Default for RetentionSettings {
 impl RawRetention {
     pub(crate) fn validate(
         self,
-    ) -> Result<RetentionSettings, Vec<crate::reminders::Spanned<RetentionError>>> {
+    ) -> Result<RetentionSettings, Vec<crate::appointments::reminders::Spanned<RetentionError>>>
+    {
         let mut errors = Vec::new();
         let mut days = |field: &'static str, value: &toml::Spanned<i64>| {
             let n = *value.get_ref();

@@ -15,36 +15,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chat::Clearance;
 use crate::ids::Locale;
 use crate::text::fold;
-
-/// What the screen concludes, least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Nothing needs a check before the visit (the clinician still reviews).
-    Clear,
-    /// A clinician must read the answers before needling.
-    Review,
-    /// Unwell or a skin problem today: move the appointment.
-    Reschedule,
-    /// No needling for now; offer an assessment or other treatment.
-    Decline,
-    /// Red flags right now.
-    Emergency,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Clear => "no flags",
-            Outcome::Review => "clinician review needed",
-            Outcome::Reschedule => "reschedule",
-            Outcome::Decline => "needling declined for now",
-            Outcome::Emergency => "emergency",
-        }
-    }
-}
 
 /// A patient's answer to one question.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,7 +138,7 @@ impl Question {
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     pub when: Condition,
-    pub outcome: Outcome,
+    pub outcome: Clearance,
     pub flag: String,
 }
 
@@ -195,12 +168,12 @@ pub struct ScreenText {
 }
 
 impl ScreenText {
-    pub fn outcome(&self, outcome: Outcome) -> &str {
+    pub fn outcome(&self, outcome: Clearance) -> &str {
         match outcome {
-            Outcome::Clear => &self.outcome_clear,
-            Outcome::Review => &self.outcome_review,
-            Outcome::Reschedule => &self.outcome_reschedule,
-            Outcome::Decline | Outcome::Emergency => &self.outcome_decline,
+            Clearance::Clear => &self.outcome_clear,
+            Clearance::Review => &self.outcome_review,
+            Clearance::Reschedule => &self.outcome_reschedule,
+            Clearance::Decline | Clearance::Emergency => &self.outcome_decline,
         }
     }
 }
@@ -435,8 +408,8 @@ impl Screening {
     /// The outcome and flags the rules give for these answers. Only answers to
     /// questions that are still asked count (a follow-up whose parent changed
     /// after going back is ignored).
-    pub fn outcome(&self, answers: &[(String, Answer)]) -> (Outcome, Vec<String>) {
-        let mut outcome = Outcome::Clear;
+    pub fn outcome(&self, answers: &[(String, Answer)]) -> (Clearance, Vec<String>) {
+        let mut outcome = Clearance::Clear;
         let mut flags = Vec::new();
         for rule in self.rules.iter().filter(|r| r.when.holds(answers)) {
             outcome = outcome.max(rule.outcome);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use frontdesk_core::handoff::{Actor, StaffAction, text};
+use frontdesk_core::handoff::{Actor, StaffAction, render};
 use frontdesk_core::{ChatKey, Engine, Incoming, Input, Knowledge, MemoryStore, Platform, Store};
 use jiff::Timestamp;
 
@@ -112,7 +112,7 @@ fn only_configured_staff_can_take_any_staff_action() {
     for (who, intruder) in &intruders {
         for action in every_action(&appointment) {
             let out = engine.handle_staff(intruder, &action, now()).unwrap();
-            assert_eq!(out.to_staff, [text::NOT_STAFF], "{who}: {action:?}");
+            assert_eq!(out.to_staff, [render::NOT_STAFF], "{who}: {action:?}");
             assert!(out.private.is_empty() && out.to_patients.is_empty() && out.desk.is_empty());
             assert_eq!(
                 engine.store().scan_prefix("").unwrap(),
@@ -140,7 +140,7 @@ fn only_configured_staff_can_take_any_staff_action() {
         for action in every_action(&appointment) {
             let out = engine.handle_staff(member, &action, now()).unwrap();
             assert!(
-                !out.to_staff.iter().any(|t| t == text::NOT_STAFF),
+                !out.to_staff.iter().any(|t| t == render::NOT_STAFF),
                 "{who} refused {action:?}"
             );
         }

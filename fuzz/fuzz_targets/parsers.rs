@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use frontdesk_core::appointments::{RowError, parse_csv};
 use frontdesk_core::handoff::{StaffAction, parse_staff_command};
-use frontdesk_core::ics::parse_ics;
+use frontdesk_core::appointments::ics::parse_ics;
 use jiff::tz::TimeZone;
 use libfuzzer_sys::fuzz_target;
 

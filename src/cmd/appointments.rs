@@ -1,6 +1,6 @@
 use anyhow::Context;
+use frontdesk_core::appointments::ics::parse_ics;
 use frontdesk_core::appointments::{NewAppointment, Status, parse_csv, parse_local};
-use frontdesk_core::ics::parse_ics;
 
 use crate::cli::{AppointmentsCommand, Cli};
 

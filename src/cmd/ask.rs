@@ -1,6 +1,6 @@
 use std::io::{BufRead, Write};
 
-use frontdesk_core::{Knowledge, Locale, Verdict};
+use frontdesk_core::{Classifier, Knowledge, Locale, Verdict};
 use serde::Serialize;
 
 use crate::cli::Cli;
@@ -16,27 +16,34 @@ struct Answer<'a> {
 
 pub fn run(cli: &Cli, json: bool, explain: bool, words: &[String]) -> anyhow::Result<()> {
     let knowledge = super::load_knowledge(&cli.faq)?;
+    let classifier = Classifier::new(&knowledge);
     let mut out = std::io::stdout().lock();
     if words.is_empty() {
         for line in std::io::stdin().lock().lines() {
             let line = line?;
-            answer(&knowledge, &line, json, &mut out)?;
+            answer(&knowledge, &classifier, &line, json, &mut out)?;
             if explain {
-                self::explain(&knowledge, &line, &mut out)?;
+                self::explain(&knowledge, &classifier, &line, &mut out)?;
             }
         }
     } else {
         let query = words.join(" ");
-        answer(&knowledge, &query, json, &mut out)?;
+        answer(&knowledge, &classifier, &query, json, &mut out)?;
         if explain {
-            self::explain(&knowledge, &query, &mut out)?;
+            self::explain(&knowledge, &classifier, &query, &mut out)?;
         }
     }
     Ok(())
 }
 
-fn answer(k: &Knowledge, query: &str, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    let classified = k.classify(query);
+fn answer(
+    k: &Knowledge,
+    c: &Classifier,
+    query: &str,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let classified = c.classify(query);
     let locale = classified.locale.unwrap_or(Locale::En);
     let m = k.messages(locale);
     let topic = |i: usize| k.topics()[i].id.as_str();
@@ -97,8 +104,8 @@ fn answer(k: &Knowledge, query: &str, json: bool, out: &mut impl Write) -> anyho
     Ok(())
 }
 
-fn explain(k: &Knowledge, query: &str, out: &mut impl Write) -> anyhow::Result<()> {
-    let ranking = k
+fn explain(k: &Knowledge, c: &Classifier, query: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let ranking = c
         .matcher()
         .rank(query, frontdesk_core::text::detect_locale(query));
     writeln!(

@@ -25,12 +25,13 @@ fn open_store(cli: &Cli, command: &str, create: bool) -> anyhow::Result<SledStor
         bail!("there is no store in {} to back up", path.display());
     }
     SledStore::open_with(&path, super::data_key()?).map_err(|e| {
-        let hint = match e {
+        let hint = match &e {
             StoreError::Locked { .. } => format!(
                 "the bot is using the store: stop the bot first (`frontdesk serve` and any \
                  `frontdesk chat`), then run `frontdesk {command}` again"
             ),
-            _ => format!("cannot open the store in {}", path.display()),
+            other => super::store_hint(other)
+                .unwrap_or_else(|| format!("cannot open the store in {}", path.display())),
         };
         anyhow::Error::new(e).context(hint)
     })

@@ -1,7 +1,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use frontdesk_core::eval::{evaluate, parse_cases};
+use frontdesk_core::Classifier;
+use frontdesk_core::understand::eval::{evaluate, parse_cases};
 
 use crate::cli::Cli;
 
@@ -10,7 +11,8 @@ pub fn run(cli: &Cli, file: &Path) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
-    let report = evaluate(&knowledge, &cases);
+    let classifier = Classifier::new(&knowledge);
+    let report = evaluate(&classifier, &knowledge, &cases);
 
     println!("per class (queries, accuracy):");
     for (class, r) in &report.classes {
@@ -27,7 +29,7 @@ pub fn run(cli: &Cli, file: &Path) -> anyhow::Result<()> {
             println!("  {expected} -> {got}  x{n}");
         }
     }
-    let misses: Vec<_> = report.outcomes.iter().filter(|o| o.score < 1.0).collect();
+    let misses: Vec<_> = report.results.iter().filter(|o| o.score < 1.0).collect();
     if !misses.is_empty() {
         println!("not fully right:");
         for o in misses {
@@ -44,7 +46,7 @@ pub fn run(cli: &Cli, file: &Path) -> anyhow::Result<()> {
     println!(
         "overall accuracy: {:.3} ({} queries)",
         report.accuracy(),
-        report.outcomes.len()
+        report.results.len()
     );
     Ok(())
 }

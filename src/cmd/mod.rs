@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use frontdesk_core::{DataKey, Engine, Knowledge, SledStore};
+use frontdesk_core::{DataKey, Engine, Knowledge, SledStore, StoreError};
 
 use crate::cli::{Cli, Command};
 
@@ -72,9 +72,37 @@ fn open_engine(cli: &Cli) -> anyhow::Result<Engine<SledStore>> {
     let path = cli.data.join("sled");
     std::fs::create_dir_all(&path)
         .with_context(|| format!("cannot create the data folder {}", path.display()))?;
-    let store = SledStore::open_with(&path, data_key()?)
-        .with_context(|| format!("cannot open the store in {}", path.display()))?;
+    let store = SledStore::open_with(&path, data_key()?).map_err(|e| {
+        let hint = store_hint(&e)
+            .unwrap_or_else(|| format!("cannot open the store in {}", path.display()));
+        anyhow::Error::new(e).context(hint)
+    })?;
     Ok(Engine::new(store, knowledge))
+}
+
+/// What the operator can do about a store that does not open, where there
+/// is something to do.
+pub(crate) fn store_hint(e: &StoreError) -> Option<String> {
+    Some(match e {
+        StoreError::Damaged { .. } => "move the data folder's `sled` folder aside and restore the \
+             latest backup into an empty one with `frontdesk restore FILE`"
+            .into(),
+        StoreError::Encrypted { .. } => format!(
+            "set {DATA_KEY_VAR} to the key this store was encrypted with (keep it in your \
+             password manager), then try again"
+        ),
+        StoreError::WrongKey { .. } => format!(
+            "{DATA_KEY_VAR} is not the key this store was encrypted with: set it to the right key"
+        ),
+        StoreError::NotEncrypted { .. } => format!(
+            "unset {DATA_KEY_VAR} to use the store as it is, or encrypt it as \
+             docs/encryption.md says: `frontdesk backup FILE` without the key, then \
+             `frontdesk restore FILE` with the key into an empty data folder"
+        ),
+        StoreError::Locked { .. } | StoreError::Backend(_) | StoreError::Corrupt { .. } => {
+            return None;
+        }
+    })
 }
 
 /// The variable that holds the key of an encrypted data folder.
@@ -96,5 +124,31 @@ pub(crate) fn data_key() -> anyhow::Result<Option<DataKey>> {
         Ok(key) => Ok(Some(key)),
         // The error describes the text's shape, never the text.
         Err(e) => anyhow::bail!("{DATA_KEY_VAR} is not a valid data key: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The operator's next step for each store that does not open (the
+    /// store itself says only what is wrong).
+    #[test]
+    fn a_store_that_does_not_open_comes_with_the_operators_next_step() {
+        let path = || "data/sled".to_owned();
+        let hint = |e: StoreError| store_hint(&e).unwrap_or_default();
+        let damaged = hint(StoreError::Damaged {
+            path: path(),
+            reason: "x".into(),
+        });
+        assert!(damaged.contains("frontdesk restore"), "{damaged}");
+        let encrypted = hint(StoreError::Encrypted { path: path() });
+        assert!(encrypted.contains("set FRONTDESK_DATA_KEY"), "{encrypted}");
+        let wrong = hint(StoreError::WrongKey { path: path() });
+        assert!(wrong.contains("FRONTDESK_DATA_KEY"), "{wrong}");
+        let plain = hint(StoreError::NotEncrypted { path: path() });
+        assert!(plain.contains("frontdesk restore"), "{plain}");
+        assert!(plain.contains("unset FRONTDESK_DATA_KEY"), "{plain}");
+        assert_eq!(store_hint(&StoreError::Backend("x".into())), None);
     }
 }

@@ -8,7 +8,7 @@ use crate::cli::Cli;
 struct Row<'a> {
     patient: String,
     completed: String,
-    outcome: frontdesk_core::screening::Outcome,
+    outcome: frontdesk_core::Clearance,
     flags: &'a [String],
 }
 

@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One router for all adapters: a desk on one platform serves patients on any.
-    let router = Arc::new(frontdesk_core::handoff::Router::default());
+    let router = Arc::new(frontdesk_core::Router::default());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let store = engine.clone();
     runtime.block_on(async move {
@@ -99,6 +99,12 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                 }
             });
         }
+        // One shell for every adapter: the same engine, clock and router.
+        let app = Arc::new(frontdesk_shell::App {
+            engine: engine.clone(),
+            clock: clock.clone(),
+            router: router.clone(),
+        });
         if let Some(token) = telegram {
             let mut settings =
                 frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(token));
@@ -107,11 +113,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             settings.webhook = options
                 .webhook
                 .map(|(url, listen)| frontdesk_telegram::Webhook { url, listen });
-            let app = Arc::new(frontdesk_telegram::App {
-                engine: engine.clone(),
-                clock: clock.clone(),
-                router: router.clone(),
-            });
+            let app = app.clone();
             let stop = stopped();
             adapters.spawn(async move {
                 tracing::info!("Telegram adapter starting");
@@ -125,11 +127,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                 token: frontdesk_discord::Token::new(token),
                 api_proxy: None,
             };
-            let app = Arc::new(frontdesk_discord::App {
-                engine: engine.clone(),
-                clock: clock.clone(),
-                router: router.clone(),
-            });
+            let app = app.clone();
             let stop = stopped();
             adapters.spawn(async move {
                 tracing::info!("Discord adapter starting");

@@ -1,74 +1,10 @@
 //! The real Discord adapter (serenity) against the fake Discord on loopback.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::SystemClock;
-use frontdesk_discord::{App, Settings, Token};
-use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord, SentMessage};
+use frontdesk_testkit::discord::{DiscordUser, SentMessage};
 
-use crate::helpers::{Adapters, ScreenMove, next_screen_move, open_engine, settled};
-
-struct DiscordBot {
-    fake: FakeDiscord,
-    data: tempfile::TempDir,
-    adapters: Adapters,
-}
-
-async fn spawn_discord_bot() -> DiscordBot {
-    let mut bot = DiscordBot {
-        fake: FakeDiscord::start().await,
-        data: tempfile::tempdir().unwrap(),
-        adapters: Adapters::default(),
-    };
-    bot.start().await;
-    bot
-}
-
-impl DiscordBot {
-    async fn start(&mut self) {
-        let engine = open_engine(self.data.path()).await;
-        let app = Arc::new(App {
-            engine,
-            clock: Arc::new(SystemClock),
-            router: Arc::new(frontdesk_core::handoff::Router::default()),
-        });
-        let settings = Settings {
-            token: Token::new(discord::TOKEN),
-            api_proxy: Some(self.fake.api_url()),
-        };
-        let stop = self.adapters.signal();
-        self.adapters.spawn(async move {
-            frontdesk_discord::run(app, settings, stop)
-                .await
-                .expect("the adapter runs");
-        });
-        self.fake.wait_ready().await;
-    }
-
-    async fn stop(&mut self) {
-        self.adapters.stop().await;
-    }
-
-    /// A DM from the user, and the bot's next message in that DM.
-    async fn dm(&self, user: &DiscordUser, text: &str) -> SentMessage {
-        let channel = self.fake.dm_channel(user);
-        let before = self.fake.sent_to(channel).len();
-        self.fake.user_dm(user, text);
-        self.fake.next_to(channel, before).await
-    }
-
-    async fn press(&self, user: &DiscordUser, on: &SentMessage, id: &str) -> SentMessage {
-        let before = self.fake.sent_to(on.channel_id).len();
-        self.fake.press(user, on, id);
-        self.fake.next_to(on.channel_id, before).await
-    }
-
-    async fn settled(&self, channel: u64) -> Vec<SentMessage> {
-        settled(|| self.fake.sent_to(channel).len()).await;
-        self.fake.sent_to(channel)
-    }
-}
+use crate::helpers::{DiscordBot, ScreenMove, next_screen_move, spawn_discord_bot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_faq_question_in_a_dm_gets_its_answer_pinging_nobody() {

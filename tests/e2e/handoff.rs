@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::handoff::Router;
+use frontdesk_core::Router;
 use frontdesk_core::{Clock, Engine, ManualClock, Platform, SledStore, SystemClock};
-use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord};
-use frontdesk_testkit::telegram::{self, FakeTelegram, User};
+use frontdesk_testkit::discord::{DiscordUser, FakeDiscord};
+use frontdesk_testkit::telegram::{FakeTelegram, User};
 
-use crate::helpers::{Adapters, open_engine};
+use crate::helpers::{Adapters, open_engine, run_discord, run_telegram};
 
 /// The desks of the shipped `faq/desk.toml`.
 pub const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
@@ -53,35 +53,14 @@ impl Both {
         self.engine = Some(engine.clone());
         self.router = router.clone();
 
+        // One app for both adapters, as `serve` runs them.
         let app = Arc::new(frontdesk_telegram::App {
-            engine: engine.clone(),
-            clock: self.clock.clone(),
-            router: router.clone(),
-        });
-        let mut settings =
-            frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(telegram::TOKEN));
-        settings.api_url = Some(self.telegram.api_url().parse().unwrap());
-        settings.throttle = false;
-        settings.poll_timeout = Duration::from_secs(1);
-        let stop = self.adapters.signal();
-        self.adapters.spawn(async move {
-            frontdesk_telegram::run(app, settings, stop).await.unwrap();
-        });
-
-        let app = Arc::new(frontdesk_discord::App {
             engine,
             clock: self.clock.clone(),
             router,
         });
-        let settings = frontdesk_discord::Settings {
-            token: frontdesk_discord::Token::new(discord::TOKEN),
-            api_proxy: Some(self.discord.api_url()),
-        };
-        let stop = self.adapters.signal();
-        self.adapters.spawn(async move {
-            frontdesk_discord::run(app, settings, stop).await.unwrap();
-        });
-        self.discord.wait_ready().await;
+        run_telegram(&mut self.adapters, app.clone(), &self.telegram, false);
+        run_discord(&mut self.adapters, app, &self.discord).await;
         // Ticks decide reminders only for platforms being served; wait
         // until both adapters have registered so a tick never races them.
         while !(self.router.serves(Platform::Telegram) && self.router.serves(Platform::Discord)) {

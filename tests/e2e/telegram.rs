@@ -1,77 +1,13 @@
 //! The real Telegram adapter (teloxide) against the fake Bot API on loopback.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::SystemClock;
-use frontdesk_telegram::{App, Settings, Token};
 use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
 
 use crate::handoff::TELEGRAM_DESK;
-use crate::helpers::{Adapters, ScreenMove, faq_dir, next_screen_move, open_engine, settled};
-
-/// The fake and the real adapter, on a temporary data folder.
-struct TelegramBot {
-    fake: FakeTelegram,
-    data: tempfile::TempDir,
-    adapters: Adapters,
-}
-
-async fn spawn_telegram_bot() -> TelegramBot {
-    let mut bot = TelegramBot {
-        fake: FakeTelegram::start().await,
-        data: tempfile::tempdir().unwrap(),
-        adapters: Adapters::default(),
-    };
-    bot.start(false).await;
-    bot
-}
-
-impl TelegramBot {
-    async fn start(&mut self, throttle: bool) {
-        let engine = open_engine(self.data.path()).await;
-        let app = Arc::new(App {
-            engine,
-            clock: Arc::new(SystemClock),
-            router: Arc::new(frontdesk_core::handoff::Router::default()),
-        });
-        let mut settings = Settings::new(Token::new(telegram::TOKEN));
-        settings.api_url = Some(self.fake.api_url().parse().unwrap());
-        settings.throttle = throttle;
-        settings.poll_timeout = Duration::from_secs(1);
-        let stop = self.adapters.signal();
-        self.adapters.spawn(async move {
-            frontdesk_telegram::run(app, settings, stop)
-                .await
-                .expect("the adapter runs");
-        });
-    }
-
-    /// Stops the adapter the way SIGTERM does, and waits for it.
-    async fn stop(&mut self) {
-        self.adapters.stop().await;
-    }
-
-    /// The user says something and the bot's next message to them arrives.
-    async fn ask(&self, user: &User, text: &str) -> Sent {
-        let before = self.fake.sent_to(user.id).len();
-        self.fake.user_says(user, text);
-        self.fake.next_to(user.id, before).await
-    }
-
-    /// The user presses a button and the bot's next message arrives.
-    async fn press(&self, user: &User, on: &Sent, data: &str) -> Sent {
-        let before = self.fake.sent_to(user.id).len();
-        self.fake.user_presses(user, on, data);
-        self.fake.next_to(user.id, before).await
-    }
-
-    /// Messages sent to a chat once the bot has been quiet for a moment.
-    async fn settled(&self, chat: i64) -> Vec<Sent> {
-        settled(|| self.fake.sent_to(chat).len()).await;
-        self.fake.sent_to(chat)
-    }
-}
+use crate::helpers::{
+    ScreenMove, TelegramBot, faq_dir, next_screen_move, spawn_telegram_bot, spawn_telegram_bot_with,
+};
 
 /// Answers a whole screen by pressing buttons ("no" unless told otherwise).
 async fn screen_by_buttons(bot: &TelegramBot, user: &User, yes_to: &[&str]) -> Sent {
@@ -353,12 +289,7 @@ async fn patient_text_with_markup_characters_is_handled_and_every_message_is_val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_production_throttle_on_replies_still_arrive_once_and_in_order() {
-    let mut bot = TelegramBot {
-        fake: FakeTelegram::start().await,
-        data: tempfile::tempdir().unwrap(),
-        adapters: Adapters::default(),
-    };
-    bot.start(true).await;
+    let mut bot = spawn_telegram_bot_with(true).await;
     let pat = User::new(110, "Pat");
     let questions = ["does it hurt?", "what should I wear?", "where are you?"];
     for q in questions {

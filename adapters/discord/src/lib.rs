@@ -24,11 +24,11 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use frontdesk_core::handoff::{self, Actor, Delivery, Receipt, Router, StaffAction};
+use frontdesk_core::handoff::{self, Actor, StaffAction};
 use frontdesk_core::{
-    ChatKey, Clock, Command, Engine, Incoming, Input, Outcome, Platform, ReplyKind, StaffEvent,
-    Store,
+    ChatKey, Command, Delivery, Incoming, Input, Platform, ReplyKind, Response, StaffEvent, Store,
 };
+pub use frontdesk_shell::App;
 use serenity::all::{
     ChannelId, ClientBuilder, CommandInteraction, CommandOptionType, ComponentInteraction, Context,
     CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateInteractionResponse,
@@ -62,25 +62,15 @@ pub struct Settings {
     pub api_proxy: Option<String>,
 }
 
-/// Everything the handler shares.
-pub struct App<S: Store> {
-    pub engine: Arc<Engine<S>>,
-    pub clock: Arc<dyn Clock>,
-    /// Deliveries to other platforms' chats and to every staff desk.
-    pub router: Arc<Router>,
-}
-
-impl<S: Store> App<S> {
-    /// The Discord channel that serves as a staff desk, if configured.
-    fn desk_channel(&self) -> Option<ChannelId> {
-        let knowledge = self.engine.knowledge();
-        knowledge
-            .desk()
-            .discord_channel
-            .as_deref()
-            .and_then(|c| c.parse().ok())
-            .map(ChannelId::new)
-    }
+/// The Discord channel that serves as a staff desk, if configured.
+fn desk_channel<S: Store>(app: &App<S>) -> Option<ChannelId> {
+    app.engine
+        .knowledge()
+        .desk()
+        .discord_channel
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .map(ChannelId::new)
 }
 
 /// The REST client: nothing the bot sends can ping anyone unless it says so.
@@ -128,7 +118,7 @@ pub async fn run<S: Store>(
                         (ChannelId::new(id), convert::message(&reply))
                     }
                     Delivery::Desk { event, .. } => {
-                        let Some(desk) = app.desk_channel() else {
+                        let Some(desk) = desk_channel(&app) else {
                             continue;
                         };
                         let text = convert::escape_markdown(&handoff::desk_text(&event));
@@ -138,7 +128,7 @@ pub async fn run<S: Store>(
                 match send_message(&http, channel, message).await {
                     Ok(()) => {
                         if let Some(receipt) = receipt {
-                            confirm(&app, receipt).await;
+                            app.confirm(receipt).await;
                         }
                     }
                     Err(e) => tracing::error!(error = %e, "a delivery could not be sent"),
@@ -209,7 +199,7 @@ impl<S: Store> EventHandler for Handler<S> {
         if msg.author.bot {
             return;
         }
-        if Some(msg.channel_id) == self.app.desk_channel() {
+        if Some(msg.channel_id) == desk_channel(&self.app) {
             if let Some(action) = handoff::parse_staff_command(&msg.content) {
                 self.staff_action(&ctx, &msg, action).await;
             }
@@ -250,11 +240,8 @@ impl<S: Store> Handler<S> {
         }
     }
 
-    async fn handle(&self, incoming: Incoming) -> Outcome {
-        let engine = self.app.engine.clone();
-        tokio::task::spawn_blocking(move || engine.handle(&incoming))
-            .await
-            .unwrap_or_default()
+    async fn handle(&self, incoming: Incoming) -> Response {
+        self.app.handle(incoming).await
     }
 
     /// Runs a message through the engine and sends the replies to `channel`.
@@ -297,14 +284,7 @@ impl<S: Store> Handler<S> {
                 .unwrap_or_default(),
             display_name: msg.author.name.clone(),
         };
-        let engine = self.app.engine.clone();
-        let now = self.app.clock.now();
-        let outcome =
-            tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now))
-                .await
-                .ok()
-                .and_then(|r| r.ok())
-                .unwrap_or_default();
+        let outcome = self.app.staff(actor, action).await;
         for text in &outcome.to_staff {
             let message = convert::plain_message(convert::escape_markdown(text));
             if let Err(e) = send_message(&ctx.http, msg.channel_id, message).await {
@@ -325,25 +305,17 @@ impl<S: Store> Handler<S> {
                 Err(e) => tracing::warn!(error = %e, "could not open a DM with a staff member"),
             }
         }
-        for (chat, reply) in outcome.to_patients {
-            self.app.router.deliver(Delivery::to_chat(chat, reply));
-        }
-        for event in outcome.desk {
-            self.app.router.deliver(Delivery::desk(event));
-        }
+        self.app.after_staff(outcome);
     }
 
-    async fn send_all(&self, ctx: &Context, channel: ChannelId, outcome: &Outcome) {
+    async fn send_all(&self, ctx: &Context, channel: ChannelId, outcome: &Response) {
         for reply in &outcome.replies {
             let message = convert::message(reply);
             if let Err(e) = send_message(&ctx.http, channel, message).await {
                 tracing::error!(error = %e, %channel, "a reply could not be sent");
             }
         }
-        outcome.staff.iter().for_each(StaffEvent::log);
-        for event in &outcome.desk {
-            self.app.router.deliver(Delivery::desk(event.clone()));
-        }
+        self.app.after_replies(outcome);
     }
 
     async fn on_press(&self, ctx: &Context, press: ComponentInteraction) {
@@ -462,14 +434,5 @@ fn is_transient(e: &serenity::Error) -> bool {
             r.is_connect() || r.is_timeout()
         }
         _ => false,
-    }
-}
-
-/// Tells the engine Discord took a delivery that wanted a receipt.
-async fn confirm<S: Store>(app: &App<S>, receipt: Receipt) {
-    let (engine, now) = (app.engine.clone(), app.clock.now());
-    let done = tokio::task::spawn_blocking(move || engine.delivered(&receipt, now)).await;
-    if !matches!(done, Ok(Ok(()))) {
-        tracing::error!("cannot record that a reminder was delivered");
     }
 }

@@ -27,8 +27,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontdesk_core::handoff::{self, Actor, Delivery, DeskEvent, Receipt, Router, StaffAction};
-use frontdesk_core::{Clock, Engine, Incoming, Outcome, Platform, Store};
+use frontdesk_core::handoff::{self, Actor, StaffAction};
+use frontdesk_core::{Delivery, DeskEvent, Incoming, Platform, Store};
+pub use frontdesk_shell::App;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
@@ -153,24 +154,15 @@ impl Settings {
     }
 }
 
-/// Everything the handlers share.
-pub struct App<S: Store> {
-    pub engine: Arc<Engine<S>>,
-    pub clock: Arc<dyn Clock>,
-    /// Deliveries to other platforms' chats and to every staff desk.
-    pub router: Arc<Router>,
-}
-
-impl<S: Store> App<S> {
-    /// The Telegram group that serves as a staff desk, if configured.
-    fn desk_group(&self) -> Option<ChatId> {
-        let desk = self.engine.knowledge();
-        desk.desk()
-            .telegram_group
-            .as_deref()
-            .and_then(|g| g.parse().ok())
-            .map(ChatId)
-    }
+/// The Telegram group that serves as a staff desk, if configured.
+fn desk_group<S: Store>(app: &App<S>) -> Option<ChatId> {
+    app.engine
+        .knowledge()
+        .desk()
+        .telegram_group
+        .as_deref()
+        .and_then(|g| g.parse().ok())
+        .map(ChatId)
 }
 
 /// The client as configured: API URL, then the throttle.
@@ -308,7 +300,7 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
             (ChatId(id), text, markup)
         }
         Delivery::Desk { event, .. } => {
-            let Some(group) = app.desk_group() else {
+            let Some(group) = desk_group(app) else {
                 return;
             };
             let markup = match &event {
@@ -324,19 +316,10 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
     match bot.send_html(chat, &text, markup.as_ref()).await {
         Ok(_) => {
             if let Some(receipt) = receipt {
-                confirm(app, receipt).await;
+                app.confirm(receipt).await;
             }
         }
         Err(e) => tracing::error!(error = %e, "a delivery could not be sent"),
-    }
-}
-
-/// Tells the engine Telegram took a delivery that wanted a receipt.
-async fn confirm<S: Store>(app: &App<S>, receipt: Receipt) {
-    let (engine, now) = (app.engine.clone(), app.clock.now());
-    let done = tokio::task::spawn_blocking(move || engine.delivered(&receipt, now)).await;
-    if !matches!(done, Ok(Ok(()))) {
-        tracing::error!("cannot record that a reminder was delivered");
     }
 }
 
@@ -354,16 +337,7 @@ async fn staff_action<S: Store>(
         roles: Vec::new(),
         display_name: from.full_name(),
     };
-    let engine = app.engine.clone();
-    let now = app.clock.now();
-    let outcome = tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now))
-        .await
-        .ok()
-        .and_then(|r| {
-            r.map_err(|e| tracing::error!(error = %e, "staff action failed"))
-                .ok()
-        })
-        .unwrap_or_default();
+    let outcome = app.staff(actor, action).await;
     for text in &outcome.to_staff {
         bot.send_html(answer_in, &teloxide::utils::html::escape(text), None)
             .await?;
@@ -376,12 +350,7 @@ async fn staff_action<S: Store>(
             tracing::warn!(error = %e, "could not reach a staff member privately");
         }
     }
-    for (chat, reply) in outcome.to_patients {
-        app.router.deliver(Delivery::to_chat(chat, reply));
-    }
-    for event in outcome.desk {
-        app.router.deliver(Delivery::desk(event));
-    }
+    app.after_staff(outcome);
     Ok(())
 }
 
@@ -399,7 +368,7 @@ async fn on_message<S: Store>(
     update: Update,
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
-    if Some(msg.chat.id) == app.desk_group() {
+    if Some(msg.chat.id) == desk_group(&app) {
         // The staff desk: staff commands only; other chatter is ignored.
         if let (Some(from), Some(action)) = (
             msg.from.as_ref(),
@@ -459,23 +428,11 @@ async fn respond<S: Store>(
     chat: ChatId,
     incoming: Incoming,
 ) -> Result<(), TelegramError> {
-    let engine = app.engine.clone();
-    // The engine writes to disk: keep it off the async workers.
-    let outcome = tokio::task::spawn_blocking(move || engine.handle(&incoming))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "the engine panicked");
-            Outcome::default()
-        });
+    let outcome = app.handle(incoming).await;
     for reply in &outcome.replies {
         let (text, markup) = convert::render(reply, me);
         bot.send_html(chat, &text, markup.as_ref()).await?;
     }
-    for event in &outcome.staff {
-        event.log();
-    }
-    for event in outcome.desk {
-        app.router.deliver(Delivery::desk(event));
-    }
+    app.after_replies(&outcome);
     Ok(())
 }

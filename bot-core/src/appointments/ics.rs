@@ -31,7 +31,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
-use crate::appointments::{NewAppointment, RowError};
+use super::{NewAppointment, RowError};
 use crate::text::fold;
 
 /// Words in an event that mean the visit has no needling, as `fold` leaves

@@ -6,6 +6,17 @@
 //! with its line and reason, and then nothing is imported. An appointment's id
 //! is derived from the patient and the start time, so importing the same file
 //! again changes nothing.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: the [`Appointment`] model, CSV import, link codes.
+//! - [`ics`]: reading appointments from an iCalendar export, with line
+//!   numbers.
+//! - [`reminders`]: reminder settings and the pure decision of which
+//!   reminders (and which daily digest) are due.
+//!
+//! The engine's side (storing, linking chats, sending what is due) is in
+//! `engine/appointments.rs`.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +25,13 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use crate::chat::Clearance;
 use crate::ids::{ChatKey, Platform};
-use crate::reminders::Mark;
-use crate::screening::Outcome;
+
+pub mod ics;
+pub mod reminders;
+
+use reminders::Mark;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,60 +72,6 @@ impl Appointment {
     }
 }
 
-/// What a patient can do about their appointment, from a reminder's buttons
-/// or by command (`/confirm`, `/cancel`, `/reschedule`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PatientAction {
-    Confirm,
-    /// Asks whether they are sure.
-    Cancel,
-    /// Sure: cancels.
-    CancelConfirmed,
-    /// Not sure after all: keeps it.
-    Keep,
-    Reschedule,
-}
-
-impl PatientAction {
-    const NAMES: [(PatientAction, &'static str); 5] = [
-        (PatientAction::Confirm, "confirm"),
-        (PatientAction::Cancel, "cancel"),
-        (PatientAction::CancelConfirmed, "cancel-yes"),
-        (PatientAction::Keep, "keep"),
-        (PatientAction::Reschedule, "reschedule"),
-    ];
-
-    /// The button id for this action on one appointment: `appt:confirm:ID`.
-    pub fn button_id(self, appointment: &str) -> String {
-        let name = Self::NAMES
-            .iter()
-            .find(|(a, _)| *a == self)
-            .map_or("", |(_, n)| n);
-        format!("appt:{name}:{appointment}")
-    }
-
-    /// A button id as the platform returned it (possibly forged).
-    pub fn parse_button(id: &str) -> Option<(PatientAction, String)> {
-        let rest = id.strip_prefix("appt:")?;
-        let (name, appointment) = rest.split_once(':')?;
-        let action = Self::NAMES.iter().find(|(_, n)| *n == name)?.0;
-        let valid = appointment.len() == 17
-            && appointment.starts_with('a')
-            && appointment[1..].chars().all(|c| c.is_ascii_hexdigit());
-        valid.then(|| (action, appointment.to_owned()))
-    }
-
-    /// A typed command's name (English or Spanish).
-    pub fn from_command(name: &str) -> Option<PatientAction> {
-        match name {
-            "confirm" | "confirmar" => Some(PatientAction::Confirm),
-            "cancel" | "cancelar" => Some(PatientAction::Cancel),
-            "reschedule" | "cambiar" | "reprogramar" => Some(PatientAction::Reschedule),
-            _ => None,
-        }
-    }
-}
-
 /// Where a visit's health screen stands, for the staff digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,7 +82,7 @@ pub enum ScreenStatus {
     NotLinked,
     NotStarted,
     InProgress,
-    Done(Outcome),
+    Done(Clearance),
 }
 
 impl ScreenStatus {
@@ -131,11 +92,11 @@ impl ScreenStatus {
             ScreenStatus::NotLinked => "chat not linked",
             ScreenStatus::NotStarted => "screen not started",
             ScreenStatus::InProgress => "screen in progress",
-            ScreenStatus::Done(Outcome::Clear) => "no flags",
-            ScreenStatus::Done(Outcome::Review) => "clinician review needed",
-            ScreenStatus::Done(Outcome::Reschedule) => "unwell: reschedule",
-            ScreenStatus::Done(Outcome::Decline) => "needling declined",
-            ScreenStatus::Done(Outcome::Emergency) => "emergency reported",
+            ScreenStatus::Done(Clearance::Clear) => "no flags",
+            ScreenStatus::Done(Clearance::Review) => "clinician review needed",
+            ScreenStatus::Done(Clearance::Reschedule) => "unwell: reschedule",
+            ScreenStatus::Done(Clearance::Decline) => "needling declined",
+            ScreenStatus::Done(Clearance::Emergency) => "emergency reported",
         }
     }
 

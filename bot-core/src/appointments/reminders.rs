@@ -22,7 +22,6 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
-use crate::clinic::Clinic;
 use crate::ids::TopicId;
 
 /// What is wrong with `reminders.toml`.
@@ -383,8 +382,14 @@ pub fn passed(
 
 /// The clinic-local day whose digest is due at `now`, if any: from the
 /// digest lead before opening until closing, on days the clinic opens.
-pub fn digest_day(settings: &ReminderSettings, clinic: &Clinic, now: Timestamp) -> Option<Date> {
-    let (opens, closes) = clinic.open_period(now.to_zoned(clinic.time_zone.clone()).date())?;
+/// `today` is the clinic's opening and closing time on the clinic-local day
+/// of `now` (none when it is closed all day).
+pub fn digest_day(
+    settings: &ReminderSettings,
+    today: Option<(Zoned, Zoned)>,
+    now: Timestamp,
+) -> Option<Date> {
+    let (opens, closes) = today?;
     let from = opens.timestamp().checked_sub(settings.digest_lead).ok()?;
     (from <= now && now < closes.timestamp()).then(|| opens.date())
 }

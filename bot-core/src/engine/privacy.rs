@@ -5,9 +5,11 @@
 //! link between the chat and its appointments (the bookings stay: they are
 //! the clinic's calendar, not the chat's data).
 
-use super::{Engine, EngineError, Outcome, decode, info, keys};
-use crate::dialogue::{Choice, Incoming, Input};
-use crate::handoff::{DeskEvent, Ticket};
+use super::records::{decode, keys};
+use super::{Engine, EngineError, Response, info};
+use crate::chat::{Choice, Incoming, Input};
+use crate::delivery::DeskEvent;
+use crate::handoff::Ticket;
 use crate::ids::ChatKey;
 use crate::ports::{Batch, Store};
 
@@ -30,7 +32,7 @@ impl PrivacyAction {
             return None;
         }
         match &incoming.input {
-            Input::Command(crate::dialogue::Command::Forget) => Some(PrivacyAction::Ask),
+            Input::Command(crate::chat::Command::Forget) => Some(PrivacyAction::Ask),
             Input::Choice(id) if id == FORGET_YES => Some(PrivacyAction::Confirmed),
             Input::Choice(id) if id == FORGET_NO => Some(PrivacyAction::Declined),
             _ => None,
@@ -56,14 +58,14 @@ impl<S: Store> Engine<S> {
         &self,
         action: PrivacyAction,
         incoming: &Incoming,
-    ) -> Result<Outcome, EngineError> {
+    ) -> Result<Response, EngineError> {
         let knowledge = self.knowledge();
         // A record that cannot be read must not stop its own deletion.
         let locale = self
             .locale_of(&incoming.chat, incoming.locale_hint)
             .unwrap_or(incoming.locale_hint.unwrap_or(crate::ids::Locale::En));
         let m = knowledge.messages(locale);
-        let mut out = Outcome::default();
+        let mut out = Response::default();
         match action {
             PrivacyAction::Ask => {
                 let mut reply = info(&m.forget_check);
@@ -140,7 +142,7 @@ impl<S: Store> Engine<S> {
             if let Some(mut appointment) = self.appointment(&id)? {
                 if appointment.chat.as_ref() == Some(chat) {
                     appointment.chat = None;
-                    batch.put(keys::appointment(&id), super::encode(&appointment));
+                    batch.put(keys::appointment(&id), super::records::encode(&appointment));
                     unlinked += 1;
                 }
             }
@@ -169,7 +171,7 @@ fn closed_by_deletion(forgotten: &Forgotten) -> Vec<DeskEvent> {
 mod tests {
     use super::*;
     use crate::appointments::{NewAppointment, parse_local};
-    use crate::dialogue::ReplyKind;
+    use crate::chat::ReplyKind;
     use crate::store::MemoryStore;
     use crate::testing::shipped;
 

@@ -23,7 +23,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::{Engine, EngineError, UnansweredEntry, decode, encode, keys};
+use super::records::{decode, encode, keys};
+use super::{Engine, EngineError, UnansweredEntry};
 use crate::appointments::Appointment;
 use crate::dialogue::{Conversation, ScreenRecord, State};
 use crate::handoff::{Ticket, TicketStatus};
@@ -355,7 +356,7 @@ mod tests {
 
     use super::*;
     use crate::appointments::{NewAppointment, parse_local};
-    use crate::dialogue::{Incoming, Input};
+    use crate::chat::{Incoming, Input};
     use crate::handoff::{Actor, StaffAction};
     use crate::ids::{Locale, Platform};
     use crate::knowledge::{Diagnostic, Knowledge, KnowledgeError, RETENTION_FILE};
@@ -444,7 +445,7 @@ mod tests {
         }
         let (out, _) = next("/human");
         let number = match out.desk.first() {
-            Some(crate::handoff::DeskEvent::Opened { number, .. }) => *number,
+            Some(crate::delivery::DeskEvent::Opened { number, .. }) => *number,
             other => panic!("a ticket opened: {other:?}"),
         };
         let (_, said) = next("my knee still hurts, call me");

@@ -10,28 +10,44 @@
 //! - `screening.toml`: the pre-visit health screen ([`crate::screening`]);
 //! - `desk.toml`: staff and staff desks for hand-offs ([`crate::handoff`]);
 //! - `reminders.toml` (optional): appointment reminders and the staff's
-//!   daily digest ([`crate::reminders`]);
+//!   daily digest ([`crate::appointments::reminders`]);
 //! - `retention.toml` (optional): how long patients' records are kept
 //!   ([`crate::retention`]).
 //!
 //! Loading validates everything at once and reports every problem with file,
 //! line and column, so a broken edit is never half-applied.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: [`Knowledge`], loading a folder, and its [`Diagnostic`]s.
+//! - `model`: what a folder holds once loaded: topics, the bot's messages,
+//!   the lexicon.
+//! - [`clinic`]: the clinic's facts and opening hours.
+//!
+//! Each feature's own settings ([`ReminderSettings`], [`RetentionSettings`],
+//! [`DeskConfig`], [`Screening`]) are defined by that feature and only read
+//! here, so this module depends on the features and none of them on it
+//! (but for the clinic's facts).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::classify::Rules;
-use crate::clinic::{Clinic, RawClinic};
+use crate::appointments::reminders::{RawReminders, ReminderSettings};
 use crate::handoff::DeskConfig;
 use crate::ids::{Locale, TopicId};
-use crate::matcher::Matcher;
-use crate::reminders::{RawReminders, ReminderSettings};
 use crate::retention::{RawRetention, RetentionSettings};
 use crate::screening::{RawScreening, Screening};
+
+pub mod clinic;
+mod model;
+
+pub use clinic::Clinic;
+use clinic::RawClinic;
+pub use model::{LexiconSet, LocalText, MessageSet, Topic};
 
 /// Longest answer, in characters, after placeholders are filled in: short enough
 /// for any chat platform (Discord's limit is 2,000, Telegram's 4,096).
@@ -90,146 +106,6 @@ fn list(diagnostics: &[Diagnostic]) -> String {
         .join("\n")
 }
 
-/// A topic's text in one language, placeholders filled in.
-#[derive(Debug, Clone)]
-pub struct LocalText {
-    pub question: String,
-    pub phrasings: Vec<String>,
-    pub answer: String,
-}
-
-/// One FAQ topic.
-#[derive(Debug, Clone)]
-pub struct Topic {
-    pub id: TopicId,
-    pub related: Vec<TopicId>,
-    en: LocalText,
-    es: LocalText,
-}
-
-impl Topic {
-    pub fn text(&self, locale: Locale) -> &LocalText {
-        match locale {
-            Locale::En => &self.en,
-            Locale::Es => &self.es,
-        }
-    }
-}
-
-/// The bot's own sentences in one language.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MessageSet {
-    pub welcome: String,
-    pub help: String,
-    pub emergency: String,
-    pub emergency_self_harm: String,
-    pub clarify: String,
-    pub fallback: String,
-    pub fallback_medicine: String,
-    pub human_button: String,
-    pub no_thanks_button: String,
-    pub screen_button: String,
-    pub private_only: String,
-    pub human_requested: String,
-    pub human_requested_closed: String,
-    pub human_waiting: String,
-    pub handoff_ended: String,
-    pub link_ok: String,
-    pub link_invalid: String,
-    pub human_declined: String,
-    pub language_set: String,
-    pub language_usage: String,
-    pub unknown_command: String,
-    pub empty_message: String,
-    pub stale_button: String,
-    pub internal_error: String,
-    pub reminder: String,
-    pub reminder_tips: String,
-    pub reminder_screen: String,
-    pub reminder_reply: String,
-    pub confirm_button: String,
-    pub reschedule_button: String,
-    pub cancel_button: String,
-    pub appointment_confirmed: String,
-    pub cancel_check: String,
-    pub cancel_yes_button: String,
-    pub keep_button: String,
-    pub appointment_cancelled: String,
-    pub appointment_kept: String,
-    pub reschedule_requested: String,
-    pub no_appointment: String,
-    pub forget_check: String,
-    pub forget_yes_button: String,
-    pub forget_no_button: String,
-    pub forgotten: String,
-    pub forget_kept: String,
-}
-
-impl MessageSet {
-    fn fields_mut(&mut self) -> [&mut String; 44] {
-        [
-            &mut self.welcome,
-            &mut self.help,
-            &mut self.emergency,
-            &mut self.emergency_self_harm,
-            &mut self.clarify,
-            &mut self.fallback,
-            &mut self.fallback_medicine,
-            &mut self.human_button,
-            &mut self.no_thanks_button,
-            &mut self.screen_button,
-            &mut self.private_only,
-            &mut self.human_requested,
-            &mut self.human_requested_closed,
-            &mut self.human_waiting,
-            &mut self.handoff_ended,
-            &mut self.link_ok,
-            &mut self.link_invalid,
-            &mut self.human_declined,
-            &mut self.language_set,
-            &mut self.language_usage,
-            &mut self.unknown_command,
-            &mut self.empty_message,
-            &mut self.stale_button,
-            &mut self.internal_error,
-            &mut self.reminder,
-            &mut self.reminder_tips,
-            &mut self.reminder_screen,
-            &mut self.reminder_reply,
-            &mut self.confirm_button,
-            &mut self.reschedule_button,
-            &mut self.cancel_button,
-            &mut self.appointment_confirmed,
-            &mut self.cancel_check,
-            &mut self.cancel_yes_button,
-            &mut self.keep_button,
-            &mut self.appointment_cancelled,
-            &mut self.appointment_kept,
-            &mut self.reschedule_requested,
-            &mut self.no_appointment,
-            &mut self.forget_check,
-            &mut self.forget_yes_button,
-            &mut self.forget_no_button,
-            &mut self.forgotten,
-            &mut self.forget_kept,
-        ]
-    }
-}
-
-/// Words patients use, for one language.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LexiconSet {
-    /// Canonical word (as the knowledge file writes it) → words and phrases
-    /// patients use for it.
-    #[serde(default)]
-    pub synonyms: BTreeMap<String, Vec<String>>,
-    /// Words that mark a question as outside what the clinic answers.
-    #[serde(default)]
-    pub out_of_scope: Vec<String>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLexicon {
@@ -279,8 +155,6 @@ pub struct Knowledge {
     es: MessageSet,
     lexicon_en: LexiconSet,
     lexicon_es: LexiconSet,
-    matcher: Matcher,
-    rules: Rules,
     screening: Screening,
     desk: DeskConfig,
     reminders: ReminderSettings,
@@ -469,7 +343,6 @@ impl Knowledge {
             .enumerate()
             .map(|(i, t)| (t.id.clone(), i))
             .collect();
-        let matcher = Matcher::build(&topics, &raw_lexicon.en, &raw_lexicon.es);
         Ok(Knowledge {
             clinic,
             topics,
@@ -478,8 +351,6 @@ impl Knowledge {
             es,
             lexicon_en: raw_lexicon.en,
             lexicon_es: raw_lexicon.es,
-            matcher,
-            rules: Rules::new(),
             screening,
             desk,
             reminders,
@@ -500,10 +371,6 @@ impl Knowledge {
         self.by_id.get(id).copied()
     }
 
-    pub(crate) fn rules(&self) -> &Rules {
-        &self.rules
-    }
-
     pub fn messages(&self, locale: Locale) -> &MessageSet {
         match locale {
             Locale::En => &self.en,
@@ -516,10 +383,6 @@ impl Knowledge {
             Locale::En => &self.lexicon_en,
             Locale::Es => &self.lexicon_es,
         }
-    }
-
-    pub fn matcher(&self) -> &Matcher {
-        &self.matcher
     }
 
     pub fn screening(&self) -> &Screening {

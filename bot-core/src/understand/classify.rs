@@ -4,8 +4,10 @@
 
 use regex::Regex;
 
-use crate::emergency::{RedFlag, RedFlags};
-use crate::ids::Locale;
+use super::emergency::RedFlags;
+use super::matcher::Matcher;
+use crate::chat::RedFlag;
+use crate::ids::{Locale, TopicId};
 use crate::knowledge::Knowledge;
 use crate::text::{detect_locale, fold};
 
@@ -53,9 +55,9 @@ pub struct Classified {
     pub locale: Option<Locale>,
 }
 
-/// The fixed safety rules around the matcher. Built once with the knowledge.
+/// The fixed safety rules around the matcher.
 #[derive(Debug, Clone)]
-pub struct Rules {
+struct Rules {
     red_flags: RedFlags,
     medicine_advice: Regex,
     greeting: Regex,
@@ -64,14 +66,8 @@ pub struct Rules {
 const MEDICINE_ADVICE: &str = r"\b(stop|stopping|quit|skip|pause|come off|get off|cut down|increase|decrease|lower|double|change|switch)\b.{0,25}\b(taking|medicine|medicines|medication|medications|meds|pills|tablets|dose|dosage|prescription|insulin|warfarin|blood thinners?|anticoagulants?)\b|\bshould i (take|keep taking|still take)\b|\b(how much|how many)\b.{0,30}\b(can|should|do|may) i (take|have)\b|\bcuant[oa]s?\b.{0,30}\b(puedo|debo) tomar\b|\b(dejar|deje|suspender|parar|cambiar|bajar|subir)\b.{0,25}\b(tomar|medicina|medicamento|medicamentos|pastillas|dosis|anticoagulante)\b";
 const GREETING: &str = r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?|thank you|thx|ty|cheers|ok|okay|great|cool|hola|buenas|buenos dias|buenas (tardes|noches)|gracias|muchas gracias|vale|ok gracias|bye|adios)( (there|so much|a lot|very much|bot|frontdesk))?$";
 
-impl Default for Rules {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Rules {
-    pub fn new() -> Rules {
+    fn new() -> Rules {
         let compile = |p: &str| Regex::new(p).expect("safety pattern compiles");
         Rules {
             red_flags: RedFlags::new(),
@@ -79,13 +75,50 @@ impl Rules {
             greeting: compile(GREETING),
         }
     }
-
-    pub fn red_flag(&self, text: &str) -> Option<RedFlag> {
-        self.red_flags.check(&fold(text))
-    }
 }
 
-impl Knowledge {
+/// Decides what a free-text message is: the safety rules first, then the
+/// matcher over the knowledge folder's topics. Built from a loaded folder
+/// (and again on every reload); owns everything it needs.
+#[derive(Debug)]
+pub struct Classifier {
+    rules: Rules,
+    matcher: Matcher,
+    /// Per topic, its closest relative (offered with a lone weak candidate).
+    first_related: Vec<Option<usize>>,
+}
+
+impl Classifier {
+    pub fn new(knowledge: &Knowledge) -> Classifier {
+        let topics = knowledge.topics();
+        Classifier {
+            rules: Rules::new(),
+            matcher: Matcher::build(
+                topics,
+                knowledge.lexicon(Locale::En),
+                knowledge.lexicon(Locale::Es),
+            ),
+            first_related: topics
+                .iter()
+                .map(|t| {
+                    t.related
+                        .first()
+                        .and_then(|id: &TopicId| knowledge.topic_index(id))
+                })
+                .collect(),
+        }
+    }
+
+    /// The lexical matcher, for explaining a verdict (`frontdesk ask`).
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The red flag in a message, if any (rules only).
+    pub fn red_flag(&self, text: &str) -> Option<RedFlag> {
+        self.rules.red_flags.check(&fold(text))
+    }
+
     /// Classifies one free-text message.
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
@@ -94,7 +127,7 @@ impl Knowledge {
             verdict,
             locale: detected,
         };
-        let rules = self.rules();
+        let rules = &self.rules;
         if let Some(flag) = rules.red_flags.check(&folded) {
             return verdict(Verdict::Emergency(flag));
         }
@@ -104,7 +137,7 @@ impl Knowledge {
         if rules.medicine_advice.is_match(&folded) {
             return verdict(Verdict::MedicineAdvice);
         }
-        let ranking = self.matcher().rank(text, detected);
+        let ranking = self.matcher.rank(text, detected);
         // Only the message's own words tell its language: a bare "no" or
         // "warfarin?" keeps the conversation's.
         let locale = detected;
@@ -137,11 +170,7 @@ impl Knowledge {
                         .collect();
                     if candidates.len() < 2 {
                         // One weak candidate: offer it with its closest relative.
-                        if let Some(related) = self.topics()[best.topic]
-                            .related
-                            .first()
-                            .and_then(|id| self.topic_index(id))
-                        {
+                        if let Some(related) = self.first_related[best.topic] {
                             candidates.push(related);
                         }
                     }
@@ -188,11 +217,11 @@ mod tests {
         assert!(!rules.greeting.is_match(&fold("hi, does it hurt?")));
     }
 
-    use crate::eval::{Expected, evaluate, parse_cases};
-    use crate::testing::shipped;
+    use super::super::eval::{Expected, evaluate, parse_cases};
+    use crate::testing::{classifier, shipped};
 
     fn topic_of(k: &Knowledge, text: &str) -> Option<String> {
-        match k.classify(text).verdict {
+        match classifier().classify(text).verdict {
             Verdict::Answer { topic, .. } => Some(k.topics()[topic].id.to_string()),
             _ => None,
         }
@@ -234,15 +263,16 @@ mod tests {
 
     #[test]
     fn spanish_questions_are_recognised_as_spanish() {
-        let k = shipped();
-        assert_eq!(k.classify("¿duele?").locale, Some(Locale::Es));
-        assert_eq!(k.classify("does it hurt").locale, Some(Locale::En));
+        assert_eq!(classifier().classify("¿duele?").locale, Some(Locale::Es));
+        assert_eq!(
+            classifier().classify("does it hurt").locale,
+            Some(Locale::En)
+        );
     }
 
     #[test]
     fn unsure_matches_ask_back_with_two_or_three_topics() {
-        let k = shipped();
-        match k.classify("how long").verdict {
+        match classifier().classify("how long").verdict {
             Verdict::Clarify { candidates, .. } => assert!((2..=3).contains(&candidates.len())),
             other => panic!("expected clarify, got {other:?}"),
         }
@@ -257,7 +287,10 @@ mod tests {
             "what is the best pizza in town",
         ] {
             assert!(
-                matches!(k.classify(text).verdict, Verdict::Fallback { .. }),
+                matches!(
+                    classifier().classify(text).verdict,
+                    Verdict::Fallback { .. }
+                ),
                 "{text}"
             );
         }
@@ -269,8 +302,7 @@ mod tests {
 
     #[test]
     fn an_emergency_wins_over_a_question_in_the_same_message() {
-        let k = shipped();
-        let verdict = k
+        let verdict = classifier()
             .classify("my chest hurts and I can't breathe, does needling cause that?")
             .verdict;
         assert_eq!(verdict, Verdict::Emergency(RedFlag::ChestOrBreathing));
@@ -279,13 +311,13 @@ mod tests {
     fn accuracy_on(path: &std::path::Path) -> (f64, usize, usize) {
         let text = std::fs::read_to_string(path).unwrap();
         let cases = parse_cases(&text).unwrap();
-        let report = evaluate(&shipped(), &cases);
+        let report = evaluate(&classifier(), &shipped(), &cases);
         let emergencies = cases
             .iter()
             .filter(|c| c.expected == Expected::Emergency)
             .count();
         let caught = report
-            .outcomes
+            .results
             .iter()
             .filter(|o| o.case.expected == Expected::Emergency && o.got == "emergency")
             .count();

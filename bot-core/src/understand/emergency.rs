@@ -10,35 +10,8 @@
 //! doubt, the rule errs towards the emergency answer.
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
-/// The kind of emergency, for staff (the patient's words are never passed on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RedFlag {
-    ChestOrBreathing,
-    Bleeding,
-    Stroke,
-    Allergy,
-    Collapse,
-    SelfHarm,
-    /// Red flags confirmed in answer to the health screen's question.
-    ReportedInScreen,
-}
-
-impl RedFlag {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RedFlag::ChestOrBreathing => "chest pain or breathing difficulty",
-            RedFlag::Bleeding => "heavy bleeding",
-            RedFlag::Stroke => "signs of stroke",
-            RedFlag::Allergy => "severe allergic reaction",
-            RedFlag::Collapse => "collapse or unconsciousness",
-            RedFlag::SelfHarm => "thoughts of self-harm",
-            RedFlag::ReportedInScreen => "red flags reported in the health screen",
-        }
-    }
-}
+use crate::chat::RedFlag;
 
 const RULES: &[(RedFlag, &str)] = &[
     (

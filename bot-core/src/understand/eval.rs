@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::classify::Verdict;
+use super::classify::{Classifier, Verdict};
 use crate::ids::TopicId;
 use crate::knowledge::Knowledge;
 
@@ -76,9 +76,9 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, EvalError> {
     Ok(cases)
 }
 
-/// One question's outcome.
+/// What one question got.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct CaseResult {
     pub case: Case,
     /// What the bot did, as a label: a topic id, `clarify(a|b)`, `fallback`,
     /// `emergency` or `greeting`.
@@ -95,23 +95,23 @@ pub struct ClassResult {
 
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub outcomes: Vec<Outcome>,
+    pub results: Vec<CaseResult>,
     pub classes: BTreeMap<String, ClassResult>,
 }
 
 impl Report {
     pub fn accuracy(&self) -> f64 {
-        if self.outcomes.is_empty() {
+        if self.results.is_empty() {
             return 0.0;
         }
-        self.outcomes.iter().map(|o| o.score).sum::<f64>() / self.outcomes.len() as f64
+        self.results.iter().map(|o| o.score).sum::<f64>() / self.results.len() as f64
     }
 
     /// (expected, got, count) for everything not fully right, most frequent
     /// first.
     pub fn confusions(&self) -> Vec<(String, String, usize)> {
         let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
-        for o in self.outcomes.iter().filter(|o| o.score < 1.0) {
+        for o in self.results.iter().filter(|o| o.score < 1.0) {
             *counts
                 .entry((o.case.expected.label().to_owned(), o.got.clone()))
                 .or_default() += 1;
@@ -123,11 +123,11 @@ impl Report {
 }
 
 /// Classifies every case and scores it.
-pub fn evaluate(knowledge: &Knowledge, cases: &[Case]) -> Report {
-    let mut outcomes = Vec::with_capacity(cases.len());
+pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) -> Report {
+    let mut results = Vec::with_capacity(cases.len());
     let mut classes: BTreeMap<String, ClassResult> = BTreeMap::new();
     for case in cases {
-        let verdict = knowledge.classify(&case.query).verdict;
+        let verdict = classifier.classify(&case.query).verdict;
         let id = |i: usize| knowledge.topics()[i].id.clone();
         let (got, score) = match (&verdict, &case.expected) {
             (Verdict::Emergency(_), e) => ("emergency".into(), score(*e == Expected::Emergency)),
@@ -150,13 +150,13 @@ pub fn evaluate(knowledge: &Knowledge, cases: &[Case]) -> Report {
         let class = classes.entry(case.expected.label().to_owned()).or_default();
         class.queries += 1;
         class.score += score;
-        outcomes.push(Outcome {
+        results.push(CaseResult {
             case: case.clone(),
             got,
             score,
         });
     }
-    Report { outcomes, classes }
+    Report { results, classes }
 }
 
 fn score(right: bool) -> f64 {

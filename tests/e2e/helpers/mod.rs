@@ -1,3 +1,8 @@
+//! What the end-to-end tests share: the real binary in a temporary data
+//! folder ([`spawn_bot`], [`Chat`], [`LiveChat`]), one running bot per
+//! platform against its fake ([`spawn_telegram_bot`], [`spawn_discord_bot`],
+//! in `platforms.rs`), engines on temporary stores, and waits.
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -6,6 +11,12 @@ use serde_json::Value;
 
 /// How a scripted patient answers the health screen (shared with the load test).
 pub use frontdesk_testkit::{ScreenMove, next_screen_move};
+
+mod platforms;
+pub use platforms::{
+    DiscordBot, TelegramBot, run_discord, run_telegram, spawn_discord_bot, spawn_telegram_bot,
+    spawn_telegram_bot_with,
+};
 
 /// The knowledge folder shipped with the project.
 pub fn faq_dir() -> PathBuf {

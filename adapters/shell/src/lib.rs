@@ -1,0 +1,83 @@
+//! The shell every chat adapter shares, whatever the platform: the [`App`]
+//! the handlers hold (engine, clock, router), running the engine off the
+//! async workers, staff actions with their errors logged, receipts for
+//! deliveries the platform took, and routing what the engine returns to
+//! other platforms and the staff desks.
+//!
+//! Adapters keep only what is about their platform: receiving, rendering
+//! and sending.
+
+use std::sync::Arc;
+
+use frontdesk_core::handoff::{Actor, StaffAction};
+use frontdesk_core::{
+    Clock, Delivery, Engine, Incoming, Receipt, Response, Router, StaffEvent, StaffResponse, Store,
+};
+
+/// Everything an adapter's handlers share.
+pub struct App<S: Store> {
+    pub engine: Arc<Engine<S>>,
+    pub clock: Arc<dyn Clock>,
+    /// Deliveries to other platforms' chats and to every staff desk.
+    pub router: Arc<Router>,
+}
+
+impl<S: Store> App<S> {
+    /// Runs one patient message through the engine, which writes to disk:
+    /// on a blocking thread, never an async worker.
+    pub async fn handle(&self, incoming: Incoming) -> Response {
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || engine.handle(&incoming))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the engine panicked");
+                Response::default()
+            })
+    }
+
+    /// A staff member's action. A failure is logged and answers nothing.
+    pub async fn staff(&self, actor: Actor, action: StaffAction) -> StaffResponse {
+        let engine = self.engine.clone();
+        let now = self.clock.now();
+        match tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "staff action failed");
+                StaffResponse::default()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the engine panicked on a staff action");
+                StaffResponse::default()
+            }
+        }
+    }
+
+    /// Tells the engine the platform took a delivery that wanted a receipt.
+    pub async fn confirm(&self, receipt: Receipt) {
+        let (engine, now) = (self.engine.clone(), self.clock.now());
+        let done = tokio::task::spawn_blocking(move || engine.delivered(&receipt, now)).await;
+        if !matches!(done, Ok(Ok(()))) {
+            tracing::error!("cannot record that a reminder was delivered");
+        }
+    }
+
+    /// After a patient's replies were sent: logs the staff events (without
+    /// any message text) and routes the desk events to every desk.
+    pub fn after_replies(&self, response: &Response) {
+        response.staff.iter().for_each(StaffEvent::log);
+        for event in &response.desk {
+            self.router.deliver(Delivery::desk(event.clone()));
+        }
+    }
+
+    /// After a staff member was answered: routes the messages for patients
+    /// (on whatever platform they are) and the desk events.
+    pub fn after_staff(&self, response: StaffResponse) {
+        for (chat, reply) in response.to_patients {
+            self.router.deliver(Delivery::to_chat(chat, reply));
+        }
+        for event in response.desk {
+            self.router.deliver(Delivery::desk(event));
+        }
+    }
+}

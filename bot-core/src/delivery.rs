@@ -1,0 +1,185 @@
+//! Getting messages where they belong: a [`Delivery`] is a message for a
+//! patient's chat or a [`DeskEvent`] for every staff desk, optionally with a
+//! [`Receipt`] the adapter confirms once the platform took it; the
+//! [`Router`] hands each to the adapter of its platform.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use serde::Serialize;
+
+use crate::appointments::DigestLine;
+use crate::chat::{HandoffReason, RedFlag, Reply};
+use crate::ids::{ChatKey, Platform};
+
+/// What every desk should show. Carries no screening answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "desk_event", rename_all = "snake_case")]
+pub enum DeskEvent {
+    Opened {
+        number: u64,
+        patient: String,
+        platform: Platform,
+        reason: HandoffReason,
+        recent: Vec<String>,
+    },
+    Reannounced {
+        number: u64,
+        patient: String,
+        platform: Platform,
+        waiting_minutes: i64,
+    },
+    Claimed {
+        number: u64,
+        by: String,
+    },
+    /// A patient wrote during a claimed hand-off: for the claimer's thread.
+    PatientWrote {
+        number: u64,
+        text: String,
+        claimed_by: Option<(Platform, String)>,
+    },
+    EmergencyDuringHandoff {
+        number: u64,
+        flag: RedFlag,
+    },
+    Closed {
+        number: u64,
+        by: String,
+    },
+    /// A patient cancelled their appointment from the chat.
+    AppointmentCancelled {
+        patient: String,
+        platform: Platform,
+        /// Clinic-local "Tue 2026-12-01 09:30".
+        when: String,
+    },
+    /// The bot stopped abruptly while sending a reminder: it may not have
+    /// reached the patient, and it is not sent again.
+    ReminderInDoubt {
+        patient: String,
+        platform: Platform,
+        /// Clinic-local "Tue 2026-12-01 09:30".
+        when: String,
+    },
+    /// An edit to the knowledge folder did not load; the bot keeps the last
+    /// good version.
+    KnowledgeRejected {
+        /// Each problem as "file:line:column: reason".
+        error: String,
+    },
+    /// Today's appointments with each screen's status, before opening.
+    Digest {
+        /// Clinic-local "Tuesday 1 December".
+        day: String,
+        lines: Vec<DigestLine>,
+    },
+}
+
+/// Something to send from one adapter's work to wherever it belongs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// A message for a patient's chat, on that chat's platform. With a
+    /// receipt, the adapter hands it to [`crate::Engine::delivered`] once
+    /// the platform has taken the message.
+    ToChat {
+        chat: ChatKey,
+        reply: Reply,
+        receipt: Option<Receipt>,
+    },
+    /// An update for every staff desk (a receipt as for `ToChat`, from the
+    /// first desk that takes it).
+    Desk {
+        event: DeskEvent,
+        receipt: Option<Receipt>,
+    },
+}
+
+impl Delivery {
+    /// A message for a patient's chat that needs no receipt.
+    pub fn to_chat(chat: ChatKey, reply: Reply) -> Delivery {
+        Delivery::ToChat {
+            chat,
+            reply,
+            receipt: None,
+        }
+    }
+
+    /// A desk update that needs no receipt.
+    pub fn desk(event: DeskEvent) -> Delivery {
+        Delivery::Desk {
+            event,
+            receipt: None,
+        }
+    }
+
+    /// What to hand to [`crate::Engine::delivered`] once sent.
+    pub fn receipt(&self) -> Option<&Receipt> {
+        match self {
+            Delivery::ToChat { receipt, .. } | Delivery::Desk { receipt, .. } => receipt.as_ref(),
+        }
+    }
+}
+
+/// What a delivery confirms once the platform has taken it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receipt {
+    /// One reminder (by its offset key) of one appointment.
+    Reminder { appointment: String, key: String },
+    /// The desks were told that reminder is in doubt.
+    DoubtReported { appointment: String, key: String },
+}
+
+type Route = Box<dyn Fn(Delivery) + Send + Sync>;
+
+/// Routes deliveries to the adapter of each platform, so a patient on
+/// Telegram can be served from a Discord desk and the other way round.
+/// Adapters register a sender for their platform at start.
+#[derive(Default)]
+pub struct Router {
+    routes: RwLock<HashMap<Platform, Route>>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router").finish_non_exhaustive()
+    }
+}
+
+impl Router {
+    pub fn register(&self, platform: Platform, route: impl Fn(Delivery) + Send + Sync + 'static) {
+        self.routes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(platform, Box::new(route));
+    }
+
+    /// Whether an adapter for this platform is running.
+    /// Stops routing to a platform whose adapter is stopping: its sender
+    /// is dropped, so the adapter's queue ends once drained.
+    pub fn unregister(&self, platform: Platform) {
+        self.routes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&platform);
+    }
+
+    pub fn serves(&self, platform: Platform) -> bool {
+        self.routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&platform)
+    }
+
+    /// Delivers to the chat's platform, or (desk events) to every platform.
+    pub fn deliver(&self, delivery: Delivery) {
+        let routes = self.routes.read().unwrap_or_else(|e| e.into_inner());
+        match &delivery {
+            Delivery::ToChat { chat, .. } => match routes.get(&chat.platform()) {
+                Some(route) => route(delivery),
+                None => tracing::warn!(%chat, "no adapter runs for this chat's platform"),
+            },
+            Delivery::Desk { .. } => routes.values().for_each(|route| route(delivery.clone())),
+        }
+    }
+}

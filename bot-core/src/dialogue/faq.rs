@@ -1,0 +1,81 @@
+//! Answering a free-text question from the knowledge folder: the
+//! classifier's verdict becomes an answer (with related topics or the
+//! hand-off button), a question back with the likely topics, or a fallback
+//! that offers a person.
+
+use super::{State, Turn};
+use crate::chat::{Action, Reply, ReplyKind};
+use crate::ids::TopicId;
+use crate::understand::Verdict;
+
+/// The topic whose answer also offers the hand-off button.
+pub const TALK_TO_HUMAN: &str = "talk-to-human";
+/// The topic whose answer also offers to start the health screen.
+pub const SCREENING_TOPIC: &str = "screening-questionnaire";
+
+impl Turn<'_> {
+    pub(super) fn faq(&mut self, text: &str, verdict: Verdict) {
+        match verdict {
+            Verdict::Emergency(flag) => self.emergency(flag),
+            Verdict::Greeting => self.welcome(),
+            Verdict::MedicineAdvice => {
+                let m = self.k.messages(self.locale());
+                let reply = Reply::new(ReplyKind::Fallback, &m.fallback_medicine)
+                    .with(Action::Human.choice(&m.human_button));
+                self.say(reply);
+                self.conv.state = State::OfferedHuman;
+            }
+            Verdict::Answer { topic, .. } => {
+                let id = self.k.topics()[topic].id.clone();
+                self.answer(&id);
+            }
+            Verdict::Clarify { candidates, .. } => {
+                let locale = self.locale();
+                let m = self.k.messages(locale);
+                let mut reply = Reply::new(ReplyKind::Clarify, &m.clarify);
+                for &i in &candidates {
+                    let topic = &self.k.topics()[i];
+                    reply = reply
+                        .with(Action::Topic(topic.id.clone()).choice(&topic.text(locale).question));
+                }
+                reply = reply.with(Action::Human.choice(&m.human_button));
+                self.say(reply);
+                self.conv.state = State::Clarifying;
+            }
+            Verdict::Fallback { .. } => {
+                let m = self.k.messages(self.locale());
+                let reply = Reply::new(ReplyKind::Fallback, &m.fallback)
+                    .with(Action::Human.choice(&m.human_button))
+                    .with(Action::NoThanks.choice(&m.no_thanks_button));
+                self.say(reply);
+                self.conv.state = State::OfferedHuman;
+                self.unanswered = Some(text.trim().to_owned());
+            }
+        }
+    }
+
+    pub(super) fn answer(&mut self, id: &TopicId) {
+        let locale = self.locale();
+        let Some(topic) = self.k.topic(id) else {
+            return;
+        };
+        let mut reply = Reply::new(ReplyKind::Answer, &topic.text(locale).answer);
+        reply.topic = Some(topic.id.clone());
+        let m = self.k.messages(locale);
+        if topic.id.as_str() == TALK_TO_HUMAN {
+            reply = reply.with(Action::Human.choice(&m.human_button));
+        } else if topic.id.as_str() == SCREENING_TOPIC
+            && !matches!(self.conv.state, State::Screening(_))
+        {
+            reply = reply.with(Action::ScreenStart.choice(&m.screen_button));
+        } else {
+            for related in topic.related.iter().take(2) {
+                if let Some(r) = self.k.topic(related) {
+                    reply =
+                        reply.with(Action::Topic(r.id.clone()).choice(&r.text(locale).question));
+                }
+            }
+        }
+        self.say(reply);
+    }
+}

@@ -1,0 +1,501 @@
+//! The conversation as a state machine: [`State`] says what the bot is waiting
+//! for, and [`step`] is a pure function from (state, incoming message) to a
+//! [`Transition`]: the new state, the replies, staff events, records to keep
+//! and what changes in a hand-off. No I/O happens here; the engine loads the
+//! state, calls `step`, and stores the result.
+//!
+//! `step` matches on the state first and hands the message to that state's
+//! function, which takes its data from the variant.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: [`State`], [`Conversation`], [`Transition`], [`step`] and the
+//!   functions for the idle, offered-a-person and handed-off states.
+//! - `faq`: answering a classified free-text question from the knowledge
+//!   folder (answer, ask back, fall back).
+//! - `screen`: the health screen in the chat: asking, parsing answers,
+//!   moving back and forth, completing.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::chat::{
+    Action, Clearance, Command, HandoffReason, Incoming, Input, PatientAction, RedFlag, Reply,
+    ReplyKind, StaffEvent,
+};
+use crate::ids::{ChatKey, Locale, TopicId};
+use crate::knowledge::Knowledge;
+use crate::screening::Answer;
+use crate::text::fold;
+use crate::understand::{Classifier, Verdict};
+
+mod faq;
+mod screen;
+#[cfg(test)]
+mod tests;
+
+/// The topic whose answer also offers the hand-off button.
+pub const TALK_TO_HUMAN: &str = "talk-to-human";
+/// The topic whose answer also offers to start the health screen.
+pub const SCREENING_TOPIC: &str = "screening-questionnaire";
+/// Failed answers to one screen question before a person is offered.
+pub const TRIES_BEFORE_HUMAN: u8 = 3;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenProgress {
+    /// Question id and answer, in the order given.
+    pub answers: Vec<(String, Answer)>,
+    /// Failed attempts at the current question.
+    #[serde(default)]
+    pub tries: u8,
+    pub started: Timestamp,
+}
+
+/// A completed health screen, as stored for staff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenRecord {
+    pub chat: ChatKey,
+    pub started: Timestamp,
+    pub completed: Timestamp,
+    pub outcome: Clearance,
+    pub flags: Vec<String>,
+    pub answers: Vec<(String, Answer)>,
+    pub locale: Locale,
+}
+
+/// What the bot is waiting for in one chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum State {
+    #[default]
+    Idle,
+    /// Asked which of these topics the patient meant.
+    Clarifying,
+    /// Offered to pass the question to staff.
+    OfferedHuman,
+    /// In the middle of the health screen.
+    Screening(ScreenProgress),
+    /// With a person: the bot stays quiet (but for emergencies) and relays
+    /// the patient's messages to the ticket.
+    HandedOff,
+}
+
+/// Everything kept about one chat between messages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// The language the bot answers in.
+    pub locale: Option<Locale>,
+    /// Set by `/language`: stop following the patient's language.
+    #[serde(default)]
+    pub locale_pinned: bool,
+    #[serde(default)]
+    pub state: State,
+    /// The ids of the buttons on the last message when they are numbered, so
+    /// a typed number can press one (`2` presses the second).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<String>,
+    /// The bot's last few messages, as context for staff on a hand-off.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<String>,
+    /// The sequence number of the last message handled (see
+    /// [`Incoming::sequence`]), stored with the state it produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sequence: Option<u64>,
+}
+
+/// How many of the bot's messages a hand-off shows staff.
+pub const RECENT_TURNS: usize = 3;
+
+/// What a message changes in the chat's hand-off to staff, decided by
+/// [`step`] so the engine only carries it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandoffChange {
+    /// Open a ticket for this chat.
+    Open(HandoffReason),
+    /// Pass the patient's message to the staff member handling the ticket.
+    Relay(String),
+    /// The patient ended the hand-off.
+    End,
+}
+
+/// The result of one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub conversation: Conversation,
+    pub replies: Vec<Reply>,
+    pub staff: Vec<StaffEvent>,
+    /// A question the bot could not answer, to log for staff.
+    pub unanswered: Option<String>,
+    /// A health screen completed by this message, to store.
+    pub screen: Option<ScreenRecord>,
+    pub handoff: Option<HandoffChange>,
+}
+
+/// Advances one chat by one incoming message. Pure: the same inputs always give
+/// the same outputs.
+pub fn step(
+    knowledge: &Knowledge,
+    classifier: &Classifier,
+    conversation: Conversation,
+    incoming: &Incoming,
+) -> Transition {
+    let mut turn = Turn {
+        k: knowledge,
+        classifier,
+        incoming,
+        conv: conversation,
+        replies: Vec::new(),
+        staff: Vec::new(),
+        unanswered: None,
+        screen: None,
+        handoff: None,
+    };
+    let offered = std::mem::take(&mut turn.conv.offered);
+    if incoming.shared && is_personal(&incoming.input) {
+        let m = knowledge.messages(turn.locale());
+        turn.say(Reply::new(ReplyKind::MoveToPrivate, &m.private_only));
+        return turn.finish();
+    }
+    // A typed number presses one of the last message's buttons.
+    let input = match &incoming.input {
+        Input::Text(text) => match pressed_by_number(text, &offered) {
+            Some(id) => Input::Choice(id.to_owned()),
+            None => incoming.input.clone(),
+        },
+        other => other.clone(),
+    };
+    match std::mem::take(&mut turn.conv.state) {
+        State::HandedOff => {
+            turn.conv.state = State::HandedOff;
+            turn.handed_off(&input);
+            return turn.finish();
+        }
+        State::Screening(progress) => turn.screening(progress, &input),
+        State::OfferedHuman => turn.offered_human(&input),
+        previous @ (State::Idle | State::Clarifying) => turn.idle(&input, previous),
+    }
+    turn.conv.offered = turn
+        .replies
+        .last()
+        .filter(|r| r.numbered)
+        .map(|r| r.choices.iter().map(|c| c.id.clone()).collect())
+        .unwrap_or_default();
+    turn.finish()
+}
+
+/// Whether an input starts something that must not happen where others read:
+/// the health screen or a hand-off to staff.
+fn is_personal(input: &Input) -> bool {
+    match input {
+        Input::Command(c) => matches!(
+            c,
+            Command::Screen
+                | Command::Human
+                | Command::Back
+                | Command::Restart
+                | Command::Stop
+                | Command::Appointment(_)
+                | Command::Forget
+        ),
+        Input::Choice(id) => {
+            matches!(
+                Action::parse(id),
+                Some(Action::Human | Action::ScreenStart | Action::Answer { .. })
+            ) || PatientAction::parse_button(id).is_some()
+                || id.starts_with("forget:")
+        }
+        Input::Text(_) => false,
+    }
+}
+
+/// A message that is just a number from 1 to the number of buttons offered.
+fn pressed_by_number<'a>(text: &str, offered: &'a [String]) -> Option<&'a str> {
+    let n: usize = text.trim().trim_end_matches(['.', ')']).parse().ok()?;
+    offered.get(n.checked_sub(1)?).map(String::as_str)
+}
+
+/// One message being handled: what it started from and what it produced so
+/// far.
+struct Turn<'a> {
+    k: &'a Knowledge,
+    classifier: &'a Classifier,
+    incoming: &'a Incoming,
+    conv: Conversation,
+    replies: Vec<Reply>,
+    staff: Vec<StaffEvent>,
+    unanswered: Option<String>,
+    screen: Option<ScreenRecord>,
+    handoff: Option<HandoffChange>,
+}
+
+const YES: &[&str] = &[
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yes please",
+    "please",
+    "sure",
+    "ok",
+    "okay",
+    "si",
+    "si por favor",
+    "claro",
+    "vale",
+    "por favor",
+];
+const NO: &[&str] = &[
+    "no",
+    "nope",
+    "no thanks",
+    "no thank you",
+    "nah",
+    "no gracias",
+];
+
+impl Turn<'_> {
+    fn finish(mut self) -> Transition {
+        for reply in &self.replies {
+            if reply.kind != ReplyKind::Emergency {
+                self.conv
+                    .recent
+                    .push(reply.text.chars().take(300).collect());
+            }
+        }
+        let excess = self.conv.recent.len().saturating_sub(RECENT_TURNS);
+        self.conv.recent.drain(..excess);
+        Transition {
+            conversation: self.conv,
+            replies: self.replies,
+            staff: self.staff,
+            unanswered: self.unanswered,
+            screen: self.screen,
+            handoff: self.handoff,
+        }
+    }
+
+    /// Nothing pending, or a clarify question, which any message answers:
+    /// free text is classified and answered, commands and buttons act.
+    /// `previous` is the state the message found (a stale button keeps it).
+    fn idle(&mut self, input: &Input, previous: State) {
+        match input {
+            Input::Text(text) => {
+                if text.trim().is_empty() {
+                    let m = self.k.messages(self.locale());
+                    return self.info(&m.empty_message);
+                }
+                let verdict = self.classify(text);
+                self.faq(text, verdict);
+            }
+            Input::Command(command) => self.command(command),
+            Input::Choice(id) => self.choice(id, previous),
+        }
+    }
+
+    /// Offered to pass the question to staff: "yes" and "no" answer the
+    /// offer; anything else is a new message.
+    fn offered_human(&mut self, input: &Input) {
+        let Input::Text(text) = input else {
+            return self.idle(input, State::OfferedHuman);
+        };
+        if text.trim().is_empty() {
+            return self.idle(input, State::OfferedHuman);
+        }
+        let verdict = self.classify(text);
+        if !matches!(verdict, Verdict::Emergency(_)) {
+            let folded = fold(text);
+            if YES.contains(&folded.as_str()) {
+                return self.request_human(HandoffReason::Unanswered);
+            }
+            if NO.contains(&folded.as_str()) {
+                let m = self.k.messages(self.locale());
+                return self.info(&m.human_declined);
+            }
+        }
+        self.faq(text, verdict);
+    }
+
+    /// Classifies free text, following the patient's language where its
+    /// words tell.
+    fn classify(&mut self, text: &str) -> Verdict {
+        let classified = self.classifier.classify(text);
+        self.follow_language(classified.locale);
+        classified.verdict
+    }
+
+    /// With a person: emergencies are still answered at once; `/stop` ends
+    /// the hand-off; everything else goes to staff and the bot says nothing.
+    fn handed_off(&mut self, input: &Input) {
+        match input {
+            Input::Text(text) => {
+                if let Verdict::Emergency(flag) = self.classifier.classify(text).verdict {
+                    self.emergency(flag);
+                } else if !text.trim().is_empty() {
+                    self.handoff = Some(HandoffChange::Relay(
+                        text.trim().chars().take(4000).collect(),
+                    ));
+                }
+            }
+            Input::Command(Command::Stop) => {
+                self.conv.state = State::Idle;
+                self.handoff = Some(HandoffChange::End);
+                let m = self.k.messages(self.locale());
+                self.info(&m.handoff_ended);
+            }
+            Input::Command(Command::Language(Some(arg))) => {
+                if let Ok(locale) = Locale::parse(arg) {
+                    self.set_language(locale);
+                }
+            }
+            Input::Command(Command::Human) | Input::Choice(_) => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.human_waiting);
+            }
+            Input::Command(_) => {}
+        }
+    }
+
+    fn locale(&self) -> Locale {
+        self.conv
+            .locale
+            .or(self.incoming.locale_hint)
+            .unwrap_or(Locale::En)
+    }
+
+    fn follow_language(&mut self, detected: Option<Locale>) {
+        if !self.conv.locale_pinned
+            && let Some(l) = detected
+        {
+            self.conv.locale = Some(l);
+        }
+    }
+
+    fn say(&mut self, reply: Reply) {
+        self.replies.push(reply);
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.say(Reply::new(ReplyKind::Info, text));
+    }
+
+    /// A command outside the screen (the screen's own are in [`screen`]).
+    fn command(&mut self, command: &Command) {
+        match command {
+            Command::Start { .. } => self.welcome(),
+            Command::Help => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.help);
+            }
+            Command::Human => self.request_human(HandoffReason::Asked),
+            Command::Language(Some(arg)) => match Locale::parse(arg) {
+                Ok(locale) => self.set_language(locale),
+                Err(_) => self.language_menu(),
+            },
+            Command::Language(None) => self.language_menu(),
+            Command::Screen => self.start_screen(),
+            Command::Back | Command::Restart | Command::Stop => {
+                let t = self.k.screening().text(self.locale());
+                self.info(&t.not_screening);
+            }
+            Command::Unknown(_) => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.unknown_command);
+            }
+            // The engine answers these before the dialogue; reaching here
+            // means there is nothing to act on.
+            Command::Forget | Command::Appointment(_) => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.no_appointment);
+            }
+        }
+    }
+
+    /// A button pressed outside the screen; a stale one leaves the chat in
+    /// the `previous` state.
+    fn choice(&mut self, id: &str, previous: State) {
+        match Action::parse(id) {
+            Some(Action::Topic(topic)) if self.k.topic(&topic).is_some() => self.answer(&topic),
+            Some(Action::Human) => self.request_human(match previous {
+                State::OfferedHuman => HandoffReason::Unanswered,
+                _ => HandoffReason::Asked,
+            }),
+            Some(Action::NoThanks) => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.human_declined);
+            }
+            Some(Action::Language(locale)) => self.set_language(locale),
+            Some(Action::ScreenStart) => self.start_screen(),
+            Some(Action::ScreenBack | Action::ScreenStop) => {
+                let t = self.k.screening().text(self.locale());
+                self.info(&t.not_screening);
+            }
+            Some(Action::Answer { .. } | Action::Topic(_)) | None => {
+                let m = self.k.messages(self.locale());
+                self.info(&m.stale_button);
+                self.conv.state = previous;
+            }
+        }
+    }
+
+    fn emergency(&mut self, flag: RedFlag) {
+        let m = self.k.messages(self.locale());
+        let text = match flag {
+            RedFlag::SelfHarm => &m.emergency_self_harm,
+            _ => &m.emergency,
+        };
+        self.say(Reply::new(ReplyKind::Emergency, text));
+        self.staff.push(StaffEvent::Emergency {
+            chat: self.incoming.chat.clone(),
+            flag,
+            at: self.incoming.at,
+        });
+    }
+
+    fn welcome(&mut self) {
+        let locale = self.locale();
+        let m = self.k.messages(locale);
+        let mut reply = Reply::new(ReplyKind::Info, &m.welcome);
+        for id in ["what-is-dry-needling", "does-it-hurt", "booking"] {
+            if let Some(t) = TopicId::parse(id).ok().and_then(|id| self.k.topic(&id)) {
+                reply = reply.with(Action::Topic(t.id.clone()).choice(&t.text(locale).question));
+            }
+        }
+        reply = reply.with(Action::Human.choice(&m.human_button));
+        self.say(reply);
+    }
+
+    fn request_human(&mut self, reason: HandoffReason) {
+        let locale = self.locale();
+        let m = self.k.messages(locale);
+        let clinic = &self.k.clinic;
+        let text = match clinic.next_opening(self.incoming.at) {
+            Some(opens) if !clinic.is_open(self.incoming.at) => m
+                .human_requested_closed
+                .replace("{opens}", &clinic.describe(&opens, locale)),
+            _ => m.human_requested.clone(),
+        };
+        self.say(Reply::new(ReplyKind::Handoff, text));
+        self.conv.state = State::HandedOff;
+        self.handoff = Some(HandoffChange::Open(reason));
+        self.staff.push(StaffEvent::HumanRequested {
+            chat: self.incoming.chat.clone(),
+            reason,
+            at: self.incoming.at,
+        });
+    }
+
+    fn set_language(&mut self, locale: Locale) {
+        self.conv.locale = Some(locale);
+        self.conv.locale_pinned = true;
+        let m = self.k.messages(locale);
+        self.info(&m.language_set);
+    }
+
+    fn language_menu(&mut self) {
+        let m = self.k.messages(self.locale());
+        let reply = Reply::new(ReplyKind::Info, &m.language_usage)
+            .with(Action::Language(Locale::En).choice("English"))
+            .with(Action::Language(Locale::Es).choice("Español"));
+        self.say(reply);
+    }
+}

@@ -1,0 +1,691 @@
+//! The dialogue's transition table and the screen, driven through [`step`]
+//! on the shipped knowledge folder.
+
+use jiff::Timestamp;
+
+use super::*;
+use crate::chat::{Clearance, Command, Incoming, Input, ReplyKind};
+use crate::screening::Answer;
+use crate::testing::shipped;
+
+/// [`super::step`] with the shipped folder's classifier.
+fn step(k: &Knowledge, conversation: Conversation, incoming: &Incoming) -> Transition {
+    super::step(k, &crate::testing::classifier(), conversation, incoming)
+}
+
+fn incoming(input: Input) -> Incoming {
+    Incoming {
+        chat: ChatKey::parse("terminal:test").unwrap(),
+        input,
+        at: Timestamp::UNIX_EPOCH,
+        locale_hint: None,
+        shared: false,
+        display_name: None,
+        sequence: None,
+    }
+}
+
+fn text(t: &str) -> Input {
+    Input::from_text(t)
+}
+
+fn topic(id: &str) -> TopicId {
+    TopicId::parse(id).unwrap()
+}
+
+/// (state before, input, state after, kinds of the replies sent, staff event?)
+#[test]
+fn the_dialogue_follows_its_transition_table() {
+    let k = shipped();
+    let clarifying = State::Clarifying;
+    let table: Vec<(State, Input, State, Vec<ReplyKind>, bool)> = vec![
+        (
+            State::Idle,
+            text("does it hurt?"),
+            State::Idle,
+            vec![ReplyKind::Answer],
+            false,
+        ),
+        (
+            State::Idle,
+            text("how long"),
+            clarifying.clone(),
+            vec![ReplyKind::Clarify],
+            false,
+        ),
+        (
+            State::Idle,
+            text("do you do botox"),
+            State::OfferedHuman,
+            vec![ReplyKind::Fallback],
+            false,
+        ),
+        (
+            State::Idle,
+            text("my chest hurts and i cant breathe"),
+            State::Idle,
+            vec![ReplyKind::Emergency],
+            true,
+        ),
+        (
+            clarifying.clone(),
+            text("I can't breathe"),
+            State::Idle,
+            vec![ReplyKind::Emergency],
+            true,
+        ),
+        (
+            clarifying.clone(),
+            Input::Choice("topic:hours".into()),
+            State::Idle,
+            vec![ReplyKind::Answer],
+            false,
+        ),
+        (
+            clarifying.clone(),
+            text("does it hurt"),
+            State::Idle,
+            vec![ReplyKind::Answer],
+            false,
+        ),
+        (
+            State::OfferedHuman,
+            text("yes please"),
+            State::HandedOff,
+            vec![ReplyKind::Handoff],
+            true,
+        ),
+        (
+            State::OfferedHuman,
+            text("no thanks"),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::OfferedHuman,
+            Input::Choice("human".into()),
+            State::HandedOff,
+            vec![ReplyKind::Handoff],
+            true,
+        ),
+        (
+            State::Idle,
+            text("/human"),
+            State::HandedOff,
+            vec![ReplyKind::Handoff],
+            true,
+        ),
+        // With a person: quiet, but emergencies are still answered.
+        (
+            State::HandedOff,
+            text("does it hurt?"),
+            State::HandedOff,
+            vec![],
+            false,
+        ),
+        (
+            State::HandedOff,
+            text("I can't breathe"),
+            State::HandedOff,
+            vec![ReplyKind::Emergency],
+            true,
+        ),
+        (
+            State::HandedOff,
+            text("/stop"),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        // Asking again while waiting says so instead of silence.
+        (
+            State::HandedOff,
+            text("/human"),
+            State::HandedOff,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::Idle,
+            text("/start"),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::Idle,
+            text("/frobnicate"),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::Idle,
+            text("   "),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::Idle,
+            text("hello"),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::Idle,
+            text("should i stop taking my warfarin"),
+            State::OfferedHuman,
+            vec![ReplyKind::Fallback],
+            false,
+        ),
+        (
+            clarifying.clone(),
+            Input::Choice("topic:no-such-topic".into()),
+            clarifying.clone(),
+            vec![ReplyKind::Info],
+            false,
+        ),
+        (
+            State::Idle,
+            Input::Choice("<script>".into()),
+            State::Idle,
+            vec![ReplyKind::Info],
+            false,
+        ),
+    ];
+    for (before, input, after, kinds, staff) in table {
+        let conv = Conversation {
+            state: before.clone(),
+            ..Conversation::default()
+        };
+        let step = step(&k, conv, &incoming(input.clone()));
+        let got: Vec<ReplyKind> = step.replies.iter().map(|r| r.kind).collect();
+        assert_eq!(step.conversation.state, after, "{before:?} + {input:?}");
+        assert_eq!(got, kinds, "{before:?} + {input:?}");
+        assert_eq!(!step.staff.is_empty(), staff, "{before:?} + {input:?}");
+    }
+}
+
+#[test]
+fn a_typed_number_presses_the_offered_button() {
+    let k = shipped();
+    let first = step(&k, Conversation::default(), &incoming(text("how long")));
+    let second_choice = first.replies[0].choices[1].id.clone();
+    let pressed = step(&k, first.conversation, &incoming(text("2")));
+    assert_eq!(
+        pressed.replies[0]
+            .topic
+            .as_ref()
+            .map(|t| format!("topic:{t}")),
+        Some(second_choice)
+    );
+}
+
+#[test]
+fn unanswered_questions_are_recorded_but_emergencies_carry_no_text() {
+    let k = shipped();
+    let s = step(
+        &k,
+        Conversation::default(),
+        &incoming(text("do you do botox")),
+    );
+    assert_eq!(s.unanswered.as_deref(), Some("do you do botox"));
+    let s = step(
+        &k,
+        Conversation::default(),
+        &incoming(text("I want to end my life")),
+    );
+    assert_eq!(s.replies[0].kind, ReplyKind::Emergency);
+    assert!(
+        s.replies[0].text.contains("988"),
+        "the crisis line is given"
+    );
+    let event = serde_json::to_string(&s.staff[0]).unwrap();
+    assert!(!event.contains("end my life"), "{event}");
+}
+
+#[test]
+fn the_bot_answers_in_the_patients_language_until_one_is_chosen() {
+    let k = shipped();
+    let s = step(&k, Conversation::default(), &incoming(text("¿duele?")));
+    assert_eq!(s.conversation.locale, Some(Locale::Es));
+    assert_eq!(
+        s.replies[0].text,
+        k.topics()[k.topic_index(&topic("does-it-hurt")).unwrap()]
+            .text(Locale::Es)
+            .answer
+    );
+    let s = step(&k, s.conversation, &incoming(text("/language en")));
+    assert!(s.conversation.locale_pinned);
+    let s = step(&k, s.conversation, &incoming(text("¿duele?")));
+    assert_eq!(
+        s.conversation.locale,
+        Some(Locale::En),
+        "a chosen language sticks"
+    );
+}
+
+#[test]
+fn commands_are_parsed_with_arguments_and_bot_suffixes() {
+    assert_eq!(
+        Input::from_text("/start@FrontdeskBot abc123"),
+        Input::Command(Command::Start {
+            payload: Some("abc123".into())
+        })
+    );
+    assert_eq!(
+        Input::from_text("/LANGUAGE es"),
+        Input::Command(Command::Language(Some("es".into())))
+    );
+    assert_eq!(Input::from_text("/"), Input::Text("/".into()));
+    assert_eq!(
+        Action::parse("topic:does-it-hurt").map(|a| a.id()),
+        Some("topic:does-it-hurt".into())
+    );
+    assert_eq!(Action::parse("topic:../../etc"), None);
+}
+
+// --- The health screen ---------------------------------------------
+
+/// Answers to screen questions by id.
+type Answers<'a> = &'a [(&'a str, &'a str)];
+
+/// Drives a chat through a list of inputs (`!id` presses a button).
+fn drive(k: &Knowledge, conv: Conversation, inputs: &[&str]) -> (Conversation, Vec<Transition>) {
+    let mut conv = conv;
+    let mut steps = Vec::new();
+    for input in inputs {
+        let input = match input.strip_prefix('!') {
+            Some(id) => Input::Choice(id.to_owned()),
+            None => Input::from_text(input),
+        };
+        let s = step(k, conv, &incoming(input));
+        conv = s.conversation.clone();
+        steps.push(s);
+    }
+    (conv, steps)
+}
+
+/// Runs a whole screen, answering each question by id (default "no",
+/// consent "yes"); returns every step.
+fn screen_with(k: &Knowledge, answers: &[(&str, &str)]) -> Vec<Transition> {
+    let (mut conv, mut steps) = drive(k, Conversation::default(), &["/screen"]);
+    for _ in 0..80 {
+        let last = steps.last().unwrap().replies.last().unwrap();
+        let Some(q) = last.question.clone() else {
+            return steps;
+        };
+        let answer = answers
+            .iter()
+            .find(|(id, _)| *id == q)
+            .map(|(_, a)| *a)
+            .unwrap_or(if q == "consent" { "yes" } else { "no" });
+        let (c, mut s) = drive(k, conv, &[answer]);
+        conv = c;
+        steps.append(&mut s);
+    }
+    panic!("the screen did not end");
+}
+
+fn record(steps: &[Transition]) -> &ScreenRecord {
+    steps
+        .iter()
+        .find_map(|s| s.screen.as_ref())
+        .expect("a completed screen")
+}
+
+fn asked(steps: &[Transition]) -> Vec<String> {
+    steps
+        .iter()
+        .flat_map(|s| &s.replies)
+        .filter_map(|r| r.question.clone())
+        .collect()
+}
+
+#[test]
+fn each_outcome_follows_from_the_answers() {
+    let k = shipped();
+    let cases: &[(Answers, Clearance, &[&str])] = &[
+        (&[], Clearance::Clear, &[]),
+        (
+            &[
+                ("blood_thinners", "yes"),
+                ("blood_thinner_which", "warfarin"),
+                ("inr", "2.4 last week"),
+            ],
+            Clearance::Review,
+            &["blood_thinners"],
+        ),
+        (
+            &[("needle_fear", "yes")],
+            Clearance::Decline,
+            &["needle_phobia"],
+        ),
+        (
+            &[("unwell_today", "yes")],
+            Clearance::Reschedule,
+            &["unwell_or_fever"],
+        ),
+        (
+            &[("red_flags_now", "yes")],
+            Clearance::Emergency,
+            &["red_flags_now"],
+        ),
+        (
+            &[
+                ("diabetes", "yes"),
+                ("diabetes_controlled", "yes"),
+                ("anything_else", "my left knee is the sore one"),
+            ],
+            Clearance::Clear,
+            &["diabetes", "note_for_clinician"],
+        ),
+    ];
+    for (answers, outcome, flags) in cases {
+        let steps = screen_with(&k, answers);
+        let r = record(&steps);
+        assert_eq!(r.outcome, *outcome, "{answers:?}");
+        assert_eq!(r.flags, *flags, "{answers:?}");
+        let last = steps.last().unwrap();
+        let kind = if *outcome == Clearance::Emergency {
+            ReplyKind::Emergency
+        } else {
+            ReplyKind::Outcome
+        };
+        assert_eq!(last.replies.last().unwrap().kind, kind);
+        assert_eq!(last.conversation.state, State::Idle);
+        let event = last
+            .staff
+            .iter()
+            .find(|e| matches!(e, StaffEvent::ScreenCompleted { .. }))
+            .unwrap();
+        let json = serde_json::to_string(event).unwrap();
+        assert!(
+            !json.contains("knee"),
+            "staff events carry flag names only: {json}"
+        );
+    }
+}
+
+#[test]
+fn an_emergency_answer_ends_the_screen_at_once() {
+    let steps = screen_with(&shipped(), &[("red_flags_now", "yes")]);
+    assert_eq!(asked(&steps), ["consent", "red_flags_now"]);
+    assert!(steps.last().unwrap().staff.iter().any(|e| matches!(
+        e,
+        StaffEvent::Emergency {
+            flag: RedFlag::ReportedInScreen,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn follow_ups_are_asked_only_when_their_parent_answer_calls_for_them() {
+    let k = shipped();
+    let pregnant = asked(&screen_with(
+        &k,
+        &[("pregnant", "yes"), ("pregnancy_weeks", "20")],
+    ));
+    assert!(pregnant.contains(&"pregnancy_weeks".to_owned()));
+    assert!(pregnant.contains(&"pregnancy_complications".to_owned()));
+    assert!(!pregnant.contains(&"trying_to_conceive".to_owned()));
+    let not = asked(&screen_with(&k, &[]));
+    assert!(!not.contains(&"pregnancy_weeks".to_owned()));
+    assert!(!not.contains(&"inr".to_owned()));
+    assert!(not.contains(&"trying_to_conceive".to_owned()));
+
+    let early = screen_with(
+        &k,
+        &[("pregnant", "yes"), ("pregnancy_weeks", "about 8 weeks")],
+    );
+    assert_eq!(record(&early).outcome, Clearance::Decline);
+    assert!(record(&early).flags.contains(&"first_trimester".to_owned()));
+}
+
+#[test]
+fn free_text_yes_and_no_work_in_both_languages() {
+    let k = shipped();
+    for (yes, no) in [("yep", "nope"), ("sí", "no"), ("i think so", "no, I don't")] {
+        let steps = screen_with(&k, &[("epilepsy", yes), ("heart", no)]);
+        let r = record(&steps);
+        assert!(
+            r.answers.contains(&("epilepsy".into(), Answer::Yes)),
+            "{yes}"
+        );
+        assert!(r.answers.contains(&("heart".into(), Answer::No)), "{no}");
+    }
+    let steps = screen_with(&k, &[("cancer", "no sé")]);
+    assert!(
+        record(&steps)
+            .answers
+            .contains(&("cancer".into(), Answer::Unsure))
+    );
+}
+
+#[test]
+fn an_answer_not_understood_is_asked_again_then_a_person_is_offered() {
+    let k = shipped();
+    let (conv, steps) = drive(&k, Conversation::default(), &["/screen", "yes", "banana"]);
+    let reask = &steps[2].replies[0];
+    assert_eq!(reask.question.as_deref(), Some("red_flags_now"));
+    assert!(reask.text.contains("Yes, No, Not sure"), "{}", reask.text);
+    assert!(!reask.choices.iter().any(|c| c.id == "human"));
+    let (_, steps) = drive(&k, conv, &["banana", "banana"]);
+    let third = &steps[1].replies[0];
+    assert!(
+        third.choices.iter().any(|c| c.id == "human"),
+        "after three tries"
+    );
+    assert_eq!(third.question.as_deref(), Some("red_flags_now"));
+}
+
+#[test]
+fn back_restart_and_stop_move_through_the_screen() {
+    let k = shipped();
+    let (conv, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["/screen", "yes", "no", "back"],
+    );
+    assert_eq!(
+        steps[3].replies[0].question.as_deref(),
+        Some("red_flags_now")
+    );
+    let State::Screening(p) = &conv.state else {
+        panic!()
+    };
+    assert_eq!(p.answers.len(), 1, "going back dropped the last answer");
+
+    let (conv, steps) = drive(&k, conv, &["no", "!screen:back", "no", "/restart"]);
+    assert_eq!(
+        steps[1].replies[0].question.as_deref(),
+        Some("red_flags_now")
+    );
+    assert_eq!(
+        steps[3].replies.last().unwrap().question.as_deref(),
+        Some("consent")
+    );
+    let State::Screening(p) = &conv.state else {
+        panic!()
+    };
+    assert!(p.answers.is_empty());
+
+    let (conv, steps) = drive(&k, conv, &["yes", "stop"]);
+    assert_eq!(conv.state, State::Idle, "stopping keeps nothing");
+    assert!(steps[1].screen.is_none());
+    let (_, steps) = drive(&k, conv, &["/back"]);
+    assert_eq!(
+        steps[0].replies[0].text,
+        k.screening().text(Locale::En).not_screening
+    );
+}
+
+#[test]
+fn refusing_consent_ends_the_screen_without_keeping_anything() {
+    let k = shipped();
+    let (conv, steps) = drive(&k, Conversation::default(), &["/screen", "no"]);
+    assert_eq!(conv.state, State::Idle);
+    assert!(steps[1].screen.is_none());
+    assert!(steps[1].staff.is_empty());
+}
+
+#[test]
+fn a_question_about_something_else_is_answered_then_the_screen_goes_on() {
+    let k = shipped();
+    let (conv, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["/screen", "yes", "does it hurt?"],
+    );
+    let replies = &steps[2].replies;
+    assert_eq!(
+        replies[0].topic.as_ref().map(|t| t.as_str()),
+        Some("does-it-hurt")
+    );
+    assert_eq!(replies[1].question.as_deref(), Some("red_flags_now"));
+    let State::Screening(p) = &conv.state else {
+        panic!()
+    };
+    assert_eq!(p.tries, 0, "a digression is not a failed answer");
+}
+
+#[test]
+fn a_red_flag_mid_screen_gets_the_emergency_answer_and_keeps_the_answers() {
+    let k = shipped();
+    let (conv, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["/screen", "yes", "no", "I can't breathe"],
+    );
+    let last = &steps[3];
+    assert_eq!(last.replies[0].kind, ReplyKind::Emergency);
+    let r = last.screen.as_ref().unwrap();
+    assert_eq!(r.outcome, Clearance::Emergency);
+    assert_eq!(r.answers.len(), 2);
+    assert_eq!(conv.state, State::Idle);
+}
+
+#[test]
+fn buttons_answer_only_the_question_being_asked() {
+    let k = shipped();
+    let (conv, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["/screen", "!ans:consent:yes", "!ans:consent:yes"],
+    );
+    assert_eq!(
+        steps[1].replies[0].question.as_deref(),
+        Some("red_flags_now")
+    );
+    assert_eq!(
+        steps[2].replies[0].text,
+        k.messages(Locale::En).stale_button
+    );
+    let State::Screening(p) = &conv.state else {
+        panic!()
+    };
+    assert_eq!(p.answers.len(), 1, "a stale press changes nothing");
+    let (_, steps) = drive(&k, conv, &["!ans:red_flags_now:maybe"]);
+    assert_eq!(
+        steps[0].replies[0].text,
+        k.messages(Locale::En).stale_button
+    );
+}
+
+#[test]
+fn a_number_typed_for_a_number_question_is_the_answer_not_a_button() {
+    let steps = screen_with(&shipped(), &[("pregnant", "yes"), ("pregnancy_weeks", "2")]);
+    let r = record(&steps);
+    assert!(
+        r.answers
+            .contains(&("pregnancy_weeks".into(), Answer::Number(2)))
+    );
+    let steps = screen_with(&shipped(), &[("needle_fear", "1")]);
+    assert!(
+        record(&steps)
+            .answers
+            .contains(&("needle_fear".into(), Answer::Yes))
+    );
+}
+
+#[test]
+fn the_screening_answer_offers_to_start_the_screen() {
+    let k = shipped();
+    let (_, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["do i have to fill in a health form?"],
+    );
+    let reply = &steps[0].replies[0];
+    assert_eq!(
+        reply.topic.as_ref().map(|t| t.as_str()),
+        Some(SCREENING_TOPIC)
+    );
+    assert_eq!(reply.choices[0].id, "screen:start");
+    let (_, steps) = drive(&k, Conversation::default(), &["1"]);
+    assert_ne!(
+        steps[0].replies[0].kind,
+        ReplyKind::Question,
+        "nothing offered yet"
+    );
+}
+
+#[test]
+fn nothing_personal_happens_in_a_shared_chat() {
+    let k = shipped();
+    for input in ["/screen", "/human", "!screen:start", "!human"] {
+        let mut incoming = incoming(match input.strip_prefix('!') {
+            Some(id) => Input::Choice(id.into()),
+            None => Input::from_text(input),
+        });
+        incoming.shared = true;
+        let s = step(&k, Conversation::default(), &incoming);
+        assert_eq!(s.replies[0].kind, ReplyKind::MoveToPrivate, "{input}");
+        assert_eq!(s.conversation.state, State::Idle);
+        assert!(s.staff.is_empty());
+    }
+    let mut faq = incoming(text("does it hurt?"));
+    faq.shared = true;
+    assert_eq!(
+        step(&k, Conversation::default(), &faq).replies[0].kind,
+        ReplyKind::Answer
+    );
+}
+
+#[test]
+fn a_request_for_a_person_out_of_hours_says_when_the_desk_opens() {
+    let k = shipped();
+    let mut request = incoming(text("/human"));
+    // Saturday 21 November 2026, 13:00 in New York: closed until Monday.
+    request.at = "2026-11-21T18:00:00Z".parse().unwrap();
+    let s = step(&k, Conversation::default(), &request);
+    assert!(
+        s.replies[0].text.contains("(Monday 08:00)"),
+        "{}",
+        s.replies[0].text
+    );
+    // Monday 10:00 in New York: open.
+    request.at = "2026-11-23T15:00:00Z".parse().unwrap();
+    let s = step(&k, Conversation::default(), &request);
+    assert!(
+        s.replies[0].text.contains("reply soon"),
+        "{}",
+        s.replies[0].text
+    );
+}
+
+#[test]
+fn the_screen_follows_the_patients_language() {
+    let k = shipped();
+    let (_, steps) = drive(&k, Conversation::default(), &["¿duele?", "/screen"]);
+    let q = &steps[1].replies[0];
+    assert_eq!(
+        q.text,
+        k.screening().question("consent").unwrap().text(Locale::Es)
+    );
+    assert_eq!(q.choices[0].label, "Sí");
+}

@@ -1,0 +1,318 @@
+//! The engine's side of hand-offs: opening a ticket when the dialogue hands
+//! a chat to staff, relaying the patient's messages to it, closing it, and
+//! the staff's actions (claim, reply, close, read a screen, the queue).
+//!
+//! Ticket numbers and records change one at a time under the tickets lock,
+//! taken after the chat's lock.
+
+use jiff::Timestamp;
+
+use super::records::{decode, encode, keys};
+use super::{Engine, EngineError, StaffResponse};
+use crate::chat::{HandoffReason, Incoming, Reply, ReplyKind, StaffEvent};
+use crate::delivery::DeskEvent;
+use crate::dialogue::{HandoffChange, State, Transition};
+use crate::handoff::{Actor, Line, Speaker, StaffAction, Ticket, TicketStatus, render};
+use crate::ids::{ChatKey, Locale};
+use crate::ports::{Batch, Store};
+
+impl<S: Store> Engine<S> {
+    /// Opens, feeds or closes the chat's ticket as the step requires.
+    pub(super) fn ticket_changes(
+        &self,
+        incoming: &Incoming,
+        transition: &Transition,
+        was_handed_off: bool,
+        batch: &mut Batch,
+        desk: &mut Vec<DeskEvent>,
+    ) -> Result<(), EngineError> {
+        let chat = &incoming.chat;
+        if let Some(HandoffChange::Open(reason)) = transition.handoff {
+            let patient = incoming
+                .display_name
+                .clone()
+                .unwrap_or_else(|| chat.to_string());
+            let recent = transition.conversation.recent.clone();
+            desk.push(self.open_ticket(chat, patient, reason, recent, incoming.at, batch)?);
+            return Ok(());
+        }
+        if !was_handed_off {
+            return Ok(());
+        }
+        let Some(mut ticket) = self.open_ticket_of(chat)? else {
+            return Ok(());
+        };
+        if let Some(HandoffChange::Relay(text)) = &transition.handoff {
+            ticket.transcript.push(Line {
+                from: Speaker::Patient,
+                text: text.clone(),
+                at: incoming.at,
+            });
+            desk.push(DeskEvent::PatientWrote {
+                number: ticket.number,
+                text: text.clone(),
+                claimed_by: match &ticket.status {
+                    TicketStatus::Claimed {
+                        platform, user_id, ..
+                    } => Some((*platform, user_id.clone())),
+                    _ => None,
+                },
+            });
+        }
+        for event in &transition.staff {
+            if let StaffEvent::Emergency { flag, .. } = event {
+                ticket.emergency = true;
+                desk.push(DeskEvent::EmergencyDuringHandoff {
+                    number: ticket.number,
+                    flag: *flag,
+                });
+            }
+        }
+        if transition.handoff == Some(HandoffChange::End) {
+            ticket.status = TicketStatus::Closed {
+                by: "the patient".into(),
+                at: incoming.at,
+            };
+            batch.delete(keys::open_ticket(chat));
+            desk.push(DeskEvent::Closed {
+                number: ticket.number,
+                by: "the patient".into(),
+            });
+        }
+        batch.put(keys::ticket(ticket.number), encode(&ticket));
+        Ok(())
+    }
+
+    /// Adds a new ticket for the chat to the batch; the caller holds the
+    /// tickets lock. Returns what the desks should show.
+    pub(super) fn open_ticket(
+        &self,
+        chat: &ChatKey,
+        patient: String,
+        reason: HandoffReason,
+        recent: Vec<String>,
+        at: Timestamp,
+        batch: &mut Batch,
+    ) -> Result<DeskEvent, EngineError> {
+        let number = match self.store.get(keys::TICKET_COUNTER)? {
+            Some(bytes) => decode::<u64>(keys::TICKET_COUNTER, &bytes)? + 1,
+            None => 1,
+        };
+        let ticket = Ticket {
+            number,
+            chat: chat.clone(),
+            patient: patient.clone(),
+            reason,
+            opened: at,
+            announced: at,
+            status: TicketStatus::Open,
+            recent: recent.clone(),
+            transcript: Vec::new(),
+            emergency: false,
+        };
+        batch.put(keys::TICKET_COUNTER, encode(&number));
+        batch.put(keys::open_ticket(chat), encode(&number));
+        batch.put(keys::ticket(number), encode(&ticket));
+        Ok(DeskEvent::Opened {
+            number,
+            patient,
+            platform: chat.platform(),
+            reason,
+            recent,
+        })
+    }
+
+    pub(super) fn open_ticket_of(&self, chat: &ChatKey) -> Result<Option<Ticket>, EngineError> {
+        match self.get::<u64>(&keys::open_ticket(chat))? {
+            Some(number) => self.ticket(number),
+            None => Ok(None),
+        }
+    }
+
+    /// A ticket by number.
+    pub fn ticket(&self, number: u64) -> Result<Option<Ticket>, EngineError> {
+        self.get(&keys::ticket(number))
+    }
+    /// Tickets not yet closed, oldest first.
+    pub fn open_tickets(&self) -> Result<Vec<Ticket>, EngineError> {
+        let mut list = Vec::new();
+        for (key, bytes) in self.store.scan_prefix(keys::TICKETS)? {
+            let ticket: Ticket = decode(&key, &bytes)?;
+            if !ticket.is_closed() {
+                list.push(ticket);
+            }
+        }
+        Ok(list)
+    }
+
+    /// Unclaimed tickets waiting longer than the desk's re-announce time, to
+    /// post again; marks them announced now.
+    pub fn due_reannouncements(&self, now: Timestamp) -> Result<Vec<DeskEvent>, EngineError> {
+        let wait = jiff::SignedDuration::from_mins(
+            self.knowledge().desk().reannounce_after_minutes.into(),
+        );
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = Batch::default();
+        let mut events = Vec::new();
+        for mut ticket in self.open_tickets()? {
+            let due = ticket.status == TicketStatus::Open
+                && ticket
+                    .announced
+                    .saturating_add(wait)
+                    .is_ok_and(|t| t <= now);
+            if due {
+                ticket.announced = now;
+                events.push(DeskEvent::Reannounced {
+                    number: ticket.number,
+                    patient: ticket.patient.clone(),
+                    platform: ticket.chat.platform(),
+                    waiting_minutes: now.duration_since(ticket.opened).as_mins(),
+                });
+                batch.put(keys::ticket(ticket.number), encode(&ticket));
+            }
+        }
+        self.store.apply(batch)?;
+        Ok(events)
+    }
+
+    /// A staff member's action. Only configured staff may act: anyone else
+    /// gets a polite refusal and nothing changes.
+    pub fn handle_staff(
+        &self,
+        who: &Actor,
+        action: &StaffAction,
+        at: Timestamp,
+    ) -> Result<StaffResponse, EngineError> {
+        let knowledge = self.knowledge();
+        let mut out = StaffResponse::default();
+        let Some(name) = knowledge.desk().staff_name(who) else {
+            out.to_staff.push(render::NOT_STAFF.into());
+            return Ok(out);
+        };
+        let number = match action {
+            StaffAction::Appointments(_)
+            | StaffAction::Book { .. }
+            | StaffAction::Unbook(_)
+            | StaffAction::Digest => return self.staff_appointments(action, at),
+            StaffAction::Queue => {
+                let list = self.open_tickets()?;
+                if list.is_empty() {
+                    out.to_staff.push(render::QUEUE_EMPTY.into());
+                }
+                for t in list {
+                    out.to_staff.push(format!(
+                        "#{} {} ({}), waiting {} min, {}",
+                        t.number,
+                        t.patient,
+                        t.chat.platform(),
+                        at.duration_since(t.opened).as_mins(),
+                        t.claimed_by()
+                            .map_or("unclaimed".to_owned(), |b| format!("claimed by {b}")),
+                    ));
+                }
+                return Ok(out);
+            }
+            StaffAction::Claim(n)
+            | StaffAction::Reply(n, _)
+            | StaffAction::Close(n)
+            | StaffAction::Screening(n) => *n,
+        };
+        // Locks in the same order as `handle`: the patient's chat, then tickets.
+        let chat = self.ticket(number)?.map(|t| t.chat);
+        let _chat = chat.as_ref().map(|c| self.lock_chat(c));
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mut ticket) = self.ticket(number)?.filter(|t| !t.is_closed()) else {
+            out.to_staff.push(render::NO_SUCH_TICKET.into());
+            return Ok(out);
+        };
+        let mine = matches!(&ticket.status, TicketStatus::Claimed { platform, user_id, .. }
+            if *platform == who.platform && *user_id == who.user_id);
+        let mut batch = Batch::default();
+        match action {
+            StaffAction::Claim(_) => {
+                if let Some(by) = ticket.claimed_by().filter(|_| !mine) {
+                    out.to_staff
+                        .push(format!("{} {by}.", render::ALREADY_CLAIMED));
+                    return Ok(out);
+                }
+                ticket.status = TicketStatus::Claimed {
+                    by: name.clone(),
+                    platform: who.platform,
+                    user_id: who.user_id.clone(),
+                    at,
+                };
+                out.to_staff.push(format!("{} #{number}.", render::CLAIMED));
+                out.desk.push(DeskEvent::Claimed { number, by: name });
+            }
+            StaffAction::Reply(_, text) => {
+                if !mine {
+                    out.to_staff.push(render::NOT_YOURS.into());
+                    return Ok(out);
+                }
+                ticket.transcript.push(Line {
+                    from: Speaker::Staff(name),
+                    text: text.clone(),
+                    at,
+                });
+                out.to_patients.push((
+                    ticket.chat.clone(),
+                    Reply::outside_dialogue(
+                        ReplyKind::FromStaff,
+                        format!("{}: {text}", knowledge.clinic.name),
+                    ),
+                ));
+                out.to_staff.push(render::SENT.into());
+            }
+            StaffAction::Close(_) => {
+                ticket.status = TicketStatus::Closed {
+                    by: name.clone(),
+                    at,
+                };
+                batch.delete(keys::open_ticket(&ticket.chat));
+                // The patient is back with the bot (their chat is locked above).
+                let mut conversation = self.conversation(&ticket.chat)?.unwrap_or_default();
+                if conversation.state == State::HandedOff {
+                    conversation.state = State::Idle;
+                }
+                let locale = conversation.locale.unwrap_or(Locale::En);
+                batch.put(keys::conversation(&ticket.chat), encode(&conversation));
+                out.to_patients.push((
+                    ticket.chat.clone(),
+                    Reply::outside_dialogue(
+                        ReplyKind::Info,
+                        &knowledge.messages(locale).handoff_ended,
+                    ),
+                ));
+                out.to_staff.push(render::CLOSED.into());
+                out.desk.push(DeskEvent::Closed { number, by: name });
+            }
+            StaffAction::Screening(_) => {
+                let latest = self
+                    .screenings()?
+                    .into_iter()
+                    .find(|r| r.chat == ticket.chat);
+                match latest {
+                    None => out.to_staff.push(render::NO_SCREEN.into()),
+                    Some(record) => {
+                        let mut text = format!(
+                            "Ticket #{number}, health screen of {}: {} ({}).",
+                            record.completed,
+                            record.outcome.as_str(),
+                            record.flags.join(", ")
+                        );
+                        for (question, answer) in &record.answers {
+                            text.push_str(&format!("\n{question}: {answer}"));
+                        }
+                        out.private.push(text);
+                        out.to_staff.push(render::SENT_PRIVATELY.into());
+                    }
+                }
+                return Ok(out);
+            }
+            _ => unreachable!("handled above"),
+        }
+        batch.put(keys::ticket(number), encode(&ticket));
+        self.store.apply(batch)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,487 @@
+//! The engine driven end to end on the in-memory and sled stores.
+
+use super::*;
+use crate::chat::Input;
+use crate::dialogue::State;
+use crate::ids::ChatKey;
+use crate::ids::Locale;
+use crate::store::{MemoryStore, SledStore};
+use crate::testing::shipped;
+
+fn say(chat: &str, text: &str, at: i64) -> Incoming {
+    Incoming {
+        chat: ChatKey::parse(chat).unwrap(),
+        input: Input::from_text(text),
+        at: Timestamp::from_second(at).unwrap(),
+        locale_hint: None,
+        shared: false,
+        display_name: None,
+        sequence: None,
+    }
+}
+
+#[test]
+fn a_restart_resumes_every_conversation_where_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let offered = {
+        let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+        engine.handle(&say("telegram:1", "¿duele?", 1));
+        let out = engine.handle(&say("terminal:2", "how long", 2));
+        assert!(matches!(
+            engine
+                .conversation(&ChatKey::parse("terminal:2").unwrap())
+                .unwrap(),
+            Some(Conversation {
+                state: State::Clarifying,
+                ..
+            })
+        ));
+        out.replies[0].choices[0].id.clone()
+    };
+    let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+    let out = engine.handle(&say("terminal:2", "1", 3));
+    assert_eq!(out.replies[0].kind, ReplyKind::Answer);
+    assert_eq!(
+        format!("topic:{}", out.replies[0].topic.as_ref().unwrap()),
+        offered,
+        "the pending question survived the restart"
+    );
+    let es = engine
+        .conversation(&ChatKey::parse("telegram:1").unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(es.locale, Some(Locale::Es));
+}
+
+#[test]
+fn unanswered_questions_are_listed_most_frequent_first() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("terminal:a", "do you do botox", 1));
+    engine.handle(&say("terminal:b", "Do you do Botox?", 2));
+    engine.handle(&say("terminal:c", "can my dog get needled", 3));
+    engine.handle(&say("terminal:c", "does it hurt", 4));
+    let list = engine.unanswered().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        (list[0].count, list[0].text.as_str()),
+        (2, "Do you do Botox?")
+    );
+    assert_eq!(list[1].count, 1);
+}
+
+#[test]
+fn a_corrupt_conversation_record_gets_a_polite_reply_not_a_panic() {
+    let store = MemoryStore::new();
+    let mut batch = Batch::default();
+    batch.put("conv/terminal:x", b"{not json".to_vec());
+    store.apply(batch).unwrap();
+    let engine = Engine::new(store, shipped());
+    let out = engine.handle(&say("terminal:x", "does it hurt", 1));
+    assert_eq!(out.replies.len(), 1);
+    assert_eq!(
+        out.replies[0].text,
+        shipped().messages(Locale::En).internal_error
+    );
+}
+
+#[test]
+fn concurrent_messages_in_many_chats_are_all_saved() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let engine = &engine;
+            s.spawn(move || {
+                for i in 0..25 {
+                    let out = engine.handle(&say(&format!("terminal:{t}-{i}"), "how long", i));
+                    assert_eq!(out.replies[0].kind, ReplyKind::Clarify);
+                }
+            });
+        }
+    });
+    assert_eq!(engine.store().scan_prefix("conv/").unwrap().len(), 100);
+}
+
+#[test]
+fn a_screen_resumes_at_the_same_question_after_the_store_is_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+        for (i, text) in ["/screen", "yes", "no", "no"].iter().enumerate() {
+            engine.handle(&say("telegram:9", text, i as i64));
+        }
+    }
+    let engine = Engine::new(SledStore::open(dir.path()).unwrap(), shipped());
+    let out = engine.handle(&say("telegram:9", "/screen", 10));
+    assert_eq!(
+        out.replies.last().unwrap().question.as_deref(),
+        Some("needle_fear")
+    );
+    let Some(Conversation {
+        state: State::Screening(p),
+        ..
+    }) = engine
+        .conversation(&ChatKey::parse("telegram:9").unwrap())
+        .unwrap()
+    else {
+        panic!("still screening")
+    };
+    assert_eq!(p.answers.len(), 3, "previous answers kept");
+}
+
+#[test]
+fn completed_screens_are_stored_and_listed_newest_first() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let mut t = 0;
+    for (chat, fear) in [("terminal:a", "no"), ("terminal:b", "yes")] {
+        let mut next = "/screen".to_owned();
+        loop {
+            t += 1;
+            let out = engine.handle(&say(chat, &next, t));
+            let Some(q) = out.replies.last().and_then(|r| r.question.clone()) else {
+                break;
+            };
+            next = match q.as_str() {
+                "consent" => "yes".into(),
+                "needle_fear" => fear.into(),
+                _ => "no".into(),
+            };
+        }
+    }
+    let list = engine.screenings().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].chat.to_string(), "terminal:b");
+    assert_eq!(list[0].outcome, crate::chat::Clearance::Decline);
+    assert_eq!(list[1].outcome, crate::chat::Clearance::Clear);
+}
+
+use crate::handoff::{Actor, StaffAction};
+use crate::ids::Platform;
+
+fn actor(platform: Platform, id: &str) -> Actor {
+    Actor {
+        platform,
+        user_id: id.into(),
+        roles: Vec::new(),
+        display_name: "someone".into(),
+    }
+}
+
+fn maria_on_discord() -> Actor {
+    actor(Platform::Discord, "1300000000000000011")
+}
+
+#[test]
+fn a_ticket_is_opened_claimed_relayed_and_closed_across_platforms() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let now = Timestamp::from_second(1_000).unwrap();
+    let mut ask = say("telegram:77", "/human", 1);
+    ask.display_name = Some("Pat".into());
+    let out = engine.handle(&ask);
+    let Some(DeskEvent::Opened {
+        number,
+        patient,
+        platform,
+        ..
+    }) = out.desk.first()
+    else {
+        panic!("a ticket opened: {:?}", out.desk)
+    };
+    assert_eq!(
+        (*number, patient.as_str(), *platform),
+        (1, "Pat", Platform::Telegram)
+    );
+
+    // The bot is quiet during the hand-off; the message goes to the desk.
+    let out = engine.handle(&say("telegram:77", "my appointment is at 3?", 2));
+    assert!(out.replies.is_empty());
+    assert!(
+        matches!(&out.desk[0], DeskEvent::PatientWrote { text, claimed_by: None, .. } if text == "my appointment is at 3?")
+    );
+
+    // A staff member on Discord claims it and replies; the reply reaches
+    // the Telegram patient with the clinic's name.
+    let maria = maria_on_discord();
+    let claim = engine
+        .handle_staff(&maria, &StaffAction::Claim(1), now)
+        .unwrap();
+    assert!(matches!(&claim.desk[0], DeskEvent::Claimed { by, .. } if by.starts_with("Maria")));
+    let reply = engine
+        .handle_staff(&maria, &StaffAction::Reply(1, "Yes, 3 pm.".into()), now)
+        .unwrap();
+    let (chat, message) = &reply.to_patients[0];
+    assert_eq!(chat.to_string(), "telegram:77");
+    assert_eq!(message.text, "Bayside Physio & Chiropractic: Yes, 3 pm.");
+
+    // Now the patient's messages go to Maria's thread.
+    let out = engine.handle(&say("telegram:77", "thanks!", 3));
+    assert!(matches!(
+        &out.desk[0],
+        DeskEvent::PatientWrote {
+            claimed_by: Some((Platform::Discord, _)),
+            ..
+        }
+    ));
+
+    // Closing returns the patient to the bot.
+    let close = engine
+        .handle_staff(&maria, &StaffAction::Close(1), now)
+        .unwrap();
+    assert_eq!(
+        close.to_patients[0].1.text,
+        shipped().messages(Locale::En).handoff_ended
+    );
+    assert!(engine.open_tickets().unwrap().is_empty());
+    let out = engine.handle(&say("telegram:77", "does it hurt?", 4));
+    assert_eq!(
+        out.replies[0].kind,
+        ReplyKind::Answer,
+        "the bot answers again"
+    );
+    let ticket = engine.ticket(1).unwrap().unwrap();
+    assert_eq!(
+        ticket.transcript.len(),
+        3,
+        "kept: two patient lines and one staff line"
+    );
+}
+
+#[test]
+fn only_staff_can_act_and_a_refusal_changes_nothing() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let now = Timestamp::from_second(1_000).unwrap();
+    engine.handle(&say("discord:55", "/human", 1));
+    let before = engine.ticket(1).unwrap();
+    for who in [
+        actor(Platform::Discord, "55"),                   // the patient
+        actor(Platform::Telegram, "999"),                 // a stranger
+        actor(Platform::Telegram, "1300000000000000011"), // Maria's Discord id on Telegram
+    ] {
+        for action in [
+            StaffAction::Claim(1),
+            StaffAction::Reply(1, "hi".into()),
+            StaffAction::Close(1),
+            StaffAction::Queue,
+        ] {
+            let out = engine.handle_staff(&who, &action, now).unwrap();
+            assert_eq!(
+                out.to_staff,
+                [crate::handoff::render::NOT_STAFF],
+                "{who:?} {action:?}"
+            );
+            assert!(out.to_patients.is_empty() && out.desk.is_empty());
+        }
+    }
+    assert_eq!(engine.ticket(1).unwrap(), before, "nothing changed");
+}
+
+#[test]
+fn a_claimed_ticket_is_shown_as_taken_to_other_staff() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let now = Timestamp::from_second(1_000).unwrap();
+    engine.handle(&say("telegram:1", "/human", 1));
+    let maria = actor(Platform::Telegram, "5000001");
+    let james = actor(Platform::Discord, "1300000000000000012");
+    engine
+        .handle_staff(&maria, &StaffAction::Claim(1), now)
+        .unwrap();
+    let out = engine
+        .handle_staff(&james, &StaffAction::Claim(1), now)
+        .unwrap();
+    assert!(
+        out.to_staff[0].contains("already claimed by Maria"),
+        "{:?}",
+        out.to_staff
+    );
+    let out = engine
+        .handle_staff(&james, &StaffAction::Reply(1, "hi".into()), now)
+        .unwrap();
+    assert!(out.to_patients.is_empty(), "only the claimer replies");
+    let queue = engine
+        .handle_staff(&james, &StaffAction::Queue, now)
+        .unwrap();
+    assert!(queue.to_staff[0].starts_with("#1 "), "{:?}", queue.to_staff);
+    assert!(queue.to_staff[0].contains("claimed by Maria"));
+}
+
+#[test]
+fn unclaimed_tickets_are_reannounced_after_the_configured_wait() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("telegram:1", "/human", 0));
+    let at = |min: i64| Timestamp::from_second(min * 60).unwrap();
+    assert!(engine.due_reannouncements(at(14)).unwrap().is_empty());
+    let due = engine.due_reannouncements(at(15)).unwrap();
+    assert!(matches!(
+        &due[..],
+        [DeskEvent::Reannounced {
+            number: 1,
+            waiting_minutes: 15,
+            ..
+        }]
+    ));
+    assert!(
+        engine.due_reannouncements(at(20)).unwrap().is_empty(),
+        "not again at once"
+    );
+    assert_eq!(engine.due_reannouncements(at(30)).unwrap().len(), 1);
+}
+
+#[test]
+fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("telegram:1", "/human", 0));
+    let out = engine.handle(&say("telegram:1", "I can't breathe", 1));
+    assert_eq!(out.replies[0].kind, ReplyKind::Emergency);
+    assert!(matches!(
+        out.desk[0],
+        DeskEvent::EmergencyDuringHandoff { number: 1, .. }
+    ));
+    assert!(engine.ticket(1).unwrap().unwrap().emergency);
+}
+
+#[test]
+fn full_screening_answers_go_only_to_the_asking_staff_member_privately() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let mut t = 0;
+    let mut next = "/screen".to_owned();
+    loop {
+        t += 1;
+        let out = engine.handle(&say("telegram:9", &next, t));
+        let Some(q) = out.replies.last().and_then(|r| r.question.clone()) else {
+            break;
+        };
+        next = match q.as_str() {
+            "consent" => "yes".into(),
+            "anything_else" => "my left knee is the sore one".into(),
+            _ => "no".into(),
+        };
+    }
+    engine.handle(&say("telegram:9", "/human", t + 1));
+    let maria = actor(Platform::Telegram, "5000001");
+    let now = Timestamp::from_second(10_000).unwrap();
+    let out = engine
+        .handle_staff(&maria, &StaffAction::Screening(1), now)
+        .unwrap();
+    assert!(out.private[0].contains("anything_else: my left knee is the sore one"));
+    assert!(out.desk.is_empty() && out.to_patients.is_empty());
+    assert!(
+        !out.to_staff.iter().any(|t| t.contains("knee")),
+        "not in the shared reply"
+    );
+    let stranger = actor(Platform::Telegram, "1");
+    let out = engine
+        .handle_staff(&stranger, &StaffAction::Screening(1), now)
+        .unwrap();
+    assert!(out.private.is_empty());
+}
+
+#[test]
+fn importing_the_same_appointments_twice_changes_nothing() {
+    use crate::appointments::parse_csv;
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let tz = shipped().clinic.time_zone.clone();
+    let rows = parse_csv(
+        "patient,start,needling\nAna,2026-12-01 09:00,yes\nBen,2026-12-01 10:00,no\n",
+        &tz,
+    )
+    .unwrap();
+    assert_eq!(engine.import_appointments(&rows).unwrap(), (2, 0));
+    let first = engine.appointments().unwrap();
+    assert_eq!(engine.import_appointments(&rows).unwrap(), (0, 2));
+    assert_eq!(
+        engine.appointments().unwrap(),
+        first,
+        "codes and all unchanged"
+    );
+    assert!(engine.cancel_appointment(&first[1].id).unwrap());
+    assert_eq!(
+        engine.appointments().unwrap()[1].status,
+        crate::appointments::Status::Cancelled
+    );
+    assert!(!engine.cancel_appointment("nope").unwrap());
+}
+
+#[test]
+fn a_link_code_links_one_chat_once_until_the_appointment() {
+    use crate::appointments::parse_csv;
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let tz = shipped().clinic.time_zone.clone();
+    let rows = parse_csv("patient,start\nAna,2026-12-01 09:00\n", &tz).unwrap();
+    engine.import_appointments(&rows).unwrap();
+    let code = engine.appointments().unwrap()[0].link_code.clone();
+    let before = Timestamp::from_second(1_790_000_000).unwrap(); // Sept 2026
+    let mut start = say("telegram:5", &format!("/start {code}"), 0);
+    start.at = before;
+    let out = engine.handle(&start);
+    assert!(
+        out.replies[0].text.contains("Tuesday 1 December, 09:00"),
+        "{}",
+        out.replies[0].text
+    );
+    assert_eq!(out.replies[0].choices[0].id, "screen:start");
+    assert_eq!(
+        engine.appointments().unwrap()[0]
+            .chat
+            .as_ref()
+            .map(|c| c.to_string()),
+        Some("telegram:5".into())
+    );
+    // Another chat cannot reuse it; typing it (as on Discord) is read too.
+    let mut other = say("discord:9", &code.to_lowercase(), 0);
+    other.at = before;
+    let out = engine.handle(&other);
+    assert_eq!(
+        out.replies[0].text,
+        shipped().messages(Locale::En).link_invalid
+    );
+    // After the appointment has started, the code has expired.
+    let mut late = say("telegram:5", &format!("/start {code}"), 0);
+    late.at = Timestamp::from_second(1_800_000_000).unwrap(); // Jan 2027
+    let out = engine.handle(&late);
+    assert_eq!(
+        out.replies[0].text,
+        shipped().messages(Locale::En).link_invalid
+    );
+    // A plain /start and ordinary text are not link attempts.
+    assert_eq!(
+        engine.handle(&say("telegram:6", "/start", 0)).replies[0].kind,
+        ReplyKind::Info
+    );
+    let out = engine.handle(&say("telegram:6", "does it hurt", 0));
+    assert_eq!(out.replies[0].kind, ReplyKind::Answer);
+}
+
+#[test]
+fn a_message_delivered_again_after_a_crash_is_not_applied_twice() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let chat = ChatKey::parse("telegram:31").unwrap();
+    let send = |text: &str, seq: u64| {
+        let mut incoming = say("telegram:31", text, seq as i64);
+        incoming.sequence = Some(seq);
+        engine.handle(&incoming)
+    };
+    let question = |engine: &Engine<MemoryStore>| match engine.conversation(&chat).unwrap() {
+        Some(Conversation {
+            state: State::Screening(p),
+            ..
+        }) => p.answers.len(),
+        other => panic!("not screening: {other:?}"),
+    };
+    send("/screen", 10);
+    let first = send("yes", 11);
+    assert_eq!(question(&engine), 1);
+    // Update 11 again (the bot died before acknowledging it): the answer
+    // is not applied to the next question, which is asked again.
+    let again = send("yes", 11);
+    assert_eq!(question(&engine), 1, "applied once");
+    assert_eq!(
+        again.replies.last().unwrap().question,
+        first.replies.last().unwrap().question
+    );
+    send("no", 12);
+    assert_eq!(question(&engine), 2);
+    // Outside the screen a repeat gets no reply at all.
+    let mut faq = say("telegram:32", "does it hurt", 1);
+    faq.sequence = Some(7);
+    assert_eq!(engine.handle(&faq).replies.len(), 1);
+    assert!(engine.handle(&faq).replies.is_empty());
+}

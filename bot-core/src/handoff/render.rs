@@ -1,0 +1,107 @@
+//! What staff read: desk posts as plain text (adapters escape them) and the
+//! staff-facing sentences (the desk works in one language).
+
+use crate::appointments::DigestLine;
+use crate::chat::HandoffReason;
+use crate::delivery::DeskEvent;
+
+/// A desk event as one plain-text post (adapters escape it).
+pub fn desk_text(event: &DeskEvent) -> String {
+    let reason = |r: &HandoffReason| match r {
+        HandoffReason::Asked => "asked for a person",
+        HandoffReason::Unanswered => "the bot could not answer",
+        HandoffReason::Screen => "needed help with the health questions",
+        HandoffReason::Reschedule => "asks to move their appointment",
+    };
+    match event {
+        DeskEvent::Opened {
+            number,
+            patient,
+            platform,
+            reason: why,
+            recent,
+        } => {
+            let mut t = format!(
+                "New ticket #{number}: {patient} on {platform} ({}).",
+                reason(why)
+            );
+            if !recent.is_empty() {
+                t.push_str("\nThe bot's last messages:");
+                for line in recent {
+                    let short: String = line.chars().take(120).collect();
+                    t.push_str(&format!("\n- {short}"));
+                }
+            }
+            t.push_str(&format!("\nClaim it with /claim {number}."));
+            t
+        }
+        DeskEvent::Reannounced {
+            number,
+            patient,
+            platform,
+            waiting_minutes,
+        } => format!(
+            "Ticket #{number} ({patient} on {platform}) is still waiting after {waiting_minutes} min. /claim {number}"
+        ),
+        DeskEvent::Claimed { number, by } => format!("Ticket #{number} is claimed by {by}."),
+        DeskEvent::PatientWrote { number, text, .. } => format!("#{number} patient: {text}"),
+        DeskEvent::EmergencyDuringHandoff { number, flag } => format!(
+            "EMERGENCY on ticket #{number}: {}. The patient was told to call emergency services.",
+            flag.as_str()
+        ),
+        DeskEvent::Closed { number, by } => format!("Ticket #{number} was closed by {by}."),
+        DeskEvent::AppointmentCancelled {
+            patient,
+            platform,
+            when,
+        } => format!("{patient} (on {platform}) cancelled their appointment on {when}."),
+        DeskEvent::ReminderInDoubt {
+            patient,
+            platform,
+            when,
+        } => format!(
+            "The bot restarted while sending {patient} (on {platform}) a reminder for {when}: it may not have arrived, and it is not sent again. Please check with the patient."
+        ),
+        DeskEvent::KnowledgeRejected { error } => format!(
+            "An edit to the knowledge folder was not loaded; the bot keeps answering from the last good version. Fix this and save again:\n{error}"
+        ),
+        DeskEvent::Digest { day, lines } => {
+            let mut t = format!("Appointments today, {day}:");
+            if lines.is_empty() {
+                t.push_str(" none.");
+            }
+            for line in lines {
+                t.push_str(&format!("\n{}", digest_line(line)));
+            }
+            t
+        }
+    }
+}
+
+/// One appointment as staff read it: "09:30 Ana Ruiz: no flags, confirmed".
+pub fn digest_line(line: &DigestLine) -> String {
+    let mut t = format!("{} {}: {}", line.time, line.patient, line.screen.as_str());
+    if line.cancelled {
+        t.push_str(", CANCELLED");
+    } else if line.reschedule_requested {
+        t.push_str(", asks to reschedule");
+    } else if line.confirmed {
+        t.push_str(", confirmed");
+    }
+    t
+}
+
+pub const NOT_STAFF: &str =
+    "Sorry, only the clinic's staff can do that. If you are a patient, send /human to reach us.";
+pub const NO_SUCH_TICKET: &str = "There is no open ticket with that number.";
+pub const ALREADY_CLAIMED: &str = "That ticket is already claimed by";
+pub const NOT_YOURS: &str = "Claim the ticket before replying to it.";
+pub const CLAIMED: &str = "You have ticket";
+pub const CLOSED: &str = "Ticket closed; the patient is back with the bot.";
+pub const SENT: &str = "Sent.";
+pub const QUEUE_EMPTY: &str = "No open tickets.";
+pub const NO_SCREEN: &str = "This patient has no completed health screen.";
+pub const SENT_PRIVATELY: &str = "Sent to you privately.";
+pub const NO_SUCH_APPOINTMENT: &str = "There is no appointment with that id.";
+pub const BAD_DAY: &str = "Give the day as today, tomorrow or a date like 2026-12-01.";
+pub const NO_APPOINTMENTS: &str = "No appointments.";

@@ -1,0 +1,187 @@
+//! Tickets (a patient's request for a person, with its transcript) and the
+//! staff commands that act on them.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::chat::HandoffReason;
+use crate::ids::{ChatKey, Platform};
+
+/// Who said a line of a ticket's transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Patient,
+    Staff(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub from: Speaker,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    Claimed {
+        by: String,
+        platform: Platform,
+        user_id: String,
+        at: Timestamp,
+    },
+    Closed {
+        by: String,
+        at: Timestamp,
+    },
+}
+
+/// A patient's request for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub number: u64,
+    pub chat: ChatKey,
+    pub patient: String,
+    pub reason: HandoffReason,
+    pub opened: Timestamp,
+    pub announced: Timestamp,
+    pub status: TicketStatus,
+    /// The bot's last few messages before the hand-off (never the patient's
+    /// answers), for context at the desk.
+    pub recent: Vec<String>,
+    pub transcript: Vec<Line>,
+    /// An emergency was flagged during the hand-off.
+    pub emergency: bool,
+}
+
+impl Ticket {
+    pub fn claimed_by(&self) -> Option<&str> {
+        match &self.status {
+            TicketStatus::Claimed { by, .. } => Some(by),
+            _ => None,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.status, TicketStatus::Closed { .. })
+    }
+}
+
+/// What a staff member asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffAction {
+    Claim(u64),
+    Reply(u64, String),
+    Close(u64),
+    Queue,
+    /// The full answers of the ticket's patient's latest screen, privately.
+    Screening(u64),
+    /// Appointments on a clinic-local day (`today`, `tomorrow`, `2026-12-01`),
+    /// or the next seven days.
+    Appointments(Option<String>),
+    /// `/book 2026-12-01 09:30 Ana Ruiz [no-needling]`.
+    Book {
+        start: String,
+        patient: String,
+        needling: bool,
+    },
+    /// `/unbook ID`: cancels an appointment.
+    Unbook(String),
+    /// Today's digest, now.
+    Digest,
+}
+
+/// Reads a staff command typed at a desk: `/claim 3`, `/reply 3 text`,
+/// `/close 3`, `/queue` (a `@botname` suffix is allowed).
+pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
+    let text = text.trim();
+    let rest = text.strip_prefix('/').or_else(|| text.strip_prefix('!'))?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = head.split('@').next()?.to_ascii_lowercase();
+    let (number, after) = args
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((args.trim(), ""));
+    let number = number.trim_start_matches('#').parse::<u64>().ok();
+    match name.as_str() {
+        "appointments" | "appts" => {
+            let day = Some(args.trim().to_owned()).filter(|d| !d.is_empty());
+            return Some(StaffAction::Appointments(day));
+        }
+        "book" => return parse_booking(args),
+        "unbook" => {
+            let id = args.trim();
+            return (!id.is_empty() && !id.contains(char::is_whitespace))
+                .then(|| StaffAction::Unbook(id.to_owned()));
+        }
+        "digest" => return Some(StaffAction::Digest),
+        _ => {}
+    }
+    match (name.as_str(), number) {
+        ("queue", _) => Some(StaffAction::Queue),
+        ("claim", Some(n)) => Some(StaffAction::Claim(n)),
+        ("close", Some(n)) => Some(StaffAction::Close(n)),
+        ("screening", Some(n)) => Some(StaffAction::Screening(n)),
+        ("reply", Some(n)) if !after.trim().is_empty() => {
+            Some(StaffAction::Reply(n, after.trim().to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// `2026-12-01 09:30 Ana Ruiz [no-needling]`.
+fn parse_booking(args: &str) -> Option<StaffAction> {
+    let mut words = args.split_whitespace();
+    let start = format!("{} {}", words.next()?, words.next()?);
+    let mut words: Vec<&str> = words.collect();
+    let needling = match words.last() {
+        Some(w) if w.eq_ignore_ascii_case("no-needling") => {
+            words.pop();
+            false
+        }
+        _ => true,
+    };
+    (!words.is_empty()).then(|| StaffAction::Book {
+        start,
+        patient: words.join(" "),
+        needling,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_commands_are_read_with_their_ticket_number() {
+        assert_eq!(parse_staff_command("/claim 3"), Some(StaffAction::Claim(3)));
+        assert_eq!(
+            parse_staff_command("/claim@frontdesk_bot #3"),
+            Some(StaffAction::Claim(3))
+        );
+        assert_eq!(
+            parse_staff_command("!reply 3 See you at 3 pm"),
+            Some(StaffAction::Reply(3, "See you at 3 pm".into()))
+        );
+        assert_eq!(parse_staff_command("/queue"), Some(StaffAction::Queue));
+        assert_eq!(
+            parse_staff_command("/book 2026-12-01 09:30 Ana  Ruiz no-needling"),
+            Some(StaffAction::Book {
+                start: "2026-12-01 09:30".into(),
+                patient: "Ana Ruiz".into(),
+                needling: false
+            })
+        );
+        assert_eq!(parse_staff_command("/book 2026-12-01 09:30"), None);
+        assert_eq!(
+            parse_staff_command("/appointments tomorrow"),
+            Some(StaffAction::Appointments(Some("tomorrow".into())))
+        );
+        assert_eq!(parse_staff_command("/unbook a1 extra"), None, "one id only");
+        assert_eq!(parse_staff_command("/reply 3"), None);
+        assert_eq!(parse_staff_command("/claim three"), None);
+        assert_eq!(parse_staff_command("claim 3"), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! What a knowledge folder holds once loaded and validated: FAQ topics in
+//! both languages, the bot's own sentences, and the words patients use.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::ids::{Locale, TopicId};
+
+/// A topic's text in one language, placeholders filled in.
+#[derive(Debug, Clone)]
+pub struct LocalText {
+    pub question: String,
+    pub phrasings: Vec<String>,
+    pub answer: String,
+}
+
+/// One FAQ topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub id: TopicId,
+    pub related: Vec<TopicId>,
+    pub(super) en: LocalText,
+    pub(super) es: LocalText,
+}
+
+impl Topic {
+    pub fn text(&self, locale: Locale) -> &LocalText {
+        match locale {
+            Locale::En => &self.en,
+            Locale::Es => &self.es,
+        }
+    }
+}
+
+/// The bot's own sentences in one language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSet {
+    pub welcome: String,
+    pub help: String,
+    pub emergency: String,
+    pub emergency_self_harm: String,
+    pub clarify: String,
+    pub fallback: String,
+    pub fallback_medicine: String,
+    pub human_button: String,
+    pub no_thanks_button: String,
+    pub screen_button: String,
+    pub private_only: String,
+    pub human_requested: String,
+    pub human_requested_closed: String,
+    pub human_waiting: String,
+    pub handoff_ended: String,
+    pub link_ok: String,
+    pub link_invalid: String,
+    pub human_declined: String,
+    pub language_set: String,
+    pub language_usage: String,
+    pub unknown_command: String,
+    pub empty_message: String,
+    pub stale_button: String,
+    pub internal_error: String,
+    pub reminder: String,
+    pub reminder_tips: String,
+    pub reminder_screen: String,
+    pub reminder_reply: String,
+    pub confirm_button: String,
+    pub reschedule_button: String,
+    pub cancel_button: String,
+    pub appointment_confirmed: String,
+    pub cancel_check: String,
+    pub cancel_yes_button: String,
+    pub keep_button: String,
+    pub appointment_cancelled: String,
+    pub appointment_kept: String,
+    pub reschedule_requested: String,
+    pub no_appointment: String,
+    pub forget_check: String,
+    pub forget_yes_button: String,
+    pub forget_no_button: String,
+    pub forgotten: String,
+    pub forget_kept: String,
+}
+
+impl MessageSet {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 44] {
+        [
+            &mut self.welcome,
+            &mut self.help,
+            &mut self.emergency,
+            &mut self.emergency_self_harm,
+            &mut self.clarify,
+            &mut self.fallback,
+            &mut self.fallback_medicine,
+            &mut self.human_button,
+            &mut self.no_thanks_button,
+            &mut self.screen_button,
+            &mut self.private_only,
+            &mut self.human_requested,
+            &mut self.human_requested_closed,
+            &mut self.human_waiting,
+            &mut self.handoff_ended,
+            &mut self.link_ok,
+            &mut self.link_invalid,
+            &mut self.human_declined,
+            &mut self.language_set,
+            &mut self.language_usage,
+            &mut self.unknown_command,
+            &mut self.empty_message,
+            &mut self.stale_button,
+            &mut self.internal_error,
+            &mut self.reminder,
+            &mut self.reminder_tips,
+            &mut self.reminder_screen,
+            &mut self.reminder_reply,
+            &mut self.confirm_button,
+            &mut self.reschedule_button,
+            &mut self.cancel_button,
+            &mut self.appointment_confirmed,
+            &mut self.cancel_check,
+            &mut self.cancel_yes_button,
+            &mut self.keep_button,
+            &mut self.appointment_cancelled,
+            &mut self.appointment_kept,
+            &mut self.reschedule_requested,
+            &mut self.no_appointment,
+            &mut self.forget_check,
+            &mut self.forget_yes_button,
+            &mut self.forget_no_button,
+            &mut self.forgotten,
+            &mut self.forget_kept,
+        ]
+    }
+}
+
+/// Words patients use, for one language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconSet {
+    /// Canonical word (as the knowledge file writes it) → words and phrases
+    /// patients use for it.
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Words that mark a question as outside what the clinic answers.
+    #[serde(default)]
+    pub out_of_scope: Vec<String>,
+}
