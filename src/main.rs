@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod reload;
+mod understanding;
 
 use clap::Parser;
 

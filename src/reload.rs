@@ -33,6 +33,7 @@ pub async fn watch(
     dir: PathBuf,
     engine: Arc<Engine<SledStore>>,
     router: Arc<Router>,
+    encoder: crate::understanding::EncoderSlot,
     every: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
@@ -61,6 +62,13 @@ pub async fn watch(
             Ok(Ok(knowledge)) => {
                 engine.replace_knowledge(Arc::new(knowledge));
                 tracing::info!(folder = %dir.display(), "knowledge folder reloaded");
+                // The lexical matcher answers until the model is retrained.
+                if let Some(encoder) = encoder.get().cloned() {
+                    let engine = engine.clone();
+                    tokio::task::spawn_blocking(move || {
+                        crate::understanding::retrain(&engine, &encoder)
+                    });
+                }
             }
             Ok(Err(e)) => {
                 tracing::error!(

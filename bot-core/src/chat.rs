@@ -182,6 +182,8 @@ pub enum ReplyKind {
     Clarify,
     Fallback,
     Emergency,
+    /// "Contact us or a doctor today" (triage tier 2).
+    Urgent,
     Handoff,
     Info,
     /// A health-screen question.
@@ -262,6 +264,13 @@ pub enum StaffEvent {
         flag: RedFlag,
         at: Timestamp,
     },
+    /// Urgent today, not an ambulance: the patient was told to contact the
+    /// clinic or a doctor today.
+    Urgent {
+        chat: ChatKey,
+        urgency: Urgency,
+        at: Timestamp,
+    },
     HumanRequested {
         chat: ChatKey,
         reason: HandoffReason,
@@ -283,6 +292,9 @@ impl StaffEvent {
             StaffEvent::Emergency { chat, flag, .. } => {
                 tracing::warn!(%chat, flag = flag.as_str(), "EMERGENCY: emergency answer sent")
             }
+            StaffEvent::Urgent { chat, urgency, .. } => {
+                tracing::warn!(%chat, urgency = urgency.as_str(), "URGENT: told to contact the clinic or a doctor today")
+            }
             StaffEvent::HumanRequested { chat, .. } => {
                 tracing::info!(%chat, "patient asked for a person")
             }
@@ -298,16 +310,28 @@ impl StaffEvent {
     }
 }
 
-/// The kind of emergency, for staff (the patient's words are never passed on).
+/// The kind of emergency (triage tier 1), for staff: the patient's words
+/// are never passed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RedFlag {
     ChestOrBreathing,
-    Bleeding,
-    Stroke,
-    Allergy,
+    /// Breathlessness or pain on breathing in, as after needling near the
+    /// chest (a collapsed lung).
+    Pneumothorax,
     Collapse,
+    Confusion,
+    Stroke,
+    ThunderclapHeadache,
+    Seizure,
+    Allergy,
+    Bleeding,
+    Overdose,
     SelfHarm,
+    SeriousInjury,
+    /// Back pain with numbness between the legs, loss of bladder or bowel
+    /// control, or both legs weak.
+    CaudaEquina,
     /// Red flags confirmed in answer to the health screen's question.
     ReportedInScreen,
 }
@@ -316,12 +340,53 @@ impl RedFlag {
     pub fn as_str(self) -> &'static str {
         match self {
             RedFlag::ChestOrBreathing => "chest pain or breathing difficulty",
-            RedFlag::Bleeding => "heavy bleeding",
-            RedFlag::Stroke => "signs of stroke",
-            RedFlag::Allergy => "severe allergic reaction",
+            RedFlag::Pneumothorax => {
+                "pain or breathlessness on breathing (possible collapsed lung)"
+            }
             RedFlag::Collapse => "collapse or unconsciousness",
+            RedFlag::Confusion => "sudden confusion",
+            RedFlag::Stroke => "signs of stroke",
+            RedFlag::ThunderclapHeadache => "sudden severe headache",
+            RedFlag::Seizure => "seizure",
+            RedFlag::Allergy => "severe allergic reaction",
+            RedFlag::Bleeding => "heavy bleeding",
+            RedFlag::Overdose => "overdose or poisoning",
             RedFlag::SelfHarm => "thoughts of self-harm",
+            RedFlag::SeriousInjury => "serious injury",
+            RedFlag::CaudaEquina => "spinal red flags (cauda equina)",
             RedFlag::ReportedInScreen => "red flags reported in the health screen",
+        }
+    }
+}
+
+/// The kind of urgent-but-not-emergency worry (triage tier 2), for staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Spreading redness, heat, swelling or pus at a needle site.
+    Infection,
+    /// Numbness, pins and needles or weakness that has not passed hours
+    /// after treatment.
+    NerveSymptoms,
+    /// Calf pain and swelling in one leg.
+    Clot,
+    /// Fainted or very dizzy after treatment, recovered now.
+    FaintRecovered,
+    /// A fever with feeling very unwell.
+    Fever,
+    /// A needle broke or stayed in the skin.
+    NeedleProblem,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Infection => "signs of infection at a needle site",
+            Urgency::NerveSymptoms => "numbness or weakness that has not passed",
+            Urgency::Clot => "calf pain and swelling (possible clot)",
+            Urgency::FaintRecovered => "fainted or very dizzy after treatment",
+            Urgency::Fever => "fever and feeling very unwell",
+            Urgency::NeedleProblem => "a needle broke or stayed in the skin",
         }
     }
 }

@@ -6,14 +6,16 @@ use unicode_normalization::char::is_combining_mark;
 
 use crate::ids::Locale;
 
-/// Lower-cases, strips accents, turns every non-alphanumeric run into one space
-/// and trims. Apostrophes are dropped inside words ("can't" becomes "cant") so
-/// contractions stay one word.
+/// Lower-cases, folds compatibility forms (full-width letters, ligatures),
+/// strips accents and invisible format characters (zero-width spaces and
+/// joiners, soft hyphens, direction marks), turns every other
+/// non-alphanumeric run into one space and trims. Apostrophes are dropped
+/// inside words ("can't" becomes "cant") so contractions stay one word.
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.nfd() {
-        if is_combining_mark(c) || matches!(c, '\'' | '’' | '`' | '´') {
+    for c in text.nfkd() {
+        if is_combining_mark(c) || is_format(c) || matches!(c, '\'' | '’' | '`' | '´') {
             continue;
         }
         if c.is_alphanumeric() {
@@ -27,6 +29,23 @@ pub fn fold(text: &str) -> String {
         }
     }
     out
+}
+
+/// Unicode's format characters (general category Cf) that appear in chat:
+/// invisible, so they must not split or hide a word.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 /// Guesses the language of a message from its function words and Spanish-only

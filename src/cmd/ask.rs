@@ -1,6 +1,7 @@
 use std::io::{BufRead, Write};
 
 use frontdesk_core::{Classifier, Knowledge, Locale, Verdict};
+
 use serde::Serialize;
 
 use crate::cli::Cli;
@@ -8,6 +9,9 @@ use crate::cli::Cli;
 #[derive(Serialize)]
 struct Answer<'a> {
     kind: &'static str,
+    /// The emergency's or the urgent worry's category, for those kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'static str>,
     topic: Option<&'a str>,
     candidates: Vec<&'a str>,
     score: f32,
@@ -16,7 +20,7 @@ struct Answer<'a> {
 
 pub fn run(cli: &Cli, json: bool, explain: bool, words: &[String]) -> anyhow::Result<()> {
     let knowledge = super::load_knowledge(&cli.faq)?;
-    let classifier = Classifier::new(&knowledge);
+    let classifier = crate::understanding::classifier(cli.understanding, &knowledge)?;
     let mut out = std::io::stdout().lock();
     if words.is_empty() {
         for line in std::io::stdin().lock().lines() {
@@ -48,8 +52,9 @@ fn answer(
     let m = k.messages(locale);
     let topic = |i: usize| k.topics()[i].id.as_str();
     let a = match &classified.verdict {
-        Verdict::Emergency(_) => Answer {
+        Verdict::Emergency(flag) => Answer {
             kind: "emergency",
+            category: Some(flag.as_str()),
             topic: None,
             candidates: vec![],
             score: 1.0,
@@ -57,6 +62,7 @@ fn answer(
         },
         Verdict::Answer { topic: t, score } => Answer {
             kind: "answer",
+            category: None,
             topic: Some(topic(*t)),
             candidates: vec![],
             score: *score,
@@ -64,6 +70,7 @@ fn answer(
         },
         Verdict::Clarify { candidates, score } => Answer {
             kind: "clarify",
+            category: None,
             topic: None,
             candidates: candidates.iter().map(|&i| topic(i)).collect(),
             score: *score,
@@ -71,6 +78,7 @@ fn answer(
         },
         Verdict::Fallback { score } => Answer {
             kind: "fallback",
+            category: None,
             topic: None,
             candidates: vec![],
             score: *score,
@@ -78,6 +86,7 @@ fn answer(
         },
         Verdict::MedicineAdvice => Answer {
             kind: "fallback",
+            category: None,
             topic: None,
             candidates: vec![],
             score: 0.0,
@@ -85,11 +94,22 @@ fn answer(
         },
         Verdict::Greeting => Answer {
             kind: "answer",
+            category: None,
             topic: None,
             candidates: vec![],
             score: 0.0,
             text: &m.welcome,
         },
+    };
+    // Urgent (triage tier 2): the urgent reply comes first, then the answer.
+    let a = match classified.urgent {
+        Some(urgency) if a.kind != "emergency" => Answer {
+            kind: "urgent",
+            category: Some(urgency.as_str()),
+            text: &m.urgent,
+            ..a
+        },
+        _ => a,
     };
     if json {
         serde_json::to_writer(&mut *out, &a)?;

@@ -6,8 +6,14 @@ use frontdesk_terminal::Options;
 use crate::cli::Cli;
 
 pub fn run(cli: &Cli, patient: &str, json: bool) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
+    let engine = std::sync::Arc::new(super::open_engine(cli)?);
     let interactive = std::io::stdin().is_terminal();
+    if !json {
+        eprintln!("{}", crate::understanding::describe(cli.understanding));
+    }
+    // Answers start at once on the lexical matcher; the semantic model takes
+    // over when it is trained (fetched first, the first time).
+    let _semantic = crate::understanding::start(engine.clone(), cli.understanding, true);
     if interactive && !json {
         eprintln!(
             "Chatting as {patient:?}. Type a question; a number or `!choose ID` presses a button; Ctrl-D ends."

@@ -2,16 +2,30 @@ use std::path::Path;
 
 use anyhow::Context;
 use frontdesk_core::Classifier;
-use frontdesk_core::understand::eval::{evaluate, parse_cases};
+use frontdesk_core::Knowledge;
+use frontdesk_core::understand::eval::{
+    evaluate, evaluate_triage, is_triage_file, parse_cases, parse_triage_cases,
+};
 
 use crate::cli::Cli;
 
-pub fn run(cli: &Cli, file: &Path) -> anyhow::Result<()> {
+pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
     let knowledge = super::load_knowledge(&cli.faq)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if is_triage_file(&text) {
+        return triage(&knowledge, &text, file, summary);
+    }
     let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
-    let classifier = Classifier::new(&knowledge);
+    let classifier = crate::understanding::classifier(cli.understanding, &knowledge)?;
+    eprintln!(
+        "classifier: {}",
+        if classifier.is_semantic() {
+            "semantic"
+        } else {
+            "lexical"
+        }
+    );
     let report = evaluate(&classifier, &knowledge, &cases);
 
     println!("per class (queries, accuracy):");
@@ -23,14 +37,14 @@ pub fn run(cli: &Cli, file: &Path) -> anyhow::Result<()> {
         );
     }
     let confusions = report.confusions();
-    if !confusions.is_empty() {
+    if !confusions.is_empty() && !summary {
         println!("worst confusions (expected -> got, count):");
         for (expected, got, n) in confusions.iter().take(15) {
             println!("  {expected} -> {got}  x{n}");
         }
     }
     let misses: Vec<_> = report.results.iter().filter(|o| o.score < 1.0).collect();
-    if !misses.is_empty() {
+    if !misses.is_empty() && !summary {
         println!("not fully right:");
         for o in misses {
             println!(
@@ -48,5 +62,47 @@ pub fn run(cli: &Cli, file: &Path) -> anyhow::Result<()> {
         report.accuracy(),
         report.results.len()
     );
+    Ok(())
+}
+
+/// Triage figures: per tier, how many got the emergency answer, the urgent
+/// answer or neither; recall per tier and false alarms.
+fn triage(knowledge: &Knowledge, text: &str, file: &Path, summary: bool) -> anyhow::Result<()> {
+    let cases =
+        parse_triage_cases(text).with_context(|| format!("{} is malformed", file.display()))?;
+    let report = evaluate_triage(&Classifier::new(knowledge), &cases);
+    println!("tier  messages  emergency  urgent  routine  right");
+    for (i, t) in report.tiers.iter().enumerate() {
+        let tier = i as u8 + 1;
+        println!(
+            "{tier:>4}  {:>8}  {:>9}  {:>6}  {:>7}  {}/{}",
+            t.messages,
+            t.as_emergency,
+            t.as_urgent,
+            t.as_routine,
+            t.right(tier),
+            t.messages
+        );
+    }
+    let [one, two, three] = &report.tiers;
+    println!(
+        "emergencies caught: {}/{}; urgent (or emergency) answers for tier 2: {}/{}; \
+         false alarms on tier 3: {} emergency, {} urgent of {}",
+        one.as_emergency,
+        one.messages,
+        two.as_emergency + two.as_urgent,
+        two.messages,
+        three.as_emergency,
+        three.as_urgent,
+        three.messages
+    );
+    if !summary {
+        for (case, got) in &report.wrong {
+            println!(
+                "  line {:>3} tier {} ({}) got {got}: {:?}",
+                case.line, case.tier, case.category, case.message
+            );
+        }
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod check;
 mod eval;
 mod forget;
 mod keygen;
+mod model;
 mod screenings;
 mod serve;
 mod sweep;
@@ -30,7 +31,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             explain,
             ref text,
         } => ask::run(&cli, json, explain, text),
-        Command::Eval { ref file } => eval::run(&cli, file),
+        Command::Eval { ref file, summary } => eval::run(&cli, file, summary),
+        Command::Model { ref action } => model::run(action),
         Command::Check { ref topics } => check::run(&cli, topics.as_deref()),
         Command::Screenings { json } => screenings::run(&cli, json),
         Command::Tickets { json } => tickets::run(&cli, json),

@@ -52,10 +52,13 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                 let _ = rx.wait_for(|stop| *stop).await;
             }
         };
+        tracing::info!("{}", crate::understanding::describe(cli.understanding));
+        let encoder = crate::understanding::start(engine.clone(), cli.understanding, true);
         tokio::spawn(crate::reload::watch(
             cli.faq.clone(),
             engine.clone(),
             router.clone(),
+            encoder,
             options.watch,
             stopped(),
         ));

@@ -144,6 +144,11 @@ fn write_staff(out: &mut impl Write, event: &StaffEvent, json: bool) -> io::Resu
                 "[staff] EMERGENCY in {chat}: {} (emergency answer sent)",
                 flag.as_str()
             ),
+            StaffEvent::Urgent { chat, urgency, .. } => writeln!(
+                out,
+                "[staff] URGENT in {chat}: {} (told to contact us or a doctor today)",
+                urgency.as_str()
+            ),
             StaffEvent::HumanRequested { chat, .. } => {
                 writeln!(out, "[staff] {chat} asked to talk to a person")
             }

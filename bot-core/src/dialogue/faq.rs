@@ -42,6 +42,8 @@ impl Turn<'_> {
                 self.say(reply);
                 self.conv.state = State::Clarifying;
             }
+            // The urgent reply already points to the clinic's phone.
+            Verdict::Fallback { .. } if self.told_urgent() => {}
             Verdict::Fallback { .. } => {
                 let m = self.k.messages(self.locale());
                 let reply = Reply::new(ReplyKind::Fallback, &m.fallback)

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::{
     Action, Clearance, Command, HandoffReason, Incoming, Input, PatientAction, RedFlag, Reply,
-    ReplyKind, StaffEvent,
+    ReplyKind, StaffEvent, Urgency,
 };
 use crate::ids::{ChatKey, Locale, TopicId};
 use crate::knowledge::Knowledge;
@@ -316,11 +316,31 @@ impl Turn<'_> {
     }
 
     /// Classifies free text, following the patient's language where its
-    /// words tell.
+    /// words tell. An urgent message is told to contact the clinic or a
+    /// doctor today (and staff are alerted) before it is answered.
     fn classify(&mut self, text: &str) -> Verdict {
         let classified = self.classifier.classify(text);
         self.follow_language(classified.locale);
+        if let Some(urgency) = classified.urgent {
+            self.urgent(urgency);
+        }
         classified.verdict
+    }
+
+    /// Triage tier 2: the urgent reply and a staff alert with the category.
+    fn urgent(&mut self, urgency: Urgency) {
+        let m = self.k.messages(self.locale());
+        self.say(Reply::new(ReplyKind::Urgent, &m.urgent));
+        self.staff.push(StaffEvent::Urgent {
+            chat: self.incoming.chat.clone(),
+            urgency,
+            at: self.incoming.at,
+        });
+    }
+
+    /// Whether this message already got the urgent reply.
+    fn told_urgent(&self) -> bool {
+        self.replies.iter().any(|r| r.kind == ReplyKind::Urgent)
     }
 
     /// With a person: emergencies are still answered at once; `/stop` ends
@@ -328,9 +348,15 @@ impl Turn<'_> {
     fn handed_off(&mut self, input: &Input) {
         match input {
             Input::Text(text) => {
-                if let Verdict::Emergency(flag) = self.classifier.classify(text).verdict {
+                let classified = self.classifier.classify(text);
+                if let Verdict::Emergency(flag) = classified.verdict {
                     self.emergency(flag);
-                } else if !text.trim().is_empty() {
+                    return;
+                }
+                if let Some(urgency) = classified.urgent {
+                    self.urgent(urgency);
+                }
+                if !text.trim().is_empty() {
                     self.handoff = Some(HandoffChange::Relay(
                         text.trim().chars().take(4000).collect(),
                     ));

@@ -176,6 +176,23 @@ impl<S: Store> Engine<S> {
         *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = loaded;
     }
 
+    /// Answers with a semantic model trained for `knowledge`, if that is
+    /// still the folder in use (a reload meanwhile trains its own). Returns
+    /// whether it was installed.
+    pub fn install_semantic(
+        &self,
+        knowledge: &Arc<Knowledge>,
+        model: Arc<dyn crate::understand::Semantic>,
+    ) -> bool {
+        let classifier = Arc::new(Classifier::with_semantic(knowledge, model));
+        let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&loaded.knowledge, knowledge) {
+            return false;
+        }
+        loaded.classifier = classifier;
+        true
+    }
+
     pub fn store(&self) -> &S {
         &self.store
     }

@@ -47,7 +47,8 @@ mod model;
 
 pub use clinic::Clinic;
 use clinic::RawClinic;
-pub use model::{LexiconSet, LocalText, MessageSet, Topic};
+use model::RawOutOfScope;
+pub use model::{LexiconSet, LocalText, MessageSet, OutOfScope, Topic};
 
 /// Longest answer, in characters, after placeholders are filled in: short enough
 /// for any chat platform (Discord's limit is 2,000, Telegram's 4,096).
@@ -63,6 +64,9 @@ pub const DESK_FILE: &str = "desk.toml";
 pub const REMINDERS_FILE: &str = "reminders.toml";
 /// Optional: without it, the defaults of [`RetentionSettings`] apply.
 pub const RETENTION_FILE: &str = "retention.toml";
+/// Optional: examples of what the clinic does not answer, for the semantic
+/// classifier's out-of-scope class.
+pub const OUT_OF_SCOPE_FILE: &str = "out-of-scope.toml";
 
 /// One problem found in a knowledge folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +146,8 @@ struct RawLocalText {
     question: String,
     #[serde(default)]
     phrasings: Vec<String>,
+    #[serde(default)]
+    examples: Vec<String>,
     answer: toml::Spanned<String>,
 }
 
@@ -159,6 +165,7 @@ pub struct Knowledge {
     desk: DeskConfig,
     reminders: ReminderSettings,
     retention: RetentionSettings,
+    out_of_scope: OutOfScope,
 }
 
 /// One source file's text, for turning byte offsets into lines.
@@ -220,6 +227,7 @@ impl Knowledge {
         let desk_src = Source::read(dir, DESK_FILE)?;
         let reminders_src = Source::read_optional(dir, REMINDERS_FILE)?;
         let retention_src = Source::read_optional(dir, RETENTION_FILE)?;
+        let scope_src = Source::read_optional(dir, OUT_OF_SCOPE_FILE)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -322,6 +330,16 @@ impl Knowledge {
                     RetentionSettings::default()
                 }),
         };
+        let out_of_scope = match &scope_src {
+            None => OutOfScope::default(),
+            Some(src) => src
+                .parse::<RawOutOfScope>()
+                .map(|raw| raw.merged())
+                .unwrap_or_else(|d| {
+                    diags.push(d);
+                    OutOfScope::default()
+                }),
+        };
         let mut en = raw_messages.en;
         let mut es = raw_messages.es;
         for (locale, set) in [(Locale::En, &mut en), (Locale::Es, &mut es)] {
@@ -355,6 +373,7 @@ impl Knowledge {
             desk,
             reminders,
             retention,
+            out_of_scope,
         })
     }
 
@@ -395,6 +414,11 @@ impl Knowledge {
 
     pub fn reminders(&self) -> &ReminderSettings {
         &self.reminders
+    }
+
+    /// Examples of what the clinic does not answer (both languages).
+    pub fn out_of_scope(&self) -> &OutOfScope {
+        &self.out_of_scope
     }
 
     pub fn retention(&self) -> &RetentionSettings {
@@ -476,6 +500,7 @@ fn build_topics(
             LocalText {
                 question: text.question,
                 phrasings: text.phrasings,
+                examples: text.examples,
                 answer: answer.trim().to_owned(),
             }
         };

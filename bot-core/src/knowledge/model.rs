@@ -11,7 +11,11 @@ use crate::ids::{Locale, TopicId};
 #[derive(Debug, Clone)]
 pub struct LocalText {
     pub question: String,
+    /// Wordings the lexical matcher matches against (and the classifier
+    /// trains on).
     pub phrasings: Vec<String>,
+    /// More wordings, for training the semantic classifier only.
+    pub examples: Vec<String>,
     pub answer: String,
 }
 
@@ -41,6 +45,8 @@ pub struct MessageSet {
     pub help: String,
     pub emergency: String,
     pub emergency_self_harm: String,
+    /// Triage tier 2: contact the clinic or a doctor today.
+    pub urgent: String,
     pub clarify: String,
     pub fallback: String,
     pub fallback_medicine: String,
@@ -84,12 +90,13 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 44] {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 45] {
         [
             &mut self.welcome,
             &mut self.help,
             &mut self.emergency,
             &mut self.emergency_self_harm,
+            &mut self.urgent,
             &mut self.clarify,
             &mut self.fallback,
             &mut self.fallback_medicine,
@@ -145,4 +152,46 @@ pub struct LexiconSet {
     /// Words that mark a question as outside what the clinic answers.
     #[serde(default)]
     pub out_of_scope: Vec<String>,
+}
+
+/// What patients ask that this clinic does not answer, for training the
+/// out-of-scope class: other treatments, other medical questions, other
+/// businesses, jobs, chit-chat; and, apart, advice about medicines.
+#[derive(Debug, Clone, Default)]
+pub struct OutOfScope {
+    pub other: Vec<String>,
+    pub medicine: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScopeSet {
+    #[serde(default)]
+    other: Vec<String>,
+    #[serde(default)]
+    medicine: Vec<String>,
+}
+
+/// `out-of-scope.toml`: `[en]` and `[es]`, each with `other` and `medicine`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutOfScope {
+    #[serde(default)]
+    en: RawScopeSet,
+    #[serde(default)]
+    es: RawScopeSet,
+}
+
+impl RawOutOfScope {
+    pub(super) fn merged(self) -> OutOfScope {
+        OutOfScope {
+            other: self.en.other.into_iter().chain(self.es.other).collect(),
+            medicine: self
+                .en
+                .medicine
+                .into_iter()
+                .chain(self.es.medicine)
+                .collect(),
+        }
+    }
 }

@@ -4,9 +4,12 @@
 
 use regex::Regex;
 
-use super::emergency::RedFlags;
+use std::sync::Arc;
+
 use super::matcher::Matcher;
-use crate::chat::RedFlag;
+use super::semantic::{Classes, Semantic};
+use super::triage::{Triage, Triager};
+use crate::chat::{RedFlag, Urgency};
 use crate::ids::{Locale, TopicId};
 use crate::knowledge::Knowledge;
 use crate::text::{detect_locale, fold};
@@ -47,18 +50,20 @@ pub enum Verdict {
     },
 }
 
-/// A verdict and the language the message is written in, where its words
-/// tell.
+/// A verdict, whether the message is urgent (triage tier 2: told to contact
+/// the clinic or a doctor today, then answered as usual), and the language
+/// the message is written in, where its words tell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classified {
     pub verdict: Verdict,
+    pub urgent: Option<Urgency>,
     pub locale: Option<Locale>,
 }
 
 /// The fixed safety rules around the matcher.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Rules {
-    red_flags: RedFlags,
+    triage: Triager,
     medicine_advice: Regex,
     greeting: Regex,
 }
@@ -70,28 +75,64 @@ impl Rules {
     fn new() -> Rules {
         let compile = |p: &str| Regex::new(p).expect("safety pattern compiles");
         Rules {
-            red_flags: RedFlags::new(),
+            triage: Triager::new(),
             medicine_advice: compile(MEDICINE_ADVICE),
             greeting: compile(GREETING),
         }
     }
 }
 
+/// With a semantic model: answer at or above this probability…
+pub const SEMANTIC_ANSWER_MIN: f32 = 0.35;
+/// …when the runner-up topic is at least this far behind; otherwise ask back.
+pub const SEMANTIC_MARGIN: f32 = 0.08;
+/// Below this, the message is out of scope.
+pub const SEMANTIC_CLARIFY_MIN: f32 = 0.20;
+/// Topics offered when asking back: within this share of the best.
+pub const SEMANTIC_SPREAD: f32 = 0.35;
+
 /// Decides what a free-text message is: the safety rules first, then the
-/// matcher over the knowledge folder's topics. Built from a loaded folder
-/// (and again on every reload); owns everything it needs.
-#[derive(Debug)]
+/// semantic model trained on the folder when there is one, else the lexical
+/// matcher. Built from a loaded folder (and again on every reload); owns
+/// everything it needs.
 pub struct Classifier {
     rules: Rules,
     matcher: Matcher,
+    semantic: Option<Arc<dyn Semantic>>,
+    classes: Classes,
     /// Per topic, its closest relative (offered with a lone weak candidate).
     first_related: Vec<Option<usize>>,
 }
 
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("semantic", &self.semantic.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Classifier {
+    /// The lexical classifier (no model).
     pub fn new(knowledge: &Knowledge) -> Classifier {
+        Classifier::build(knowledge, None)
+    }
+
+    /// With a semantic model trained on this folder's [`Classes`].
+    pub fn with_semantic(knowledge: &Knowledge, semantic: Arc<dyn Semantic>) -> Classifier {
+        Classifier::build(knowledge, Some(semantic))
+    }
+
+    /// Whether a semantic model decides topics (else the lexical matcher).
+    pub fn is_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    fn build(knowledge: &Knowledge, semantic: Option<Arc<dyn Semantic>>) -> Classifier {
         let topics = knowledge.topics();
         Classifier {
+            semantic,
+            classes: Classes::of(knowledge),
             rules: Rules::new(),
             matcher: Matcher::build(
                 topics,
@@ -109,40 +150,113 @@ impl Classifier {
         }
     }
 
+    /// The verdict from a semantic model's probabilities.
+    fn semantic_verdict(&self, p: &[f32]) -> Verdict {
+        let classes = self.classes;
+        let mut ranked: Vec<usize> = (0..classes.topics()).collect();
+        ranked.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+        let (best, p1) = match ranked.first() {
+            Some(&t) => (t, p[t]),
+            None => return Verdict::Fallback { score: 0.0 },
+        };
+        let p2 = ranked.get(1).map_or(0.0, |&t| p[t]);
+        let medicine = p[classes.medicine()];
+        let outside = p[classes.out_of_scope()];
+        if medicine > p1 && medicine >= outside {
+            return Verdict::MedicineAdvice;
+        }
+        if outside > p1 || p1 < SEMANTIC_CLARIFY_MIN {
+            return Verdict::Fallback { score: p1 };
+        }
+        if p1 >= SEMANTIC_ANSWER_MIN && p1 - p2 >= SEMANTIC_MARGIN {
+            return Verdict::Answer {
+                topic: best,
+                score: p1,
+            };
+        }
+        let mut candidates: Vec<usize> = ranked
+            .iter()
+            .take(3)
+            .copied()
+            .filter(|&t| p[t] >= p1 * SEMANTIC_SPREAD)
+            .collect();
+        if candidates.len() < 2
+            && let Some(related) = self.first_related[best]
+        {
+            candidates.push(related);
+        }
+        Verdict::Clarify {
+            candidates,
+            score: p1,
+        }
+    }
+
     /// The lexical matcher, for explaining a verdict (`frontdesk ask`).
     pub fn matcher(&self) -> &Matcher {
         &self.matcher
     }
 
-    /// The red flag in a message, if any (rules only).
-    pub fn red_flag(&self, text: &str) -> Option<RedFlag> {
-        self.rules.red_flags.check(&fold(text))
+    /// A message's triage tier (rules only).
+    pub fn triage(&self, text: &str) -> Triage {
+        self.rules.triage.check(&fold(text))
     }
 
     /// Classifies one free-text message.
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
         let detected = detect_locale(text);
+        let rules = &self.rules;
+        let urgent = match rules.triage.check(&folded) {
+            Triage::Emergency(flag) => {
+                return Classified {
+                    verdict: Verdict::Emergency(flag),
+                    urgent: None,
+                    locale: detected,
+                };
+            }
+            Triage::Urgent(urgency) => Some(urgency),
+            Triage::Routine => None,
+        };
         let verdict = |verdict| Classified {
             verdict,
+            urgent,
             locale: detected,
         };
-        let rules = &self.rules;
-        if let Some(flag) = rules.red_flags.check(&folded) {
-            return verdict(Verdict::Emergency(flag));
-        }
         if rules.greeting.is_match(&folded) {
             return verdict(Verdict::Greeting);
         }
         if rules.medicine_advice.is_match(&folded) {
             return verdict(Verdict::MedicineAdvice);
         }
+        let semantic = self
+            .semantic
+            .as_ref()
+            .and_then(|m| m.probabilities(text))
+            .filter(|p| p.len() == self.classes.count())
+            .map(|p| self.semantic_verdict(&p));
+        let lexical = self.lexical_verdict(text, detected);
+        let verdict = match (semantic, lexical) {
+            (None, lexical) => lexical,
+            // Unsure between topics, where the words settle it: answer.
+            (Some(Verdict::Clarify { candidates, score }), Verdict::Answer { topic, .. })
+                if candidates.contains(&topic) =>
+            {
+                Verdict::Answer { topic, score }
+            }
+            (Some(semantic), _) => semantic,
+        };
+        Classified {
+            verdict,
+            urgent,
+            locale: detected,
+        }
+    }
+
+    /// The lexical matcher's verdict.
+    fn lexical_verdict(&self, text: &str, detected: Option<Locale>) -> Verdict {
         let ranking = self.matcher.rank(text, detected);
-        // Only the message's own words tell its language: a bare "no" or
-        // "warfarin?" keeps the conversation's.
-        let locale = detected;
         let best = ranking.top.first().copied();
-        let verdict = match best {
+        match best {
             None => Verdict::Fallback { score: 0.0 },
             // Mostly words the knowledge folder has never seen: not our subject.
             Some(best)
@@ -180,8 +294,7 @@ impl Classifier {
                     }
                 }
             }
-        };
-        Classified { verdict, locale }
+        }
     }
 }
 

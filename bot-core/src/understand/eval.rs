@@ -162,3 +162,105 @@ pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) 
 fn score(right: bool) -> f64 {
     if right { 1.0 } else { 0.0 }
 }
+
+/// One labelled triage message: `message<TAB>tier<TAB>category`.
+#[derive(Debug, Clone)]
+pub struct TriageCase {
+    pub line: usize,
+    pub message: String,
+    /// 1 emergency, 2 urgent, 3 routine.
+    pub tier: u8,
+    pub category: String,
+}
+
+/// Whether a TSV's header is a triage set's.
+pub fn is_triage_file(text: &str) -> bool {
+    text.lines()
+        .next()
+        .is_some_and(|h| h.split('\t').nth(1).is_some_and(|c| c.trim() == "tier"))
+}
+
+/// Parses a triage TSV (first line is a header).
+pub fn parse_triage_cases(text: &str) -> Result<Vec<TriageCase>, EvalError> {
+    let mut lines = text.lines().enumerate();
+    lines.next().ok_or(EvalError::Empty)?;
+    let mut cases = Vec::new();
+    for (n, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let tier = cols
+            .get(1)
+            .and_then(|t| t.trim().parse::<u8>().ok())
+            .filter(|t| (1..=3).contains(t))
+            .ok_or_else(|| EvalError::Line {
+                line: n + 1,
+                message: "the second column must be the tier: 1, 2 or 3".into(),
+            })?;
+        cases.push(TriageCase {
+            line: n + 1,
+            message: cols[0].to_owned(),
+            tier,
+            category: cols.get(2).map_or("", |c| c.trim()).to_owned(),
+        });
+    }
+    Ok(cases)
+}
+
+/// How the messages of one tier were triaged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TierResult {
+    pub messages: usize,
+    pub as_emergency: usize,
+    pub as_urgent: usize,
+    pub as_routine: usize,
+}
+
+impl TierResult {
+    /// Tier 1: the emergency answer. Tier 2: the urgent or emergency
+    /// answer. Tier 3: neither.
+    pub fn right(&self, tier: u8) -> usize {
+        match tier {
+            1 => self.as_emergency,
+            2 => self.as_emergency + self.as_urgent,
+            _ => self.as_routine,
+        }
+    }
+}
+
+/// Triage figures per tier, and the messages not triaged as labelled.
+#[derive(Debug, Clone, Default)]
+pub struct TriageReport {
+    /// Index 0 is tier 1.
+    pub tiers: [TierResult; 3],
+    pub wrong: Vec<(TriageCase, &'static str)>,
+}
+
+/// Triages every case with the classifier's rules.
+pub fn evaluate_triage(classifier: &Classifier, cases: &[TriageCase]) -> TriageReport {
+    let mut report = TriageReport::default();
+    for case in cases {
+        let got = match classifier.triage(&case.message) {
+            super::Triage::Emergency(_) => "emergency",
+            super::Triage::Urgent(_) => "urgent",
+            super::Triage::Routine => "routine",
+        };
+        let tier = &mut report.tiers[usize::from(case.tier - 1)];
+        tier.messages += 1;
+        match got {
+            "emergency" => tier.as_emergency += 1,
+            "urgent" => tier.as_urgent += 1,
+            _ => tier.as_routine += 1,
+        }
+        let right = match case.tier {
+            1 => got == "emergency",
+            2 => got != "routine",
+            _ => got == "routine",
+        };
+        if !right {
+            report.wrong.push((case.clone(), got));
+        }
+    }
+    report
+}

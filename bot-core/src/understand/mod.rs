@@ -4,17 +4,24 @@
 //!
 //! # Layout
 //!
-//! - [`emergency`]: the red-flag rules, in code so that no edit of the
-//!   knowledge folder can switch one off; checked first on every message.
+//! - [`triage`]: emergency, urgent or routine, by rules in code so that no
+//!   edit of the knowledge folder can switch one off; checked first on every
+//!   message.
 //! - [`matcher`]: ranking the knowledge folder's topics for a message
 //!   (stemmed words, synonyms, spelling tolerance).
-//! - [`classify`]: the [`Classifier`], which owns the rules and the matcher
-//!   and turns a message into a [`Verdict`].
+//! - [`semantic`]: the seam to a model trained on the folder's phrasings
+//!   (sentence embeddings), its classes and training examples.
+//! - [`classify`]: the [`Classifier`], which owns the rules, the matcher and
+//!   the semantic model when there is one, and turns a message into a
+//!   [`Verdict`].
 //! - [`eval`]: scoring the classifier against labelled questions.
 
 pub mod classify;
-pub mod emergency;
 pub mod eval;
 pub mod matcher;
+pub mod semantic;
+pub mod triage;
 
 pub use classify::{Classified, Classifier, Verdict};
+pub use semantic::{Classes, Semantic};
+pub use triage::Triage;

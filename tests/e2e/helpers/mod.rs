@@ -57,6 +57,9 @@ impl TestBot {
         log: Stdio,
     ) -> tokio::process::Child {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            // Answers must not change mid-test when a semantic model
+            // finishes training: the semantic path has its own tests.
+            .env("FRONTDESK_UNDERSTANDING", "lexical")
             .arg("--faq")
             .arg(&self.faq)
             .arg("--data")
@@ -101,6 +104,9 @@ impl TestBot {
     /// `run` with extra environment variables.
     pub fn run_with_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            // Answers must not change mid-test when a semantic model
+            // finishes training: the semantic path has its own tests.
+            .env("FRONTDESK_UNDERSTANDING", "lexical")
             .envs(env.iter().copied())
             .arg("--faq")
             .arg(&self.faq)
@@ -164,6 +170,9 @@ pub struct LiveChat {
 impl TestBot {
     pub fn live_chat(&self, who: &str) -> LiveChat {
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            // Answers must not change mid-test when a semantic model
+            // finishes training: the semantic path has its own tests.
+            .env("FRONTDESK_UNDERSTANDING", "lexical")
             .arg("--faq")
             .arg(&self.faq)
             .arg("--data")

@@ -1,0 +1,306 @@
+//! Triage in three tiers, checked before anything else on every patient
+//! message (`shared/domain/red-flags.md` is the reference):
+//!
+//! 1. **emergency now** ([`Triage::Emergency`]): the emergency answer first,
+//!    a staff alert with the category only;
+//! 2. **urgent today** ([`Triage::Urgent`]): "contact us or a doctor today",
+//!    a staff alert, and the conversation goes on;
+//! 3. everything else ([`Triage::Routine`]).
+//!
+//! The rules live in code, not in the clinic-editable files: they are safety
+//! critical, they are covered by tests, and an edit to a data file must never
+//! be able to switch one off. They run on folded text ([`crate::text::fold`]:
+//! compatibility forms, zero-width and format characters, accents and case
+//! all folded away) in English and Spanish.
+//!
+//! A sign only counts where it is reported, not where it is denied ("sore but
+//! no chest pain"), past and resolved ("I fainted at a blood test years
+//! ago"), asked about as a risk ("can it collapse a lung?"), or an idiom
+//! ("this price gives me a heart attack"). The present tense and the writer
+//! or someone with them make it count again; when in doubt between tier 1
+//! and tier 3, tier 1.
+
+use regex::Regex;
+
+use crate::chat::{RedFlag, Urgency};
+
+/// What a message needs before it is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Triage {
+    Emergency(RedFlag),
+    Urgent(Urgency),
+    Routine,
+}
+
+/// Tier-1 signs, by category. Word boundaries are added by [`Triager`].
+const EMERGENCY: &[(RedFlag, &str)] = &[
+    (
+        RedFlag::SelfHarm,
+        r"(kill|killing|hurt|hurting|harm|harming|cut|cutting|end|ending) myself|kms|unalive\w*|end(ing)? (my life|it all|my own life)|suicid\w*|want(ing)? to die|wanna die|wish i (was|were) dead|(dont|do not) want to (live|be alive|be here|wake up)|better off dead|no reason to live|self ?harm\w*|no quiero (vivir|seguir viviendo|despertar)|quitarme la vida|matarme|hacerme dano|quiero morir\w*|me quiero morir|acabar con (mi vida|todo)|suicidarme|no vale la pena vivir|ending it|end it (all )?(tonight|today|soon)|(better|happier) (off )?without me|(thinking|thought) (about|of) how to do it|(pills|tablets) saved up|no point (in )?(living|going on)|whats the point (of|in) (living|going on|anything)|prefiero morir\w*|(estaria|estarian) mejor sin mi|pensando en como hacerlo|no quiero estar aqui",
+    ),
+    (
+        RedFlag::Pneumothorax,
+        r"(hurts?|pain\w*|sharp|stabbing|stitch) (\w+ ){0,4}(when|if|as) i (breathe|breath|inhale|take a (deep )?breath)|(breathing|breathe|breath|inhaling|deep breath\w*) (\w+ ){0,3}(hurts?|is painful|painful|pain)|(breathe|breath|breathing) in (\w+ ){0,3}(hurts?|pain)|hurts? to (breathe|breath|take a breath)|collapsed lung|pneumothorax|punctured (my |a )?lung|duele (al|cuando) (respirar|inspirar|respiro)|dolor (\w+ ){0,3}al (respirar|inspirar)|me duele respirar|pulmon (colapsado|perforado|pinchado)|neumotorax|(pain|hurts?|sharp|stabbing|ache|aching|stitch|pinchazo|dolor|duele|punzada) (\w+ ){0,8}(worse|every time|each time|empeora|cuando|al) (\w+ ){0,3}(breathe|breath|breathing|inhale|respiro|respirar|inspiro)|(costado|lado del pecho|omoplato|escapula) (\w+ ){0,6}(respir\w*)",
+    ),
+    (
+        RedFlag::ChestOrBreathing,
+        r"chest (\w+ ){0,4}(pain|pains|hurt|hurts|hurting|tight|tightness|pressure|ache|aching|crushing|sharp|heavy|squeez\w*)|(pain|pressure|tightness|weight) (in|on|across) (my |his |her |the )?chest|(cant|cannot|can not|couldnt|unable to|struggling to|struggle to|trouble|hard to|difficult to|difficulty|hard time|problems?|barely) ?(breath|breathe|breathing|get (a |my )?breath)|short(ness)? of breath|breathless\w*|out of breath|gasping|(cant|cannot) catch (my|his|her) breath|(lips|face|fingers) (are |is )?(turning |going )?(blue|purple)|heart attack|(dolor|presion|opresion|punzada|peso) (\w+ ){0,2}(en el|de|del|en mi) pecho|(me )?duele (el|mi) pecho|pecho (\w+ ){0,2}(apretado|oprimido)|no puedo respirar|no puede respirar|me falta (el )?(aire|la respiracion)|le falta (el )?aire|falta de aire|dificultad para respirar|me ahogo|se ahoga|ataque (al|de) corazon|infarto|labios (morados|azules)|(cant|cannot|can not|struggling to|hard to|unable to|trouble|couldnt) (get|take|catch) (a |my )?(full |proper |deep |good )?(breath|air)|breathing (is |feels )?(really |very |so )?(hard|difficult|fast|shallow|laboured|labored|weird)|respira (cortito|mal|con dificultad|muy rapido|agitad\w*)|(me|le) cuesta (mucho )?(respirar|coger aire|tomar aire)|no (puedo|puede) (coger|tomar) aire|(duele|dolor en) (un|el) (lado|costado) del pecho",
+    ),
+    (
+        RedFlag::Collapse,
+        r"collapsed|(is |he is |she is |hes |shes )?unconscious|unresponsive|(wont|will not|cant|cannot) (wake|be woken)|not waking up|(isnt|is not|not|stopped) breathing|passed out (and|&) (\w+ ){0,3}(not|wont|isnt|confused|hit)|fainted (\w+ ){0,5}(confused|chest|wont|not waking|not coming|hit (his|her|my) head)|(not|isnt) (responding|coming round|coming to)|se desmayo (\w+ ){0,4}(no despierta|no reacciona|confundid\w*)|inconsciente|no responde|no reacciona|no despierta|se desplomo|no respira|perdio el conocimiento|se ha desmayado y no|(blacked|passed|knocked) out (\w+ ){0,6}(still out|not waking|wont wake|not responding|isnt waking)|(still|is still) (out|unconscious|not awake)|(wont|will not|doesnt|isnt) respond\w*|sigue sin (abrir los ojos|despertar|reaccionar)|no abre los ojos",
+    ),
+    (
+        RedFlag::Confusion,
+        r"(suddenly|very|really|totally|so) (confused|disoriented)|(is |seems |acting |gotten |got )(very |really |suddenly )?confused|confused and (\w+ ){0,3}(drowsy|sleepy|not making sense)|not making (any )?sense|(doesnt|does not|dont|cant|cannot) (know|recognise|recognize|tell) (where (she|he|i|they) (is|am|are)|who (i|she|he) (am|is)|me)|(very |so )?(drowsy|sleepy) and (hard|difficult|impossible) to wake|hard to wake|(de repente |muy )?(confundid\w*|desorientad\w*)|no sabe (donde|quien)|no tiene sentido lo que dice|dice cosas sin sentido|no me reconoce|muy (somnolient\w*|adormilad\w*)|(can|could) (barely|hardly|not) wake (him|her|them|me)|cant keep (him|her|them) awake|nodding off (mid|in the middle)|mumbling (rubbish|nonsense|gibberish)|talking (rubbish|nonsense|gibberish)|out of it and (confused|drowsy)|no hay (forma|manera) de despertar\w*|se vuelve a dormir|(muy|super) (adormilad\w*|somnolient\w*|dormid\w*) (\w+ ){0,4}(despert\w*|habl\w*)",
+    ),
+    (
+        RedFlag::Stroke,
+        r"(face|mouth|smile) (\w+ ){0,3}(droop\w*|drooping|droopy|lopsided|crooked|uneven)|drooping|slurr(ed|ing)|having a stroke|(a|mini) stroke|(cant|cannot|can not) (move|feel|lift|raise) (my |his |her |their )?(right |left )?(arm|leg|hand|face|one side)|(arm|leg|side|hand) (\w+ ){0,3}(suddenly )?(went|gone|is|feels) (numb|weak|dead)|(one|right|left) side of (my|his|her) (face|body) (\w+ ){0,3}(numb|weak|droop\w*|not working)|sudden (loss of (vision|sight|balance)|weakness|numbness)|(words|speech) (are |is )?(coming out )?(wrong|jumbled|garbled|slurred)|cant (get|find) (my|the) words|cara (caida|torcida|paralizada|ladeada)|(boca|cara) (\w+ ){0,2}torcid\w*|torcid\w* (la|su) (boca|cara)|no pued[eo] (levantar|mover) (bien )?(el|la|mi|su) (brazo|pierna|mano)|boca torcida|no pued[eo] (hablar|mover (el|la|mi|su) (brazo|pierna))|habla (arrastrada|rara|raro)|arrastra las palabras|derrame cerebral|ictus|embolia|no siento (el|la|mi) (brazo|pierna|cara)|se le (cae|ha caido|esta cayendo) la cara|perdi la vista de repente|(cant|cannot|can not) see (\w+ ){0,2}(out of|with) (my |his |her |one )?(\w+ )?eye|(suddenly |all of a sudden )(\w+ ){0,6}(blind|cant see|lost (my )?(sight|vision)|off balance|dizzy and (cant|cannot) walk)|(lost|losing) (the )?(sight|vision) in (one|my|his|her) (\w+ )?eye|no veo (nada )?(por|con) (el|un) ojo|se me traban las palabras|arrastr\w* las palabras|no mueve bien (el|la) (brazo|pierna|mano)|(de repente|de golpe) (\w+ ){0,6}(dormid[oa]|no veo|me voy de lado|sin fuerza)",
+    ),
+    (
+        RedFlag::ThunderclapHeadache,
+        r"(worst|most severe|worst ever|biggest) headache|thunderclap|headache (\w+ ){0,4}(came on|hit|started) (\w+ ){0,2}(suddenly|out of nowhere|like a)|sudden (\w+ ){0,2}(severe|terrible|excruciating|splitting) headache|(severe|terrible|excruciating) headache (\w+ ){0,5}(stiff neck|vomit\w*|throwing up|confus\w*)|peor dolor de cabeza|dolor de cabeza (\w+ ){0,3}(de repente|subito|repentino|insoportable|brutal)|dolor de cabeza (\w+ ){0,6}(cuello rigido|vomit\w*)|(grabbed|holding|clutching) (his|her|my) head (\w+ ){0,6}(worst|scream\w*)|headache (\w+ ){0,3}(came on )?in (a |one )?(split )?second|(crazy|massive|horrible|sudden|explosive) (\w+ ){0,2}headache (\w+ ){0,6}(worst|confus\w*|vomit\w*|stiff)|worst pain (\w+ ){0,3}(ever|of (his|her|my) life) (\w+ ){0,6}head|head (\w+ ){0,6}worst pain|dolor de cabeza (\w+ ){0,2}(de golpe|como un trueno)|(de golpe|de repente) (\w+ ){0,3}dolor de cabeza",
+    ),
+    (
+        RedFlag::Seizure,
+        r"(having|had|is having|hes having|shes having) a (fit|seizure)|seizing|(fitting|convulsing|convulsions?|shaking uncontrollably)|seizure (\w+ ){0,3}(wont|will not|isnt|not) stop|(first|1st) (ever )?(seizure|fit)|fit (that )?(wont|will not) stop|(esta|le esta dando|tiene) (una )?(convulsion|ataque epileptico|crisis)|convulsion\w*|convulsiona\w*|ataque epileptico|(twitching|jerking|shaking) (and|&) (jerking|twitching|shaking)|eyes (rolled|rolling) back|(started|having|had) another (fit|seizure)|(had|having) (one|a) (fit|seizure) (\w+ ){0,6}another|(temblando|sacudiendo\w*) (\w+ ){0,4}(sin parar|los ojos en blanco)|ojos en blanco",
+    ),
+    (
+        RedFlag::Allergy,
+        r"(throat|tongue|lips?|face|eyes) (\w+ ){0,3}(swelling|swollen|closing|swelled|tight|puffing)|(cant|cannot|can not|unable to|hard to|struggling to) swallow|swelling (of|in) (my |his |her )?(throat|tongue|lips?|face)|anaphyla\w*|epipen|(severe|bad|serious|having an|allergic) (allergic )?reaction|hives (\w+ ){0,6}(faint|dizzy|breath|swell\w*)|(garganta|lengua|labios|cara|ojos) (\w+ ){0,3}(hinchad\w*|inflamad\w*|cerrando|cierra)|se me (hincha|cierra|esta cerrando|inflama|estan hinchando) (la|los) (garganta|lengua|labios)|(hinchando|hinchado|hinchada|hinchandose|inflamando|inflamado|inflamada|cerrando) (\w+ ){0,3}(garganta|lengua|labios|cara)|no puedo tragar|no puede tragar|anafila\w*|reaccion alergica (grave|fuerte|severa)|ronchas (\w+ ){0,6}(mareo|desmay\w*|respirar)|hives all over (\w+ ){0,12}(faint|pass out|dizzy|breath\w*)|ronchas por todo (\w+ ){0,8}(mare\w*|desmay\w*)",
+    ),
+    (
+        RedFlag::Bleeding,
+        r"(bleeding|bleed|blood) (\w+ ){0,5}(wont|will not|doesnt|does not|cant|cannot|isnt|is not|not) (stop|stopping|slow\w*)|(heavy|heavily|lots of|so much|a lot of|uncontrolled|severe|pouring|gushing) (bleeding|blood)|bleeding (heavily|a lot|badly|everywhere|through)|gushing|soak(ed|ing)? (through|the)|(swelling|bruise|lump) (\w+ ){0,4}(growing|getting bigger|spreading|expanding) (fast|quickly|rapidly|by the minute)?|no (para|deja) de sangrar|sangr\w* (\w+ ){0,4}(mucho|no para|no se detiene|no deja de|sin parar|a chorros)|mucha sangre|(moraton|hematoma|bulto) (\w+ ){0,4}(crece|creciendo|cada vez mas grande)|(nosebleed|nose bleed|bleeding|blood) (\w+ ){0,8}(wont|will not|doesnt|does not|isnt|not) (stop|stopping)|soak\w* (thru|through)|(empape|empapado|empapando) (\w+ ){0,3}(gasas|vendas|venda|gasa)|sigue saliendo (mucha )?sangre",
+    ),
+    (
+        RedFlag::Overdose,
+        r"overdos\w*|(took|taken|swallowed|ate|had) (\w+ ){0,3}(too many|too much|a lot of|loads of|a whole (bottle|pack|box)|the whole (bottle|pack|box)|all (my|the|of my|his|her)) (\w+ ){0,3}(pills|tablets|meds|medicine|medication|painkillers|paracetamol|ibuprofen|tylenol|advil)|(pills|tablets|meds) (\w+ ){0,3}(with|and) (\w+ ){0,2}(alcohol|vodka|wine|beer|drinks)|(drank|swallowed|drunk) (\w+ ){0,3}(bleach|poison|antifreeze|cleaning|detergent)|poisoned|sobredosis|(tome|tomo|se tomo|me tome|ha tomado|se ha tomado) (\w+ ){0,3}(demasiad\w*|muchas|todas las|una caja|un bote|el bote) (\w+ ){0,2}(pastillas|pildoras|medicinas|medicamentos|paracetamol|ibuprofeno)?|pastillas (\w+ ){0,3}con alcohol|(bebio|trago|se bebio) (\w+ ){0,2}(lejia|veneno|cloro)|envenenad\w*|took (\w+ ){0,2}(my |the )?(\w+ )?twice|double (dose|the dose|my dose)|(beers|drinks|wine|alcohol|vodka|whisky) (\w+ ){0,6}(took|and) (\w+ ){0,6}(tablets|pills|painkillers|sleeping)|took (like |about )?\d+ (\w+ )?(paracetamol|ibuprofen|pills|tablets|painkillers|advil|tylenol)|el doble de|(mezcle|mezclo|junte) (\w+ ){0,4}con (\w+ ){0,2}(cervezas|alcohol|vino|copas)",
+    ),
+    (
+        RedFlag::SeriousInjury,
+        r"fell (\w+ ){0,3}(off|from|down) (a |the |his |her |my )?(ladder|roof|stairs|balcony|height|window|scaffold\w*|horse)|(car|road|motorbike|bike|traffic) (crash|accident)|(hit|knocked down|run over) by a (car|bus|truck|van)|(hit|banged|bashed|knocked) (his|her|my) head (\w+ ){0,6}(vomit\w*|throwing up|sick|drowsy|sleepy|confused|dizzy|passed out|unconscious|bleeding)|head (injury|wound) (\w+ ){0,6}(vomit\w*|drowsy|confused|sleepy)|(se cayo|me cai|se ha caido) (\w+ ){0,3}(de (la|una) (escalera|tejado|altura|ventana|balcon))|accidente de (coche|trafico|moto)|atropell\w*|(golpe|golpeo|se golpeo|me golpee) (\w+ ){0,3}(la )?cabeza (\w+ ){0,6}(vomit\w*|mareado|somnolient\w*|confundid\w*)",
+    ),
+    (
+        RedFlag::CaudaEquina,
+        r"numb\w* (\w+ ){0,4}(between (my|his|her) legs|groin|genitals|saddle|around (my|the) (bottom|bum|backside|anus)|down there|inner thighs)|(cant|cannot|can not|unable to|trouble|lost control of|losing control of) (\w+ ){0,2}(control )?(my |his |her )?(bladder|bowels?|pee|wee|urinate|poo)|(wet|peed|soiled) myself|both (my |his |her )?legs (\w+ ){0,3}(weak|numb|giving way|going|gave way)|(cant|cannot) feel (my |his |her |both )?(legs|feet)|(back|spine) (\w+ ){0,8}(cant feel|numb) (\w+ ){0,3}(legs|groin|bottom)|entumecid\w* (\w+ ){0,3}(entre las piernas|la ingle|los genitales|zona intima)|no (puedo|puede) (controlar|aguantar) (la orina|el pis|la vejiga|las heces)|me (he )?hecho pis encima|no siento las piernas|no siento (mis|las) piernas|(las dos|ambas) piernas (\w+ ){0,3}(debiles|dormidas|no responden)|numb (bum|bottom|backside|groin)|(no siento|dormid\w*|entumecid\w*) (\w+ ){0,4}(la zona entre las piernas|entre las piernas|el culo|las nalgas|la ingle)|(culo|nalgas|trasero) (\w+ ){0,3}(dormid\w*|entumecid\w*)|se me escapa (el pis|la orina|la caca)|(cant|cannot) (hold|control) (my )?(pee|wee|bladder|bowels)",
+    ),
+];
+
+/// Tier-2 signs, by category.
+const URGENT: &[(Urgency, &str)] = &[
+    (
+        Urgency::Infection,
+        r"pus|oozing|infected|infection|red streak\w*|streak\w* of red|(spreading|growing) (redness|red)|(red|redness) (\w+ ){0,3}(spreading|growing|getting bigger|is spreading)|(red|swollen|puffy) (and|&) (hot|warm)|(hot|warm) (and|&) (red|swollen)|swollen,? (red|hot)|supura\w*|infectad\w*|infeccion|pus|(rojo|roja|enrojecid\w*) (y|e) (calient\w*|hinchad\w*)|(hinchad\w*|inflamad\w*) (y|e) (calient\w*|rojo|roja)|linea roja|enrojecimiento (\w+ ){0,2}(se extiende|creciendo)|red line (\w+ ){0,4}(up|along|from)|angry red|(red|redness|swollen|swelling) (\w+ ){0,6}(bigger|worse|spreading) than (yesterday|before|this morning)|(rojo|roja|rojez|enrojecid\w*) (\w+ ){0,6}(extiende|extendiendo|crece|creciendo|calient\w*)|(rojo|roja),? (y )?calient\w*",
+    ),
+    (
+        Urgency::NerveSymptoms,
+        r"(still|keeps?|constant\w*|wont go away|hasnt gone|not going away|havent gone) (\w+ ){0,4}(numb\w*|tingl\w*|pins and needles|weak\w*)|(numb\w*|tingl\w*|pins and needles|weak\w*|dead) (\w+ ){0,8}(since|after) (the |my |your |yesterday|this )?(\w+ )?(treatment|session|needling|appointment|visit|needles?)|(numb\w*|tingl\w*|pins and needles|weak\w*) (\w+ ){0,4}(for|over) (\d+|a few|several|many|two|three) hours|(hormigueo|entumecid\w*|adormecid\w*|dormid[oa]|debilidad|sin fuerza) (\w+ ){0,8}(desde|despues de) (la |el |ayer )?(sesion|puncion|tratamiento|cita|agujas?)|(sigue|sigo|todavia|aun) (\w+ ){0,3}(dormid[oa]|entumecid\w*|adormecid\w*|con hormigueo|sin fuerza)|no se me (pasa|quita) (el hormigueo|la debilidad)|(tingly|tingling|numb|weak|weakish|weak ish|dead) (\w+ ){0,6}(all day|since (the|my|this|yesterday)|been like that)|(cant|cannot|can not) (lift|move|feel) (\w+ ){0,4}(since|after) (the |my )?(\w+ )?(needling|session|treatment|needles)|no (puedo|puede) (levantar|mover) (\w+ ){0,4}desde (la|el|ayer) (\w+ )?(sesion|puncion|tratamiento|cita)",
+    ),
+    (
+        Urgency::Clot,
+        r"calf (\w+ ){0,5}(swollen|swelling|tender|red|hot|warm|hard|sore|pain\w*|hurts?|aching)|(swollen|swelling|tender|red|hot|painful|sore) calf|(one|my|his|her) (leg|calf) (\w+ ){0,4}(swollen|swelling|hot|red) (\w+ ){0,4}(pain\w*|hurts?|tender|sore)|blood clot|dvt|deep vein|(pantorrilla|gemelo) (\w+ ){0,4}(hinchad\w*|inflamad\w*|roj\w*|calient\w*|dura|duele|dolor)|(duele|dolor en) (el|la) (gemelo|pantorrilla) (\w+ ){0,4}(hinchad\w*|calient\w*)|trombo\w*|coagulo|(leg|pierna) (\w+ ){0,4}(swelled|swollen|swelling|hinch\w*) (\w+ ){0,8}(calf|behind (my|the) knee|gemelo|pantorrilla|detras de la rodilla)|se me hincho una pierna",
+    ),
+    (
+        Urgency::FaintRecovered,
+        r"(fainted|passed out|blacked out|felt faint|nearly fainted|almost fainted|went light ?headed|very dizzy|so dizzy|really dizzy|lightheaded|light headed|dizzy) (\w+ ){0,8}(after|during|at|in) (the |my |your |today s |todays )?(\w+ )?(treatment|session|needling|appointment|visit|clinic)|(after|during) (the |my )?(treatment|session|needling|appointment) (\w+ ){0,6}(fainted|passed out|blacked out|dizzy|light ?headed|faint)|(fainted|passed out) (\w+ ){0,6}(now|but) (\w+ ){0,3}(ok|okay|fine|better|feel ok|feel fine|back to normal|talking)|(me desmaye|me maree|me dio un mareo|casi me desmayo|se desmayo|me sentia mareado|mareo fuerte|muy mareado|muy mareada) (\w+ ){0,8}(despues de|durante|en) (la |el )?(sesion|puncion|tratamiento|cita|consulta)|(me desmaye|se desmayo) (\w+ ){0,6}(ya|ahora) (\w+ ){0,2}(bien|mejor)|(dizzy|faint|lightheaded|light headed|woozy|sweaty and dizzy|dizzy and sweaty) (\w+ ){0,6}(after|during|on) (the )?(needles|needling|table|session|treatment)|dizzy spell (\w+ ){0,4}(table|session|treatment|needling)|nearly fainted|almost fainted|almost passed out|(me maree|casi me desmayo|casi me caigo|se me nublo todo|me puse blanc[oa]|me dio un mareo) (\w+ ){0,8}(sesion|consulta|camilla|puncion|agujas|ya)",
+    ),
+    (
+        Urgency::Fever,
+        r"(fever|temperature|high temp|chills|shivering|rigors) (\w+ ){0,8}(unwell|ill|awful|terrible|rough|sick|poorly|weak|achy|shaking)|(unwell|ill|awful|terrible|poorly) (\w+ ){0,6}(fever|temperature|chills)|(running|have|got|with) a (high )?(fever|temperature)|fiebre|escalofrios|temperatura alta|calentura|(temperature|temp|fever) (of )?(3[89]|4[01])([ .,]\d)?|(tiene|tengo|con) (3[89]|4[01])([ ,.]\d)?( grados)?|feverish (\w+ ){0,6}(poorly|unwell|ill|awful|wiped|sweat\w*)|sweating through the night|muy (decaid[oa]|malit[oa])",
+    ),
+    (
+        Urgency::NeedleProblem,
+        r"needle (\w+ ){0,3}(broke|broken|snapped|stuck|left|still in)|(broke|snapped) (\w+ ){0,2}(in|under) (my )?skin|piece of (the )?needle|aguja (\w+ ){0,3}(rota|se rompio|partida|se quedo|dentro)|se rompio (la|una) aguja|trozo de (la )?aguja",
+    ),
+];
+
+/// Idioms that use an emergency's words for something else; removed
+/// before the signs are looked for.
+const IDIOMS: &str = r"sin querer|without meaning to|by accident|(nearly|almost) had a heart attack (when|at|seeing|because)|(give|gives|gave|giving|gonna give|going to give|nearly gave|almost gave) (me|you|him|her) a heart attack|heart attack (price|prices|bill)|dying (to|for)|(is|are|was) killing me|kill(s|ing)? me (with|when)|(me|le) (da|dio|va a dar|dan) (un )?(infarto|ataque)|me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)|(me|te) (esta|estan) matando|me mata (el|la|los|las)|muerto de (risa|ganas|cansancio)|to die for|drop dead gorgeous|scared to death|bored to death|(laughing|laughed) (so hard|till)";
+/// Words that deny the sign that follows them within a few words.
+const NEGATION: &str = r"(no|not|never|nor|without|dont have|dont feel|didnt have|havent had|havent got|isnt|arent|wasnt|werent|no sign of|free of|sin|ni|nunca|tampoco|no tengo|no siento|no hay)";
+/// The past and resolved, when nothing says it is happening now.
+const PAST: &str = r"\b(\d+ (yrs?|years?|months?|weeks?) ago|years back|a few years|once|years? ago|months ago|weeks ago|last year|last month|in (19|20)\d\d|as a (kid|child|teenager)|when i was (a |young|little|\d)|as a baby|used to|back in|long time ago|once had|have had before|had one before|history of|hace (\d+ |unos |muchos |varios )?(anos|meses|semanas|tiempo)|de (nino|nina|pequeno|pequena|joven)|el ano pasado|en (19|20)\d\d|antes tenia|ya paso|se me paso|se le paso)\b";
+/// Over and done with, whatever else the message says ("all recovered,
+/// on aspirin now").
+const RESOLVED: &str = r"\b(all recovered|fully recovered|recovered fully|all treated|all clear now|stable since|resolved|ya esta curad[oa]|me recupere del todo|totalmente recuperad[oa])\b";
+/// A question about a risk, or a hypothetical, rather than a report.
+const HYPOTHETICAL: &str = r"\b((can|could|does|do|will|would|might|may|is it possible|how likely|how often) (\w+ ){0,6}(cause|causes|lead to|give you|result in|puncture|trigger|happen|get)|risk|risks|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir)|es posible|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
+/// Words that make it about the writer (or someone with them), now.
+const PRESENT: &str = r"\b(suddenly|all of a sudden|de repente|de golpe|now|right now|currently|at the moment|this morning|this afternoon|this evening|tonight|today|since (this|last|yesterday|the|my|then|an|a|\d)|just now|started|starting|getting worse|keeps getting|still (out|not|cant|bleeding|numb)|ahora|ahora mismo|hoy|ahorita|desde (esta|ayer|la|el|hace)|esta manana|esta tarde|esta noche|empezo|empeorando|sigue (sin|saliendo|con)|todavia|aun)\b";
+/// The writer, or someone with them ("my dad", "mi madre").
+const FIRST_PERSON: &str =
+    r"\b(i|im|ive|id|my|me|mine|we|were|our|us|tengo|estoy|siento|me|mi|mis|nos|estamos|tenemos)\b";
+/// A condition rather than a report.
+const CONDITIONAL: &str = r"\b(if|when|whenever|in case|unless|say|suppose|supposing|imagine|si|cuando|en caso de|imagina|supongamos)\b";
+/// Someone else's story, told as a worry.
+const THIRD_PARTY: &str = r"\b(a (guy|man|woman|lady|girl|bloke) (at|from|in)|(he|she) said (his|her)|said (his|her|their)|people say|my (sisters|brothers|friends|mums|moms|dads) (friend|boyfriend|girlfriend|husband|wife)|my (friend|cousin|colleague|coworker|neighbour|neighbor|aunt|uncle|grandma|grandpa|grandmother|grandfather)|a friend|someone i know|i (read|heard|saw)|on (the news|tv|youtube|tiktok|reddit|google)|mi (amig[oa]|prim[oa]|vecin[oa]|compa\w*|abuel[oa])|lei|escuche|vi en)\b";
+
+struct Rule<C> {
+    category: C,
+    pattern: Regex,
+}
+
+/// The compiled triage rules. Built once and passed in.
+pub struct Triager {
+    emergency: Vec<Rule<RedFlag>>,
+    urgent: Vec<Rule<Urgency>>,
+    idioms: Regex,
+    negation: Regex,
+    past: Regex,
+    hypothetical: Regex,
+    present: Regex,
+    resolved: Regex,
+    first_person: Regex,
+    conditional: Regex,
+    third_party: Regex,
+}
+
+impl std::fmt::Debug for Triager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Triager").finish_non_exhaustive()
+    }
+}
+
+impl Default for Triager {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The patterns are constants covered by tests; a failure here is a bug.
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("triage pattern compiles")
+}
+
+fn words(pattern: &str) -> Regex {
+    compile(&format!(r"\b(?:{pattern})\b"))
+}
+
+impl Triager {
+    pub fn new() -> Triager {
+        Triager {
+            emergency: EMERGENCY
+                .iter()
+                .map(|&(category, p)| Rule {
+                    category,
+                    pattern: words(p),
+                })
+                .collect(),
+            urgent: URGENT
+                .iter()
+                .map(|&(category, p)| Rule {
+                    category,
+                    pattern: words(p),
+                })
+                .collect(),
+            idioms: words(IDIOMS),
+            negation: compile(&format!(r"\b{NEGATION}\b((?: \w+){{0,3}}) ?$")),
+            past: compile(PAST),
+            hypothetical: compile(HYPOTHETICAL),
+            present: compile(PRESENT),
+            resolved: compile(RESOLVED),
+            first_person: compile(FIRST_PERSON),
+            conditional: compile(CONDITIONAL),
+            third_party: compile(THIRD_PARTY),
+        }
+    }
+
+    /// The tier of a message, already folded with [`crate::text::fold`].
+    pub fn check(&self, folded: &str) -> Triage {
+        let text = self.idioms.replace_all(folded, " ");
+        let text = text.as_ref();
+        // Self-harm is never explained away by context.
+        if let Some(rule) = self.emergency.first()
+            && rule.category == RedFlag::SelfHarm
+            && rule.pattern.is_match(text)
+        {
+            return Triage::Emergency(RedFlag::SelfHarm);
+        }
+        for rule in &self.emergency {
+            if self.reported(&rule.pattern, text, true) {
+                return Triage::Emergency(rule.category);
+            }
+        }
+        for rule in &self.urgent {
+            // Fainting "and fine now" is what the category is about.
+            let past_discounts = rule.category != Urgency::FaintRecovered;
+            if self.reported(&rule.pattern, text, past_discounts) {
+                return Triage::Urgent(rule.category);
+            }
+        }
+        Triage::Routine
+    }
+
+    /// Whether the pattern matches somewhere that is not denied.
+    /// Whether the pattern matches somewhere that is neither denied nor
+    /// explained away.
+    fn reported(&self, pattern: &Regex, text: &str, past_discounts: bool) -> bool {
+        pattern.find_iter(text).any(|m| {
+            !self.denied(&text[..m.start()])
+                && !self.discounted(text, m.start(), m.end(), past_discounts)
+        })
+    }
+
+    /// Whether the words before a sign deny it: a negation in the same
+    /// clause, at most three words before, with no new subject in between
+    /// ("no chest pain", "sin dolor de pecho"; not "no, i cant breathe").
+    fn denied(&self, before: &str) -> bool {
+        let clause = before.rsplit(" but ").next().unwrap_or(before);
+        let clause = clause.rsplit(" pero ").next().unwrap_or(clause);
+        self.negation.captures(clause).is_some_and(|c| {
+            let between = c.get(2).map_or("", |m| m.as_str());
+            !between.split_whitespace().any(|w| {
+                matches!(
+                    w,
+                    "i" | "im"
+                        | "my"
+                        | "he"
+                        | "she"
+                        | "hes"
+                        | "shes"
+                        | "we"
+                        | "they"
+                        | "yo"
+                        | "el"
+                        | "ella"
+                        | "mi"
+                        | "now"
+                        | "ahora"
+                )
+            })
+        })
+    }
+
+    /// Whether a sign (at `start..end`) is past and resolved, a question
+    /// about a risk or someone else's story, with nothing that says it is
+    /// happening to the writer (or someone with them) now.
+    fn discounted(&self, text: &str, start: usize, end: usize, past_discounts: bool) -> bool {
+        if past_discounts && self.resolved.is_match(text) {
+            return true;
+        }
+        if self.present.is_match(text) {
+            return false;
+        }
+        if past_discounts && self.past.is_match(text) {
+            return true;
+        }
+        if !self.hypothetical.is_match(text) {
+            return false;
+        }
+        // "my chest hurts, can needling cause that?" is a report with a
+        // question; "can it cause chest pain?" is only the question.
+        let before = &text[..start];
+        let lead: Vec<&str> = before.split_whitespace().rev().take(4).collect();
+        let near = format!("{} {}", lead.join(" "), &text[start..end]);
+        let about_writer = self.first_person.is_match(&near)
+            && !self.conditional.is_match(before)
+            && !self.third_party.is_match(text);
+        !about_writer
+    }
+}
+
+#[cfg(test)]
+mod tests;

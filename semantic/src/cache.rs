@@ -1,0 +1,156 @@
+//! Embeddings of the knowledge folder's texts (phrasings, out-of-scope
+//! examples), kept on disk by model and text hash, so a restart or a reload
+//! embeds only texts it has not seen. Patients' messages are never stored
+//! here.
+//!
+//! One file per model: a header line, then records of the text's sha256
+//! (32 bytes), the dimension count (u16, little-endian) and the values (f32,
+//! little-endian). New embeddings are appended; a record cut short by a
+//! crash is ignored when the file is read.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+const HEADER: &[u8] = b"frontdesk embeddings v1\n";
+
+/// Embeddings by text hash, for one model.
+#[derive(Debug, Default)]
+pub struct EmbeddingCache {
+    path: Option<PathBuf>,
+    entries: HashMap<[u8; 32], Vec<f32>>,
+    /// Added since loading, not yet written.
+    pending: Vec<[u8; 32]>,
+}
+
+fn key(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+impl EmbeddingCache {
+    /// A cache that is never written (for tests and `--no-cache`).
+    pub fn in_memory() -> EmbeddingCache {
+        EmbeddingCache::default()
+    }
+
+    /// The cache file for `model_id` in `dir`, read if it exists; an
+    /// unreadable or foreign file is ignored (and replaced on save).
+    pub fn open(dir: &Path, model_id: &str) -> EmbeddingCache {
+        let path = dir.join(format!("{model_id}.bin"));
+        let mut cache = EmbeddingCache {
+            path: Some(path.clone()),
+            ..EmbeddingCache::default()
+        };
+        if let Ok(bytes) = fs::read(&path)
+            && let Some(mut rest) = bytes.strip_prefix(HEADER)
+        {
+            while rest.len() >= 34 {
+                let dims = u16::from_le_bytes([rest[32], rest[33]]) as usize;
+                let end = 34 + dims * 4;
+                if rest.len() < end {
+                    break;
+                }
+                let mut k = [0u8; 32];
+                k.copy_from_slice(&rest[..32]);
+                let values = rest[34..end]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                cache.entries.insert(k, values);
+                rest = &rest[end..];
+            }
+        }
+        cache
+    }
+
+    pub fn get(&self, text: &str) -> Option<&[f32]> {
+        self.entries.get(&key(text)).map(Vec::as_slice)
+    }
+
+    pub fn insert(&mut self, text: &str, embedding: Vec<f32>) {
+        let k = key(text);
+        if self.entries.insert(k, embedding).is_none() {
+            self.pending.push(k);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Appends what was added since the last save. A cache that cannot be
+    /// written only costs time at the next start: logged, not an error.
+    pub fn save(&mut self) {
+        let Some(path) = &self.path else {
+            return;
+        };
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut bytes = Vec::new();
+        let fresh = !path.is_file();
+        if fresh {
+            bytes.extend_from_slice(HEADER);
+        }
+        for k in &self.pending {
+            let values = &self.entries[k];
+            bytes.extend_from_slice(k);
+            bytes.extend_from_slice(&(values.len() as u16).to_le_bytes());
+            for v in values {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let written = path
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| {
+                fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?
+                    .write_all(&bytes)
+            });
+        match written {
+            Ok(()) => self.pending.clear(),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot write the embedding cache")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embeddings_survive_a_reopen_and_a_record_cut_short_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = EmbeddingCache::open(dir.path(), "m");
+        cache.insert("does it hurt", vec![0.5, -0.25]);
+        cache.insert("how much", vec![1.0, 0.0]);
+        cache.save();
+        cache.insert("parking", vec![0.0, 1.0]);
+        cache.save();
+        let reopened = EmbeddingCache::open(dir.path(), "m");
+        assert_eq!(reopened.len(), 3);
+        assert_eq!(reopened.get("does it hurt"), Some(&[0.5, -0.25][..]));
+        assert_eq!(reopened.get("parking"), Some(&[0.0, 1.0][..]));
+        // A crash mid-append: the last record is cut short.
+        let path = dir.path().join("m.bin");
+        let bytes = fs::read(&path).unwrap();
+        fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        let cut = EmbeddingCache::open(dir.path(), "m");
+        assert_eq!(cut.len(), 2);
+        assert_eq!(cut.get("parking"), None);
+        // Another model's cache is another file.
+        assert!(EmbeddingCache::open(dir.path(), "other").is_empty());
+    }
+}

@@ -1,0 +1,140 @@
+//! The sentence encoder: a BERT-family sentence-transformers model run in
+//! process by candle, with Hugging Face's tokenizer; mean pooling over the
+//! tokens and L2 normalisation, as sentence-transformers does.
+//!
+//! A single query is encoded without padding (the model's `tokenizer.json`
+//! pads to 128 tokens, which makes one query about five times slower);
+//! batches are padded to their longest text, texts of similar length
+//! together.
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::Tokenizer;
+
+/// Why text could not be encoded, or the model not loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("cannot read {file}: {reason}")]
+    Load { file: String, reason: String },
+    #[error("the tokenizer failed: {0}")]
+    Tokenize(String),
+    #[error("the model failed: {0}")]
+    Model(#[from] candle_core::Error),
+}
+
+/// Longest input, in tokens (the model was trained on up to 256; long
+/// stories keep their first part, where the question usually starts).
+const MAX_TOKENS: usize = 256;
+/// Texts encoded together when many are encoded at once.
+const BATCH: usize = 32;
+
+/// A loaded sentence encoder.
+pub struct Encoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    /// Names the model in the embedding cache.
+    id: String,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder").field("id", &self.id).finish()
+    }
+}
+
+impl Encoder {
+    /// Loads `model.safetensors`, `config.json` and `tokenizer.json` from
+    /// `dir`. `id` names the model in the embedding cache.
+    pub fn load(dir: &Path, id: &str) -> Result<Encoder, EncodeError> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|e| EncodeError::Load {
+                file: dir.join(name).display().to_string(),
+                reason: e.to_string(),
+            })
+        };
+        let config: Config =
+            serde_json::from_slice(&read("config.json")?).map_err(|e| EncodeError::Load {
+                file: "config.json".into(),
+                reason: e.to_string(),
+            })?;
+        let mut tokenizer =
+            Tokenizer::from_bytes(read("tokenizer.json")?).map_err(|e| EncodeError::Load {
+                file: "tokenizer.json".into(),
+                reason: e.to_string(),
+            })?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(|e| EncodeError::Tokenize(e.to_string()))?;
+        let device = Device::Cpu;
+        let weights =
+            VarBuilder::from_buffered_safetensors(read("model.safetensors")?, DType::F32, &device)?;
+        let model = BertModel::load(weights, &config)?;
+        Ok(Encoder {
+            model,
+            tokenizer,
+            device,
+            id: id.to_owned(),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// One unit-length embedding per text, in order.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
+        let mut tokens = Vec::with_capacity(texts.len());
+        for text in texts {
+            let encoding = self
+                .tokenizer
+                .encode(*text, true)
+                .map_err(|e| EncodeError::Tokenize(e.to_string()))?;
+            tokens.push(encoding.get_ids().to_vec());
+        }
+        // Similar lengths together, so little is padded.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| tokens[i].len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(BATCH) {
+            let batch: Vec<&[u32]> = chunk.iter().map(|&i| tokens[i].as_slice()).collect();
+            for (&i, embedding) in chunk.iter().zip(self.embed_tokens(&batch)?) {
+                out[i] = embedding;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs the model on token ids padded to the longest, then mean-pools
+    /// the real tokens and normalises.
+    fn embed_tokens(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EncodeError> {
+        let longest = batch.iter().map(|t| t.len()).max().unwrap_or(0).max(1);
+        let mut ids = Vec::with_capacity(batch.len() * longest);
+        let mut mask = Vec::with_capacity(batch.len() * longest);
+        for tokens in batch {
+            ids.extend(tokens.iter().copied());
+            ids.extend(std::iter::repeat_n(0u32, longest - tokens.len()));
+            mask.extend(std::iter::repeat_n(1u32, tokens.len()));
+            mask.extend(std::iter::repeat_n(0u32, longest - tokens.len()));
+        }
+        let shape = (batch.len(), longest);
+        let ids = Tensor::from_vec(ids, shape, &self.device)?;
+        let mask = Tensor::from_vec(mask, shape, &self.device)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
+        let unit = mean.broadcast_div(&norm)?;
+        Ok(unit.to_vec2::<f32>()?)
+    }
+}
