@@ -334,6 +334,8 @@ pub enum RedFlag {
     CaudaEquina,
     /// Red flags confirmed in answer to the health screen's question.
     ReportedInScreen,
+    /// Read as an emergency by the semantic model, in words no rule knows.
+    Unrecognised,
 }
 
 impl RedFlag {
@@ -355,6 +357,7 @@ impl RedFlag {
             RedFlag::SeriousInjury => "serious injury",
             RedFlag::CaudaEquina => "spinal red flags (cauda equina)",
             RedFlag::ReportedInScreen => "red flags reported in the health screen",
+            RedFlag::Unrecognised => "signs of an emergency (read by the language model)",
         }
     }
 }
@@ -376,6 +379,8 @@ pub enum Urgency {
     Fever,
     /// A needle broke or stayed in the skin.
     NeedleProblem,
+    /// Read as urgent by the semantic model, in words no rule knows.
+    Unrecognised,
 }
 
 impl Urgency {
@@ -387,6 +392,7 @@ impl Urgency {
             Urgency::FaintRecovered => "fainted or very dizzy after treatment",
             Urgency::Fever => "fever and feeling very unwell",
             Urgency::NeedleProblem => "a needle broke or stayed in the skin",
+            Urgency::Unrecognised => "an urgent worry (read by the language model)",
         }
     }
 }

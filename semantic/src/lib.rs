@@ -24,17 +24,40 @@ pub mod softmax;
 use std::sync::Arc;
 
 use frontdesk_core::Knowledge;
-use frontdesk_core::understand::semantic::{Classes, Semantic, training_examples};
+use frontdesk_core::understand::semantic::{Classes, Scores, Semantic, training_examples};
 
 pub use cache::EmbeddingCache;
 pub use encoder::{EncodeError, Encoder};
 pub use model::{MINILM, ModelError, ModelSpec};
 pub use softmax::{Softmax, TrainOptions};
 
-/// An encoder and the softmax regression trained for one knowledge folder.
+/// Labelled triage messages (tiers 1, 2 and 3, English and Spanish),
+/// written for the project; built in, so no edit of a clinic's folder can
+/// change what counts as an emergency.
+const TRIAGE_EXAMPLES: &str = include_str!("../data/triage.tsv");
+
+/// An encoder and the two softmax regressions trained for one knowledge
+/// folder: topics (with out of scope and medicine advice), and triage.
 pub struct SemanticModel {
     encoder: Arc<Encoder>,
     softmax: Softmax,
+    triage: Softmax,
+}
+
+/// The built-in triage examples, then the folder's own texts as tier 3.
+fn triage_examples(knowledge_texts: &[(String, usize)]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = TRIAGE_EXAMPLES
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cols = line.split('\t');
+            let text = cols.next()?.trim();
+            let tier: usize = cols.next()?.trim().parse().ok()?;
+            (1..=3).contains(&tier).then(|| (text.to_owned(), tier - 1))
+        })
+        .collect();
+    out.extend(knowledge_texts.iter().map(|(t, _)| (t.clone(), 2)));
+    out
 }
 
 impl SemanticModel {
@@ -50,18 +73,30 @@ impl SemanticModel {
         let xs = embed_all(&encoder, cache, examples.iter().map(|(t, _)| t.as_str()))?;
         let ys: Vec<usize> = examples.iter().map(|&(_, y)| y).collect();
         let softmax = softmax::train(&xs, &ys, Classes::of(knowledge).count(), options);
-        Ok(SemanticModel { encoder, softmax })
+        let tiers = triage_examples(&examples);
+        let tx = embed_all(&encoder, cache, tiers.iter().map(|(t, _)| t.as_str()))?;
+        let ty: Vec<usize> = tiers.iter().map(|&(_, y)| y).collect();
+        let triage = softmax::train(&tx, &ty, 3, options);
+        Ok(SemanticModel {
+            encoder,
+            softmax,
+            triage,
+        })
     }
 
-    /// Probabilities for a text, or the error.
-    pub fn predict(&self, text: &str) -> Result<Vec<f32>, EncodeError> {
+    /// The model's reading of a text, or the error.
+    pub fn predict(&self, text: &str) -> Result<Scores, EncodeError> {
         let embedding = self.encoder.embed(&[text])?;
-        Ok(self.softmax.probabilities(&embedding[0]))
+        let t = self.triage.probabilities(&embedding[0]);
+        Ok(Scores {
+            classes: self.softmax.probabilities(&embedding[0]),
+            tiers: [t[0], t[1], t[2]],
+        })
     }
 }
 
 impl Semantic for SemanticModel {
-    fn probabilities(&self, text: &str) -> Option<Vec<f32>> {
+    fn scores(&self, text: &str) -> Option<Scores> {
         match self.predict(text) {
             Ok(p) => Some(p),
             Err(e) => {

@@ -1,6 +1,11 @@
 use std::path::Path;
 
+use std::collections::HashMap;
+
 use frontdesk_core::knowledge::read_topic_list;
+use frontdesk_core::text::fold;
+use frontdesk_core::understand::semantic::training_examples;
+use frontdesk_core::{Knowledge, Verdict};
 
 use crate::cli::Cli;
 
@@ -28,5 +33,50 @@ pub fn run(cli: &Cli, topics: Option<&Path>) -> anyhow::Result<()> {
         knowledge.clinic.name,
         knowledge.clinic.time_zone_name
     );
+    println!("{}", crate::understanding::describe(cli.understanding));
+    confusable(cli, &knowledge)
+}
+
+/// Wordings that sit in two topics, and (with the model) wordings the
+/// classifier puts in another topic than their own, so staff can fix their
+/// data. Warnings only: the folder still loads.
+fn confusable(cli: &Cli, knowledge: &Knowledge) -> anyhow::Result<()> {
+    let file = cli.faq.join(frontdesk_core::knowledge::KNOWLEDGE_FILE);
+    let examples = training_examples(knowledge);
+    let topics = knowledge.topics();
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (text, class) in examples.iter().filter(|(_, c)| *c < topics.len()) {
+        match first.insert(fold(text), *class) {
+            Some(other) if other != *class => println!(
+                "warning: {}: {text:?} is in two topics: {} and {}",
+                file.display(),
+                topics[other].id,
+                topics[*class].id
+            ),
+            _ => {}
+        }
+    }
+    if cli.understanding == crate::understanding::Mode::Lexical {
+        return Ok(());
+    }
+    let classifier = crate::understanding::classifier(cli.understanding, knowledge)?;
+    if !classifier.is_semantic() {
+        return Ok(());
+    }
+    let mut confused = 0;
+    for (text, class) in examples.iter().filter(|(_, c)| *c < topics.len()) {
+        if let Verdict::Answer { topic, .. } = classifier.classify(text).verdict
+            && topic != *class
+        {
+            confused += 1;
+            println!(
+                "confusable: {}: {text:?} of {} reads as {}",
+                file.display(),
+                topics[*class].id,
+                topics[topic].id
+            );
+        }
+    }
+    println!("the semantic classifier puts {confused} of the folder's wordings in another topic");
     Ok(())
 }

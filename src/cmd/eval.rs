@@ -2,7 +2,6 @@ use std::path::Path;
 
 use anyhow::Context;
 use frontdesk_core::Classifier;
-use frontdesk_core::Knowledge;
 use frontdesk_core::understand::eval::{
     evaluate, evaluate_triage, is_triage_file, parse_cases, parse_triage_cases,
 };
@@ -14,7 +13,8 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     if is_triage_file(&text) {
-        return triage(&knowledge, &text, file, summary);
+        let classifier = crate::understanding::classifier(cli.understanding, &knowledge)?;
+        return triage(&classifier, &text, file, summary);
     }
     let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
     let classifier = crate::understanding::classifier(cli.understanding, &knowledge)?;
@@ -67,10 +67,18 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
 
 /// Triage figures: per tier, how many got the emergency answer, the urgent
 /// answer or neither; recall per tier and false alarms.
-fn triage(knowledge: &Knowledge, text: &str, file: &Path, summary: bool) -> anyhow::Result<()> {
+fn triage(classifier: &Classifier, text: &str, file: &Path, summary: bool) -> anyhow::Result<()> {
     let cases =
         parse_triage_cases(text).with_context(|| format!("{} is malformed", file.display()))?;
-    let report = evaluate_triage(&Classifier::new(knowledge), &cases);
+    eprintln!(
+        "classifier: {}",
+        if classifier.is_semantic() {
+            "semantic"
+        } else {
+            "lexical"
+        }
+    );
+    let report = evaluate_triage(classifier, &cases);
     println!("tier  messages  emergency  urgent  routine  right");
     for (i, t) in report.tiers.iter().enumerate() {
         let tier = i as u8 + 1;

@@ -91,6 +91,22 @@ pub const SEMANTIC_CLARIFY_MIN: f32 = 0.20;
 /// Topics offered when asking back: within this share of the best.
 pub const SEMANTIC_SPREAD: f32 = 0.35;
 
+/// The tier (1, 2 or 3) a model's triage probabilities point to: the most
+/// probable, a tier 1 or 2 needing a clear majority over tier 3.
+fn triage_tier(tiers: &[f32; 3]) -> u8 {
+    let [emergency, urgent, routine] = *tiers;
+    if emergency >= SEMANTIC_TRIAGE_MIN && emergency >= urgent {
+        1
+    } else if urgent >= SEMANTIC_TRIAGE_MIN && urgent > routine {
+        2
+    } else {
+        3
+    }
+}
+
+/// A model's emergency or urgent reading counts from this probability.
+pub const SEMANTIC_TRIAGE_MIN: f32 = 0.5;
+
 /// Decides what a free-text message is: the safety rules first, then the
 /// semantic model trained on the folder when there is one, else the lexical
 /// matcher. Built from a loaded folder (and again on every reload); owns
@@ -228,12 +244,25 @@ impl Classifier {
         if rules.medicine_advice.is_match(&folded) {
             return verdict(Verdict::MedicineAdvice);
         }
-        let semantic = self
+        let scores = self
             .semantic
             .as_ref()
-            .and_then(|m| m.probabilities(text))
-            .filter(|p| p.len() == self.classes.count())
-            .map(|p| self.semantic_verdict(&p));
+            .and_then(|m| m.scores(text))
+            .filter(|s| s.classes.len() == self.classes.count());
+        // The model can only add to the rules' triage: an emergency or an
+        // urgent worry the rules did not recognise.
+        let urgent = match scores.as_ref().map(|s| triage_tier(&s.tiers)) {
+            Some(1) => {
+                return Classified {
+                    verdict: Verdict::Emergency(RedFlag::Unrecognised),
+                    urgent: None,
+                    locale: detected,
+                };
+            }
+            Some(2) if urgent.is_none() => Some(Urgency::Unrecognised),
+            _ => urgent,
+        };
+        let semantic = scores.map(|s| self.semantic_verdict(&s.classes));
         let lexical = self.lexical_verdict(text, detected);
         let verdict = match (semantic, lexical) {
             (None, lexical) => lexical,

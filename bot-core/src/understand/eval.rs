@@ -237,14 +237,16 @@ pub struct TriageReport {
     pub wrong: Vec<(TriageCase, &'static str)>,
 }
 
-/// Triages every case with the classifier's rules.
+/// Triages every case as the bot does: the rules, and the semantic model
+/// when the classifier has one.
 pub fn evaluate_triage(classifier: &Classifier, cases: &[TriageCase]) -> TriageReport {
     let mut report = TriageReport::default();
     for case in cases {
-        let got = match classifier.triage(&case.message) {
-            super::Triage::Emergency(_) => "emergency",
-            super::Triage::Urgent(_) => "urgent",
-            super::Triage::Routine => "routine",
+        let classified = classifier.classify(&case.message);
+        let got = match (&classified.verdict, classified.urgent) {
+            (Verdict::Emergency(_), _) => "emergency",
+            (_, Some(_)) => "urgent",
+            _ => "routine",
         };
         let tier = &mut report.tiers[usize::from(case.tier - 1)];
         tier.messages += 1;

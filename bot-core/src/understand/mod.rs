@@ -23,5 +23,5 @@ pub mod semantic;
 pub mod triage;
 
 pub use classify::{Classified, Classifier, Verdict};
-pub use semantic::{Classes, Semantic};
+pub use semantic::{Classes, Scores, Semantic};
 pub use triage::Triage;

@@ -10,10 +10,21 @@
 
 use crate::knowledge::Knowledge;
 
-/// A trained semantic model: for a message, one probability per class of
-/// the [`Classes`] it was trained on, or `None` if it could not run.
+/// A trained semantic model's reading of one message, or `None` if it
+/// could not run.
 pub trait Semantic: Send + Sync {
-    fn probabilities(&self, text: &str) -> Option<Vec<f32>>;
+    fn scores(&self, text: &str) -> Option<Scores>;
+}
+
+/// What a semantic model reads in a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// One probability per class of the [`Classes`] it was trained on.
+    pub classes: Vec<f32>,
+    /// The probability that the message is an emergency, urgent, or
+    /// neither (triage tiers 1, 2 and 3). It can only add to the rules'
+    /// verdict, never take one away.
+    pub tiers: [f32; 3],
 }
 
 /// The classes of a knowledge folder: its topics in order, then out of
