@@ -12,11 +12,6 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
     let knowledge = super::load_knowledge(&cli.faq)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    if is_triage_file(&text) {
-        let classifier = crate::understanding::classifier(cli.understanding, &knowledge)?;
-        return triage(&classifier, &text, file, summary);
-    }
-    let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
     let classifier = crate::understanding::classifier(cli.understanding, &knowledge)?;
     eprintln!(
         "classifier: {}",
@@ -26,6 +21,10 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
             "lexical"
         }
     );
+    if is_triage_file(&text) {
+        return triage(&classifier, &text, file, summary);
+    }
+    let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
     let report = evaluate(&classifier, &knowledge, &cases);
 
     println!("per class (queries, accuracy):");
@@ -70,14 +69,6 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
 fn triage(classifier: &Classifier, text: &str, file: &Path, summary: bool) -> anyhow::Result<()> {
     let cases =
         parse_triage_cases(text).with_context(|| format!("{} is malformed", file.display()))?;
-    eprintln!(
-        "classifier: {}",
-        if classifier.is_semantic() {
-            "semantic"
-        } else {
-            "lexical"
-        }
-    );
     let report = evaluate_triage(classifier, &cases);
     println!("tier  messages  emergency  urgent  routine  right");
     for (i, t) in report.tiers.iter().enumerate() {
