@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use frontdesk_core::understand::eval::{Expected, evaluate, parse_cases};
+use frontdesk_core::understand::eval::{evaluate, parse_cases};
 use frontdesk_core::{Classifier, Knowledge};
 use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
 
@@ -56,15 +56,7 @@ fn classifier(encoder: &Arc<Encoder>, knowledge: &Knowledge) -> Classifier {
 fn accuracy(classifier: &Classifier, knowledge: &Knowledge, file: &Path) -> (f64, usize, usize) {
     let cases = parse_cases(&std::fs::read_to_string(file).unwrap()).unwrap();
     let report = evaluate(classifier, knowledge, &cases);
-    let emergencies = cases
-        .iter()
-        .filter(|c| c.expected == Expected::Emergency)
-        .count();
-    let caught = report
-        .results
-        .iter()
-        .filter(|r| r.case.expected == Expected::Emergency && r.got == "emergency")
-        .count();
+    let (caught, emergencies) = report.emergencies();
     (report.accuracy(), emergencies, caught)
 }
 

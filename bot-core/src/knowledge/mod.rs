@@ -293,43 +293,14 @@ impl Knowledge {
         };
 
         let topics = build_topics(raw_knowledge, &clinic, &knowledge_src, &mut diags);
-        let reminders = match &reminders_src {
-            None => ReminderSettings::default(),
-            Some(src) => src
-                .parse::<RawReminders>()
-                .map_err(|d| vec![d])
-                .and_then(|raw| {
-                    raw.validate(|id| topics.iter().any(|t| t.id == *id))
-                        .map_err(|errors| {
-                            errors
-                                .into_iter()
-                                .map(|(e, span)| src.at(span, e.to_string()))
-                                .collect()
-                        })
-                })
-                .unwrap_or_else(|mut d| {
-                    diags.append(&mut d);
-                    ReminderSettings::default()
-                }),
-        };
-        let retention = match &retention_src {
-            None => RetentionSettings::default(),
-            Some(src) => src
-                .parse::<RawRetention>()
-                .map_err(|d| vec![d])
-                .and_then(|raw| {
-                    raw.validate().map_err(|errors| {
-                        errors
-                            .into_iter()
-                            .map(|(e, span)| src.at(span, e.to_string()))
-                            .collect()
-                    })
-                })
-                .unwrap_or_else(|mut d| {
-                    diags.append(&mut d);
-                    RetentionSettings::default()
-                }),
-        };
+        let reminders =
+            optional_settings(reminders_src.as_ref(), &mut diags, |raw: RawReminders| {
+                raw.validate(|id| topics.iter().any(|t| t.id == *id))
+            });
+        let retention =
+            optional_settings(retention_src.as_ref(), &mut diags, |raw: RawRetention| {
+                raw.validate()
+            });
         let out_of_scope = match &scope_src {
             None => OutOfScope::default(),
             Some(src) => src
@@ -514,6 +485,36 @@ fn build_topics(
         });
     }
     topics
+}
+
+/// Settings from an optional file: the defaults without it; with it, its
+/// parse and validation problems as diagnostics (and the defaults, so the
+/// rest of the folder is still checked).
+fn optional_settings<R, T, E>(
+    src: Option<&Source>,
+    diags: &mut Vec<Diagnostic>,
+    validate: impl FnOnce(R) -> Result<T, Vec<(E, Range<usize>)>>,
+) -> T
+where
+    R: serde::de::DeserializeOwned,
+    T: Default,
+    E: fmt::Display,
+{
+    let Some(src) = src else {
+        return T::default();
+    };
+    let validated = src.parse::<R>().map_err(|d| vec![d]).and_then(|raw| {
+        validate(raw).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|(e, span)| src.at(span, e.to_string()))
+                .collect()
+        })
+    });
+    validated.unwrap_or_else(|mut d| {
+        diags.append(&mut d);
+        T::default()
+    })
 }
 
 /// Placeholders that depend on the moment a message is sent.

@@ -46,17 +46,22 @@ pub struct Case {
     pub expected: Expected,
 }
 
-/// Parses an evaluation TSV (first line is a header).
-pub fn parse_cases(text: &str) -> Result<Vec<Case>, EvalError> {
+/// The rows of a TSV after its header, with their line numbers (1-based),
+/// blank lines skipped.
+fn rows(text: &str) -> Result<impl Iterator<Item = (usize, &str)>, EvalError> {
     let mut lines = text.lines().enumerate();
     lines.next().ok_or(EvalError::Empty)?;
+    Ok(lines
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| (n + 1, line)))
+}
+
+/// Parses an evaluation TSV (first line is a header).
+pub fn parse_cases(text: &str) -> Result<Vec<Case>, EvalError> {
     let mut cases = Vec::new();
-    for (n, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (line_no, line) in rows(text)? {
         let err = |message: String| EvalError::Line {
-            line: n + 1,
+            line: line_no,
             message,
         };
         let (query, expected) = line
@@ -68,7 +73,7 @@ pub fn parse_cases(text: &str) -> Result<Vec<Case>, EvalError> {
             id => Expected::Topic(TopicId::parse(id).map_err(|e| err(e.to_string()))?),
         };
         cases.push(Case {
-            line: n + 1,
+            line: line_no,
             query: query.to_owned(),
             expected,
         });
@@ -105,6 +110,16 @@ impl Report {
             return 0.0;
         }
         self.results.iter().map(|o| o.score).sum::<f64>() / self.results.len() as f64
+    }
+
+    /// (emergencies answered as emergencies, emergencies labelled).
+    pub fn emergencies(&self) -> (usize, usize) {
+        let labelled = self
+            .results
+            .iter()
+            .filter(|r| r.case.expected == Expected::Emergency);
+        let caught = labelled.clone().filter(|r| r.got == "emergency").count();
+        (caught, labelled.count())
     }
 
     /// (expected, got, count) for everything not fully right, most frequent
@@ -182,24 +197,19 @@ pub fn is_triage_file(text: &str) -> bool {
 
 /// Parses a triage TSV (first line is a header).
 pub fn parse_triage_cases(text: &str) -> Result<Vec<TriageCase>, EvalError> {
-    let mut lines = text.lines().enumerate();
-    lines.next().ok_or(EvalError::Empty)?;
     let mut cases = Vec::new();
-    for (n, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (line_no, line) in rows(text)? {
         let cols: Vec<&str> = line.split('\t').collect();
         let tier = cols
             .get(1)
             .and_then(|t| t.trim().parse::<u8>().ok())
             .filter(|t| (1..=3).contains(t))
             .ok_or_else(|| EvalError::Line {
-                line: n + 1,
+                line: line_no,
                 message: "the second column must be the tier: 1, 2 or 3".into(),
             })?;
         cases.push(TriageCase {
-            line: n + 1,
+            line: line_no,
             message: cols[0].to_owned(),
             tier,
             category: cols.get(2).map_or("", |c| c.trim()).to_owned(),
