@@ -9,7 +9,7 @@ use std::sync::RwLock;
 use serde::Serialize;
 
 use crate::appointments::DigestLine;
-use crate::chat::{HandoffReason, RedFlag, Reply};
+use crate::chat::{HandoffReason, RedFlag, Reply, Urgency};
 use crate::ids::{ChatKey, Platform};
 
 /// What every desk should show. Carries no screening answers.
@@ -42,6 +42,19 @@ pub enum DeskEvent {
     EmergencyDuringHandoff {
         number: u64,
         flag: RedFlag,
+    },
+    /// A patient with no open ticket got the emergency answer: the
+    /// category only, never what they wrote.
+    Emergency {
+        patient: String,
+        platform: Platform,
+        flag: RedFlag,
+    },
+    /// A patient was told to contact the clinic or a doctor today.
+    Urgent {
+        patient: String,
+        platform: Platform,
+        urgency: Urgency,
     },
     Closed {
         number: u64,

@@ -85,6 +85,35 @@ impl EmbeddingCache {
         self.entries.is_empty()
     }
 
+    /// A trained classifier saved under `name` by [`EmbeddingCache::save_trained`],
+    /// if it was trained on the data `key` names.
+    pub fn trained(&self, name: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
+        let bytes = fs::read(self.trained_path(name)?).ok()?;
+        bytes.strip_prefix(key.as_slice()).map(<[u8]>::to_vec)
+    }
+
+    /// Keeps one trained classifier per `name` (the last), with the key of
+    /// the data it was trained on; written whole and renamed into place.
+    pub fn save_trained(&self, name: &str, key: &[u8; 32], model: &[u8]) {
+        let Some(path) = self.trained_path(name) else {
+            return;
+        };
+        let temporary = path.with_extension("tmp");
+        let written = path
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| fs::write(&temporary, [key.as_slice(), model].concat()))
+            .and_then(|()| fs::rename(&temporary, &path));
+        if let Err(e) = written {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save the trained classifier");
+        }
+    }
+
+    fn trained_path(&self, name: &str) -> Option<PathBuf> {
+        let path = self.path.as_ref()?;
+        Some(path.with_extension(format!("{name}.softmax")))
+    }
+
     /// Appends what was added since the last save. A cache that cannot be
     /// written only costs time at the next start: logged, not an error.
     pub fn save(&mut self) {
@@ -150,6 +179,14 @@ mod tests {
         let cut = EmbeddingCache::open(dir.path(), "m");
         assert_eq!(cut.len(), 2);
         assert_eq!(cut.get("parking"), None);
+        // A trained classifier is kept under its data's key only.
+        reopened.save_trained("topics", &[7; 32], b"weights");
+        assert_eq!(
+            reopened.trained("topics", &[7; 32]).as_deref(),
+            Some(&b"weights"[..])
+        );
+        assert_eq!(reopened.trained("topics", &[8; 32]), None);
+        assert_eq!(reopened.trained("triage", &[7; 32]), None);
         // Another model's cache is another file.
         assert!(EmbeddingCache::open(dir.path(), "other").is_empty());
     }

@@ -45,7 +45,7 @@ pub struct SemanticModel {
 }
 
 /// The built-in triage examples, then the folder's own texts as tier 3.
-fn triage_examples(knowledge_texts: &[(String, usize)]) -> Vec<(String, usize)> {
+pub fn triage_examples(knowledge_texts: &[(String, usize)]) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = TRIAGE_EXAMPLES
         .lines()
         .skip(1)
@@ -70,13 +70,10 @@ impl SemanticModel {
         options: &TrainOptions,
     ) -> Result<SemanticModel, EncodeError> {
         let examples = training_examples(knowledge);
-        let xs = embed_all(&encoder, cache, examples.iter().map(|(t, _)| t.as_str()))?;
-        let ys: Vec<usize> = examples.iter().map(|&(_, y)| y).collect();
-        let softmax = softmax::train(&xs, &ys, Classes::of(knowledge).count(), options);
+        let classes = Classes::of(knowledge).count();
+        let softmax = train_cached(&encoder, cache, "topics", &examples, classes, options)?;
         let tiers = triage_examples(&examples);
-        let tx = embed_all(&encoder, cache, tiers.iter().map(|(t, _)| t.as_str()))?;
-        let ty: Vec<usize> = tiers.iter().map(|&(_, y)| y).collect();
-        let triage = softmax::train(&tx, &ty, 3, options);
+        let triage = train_cached(&encoder, cache, "triage", &tiers, 3, options)?;
         Ok(SemanticModel {
             encoder,
             softmax,
@@ -106,6 +103,39 @@ impl Semantic for SemanticModel {
             }
         }
     }
+}
+
+/// A softmax regression on `examples`: the one in `cache` if it was trained
+/// on exactly these examples with these options, else trained now (and
+/// saved), so a restart with an unchanged folder does not train again.
+fn train_cached(
+    encoder: &Encoder,
+    cache: &mut EmbeddingCache,
+    name: &str,
+    examples: &[(String, usize)],
+    classes: usize,
+    options: &TrainOptions,
+) -> Result<Softmax, EncodeError> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(format!("{}\n{classes}\n{options:?}\n", encoder.id()));
+    for (text, label) in examples {
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
+        hash.update((*label as u64).to_le_bytes());
+    }
+    let key: [u8; 32] = hash.finalize().into();
+    if let Some(model) = cache
+        .trained(name, &key)
+        .and_then(|b| Softmax::from_bytes(&b))
+    {
+        return Ok(model);
+    }
+    let xs = embed_all(encoder, cache, examples.iter().map(|(t, _)| t.as_str()))?;
+    let ys: Vec<usize> = examples.iter().map(|&(_, y)| y).collect();
+    let model = softmax::train(&xs, &ys, classes, options);
+    cache.save_trained(name, &key, &model.to_bytes());
+    Ok(model)
 }
 
 /// Embeddings of `texts`, from the cache where it has them.

@@ -71,7 +71,7 @@ fn labelled_questions_are_understood_and_every_emergency_is_caught() {
         &root().join("eval/questions-tune.tsv"),
     );
     eprintln!("questions-tune: {tune:.3}, emergencies {caught}/{emergencies}");
-    assert!(tune >= 0.85, "accuracy on the tuning questions {tune:.3}");
+    assert!(tune >= 0.88, "accuracy on the tuning questions {tune:.3}");
     assert_eq!(caught, emergencies);
     // Reported, never tuned on.
     let (held_out, emergencies, caught) = accuracy(

@@ -27,11 +27,33 @@ impl<S: Store> Engine<S> {
         desk: &mut Vec<DeskEvent>,
     ) -> Result<(), EngineError> {
         let chat = &incoming.chat;
-        if let Some(HandoffChange::Open(reason)) = transition.handoff {
-            let patient = incoming
+        let patient = || {
+            incoming
                 .display_name
                 .clone()
-                .unwrap_or_else(|| chat.to_string());
+                .unwrap_or_else(|| chat.to_string())
+        };
+        // Staff hear of every emergency and urgent worry; during a hand-off
+        // an emergency is flagged on the ticket instead (below).
+        for event in &transition.staff {
+            match *event {
+                StaffEvent::Emergency { flag, .. } if !was_handed_off => {
+                    desk.push(DeskEvent::Emergency {
+                        patient: patient(),
+                        platform: chat.platform(),
+                        flag,
+                    })
+                }
+                StaffEvent::Urgent { urgency, .. } => desk.push(DeskEvent::Urgent {
+                    patient: patient(),
+                    platform: chat.platform(),
+                    urgency,
+                }),
+                _ => {}
+            }
+        }
+        if let Some(HandoffChange::Open(reason)) = transition.handoff {
+            let patient = patient();
             let recent = transition.conversation.recent.clone();
             desk.push(self.open_ticket(chat, patient, reason, recent, incoming.at, batch)?);
             return Ok(());

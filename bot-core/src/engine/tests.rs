@@ -339,6 +339,48 @@ fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
 }
 
 #[test]
+fn staff_hear_of_an_emergency_or_urgent_worry_outside_a_handoff_by_category_only() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let mut message = say("telegram:7", "my husband collapsed and is not breathing", 1);
+    message.display_name = Some("Ana".into());
+    let out = engine.handle(&message);
+    assert_eq!(out.replies[0].kind, ReplyKind::Emergency);
+    assert_eq!(
+        out.desk,
+        [DeskEvent::Emergency {
+            patient: "Ana".into(),
+            platform: crate::ids::Platform::Telegram,
+            flag: crate::chat::RedFlag::Collapse,
+        }]
+    );
+    let out = engine.handle(&say(
+        "telegram:8",
+        "the needle spot is red, hot and oozing pus since yesterday",
+        2,
+    ));
+    assert!(
+        matches!(
+            &out.desk[..],
+            [DeskEvent::Urgent { urgency: crate::chat::Urgency::Infection, patient, .. }] if patient == "telegram:8"
+        ),
+        "{:?}",
+        out.desk
+    );
+    let posted = crate::handoff::render::desk_text(&out.desk[0]);
+    assert!(
+        !posted.contains("oozing") && !posted.contains("pus"),
+        "{posted}"
+    );
+    // A question is answered with no alert.
+    assert!(
+        engine
+            .handle(&say("telegram:9", "does it hurt", 3))
+            .desk
+            .is_empty()
+    );
+}
+
+#[test]
 fn full_screening_answers_go_only_to_the_asking_staff_member_privately() {
     let engine = Engine::new(MemoryStore::new(), shipped());
     let mut t = 0;

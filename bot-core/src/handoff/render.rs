@@ -49,6 +49,22 @@ pub fn desk_text(event: &DeskEvent) -> String {
             "EMERGENCY on ticket #{number}: {}. The patient was told to call emergency services.",
             flag.as_str()
         ),
+        DeskEvent::Emergency {
+            patient,
+            platform,
+            flag,
+        } => format!(
+            "EMERGENCY: {patient} (on {platform}): {}. The patient was told to call emergency services now.",
+            flag.as_str()
+        ),
+        DeskEvent::Urgent {
+            patient,
+            platform,
+            urgency,
+        } => format!(
+            "URGENT: {patient} (on {platform}): {}. The patient was told to contact the clinic or a doctor today; please reach out to them.",
+            urgency.as_str()
+        ),
         DeskEvent::Closed { number, by } => format!("Ticket #{number} was closed by {by}."),
         DeskEvent::AppointmentCancelled {
             patient,

@@ -90,6 +90,9 @@ pub const SEMANTIC_MARGIN: f32 = 0.08;
 pub const SEMANTIC_CLARIFY_MIN: f32 = 0.20;
 /// Topics offered when asking back: within this share of the best.
 pub const SEMANTIC_SPREAD: f32 = 0.35;
+/// Where the model is unsure of every topic, the lexical matcher's answer
+/// is taken if it is among the model's this many most likely topics.
+pub const SEMANTIC_CONFIRM_TOP: usize = 3;
 
 /// The tier (1, 2 or 3) a model's triage probabilities point to: the most
 /// probable, a tier 1 or 2 needing a clear majority over tier 3.
@@ -166,11 +169,26 @@ impl Classifier {
         }
     }
 
+    /// The topics, most probable first (ties in folder order).
+    fn ranked(&self, p: &[f32]) -> Vec<usize> {
+        let mut ranked: Vec<usize> = (0..self.classes.topics()).collect();
+        ranked.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+        ranked
+    }
+
+    /// The model falls back because no topic is likely enough, not because
+    /// the message looks outside the clinic's subjects or about medicines.
+    fn unsure(&self, p: &[f32]) -> bool {
+        let best = self.ranked(p).first().map_or(0.0, |&t| p[t]);
+        best < SEMANTIC_CLARIFY_MIN
+            && p[self.classes.out_of_scope()] <= best
+            && p[self.classes.medicine()] <= best
+    }
+
     /// The verdict from a semantic model's probabilities.
     fn semantic_verdict(&self, p: &[f32]) -> Verdict {
         let classes = self.classes;
-        let mut ranked: Vec<usize> = (0..classes.topics()).collect();
-        ranked.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+        let ranked = self.ranked(p);
         let (best, p1) = match ranked.first() {
             Some(&t) => (t, p[t]),
             None => return Verdict::Fallback { score: 0.0 },
@@ -262,20 +280,37 @@ impl Classifier {
             Some(2) if urgent.is_none() => Some(Urgency::Unrecognised),
             _ => urgent,
         };
-        let semantic = scores.map(|s| self.semantic_verdict(&s.classes));
         // The lexical matcher runs only where it decides: without a model,
-        // or to settle which of the model's close topics is meant.
-        let verdict = match semantic {
+        // to settle which of the model's close topics is meant, or where the
+        // model is unsure of every topic (it reads Spanish less well) but
+        // does not think the message is outside the clinic's subjects.
+        let verdict = match scores {
             None => self.lexical_verdict(text, detected),
-            Some(Verdict::Clarify { candidates, score }) => {
-                match self.lexical_verdict(text, detected) {
-                    Verdict::Answer { topic, .. } if candidates.contains(&topic) => {
-                        Verdict::Answer { topic, score }
+            Some(scores) => match self.semantic_verdict(&scores.classes) {
+                Verdict::Clarify { candidates, score } => {
+                    match self.lexical_verdict(text, detected) {
+                        Verdict::Answer { topic, .. } if candidates.contains(&topic) => {
+                            Verdict::Answer { topic, score }
+                        }
+                        _ => Verdict::Clarify { candidates, score },
                     }
-                    _ => Verdict::Clarify { candidates, score },
                 }
-            }
-            Some(semantic) => semantic,
+                Verdict::Fallback { score } if self.unsure(&scores.classes) => {
+                    match self.lexical_verdict(text, detected) {
+                        Verdict::Answer { topic, .. }
+                            if self
+                                .ranked(&scores.classes)
+                                .iter()
+                                .take(SEMANTIC_CONFIRM_TOP)
+                                .any(|&t| t == topic) =>
+                        {
+                            Verdict::Answer { topic, score }
+                        }
+                        _ => Verdict::Fallback { score },
+                    }
+                }
+                semantic => semantic,
+            },
         };
         Classified {
             verdict,

@@ -100,7 +100,7 @@ const URGENT: &[(Urgency, &str)] = &[
     ),
     (
         Urgency::Clot,
-        r"calf (\w+ ){0,5}(swollen|swelling|tender|red|hot|warm|hard|sore|pain\w*|hurts?|aching)|(swollen|swelling|tender|red|hot|painful|sore) calf|(one|my|his|her) (leg|calf) (\w+ ){0,4}(swollen|swelling|hot|red) (\w+ ){0,4}(pain\w*|hurts?|tender|sore)|blood clot|dvt|deep vein|(pantorrilla|gemelo) (\w+ ){0,4}(hinchad\w*|inflamad\w*|roj\w*|calient\w*|dura|duele|dolor)|(duele|dolor en) (el|la) (gemelo|pantorrilla) (\w+ ){0,4}(hinchad\w*|calient\w*)|trombo\w*|coagulo|(leg|pierna) (\w+ ){0,4}(swelled|swollen|swelling|hinch\w*) (\w+ ){0,8}(calf|behind (my|the) knee|gemelo|pantorrilla|detras de la rodilla)|se me hincho una pierna",
+        r"calf (\w+ ){0,5}(swollen|swelling|red|hot|warm|hard|puffy)|(swollen|swelling|red|hot|puffy) calf|(one|my|his|her) (leg|calf) (\w+ ){0,4}(swollen|swelling|hot|red) (\w+ ){0,4}(pain\w*|hurts?|tender|sore)|blood clot|dvt|deep vein|(pantorrilla|gemelo) (\w+ ){0,4}(hinchad\w*|inflamad\w*|roj\w*|calient\w*|dura)|(duele|dolor en) (el|la) (gemelo|pantorrilla) (\w+ ){0,4}(hinchad\w*|calient\w*)|trombo\w*|coagulo|(leg|pierna) (\w+ ){0,4}(swelled|swollen|swelling|hinch\w*) (\w+ ){0,8}(calf|behind (my|the) knee|gemelo|pantorrilla|detras de la rodilla)|se me hincho una pierna",
     ),
     (
         Urgency::FaintRecovered,
@@ -118,18 +118,18 @@ const URGENT: &[(Urgency, &str)] = &[
 
 /// Idioms that use an emergency's words for something else; removed
 /// before the signs are looked for.
-const IDIOMS: &str = r"sin querer|without meaning to|by accident|(nearly|almost) had a heart attack (when|at|seeing|because)|(give|gives|gave|giving|gonna give|going to give|nearly gave|almost gave) (me|you|him|her) a heart attack|heart attack (price|prices|bill)|dying (to|for)|(is|are|was) killing me|kill(s|ing)? me (with|when)|(me|le) (da|dio|va a dar|dan) (un )?(infarto|ataque)|me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)|(me|te) (esta|estan) matando|me mata (el|la|los|las)|muerto de (risa|ganas|cansancio)|to die for|drop dead gorgeous|scared to death|bored to death|(laughing|laughed) (so hard|till)";
+const IDIOMS: &str = r"sin querer|without meaning to|by accident|(nearly|almost) (had a heart attack|fainted|passed out|died|collapsed) (when|at|seeing|because|looking)|(give|gives|gave|giving|gonna give|going to give|nearly gave|almost gave) (me|you|him|her) a heart attack|heart attack (price|prices|bill)|dying (to|for)|(is|are|was) killing me|kill(s|ing)? me (with|when)|(me|le) (da|dio|va a dar|dan) (un )?(infarto|ataque)|me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)|(me|te) (esta|estan) matando|me mata (el|la|los|las)|muerto de (risa|ganas|cansancio)|to die for|drop dead gorgeous|scared to death|bored to death|(laughing|laughed) (so hard|till)";
 /// Words that deny the sign that follows them within a few words.
-const NEGATION: &str = r"(no|not|never|nor|without|dont have|dont feel|didnt have|havent had|havent got|isnt|arent|wasnt|werent|no sign of|free of|sin|ni|nunca|tampoco|no tengo|no siento|no hay)";
+const NEGATION: &str = r"(no|not|zero|never|nor|without|dont|doesnt|didnt|dont have|dont feel|didnt have|havent had|havent got|isnt|arent|wasnt|werent|no sign of|free of|sin|ni|nunca|tampoco|no tengo|no siento|no hay)";
 /// The past and resolved, when nothing says it is happening now.
-const PAST: &str = r"\b(\d+ (yrs?|years?|months?|weeks?) ago|years back|a few years|once|years? ago|months ago|weeks ago|last year|last month|in (19|20)\d\d|as a (kid|child|teenager)|when i was (a |young|little|\d)|as a baby|used to|back in|long time ago|once had|have had before|had one before|history of|hace (\d+ |unos |muchos |varios )?(anos|meses|semanas|tiempo)|de (nino|nina|pequeno|pequena|joven)|el ano pasado|en (19|20)\d\d|antes tenia|ya paso|se me paso|se le paso)\b";
+const PAST: &str = r"\b(\d+ (yrs?|years?|months?|weeks?) ago|years back|a few years|once|years? ago|months ago|weeks ago|last year|last month|in (19|20)\d\d|as a (kid|child|teenager)|when i was (a |young|little|\d+)|as a baby|used to|back in|long time ago|once had|have had before|had one before|history of|hace (\d+ |unos |muchos |varios )?(anos|meses|semanas|tiempo)|de (nino|nina|chico|chica|chiquit[oa]|pequeno|pequena|joven)|in my (teens|twenties|thirties|forties|fifties|\d0s)|in (his|her) (\d0s|teens|twenties|thirties|forties|fifties)|cuando (era|tenia) |el ano pasado|en (19|20)\d\d|antes tenia|ya paso|se me paso|se le paso)\b";
 /// Over and done with, whatever else the message says ("all recovered,
 /// on aspirin now").
-const RESOLVED: &str = r"\b(all recovered|fully recovered|recovered fully|all treated|all clear now|stable since|resolved|ya esta curad[oa]|me recupere del todo|totalmente recuperad[oa])\b";
+const RESOLVED: &str = r"\b(all recovered|fully recovered|recovered fully|all treated|all clear now|stable since|resolved|no problems since|(all|totally|completely|im|i am|doing|feeling|been) (fine|ok|okay|good|well|stable|better) (now|since)|(all|totally|completely) (fine|ok|okay|good|stable)|fine now|stable now|ahora (estoy|esta|todo) (bien|estable|perfect[oa])|(ya|todo) (estoy |esta )?bien ahora|estable desde|sin problemas desde|ya esta curad[oa]|me recupere del todo|totalmente recuperad[oa])\b";
 /// A question about a risk, or a hypothetical, rather than a report.
-const HYPOTHETICAL: &str = r"\b((can|could|does|do|will|would|might|may|is it possible|how likely|how often) (\w+ ){0,6}(cause|causes|lead to|give you|result in|puncture|trigger|happen|get)|risk|risks|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir)|es posible|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
+const HYPOTHETICAL: &str = r"\b((can|could|does|do|will|would|might|may|is it possible|how likely|how often) (\w+ ){0,6}(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|risk|risks|risky|is (that|this|it) a (thing|risk)|does that happen|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they|someone|somebody|anyone|a patient) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria|se puede) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir|tener|sufrir)|es posible|riesgoso|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
 /// Words that make it about the writer (or someone with them), now.
-const PRESENT: &str = r"\b(suddenly|all of a sudden|de repente|de golpe|now|right now|currently|at the moment|this morning|this afternoon|this evening|tonight|today|since (this|last|yesterday|the|my|then|an|a|\d)|just now|started|starting|getting worse|keeps getting|still (out|not|cant|bleeding|numb)|ahora|ahora mismo|hoy|ahorita|desde (esta|ayer|la|el|hace)|esta manana|esta tarde|esta noche|empezo|empeorando|sigue (sin|saliendo|con)|todavia|aun)\b";
+const PRESENT: &str = r"\b(suddenly|all of a sudden|de repente|de golpe|now|right now|currently|at the moment|this morning|this afternoon|this evening|tonight|today|since (this|last|yesterday|the|my|then|an|a|\d)|just now|started|starting|getting worse|keeps getting|still (out|not|cant|bleeding|numb)|ahora|ahora mismo|hoy|ahorita|desde (esta|ayer|la|el|hace)|esta manana|esta tarde|esta noche|empezo|empeorando|sigue (sin|saliendo|con)|todavia (no|sigue|sangra|estoy|esta|tengo|tiene|me|le)|aun (no|sigue|sangra|estoy|esta|tengo|tiene|me|le))\b";
 /// The writer, or someone with them ("my dad", "mi madre").
 const FIRST_PERSON: &str =
     r"\b(i|im|ive|id|my|me|mine|we|were|our|us|tengo|estoy|siento|me|mi|mis|nos|estamos|tenemos)\b";
@@ -240,6 +240,7 @@ impl Triager {
     fn reported(&self, pattern: &Regex, text: &str, past_discounts: bool) -> bool {
         pattern.find_iter(text).any(|m| {
             !self.denied(&text[..m.start()])
+                && !self.denied_within(m.as_str())
                 && !self.discounted(text, m.start(), m.end(), past_discounts)
         })
     }
@@ -274,11 +275,34 @@ impl Triager {
         })
     }
 
+    /// Whether a sign that spans several words takes back its own last
+    /// word ("calf is sore but not swollen", "pero no esta hinchado").
+    fn denied_within(&self, sign: &str) -> bool {
+        let words: Vec<&str> = sign.split_whitespace().collect();
+        let tail = &words[words.len().saturating_sub(4)..];
+        tail.windows(2).any(|pair| {
+            matches!(pair[0], "but" | "pero" | "though" | "aunque")
+                && matches!(
+                    pair[1],
+                    "not" | "no" | "isnt" | "arent" | "without" | "sin" | "ni"
+                )
+        })
+    }
+
     /// Whether a sign (at `start..end`) is past and resolved, a question
     /// about a risk or someone else's story, with nothing that says it is
     /// happening to the writer (or someone with them) now.
     fn discounted(&self, text: &str, start: usize, end: usize, past_discounts: bool) -> bool {
-        if past_discounts && self.resolved.is_match(text) {
+        // Resolved, unless something after that says it is back ("fully
+        // recovered, but right now my hand went numb"; a bare "now" is only
+        // how things are: "all recovered, on aspirin now").
+        if past_discounts
+            && let Some(resolved) = self.resolved.find_iter(text).last()
+            && !self
+                .present
+                .find_iter(&text[resolved.end()..])
+                .any(|m| !matches!(m.as_str(), "now" | "ahora" | "today" | "hoy"))
+        {
             return true;
         }
         if self.present.is_match(text) {
@@ -294,6 +318,19 @@ impl Triager {
         // question; "can it cause chest pain?" is only the question.
         let before = &text[..start];
         let lead: Vec<&str> = before.split_whitespace().rev().take(4).collect();
+        // The question runs into the sign ("could it give me an infection"):
+        // asked about, not reported.
+        let lead_start = lead
+            .last()
+            .map_or(start, |w| w.as_ptr() as usize - before.as_ptr() as usize);
+        if self
+            .hypothetical
+            .find_iter(before)
+            .any(|h| h.end() > lead_start)
+        {
+            return true;
+        }
+        let lead: Vec<&str> = lead.into_iter().rev().collect();
         let near = format!("{} {}", lead.join(" "), &text[start..end]);
         let about_writer = self.first_person.is_match(&near)
             && !self.conditional.is_match(before)

@@ -1,0 +1,93 @@
+//! Dumps, for every row of a labelled TSV, what each part of the classifier
+//! reads in it (JSON lines), for studying how to combine them:
+//! `cargo run --example dump -p frontdesk-semantic -- FILE`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use frontdesk_core::understand::semantic::Classes;
+use frontdesk_core::{Classifier, Knowledge, Verdict};
+use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
+
+fn label(k: &Knowledge, v: &Verdict) -> String {
+    match v {
+        Verdict::Emergency(_) => "emergency".into(),
+        Verdict::Greeting => "greeting".into(),
+        Verdict::MedicineAdvice => "medicine".into(),
+        Verdict::Answer { topic, .. } => k.topics()[*topic].id.to_string(),
+        Verdict::Clarify { candidates, .. } => format!(
+            "clarify({})",
+            candidates
+                .iter()
+                .map(|&c| k.topics()[c].id.to_string())
+                .collect::<Vec<_>>()
+                .join("|")
+        ),
+        Verdict::Fallback { .. } => "fallback".into(),
+    }
+}
+
+fn main() {
+    let file = std::env::args().nth(1).expect("a TSV file");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let knowledge = Knowledge::load(&root.join("faq")).unwrap();
+    let dir = model::model_dir(&MINILM).unwrap();
+    let encoder = Arc::new(Encoder::load(&dir, MINILM.name).unwrap());
+    let cache_dir = dirs::cache_dir().unwrap().join("frontdesk/embeddings");
+    let mut cache = EmbeddingCache::open(&cache_dir, encoder.id());
+    let model =
+        SemanticModel::train(encoder, &knowledge, &mut cache, &TrainOptions::default()).unwrap();
+    let model = Arc::new(model);
+    let semantic = Classifier::with_semantic(&knowledge, model.clone());
+    let lexical = Classifier::new(&knowledge);
+    let classes = Classes::of(&knowledge);
+    let ids: Vec<String> = knowledge
+        .topics()
+        .iter()
+        .map(|t| t.id.to_string())
+        .collect();
+    let text = std::fs::read_to_string(file).unwrap();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let query = cols[0];
+        let scores = model.predict(query).unwrap();
+        let p = &scores.classes;
+        let mut ranked: Vec<usize> = (0..classes.topics()).collect();
+        ranked.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+        let top: Vec<(String, f32)> = ranked
+            .iter()
+            .take(3)
+            .map(|&i| (ids[i].clone(), p[i]))
+            .collect();
+        let lex_rank = lexical.matcher().rank(query, None);
+        let lex_top: Vec<(String, f32)> = lex_rank
+            .top
+            .iter()
+            .take(3)
+            .map(|s| (ids[s.topic].clone(), s.score))
+            .collect();
+        let rules = match lexical.triage(query) {
+            frontdesk_core::understand::Triage::Emergency(_) => 1,
+            frontdesk_core::understand::Triage::Urgent(_) => 2,
+            frontdesk_core::understand::Triage::Routine => 3,
+        };
+        println!(
+            "{}",
+            serde_json::json!({
+                "query": query,
+                "expected": cols.get(1).map(|s| s.trim()),
+                "semantic": label(&knowledge, &semantic.classify(query).verdict),
+                "lexical": label(&knowledge, &lexical.classify(query).verdict),
+                "top": top,
+                "outside": p[classes.out_of_scope()],
+                "medicine": p[classes.medicine()],
+                "tiers": scores.tiers,
+                "rules": rules,
+                "lex_top": lex_top,
+                "lex_oos": lex_rank.out_of_scope,
+                "lex_known": lex_rank.known,
+                "lex_unknown": lex_rank.unknown,
+            })
+        );
+    }
+}

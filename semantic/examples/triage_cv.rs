@@ -1,0 +1,90 @@
+//! Chooses the model's emergency threshold honestly: five-fold
+//! cross-validation over the built-in triage examples (each fold's messages
+//! read by a model trained without them), combined with the rules as the bot
+//! combines them, for a range of thresholds:
+//! `cargo run --release --example triage_cv -p frontdesk-semantic`.
+//!
+//! Prints, per threshold, tier 1 answered as emergencies, tier 2 answered as
+//! urgent or emergency, and tier-3 false alarms.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use frontdesk_core::understand::Triage;
+use frontdesk_core::understand::semantic::training_examples;
+use frontdesk_core::{Classifier, Knowledge};
+use frontdesk_semantic::softmax;
+use frontdesk_semantic::{
+    EmbeddingCache, Encoder, MINILM, TrainOptions, embed_all, model, triage_examples,
+};
+
+const FOLDS: usize = 5;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let knowledge = Knowledge::load(&root.join("faq")).expect("the shipped folder loads");
+    let dir = model::model_dir(&MINILM).expect("a model folder");
+    let encoder = Arc::new(Encoder::load(&dir, MINILM.name).expect("the model is installed"));
+    let cache_dir = dirs::cache_dir()
+        .expect("a cache folder")
+        .join("frontdesk/embeddings");
+    let mut cache = EmbeddingCache::open(&cache_dir, encoder.id());
+    let folder = training_examples(&knowledge);
+    let examples = triage_examples(&folder);
+    // The built-in examples come first, then the folder's texts (tier 3,
+    // always trained on).
+    let builtin = examples.len() - folder.len();
+    let texts = examples.iter().map(|(t, _)| t.as_str());
+    let xs = embed_all(&encoder, &mut cache, texts).expect("embeds");
+    let ys: Vec<usize> = examples.iter().map(|&(_, y)| y).collect();
+    let rules = Classifier::new(&knowledge);
+    // (tier, rules' tier, out-of-fold probabilities) per built-in example.
+    let mut read = Vec::with_capacity(builtin);
+    for fold in 0..FOLDS {
+        let train: Vec<usize> = (0..examples.len())
+            .filter(|&i| i >= builtin || i % FOLDS != fold)
+            .collect();
+        let tx: Vec<Vec<f32>> = train.iter().map(|&i| xs[i].clone()).collect();
+        let ty: Vec<usize> = train.iter().map(|&i| ys[i]).collect();
+        let model = softmax::train(&tx, &ty, 3, &TrainOptions::default());
+        for i in (0..builtin).filter(|i| i % FOLDS == fold) {
+            let by_rules = match rules.triage(&examples[i].0) {
+                Triage::Emergency(_) => 1,
+                Triage::Urgent(_) => 2,
+                Triage::Routine => 3,
+            };
+            read.push((ys[i] + 1, by_rules, model.probabilities(&xs[i])));
+        }
+    }
+    let count = |tier: usize| read.iter().filter(|r| r.0 == tier).count();
+    println!(
+        "{builtin} messages ({} tier 1, {} tier 2, {} tier 3), {FOLDS} folds",
+        count(1),
+        count(2),
+        count(3)
+    );
+    println!("threshold  tier 1 caught  tier 2 caught  tier 3 false alarms (emergency, urgent)");
+    for threshold in [0.4f32, 0.5, 0.6, 0.7, 0.8] {
+        let got = |by_rules: usize, p: &[f32]| {
+            if by_rules == 1 || (p[0] >= threshold && p[0] >= p[1]) {
+                1
+            } else if by_rules == 2 || (p[1] >= 0.5 && p[1] > p[2]) {
+                2
+            } else {
+                3
+            }
+        };
+        let tally = |tier: usize, want: &dyn Fn(usize) -> bool| {
+            read.iter()
+                .filter(|r| r.0 == tier && want(got(r.1, &r.2)))
+                .count()
+        };
+        println!(
+            "{threshold:>9.2}  {:>13}  {:>13}  {}, {}",
+            tally(1, &|g| g == 1),
+            tally(2, &|g| g <= 2),
+            tally(3, &|g| g == 1),
+            tally(3, &|g| g == 2)
+        );
+    }
+}
