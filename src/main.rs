@@ -9,6 +9,8 @@ mod understanding;
 use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
+    // SAFETY: first thing in main, before any other thread exists.
+    unsafe { frontdesk_semantic::use_every_core() };
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

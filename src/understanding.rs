@@ -101,9 +101,14 @@ pub type EncoderSlot = Arc<std::sync::OnceLock<Arc<Encoder>>>;
 
 /// Gets the semantic model going for `engine` off the caller's thread:
 /// fetched first when missing and `fetch` is set, then loaded and trained
-/// for the engine's knowledge, then installed. The encoder goes into the
-/// returned slot.
-pub fn start<S: Store>(engine: Arc<Engine<S>>, mode: Mode, fetch: bool) -> EncoderSlot {
+/// for the engine's knowledge, then installed, and `ready` called. The
+/// encoder goes into the returned slot.
+pub fn start<S: Store>(
+    engine: Arc<Engine<S>>,
+    mode: Mode,
+    fetch: bool,
+    ready: impl FnOnce() + Send + 'static,
+) -> EncoderSlot {
     let slot = EncoderSlot::default();
     let filled = slot.clone();
     std::thread::spawn(move || {
@@ -128,28 +133,34 @@ pub fn start<S: Store>(engine: Arc<Engine<S>>, mode: Mode, fetch: bool) -> Encod
             }
         };
         let _ = filled.set(encoder.clone());
-        retrain(&engine, &encoder);
+        if retrain(&engine, &encoder) {
+            ready();
+        }
         Some(encoder)
     });
     slot
 }
 
 /// Trains for the engine's current knowledge and installs the model, unless
-/// the folder was reloaded meanwhile (that reload trains its own).
-pub fn retrain<S: Store>(engine: &Engine<S>, encoder: &Arc<Encoder>) {
+/// the folder was reloaded meanwhile (that reload trains its own). Whether
+/// it was installed.
+pub fn retrain<S: Store>(engine: &Engine<S>, encoder: &Arc<Encoder>) -> bool {
     let knowledge = engine.knowledge();
     let started = std::time::Instant::now();
     match train(encoder, &knowledge) {
         Ok(model) => {
-            if engine.install_semantic(&knowledge, Arc::new(model)) {
+            let installed = engine.install_semantic(&knowledge, Arc::new(model));
+            if installed {
                 tracing::info!(
                     ms = started.elapsed().as_millis() as u64,
                     "the semantic classifier is answering"
                 );
             }
+            installed
         }
         Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "the semantic classifier could not be trained; the lexical matcher answers")
+            tracing::warn!(error = %format!("{e:#}"), "the semantic classifier could not be trained; the lexical matcher answers");
+            false
         }
     }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use frontdesk_core::understand::eval::parse_cases;
 use frontdesk_core::{Classifier, Knowledge};
 use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
@@ -87,4 +87,11 @@ criterion_group! {
     config = Criterion::default().sample_size(20);
     targets = bench
 }
-criterion_main!(benches);
+/// `criterion_main!`, with candle told the core count first (as `frontdesk`
+/// does), before any thread starts.
+fn main() {
+    // SAFETY: first thing in main, before any other thread exists.
+    unsafe { frontdesk_semantic::use_every_core() };
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

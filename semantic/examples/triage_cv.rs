@@ -38,6 +38,20 @@ fn main() {
     let xs = embed_all(&encoder, &mut cache, texts).expect("embeds");
     let ys: Vec<usize> = examples.iter().map(|&(_, y)| y).collect();
     let rules = Classifier::new(&knowledge);
+    // Other training options can be tried: `BALANCE=0.25 EPOCHS=300 …`.
+    let defaults = TrainOptions::default();
+    let option = |name: &str, default: f32| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<f32>().ok())
+            .unwrap_or(default)
+    };
+    let options = TrainOptions {
+        balance: option("BALANCE", defaults.balance),
+        epochs: option("EPOCHS", defaults.epochs as f32) as usize,
+        l2: option("L2", defaults.l2),
+        ..defaults
+    };
     // (tier, rules' tier, out-of-fold probabilities) per built-in example.
     let mut read = Vec::with_capacity(builtin);
     for fold in 0..FOLDS {
@@ -46,7 +60,7 @@ fn main() {
             .collect();
         let tx: Vec<Vec<f32>> = train.iter().map(|&i| xs[i].clone()).collect();
         let ty: Vec<usize> = train.iter().map(|&i| ys[i]).collect();
-        let model = softmax::train(&tx, &ty, 3, &TrainOptions::default());
+        let model = softmax::train(&tx, &ty, 3, &options);
         for i in (0..builtin).filter(|i| i % FOLDS == fold) {
             let by_rules = match rules.triage(&examples[i].0) {
                 Triage::Emergency(_) => 1,

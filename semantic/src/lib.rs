@@ -27,7 +27,7 @@ use frontdesk_core::Knowledge;
 use frontdesk_core::understand::semantic::{Classes, Scores, Semantic, training_examples};
 
 pub use cache::EmbeddingCache;
-pub use encoder::{EncodeError, Encoder};
+pub use encoder::{EncodeError, Encoder, use_every_core};
 pub use model::{MINILM, ModelError, ModelSpec};
 pub use softmax::{Softmax, TrainOptions};
 

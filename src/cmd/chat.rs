@@ -13,7 +13,12 @@ pub fn run(cli: &Cli, patient: &str, json: bool) -> anyhow::Result<()> {
     }
     // Answers start at once on the lexical matcher; the semantic model takes
     // over when it is trained (fetched first, the first time).
-    let _semantic = crate::understanding::start(engine.clone(), cli.understanding, true);
+    let _semantic =
+        crate::understanding::start(engine.clone(), cli.understanding, true, move || {
+            if !json {
+                eprintln!("understanding: the semantic model is answering now");
+            }
+        });
     if interactive && !json {
         eprintln!(
             "Chatting as {patient:?}. Type a question; a number or `!choose ID` presses a button; Ctrl-D ends."

@@ -53,7 +53,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             }
         };
         tracing::info!("{}", crate::understanding::describe(cli.understanding));
-        let encoder = crate::understanding::start(engine.clone(), cli.understanding, true);
+        let encoder = crate::understanding::start(engine.clone(), cli.understanding, true, || {});
         tokio::spawn(crate::reload::watch(
             cli.faq.clone(),
             engine.clone(),

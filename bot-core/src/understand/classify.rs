@@ -398,6 +398,7 @@ mod tests {
     }
 
     use super::super::eval::{evaluate, parse_cases};
+    use super::super::semantic::Scores;
     use crate::testing::{classifier, shipped};
 
     fn topic_of(k: &Knowledge, text: &str) -> Option<String> {
@@ -439,6 +440,56 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(topic_of(&k, text).as_deref(), Some(expected), "{text}");
         }
+    }
+
+    /// A model that reads every message the same way.
+    struct Fixed(Scores);
+
+    impl Semantic for Fixed {
+        fn scores(&self, _: &str) -> Option<Scores> {
+            Some(self.0.clone())
+        }
+    }
+
+    /// A classifier whose model is unsure: `spread` over the given topics
+    /// (first most likely), `outside` for out of scope.
+    fn unsure_model(k: &Knowledge, topics: &[&str], outside: f32) -> Classifier {
+        let classes = Classes::of(k);
+        let mut p = vec![0.001; classes.count()];
+        for (rank, id) in topics.iter().enumerate() {
+            let i = k.topic_index(&TopicId::parse(id).unwrap()).unwrap();
+            p[i] = 0.15 - rank as f32 * 0.02;
+        }
+        p[classes.out_of_scope()] = outside;
+        Classifier::with_semantic(
+            k,
+            Arc::new(Fixed(Scores {
+                classes: p,
+                tiers: [0.0, 0.0, 1.0],
+            })),
+        )
+    }
+
+    #[test]
+    fn where_the_model_is_unsure_the_matchers_answer_counts_only_among_its_likely_topics() {
+        let k = shipped();
+        let text = "¿cuánto cuesta una sesión?";
+        let answered = |c: &Classifier| match c.classify(text).verdict {
+            Verdict::Answer { topic, .. } => Some(k.topics()[topic].id.to_string()),
+            _ => None,
+        };
+        // The matcher reads "cost"; the model has it third: answered.
+        let model = unsure_model(&k, &["insurance", "booking", "cost"], 0.05);
+        assert_eq!(answered(&model).as_deref(), Some("cost"));
+        // Not among the model's three most likely: the model's fallback stands.
+        let model = unsure_model(&k, &["insurance", "booking", "hours", "cost"], 0.05);
+        assert_eq!(answered(&model), None);
+        // The model reads it as out of scope: it stands too.
+        let model = unsure_model(&k, &["cost", "insurance"], 0.4);
+        assert!(matches!(
+            model.classify(text).verdict,
+            Verdict::Fallback { .. }
+        ));
     }
 
     #[test]
