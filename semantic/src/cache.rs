@@ -17,11 +17,13 @@ use sha2::{Digest, Sha256};
 
 const HEADER: &[u8] = b"frontdesk embeddings v1\n";
 
-/// Embeddings by text hash, for one model.
+/// Embeddings by text hash, for one model. The file is read the first time
+/// an embedding is asked for: a start whose classifiers are all cached
+/// never reads it (nor holds it in memory).
 #[derive(Debug, Default)]
 pub struct EmbeddingCache {
     path: Option<PathBuf>,
-    entries: HashMap<[u8; 32], Vec<f32>>,
+    entries: std::cell::OnceCell<HashMap<[u8; 32], Vec<f32>>>,
     /// Added since loading, not yet written.
     pending: Vec<[u8; 32]>,
 }
@@ -30,59 +32,70 @@ fn key(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
+/// The records of a cache file; an unreadable or foreign file reads as
+/// empty (and is replaced on save).
+fn read(path: &Path) -> HashMap<[u8; 32], Vec<f32>> {
+    let mut entries = HashMap::new();
+    if let Ok(bytes) = fs::read(path)
+        && let Some(mut rest) = bytes.strip_prefix(HEADER)
+    {
+        while rest.len() >= 34 {
+            let dims = u16::from_le_bytes([rest[32], rest[33]]) as usize;
+            let end = 34 + dims * 4;
+            if rest.len() < end {
+                break;
+            }
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&rest[..32]);
+            let values = rest[34..end]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            entries.insert(k, values);
+            rest = &rest[end..];
+        }
+    }
+    entries
+}
+
 impl EmbeddingCache {
     /// A cache that is never written (for tests and `--no-cache`).
     pub fn in_memory() -> EmbeddingCache {
         EmbeddingCache::default()
     }
 
-    /// The cache file for `model_id` in `dir`, read if it exists; an
-    /// unreadable or foreign file is ignored (and replaced on save).
+    /// The cache file for `model_id` in `dir` (read when first needed).
     pub fn open(dir: &Path, model_id: &str) -> EmbeddingCache {
-        let path = dir.join(format!("{model_id}.bin"));
-        let mut cache = EmbeddingCache {
-            path: Some(path.clone()),
+        EmbeddingCache {
+            path: Some(dir.join(format!("{model_id}.bin"))),
             ..EmbeddingCache::default()
-        };
-        if let Ok(bytes) = fs::read(&path)
-            && let Some(mut rest) = bytes.strip_prefix(HEADER)
-        {
-            while rest.len() >= 34 {
-                let dims = u16::from_le_bytes([rest[32], rest[33]]) as usize;
-                let end = 34 + dims * 4;
-                if rest.len() < end {
-                    break;
-                }
-                let mut k = [0u8; 32];
-                k.copy_from_slice(&rest[..32]);
-                let values = rest[34..end]
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
-                cache.entries.insert(k, values);
-                rest = &rest[end..];
-            }
         }
-        cache
+    }
+
+    fn entries(&self) -> &HashMap<[u8; 32], Vec<f32>> {
+        self.entries
+            .get_or_init(|| self.path.as_deref().map(read).unwrap_or_default())
     }
 
     pub fn get(&self, text: &str) -> Option<&[f32]> {
-        self.entries.get(&key(text)).map(Vec::as_slice)
+        self.entries().get(&key(text)).map(Vec::as_slice)
     }
 
     pub fn insert(&mut self, text: &str, embedding: Vec<f32>) {
         let k = key(text);
-        if self.entries.insert(k, embedding).is_none() {
+        self.entries();
+        let entries = self.entries.get_mut().expect("read just above");
+        if entries.insert(k, embedding).is_none() {
             self.pending.push(k);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries().is_empty()
     }
 
     /// A trained classifier saved under `name` by [`EmbeddingCache::save_trained`],
@@ -129,7 +142,7 @@ impl EmbeddingCache {
             bytes.extend_from_slice(HEADER);
         }
         for k in &self.pending {
-            let values = &self.entries[k];
+            let values = &self.entries()[k];
             bytes.extend_from_slice(k);
             bytes.extend_from_slice(&(values.len() as u16).to_le_bytes());
             for v in values {

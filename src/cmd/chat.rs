@@ -35,7 +35,9 @@ pub fn run(cli: &Cli, patient: &str, json: bool) -> anyhow::Result<()> {
         &options,
         std::io::stdin().lock(),
         std::io::stdout().lock(),
-        std::io::stderr().lock(),
+        // Not locked for the session: the model's thread (and the log)
+        // write to standard error too, and would wait for ever.
+        std::io::stderr(),
     )?;
     Ok(())
 }

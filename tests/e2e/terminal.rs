@@ -157,3 +157,64 @@ fn a_request_for_a_person_opens_a_ticket_listed_by_frontdesk_tickets() {
     let out = bot.run(&["tickets"], "");
     assert_eq!(crate::helpers::stdout(&out).trim(), "no open tickets");
 }
+
+/// The semantic model takes over from the lexical matcher in the background;
+/// the chat says so, and its thread is not held up by the chat (it once
+/// waited for ever on standard error, which the chat kept locked).
+#[test]
+fn the_terminal_chat_says_when_the_semantic_model_takes_over_and_keeps_answering() {
+    use frontdesk_semantic::{MINILM, model};
+    use std::io::{BufRead, Write};
+    let dir = model::model_dir(&MINILM).expect("a model folder");
+    if !model::is_present(&MINILM, &dir) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must fetch the model first"
+        );
+        eprintln!("skipped: no model in {}", dir.display());
+        return;
+    }
+    let bot = crate::helpers::spawn_bot();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .env("FRONTDESK_UNDERSTANDING", "auto")
+        .arg("--faq")
+        .arg(&bot.faq)
+        .arg("--data")
+        .arg(bot.data.path())
+        .arg("chat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("frontdesk starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    // A cold embedding cache embeds the whole folder first: allow for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    let mut said = Vec::new();
+    while !said
+        .iter()
+        .any(|l: &String| l.contains("the semantic model is answering now"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => said.push(line),
+            Err(_) => panic!("no word of the model taking over; the chat said {said:?}"),
+        }
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "¿la punción seca duele?").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(answer.contains("Las agujas son muy finas"), "{answer}");
+}
