@@ -107,8 +107,11 @@ fn triage_tier(tiers: &[f32; 3]) -> u8 {
     }
 }
 
-/// A model's emergency or urgent reading counts from this probability.
+/// A model's emergency or urgent reading counts from this probability…
 pub const SEMANTIC_TRIAGE_MIN: f32 = 0.5;
+/// …and from this one even where the rules named a sign of that tier and
+/// set it aside ("no pus", "all recovered"): a model that sure is heard.
+pub const SEMANTIC_OVERRIDE_MIN: f32 = 0.9;
 
 /// Decides what a free-text message is: the safety rules first, then the
 /// semantic model trained on the folder when there is one, else the lexical
@@ -235,12 +238,18 @@ impl Classifier {
         self.rules.triage.check(&fold(text))
     }
 
+    /// What the triage rules make of a message.
+    pub fn assess(&self, text: &str) -> super::triage::Assessment {
+        self.rules.triage.assess(&fold(text))
+    }
+
     /// Classifies one free-text message.
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
         let detected = detect_locale(text);
         let rules = &self.rules;
-        let urgent = match rules.triage.check(&folded) {
+        let assessment = rules.triage.assess(&folded);
+        let urgent = match assessment.triage {
             Triage::Emergency(flag) => {
                 return Classified {
                     verdict: Verdict::Emergency(flag),
@@ -268,8 +277,22 @@ impl Classifier {
             .and_then(|m| m.scores(text))
             .filter(|s| s.classes.len() == self.classes.count());
         // The model can only add to the rules' triage: an emergency or an
-        // urgent worry the rules did not recognise.
-        let urgent = match scores.as_ref().map(|s| triage_tier(&s.tiers)) {
+        // urgent worry the rules did not recognise, in words they did not
+        // set aside ("all recovered", "no pus", an idiom).
+        let tiers = match (&assessment.without_idioms, &self.semantic) {
+            (Some(plain), Some(model)) => model.scores(plain).map(|s| s.tiers),
+            _ => scores.as_ref().map(|s| s.tiers),
+        };
+        let model_tier = tiers.and_then(|t| {
+            let tier = triage_tier(&t);
+            let set_aside = match tier {
+                1 => assessment.emergency_set_aside && t[0] < SEMANTIC_OVERRIDE_MIN,
+                2 => assessment.urgent_set_aside && t[1] < SEMANTIC_OVERRIDE_MIN,
+                _ => false,
+            };
+            (!set_aside).then_some(tier)
+        });
+        let urgent = match model_tier {
             Some(1) => {
                 return Classified {
                     verdict: Verdict::Emergency(RedFlag::Unrecognised),
@@ -490,6 +513,43 @@ mod tests {
             model.classify(text).verdict,
             Verdict::Fallback { .. }
         ));
+    }
+
+    /// A model that reads an emergency with probability `p` in everything.
+    fn alarmed_model(k: &Knowledge, p: f32) -> Classifier {
+        let mut classes = vec![0.0; Classes::of(k).count()];
+        classes[0] = 1.0;
+        Classifier::with_semantic(
+            k,
+            Arc::new(Fixed(Scores {
+                classes,
+                tiers: [p, 0.0, 1.0 - p],
+            })),
+        )
+    }
+
+    #[test]
+    fn a_models_alarm_is_not_heard_over_a_sign_the_rules_set_aside_unless_it_is_very_sure() {
+        let k = shipped();
+        let denied =
+            "my shoulder is sore since the needling but no chest pain and i can breathe fine";
+        let unsure = alarmed_model(&k, 0.7);
+        assert!(!matches!(
+            unsure.classify(denied).verdict,
+            Verdict::Emergency(_)
+        ));
+        // Words the rules do not know: the model adds the emergency.
+        assert_eq!(
+            unsure
+                .classify("everything went grey and my mouth is doing weird things")
+                .verdict,
+            Verdict::Emergency(RedFlag::Unrecognised)
+        );
+        let sure = alarmed_model(&k, 0.95);
+        assert_eq!(
+            sure.classify(denied).verdict,
+            Verdict::Emergency(RedFlag::Unrecognised)
+        );
     }
 
     #[test]

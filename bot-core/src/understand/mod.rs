@@ -24,4 +24,4 @@ pub mod triage;
 
 pub use classify::{Classified, Classifier, Verdict};
 pub use semantic::{Classes, Scores, Semantic};
-pub use triage::Triage;
+pub use triage::{Assessment, Triage};

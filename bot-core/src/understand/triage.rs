@@ -118,18 +118,18 @@ const URGENT: &[(Urgency, &str)] = &[
 
 /// Idioms that use an emergency's words for something else; removed
 /// before the signs are looked for.
-const IDIOMS: &str = r"sin querer|without meaning to|by accident|(nearly|almost) (had a heart attack|fainted|passed out|died|collapsed) (when|at|seeing|because|looking)|(give|gives|gave|giving|gonna give|going to give|nearly gave|almost gave) (me|you|him|her) a heart attack|heart attack (price|prices|bill)|dying (to|for)|(is|are|was) killing me|kill(s|ing)? me (with|when)|(me|le) (da|dio|va a dar|dan) (un )?(infarto|ataque)|me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)|(me|te) (esta|estan) matando|me mata (el|la|los|las)|muerto de (risa|ganas|cansancio)|to die for|drop dead gorgeous|scared to death|bored to death|(laughing|laughed) (so hard|till)";
+const IDIOMS: &str = r"sin querer|without meaning to|by accident|(nearly|almost) had a heart attack (when|at|seeing|because)|(nearly|almost) (fainted|passed out|died|collapsed) (when i saw|seeing|looking at|at) (the |your )?(price|prices|bill|cost|invoice|quote)|(give|gives|gave|giving|gonna give|going to give|nearly gave|almost gave) (me|you|him|her) a heart attack|heart attack (price|prices|bill)|dying (to|for)|(is|are|was) killing me|(is|are|was) (slowly )?killing my (neck|back|shoulders?|knees?|feet|legs?|hips?)|me va a dar algo|kill(s|ing)? me (with|when)|(me|le) (da|dio|va a dar|dan) (un )?(infarto|ataque)|me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)|(me|te) (esta|estan) matando|me mata (el|la|los|las)|muerto de (risa|ganas|cansancio)|to die for|drop dead gorgeous|scared to death|bored to death|(laughing|laughed) (so hard|till)";
 /// Words that deny the sign that follows them within a few words.
 const NEGATION: &str = r"(no|not|zero|never|nor|without|dont|doesnt|didnt|dont have|dont feel|didnt have|havent had|havent got|isnt|arent|wasnt|werent|no sign of|free of|sin|ni|nunca|tampoco|no tengo|no siento|no hay)";
 /// The past and resolved, when nothing says it is happening now.
-const PAST: &str = r"\b(\d+ (yrs?|years?|months?|weeks?) ago|years back|a few years|once|years? ago|months ago|weeks ago|last year|last month|in (19|20)\d\d|as a (kid|child|teenager)|when i was (a |young|little|\d+)|as a baby|used to|back in|long time ago|once had|have had before|had one before|history of|hace (\d+ |unos |muchos |varios )?(anos|meses|semanas|tiempo)|de (nino|nina|chico|chica|chiquit[oa]|pequeno|pequena|joven)|in my (teens|twenties|thirties|forties|fifties|\d0s)|in (his|her) (\d0s|teens|twenties|thirties|forties|fifties)|cuando (era|tenia) |el ano pasado|en (19|20)\d\d|antes tenia|ya paso|se me paso|se le paso)\b";
+const PAST: &str = r"\b(\d+ (yrs?|years?|months?|weeks?) ago|years back|a few years|once|years? ago|months ago|weeks ago|last year|last month|in (19|20)\d\d|as a (kid|child|teenager)|when i was (a |young|little|\d+)|as a baby|used to|back in|long time ago|once had|have had before|history of|hace (\d+ |unos |muchos |varios )?(anos|meses|semanas|tiempo)|de (nino|nina|chico|chica|chiquit[oa]|pequeno|pequena|joven)|in my (teens|twenties|thirties|forties|fifties|\d0s)|in (his|her) (\d0s|teens|twenties|thirties|forties|fifties)|cuando (era|tenia) |el ano pasado|en (19|20)\d\d|antes tenia|ya paso|se me paso|se le paso)\b";
 /// Over and done with, whatever else the message says ("all recovered,
 /// on aspirin now").
-const RESOLVED: &str = r"\b(all recovered|fully recovered|recovered fully|all treated|all clear now|stable since|resolved|no problems since|(all|totally|completely|im|i am|doing|feeling|been) (fine|ok|okay|good|well|stable|better) (now|since)|(all|totally|completely) (fine|ok|okay|good|stable)|fine now|stable now|ahora (estoy|esta|todo) (bien|estable|perfect[oa])|(ya|todo) (estoy |esta )?bien ahora|estable desde|sin problemas desde|ya esta curad[oa]|me recupere del todo|totalmente recuperad[oa])\b";
+const RESOLVED: &str = r"\b(all recovered|fully recovered|recovered fully|all treated|all clear now|stable since|resolved|no problems since|(all|totally|completely|im|i am|doing|feeling|been) (fine|ok|okay|good|well|stable|better) (now|since)|fine now|stable now|ahora (estoy|esta|todo) (bien|estable|perfect[oa])|(ya|todo) (estoy |esta )?bien ahora|estable desde|sin problemas desde|ya esta curad[oa]|me recupere del todo|totalmente recuperad[oa])\b";
 /// A question about a risk, or a hypothetical, rather than a report.
-const HYPOTHETICAL: &str = r"\b((can|could|does|do|will|would|might|may|is it possible|how likely|how often) (\w+ ){0,6}(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|risk|risks|risky|is (that|this|it) a (thing|risk)|does that happen|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they|someone|somebody|anyone|a patient) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria|se puede) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir|tener|sufrir)|es posible|riesgoso|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
+const HYPOTHETICAL: &str = r"\b((can|could|does|do|will|would|might|may) (it|this|that|dry|needling|the|you|i|they|he|she|someone|anyone|a|an|acupuncture|needles?) (\w+ ){0,5}(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|(is it possible|how likely|how often) (\w+ ){0,6}(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|risk|risks|risky|is (that|this|it) a (thing|risk)|does that happen|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they|someone|somebody|anyone|a patient) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria|se puede) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir|tener|sufrir)|es posible|riesgoso|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
 /// Words that make it about the writer (or someone with them), now.
-const PRESENT: &str = r"\b(suddenly|all of a sudden|de repente|de golpe|now|right now|currently|at the moment|this morning|this afternoon|this evening|tonight|today|since (this|last|yesterday|the|my|then|an|a|\d)|just now|started|starting|getting worse|keeps getting|still (out|not|cant|bleeding|numb)|ahora|ahora mismo|hoy|ahorita|desde (esta|ayer|la|el|hace)|esta manana|esta tarde|esta noche|empezo|empeorando|sigue (sin|saliendo|con)|todavia (no|sigue|sangra|estoy|esta|tengo|tiene|me|le)|aun (no|sigue|sangra|estoy|esta|tengo|tiene|me|le))\b";
+const PRESENT: &str = r"\b(suddenly|all of a sudden|de repente|de golpe|now|right now|currently|at the moment|this morning|this afternoon|this evening|tonight|today|since (this|last|yesterday|the|my|then|an|a|\d)|just now|just (had|collapsed|fainted|fell|took|started|passed out)|started|starting|getting worse|keeps getting|still (out|not|cant|bleeding|numb)|ahora|ahora mismo|hoy|ahorita|desde (esta|ayer|la|el|hace)|esta manana|esta tarde|esta noche|empezo|empeorando|sigue (sin|saliendo|con)|todavia (no|sigue|sangra|estoy|esta|tengo|tiene|me|le)|aun (no|sigue|sangra|estoy|esta|tengo|tiene|me|le))\b";
 /// The writer, or someone with them ("my dad", "mi madre").
 const FIRST_PERSON: &str =
     r"\b(i|im|ive|id|my|me|mine|we|were|our|us|tengo|estoy|siento|me|mi|mis|nos|estamos|tenemos)\b";
@@ -137,6 +137,21 @@ const FIRST_PERSON: &str =
 const CONDITIONAL: &str = r"\b(if|when|whenever|in case|unless|say|suppose|supposing|imagine|si|cuando|en caso de|imagina|supongamos)\b";
 /// Someone else's story, told as a worry.
 const THIRD_PARTY: &str = r"\b(a (guy|man|woman|lady|girl|bloke) (at|from|in)|(he|she) said (his|her)|said (his|her|their)|people say|my (sisters|brothers|friends|mums|moms|dads) (friend|boyfriend|girlfriend|husband|wife)|my (friend|cousin|colleague|coworker|neighbour|neighbor|aunt|uncle|grandma|grandpa|grandmother|grandfather)|a friend|someone i know|i (read|heard|saw)|on (the news|tv|youtube|tiktok|reddit|google)|mi (amig[oa]|prim[oa]|vecin[oa]|compa\w*|abuel[oa])|lei|escuche|vi en)\b";
+
+/// What the rules make of a message, for a model that reads it too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessment {
+    pub triage: Triage,
+    /// The message names an emergency sign that the rules set aside
+    /// (denied, past and resolved, asked about, someone else's story): a
+    /// model's emergency reading of the same words must not override that.
+    pub emergency_set_aside: bool,
+    /// The same for an urgent sign.
+    pub urgent_set_aside: bool,
+    /// The message without its idioms ("this traffic is killing me"), when
+    /// it had any: what a model should read for triage.
+    pub without_idioms: Option<String>,
+}
 
 struct Rule<C> {
     category: C,
@@ -210,6 +225,35 @@ impl Triager {
 
     /// The tier of a message, already folded with [`crate::text::fold`].
     pub fn check(&self, folded: &str) -> Triage {
+        self.assess(folded).triage
+    }
+
+    /// The tier of a message, and what the rules set aside.
+    pub fn assess(&self, folded: &str) -> Assessment {
+        let triage = self.tier(folded);
+        let routine = triage == Triage::Routine;
+        let named = |patterns: &[&Regex]| routine && patterns.iter().any(|p| p.is_match(folded));
+        let idioms = self.idioms.find_iter(folded).any(|m| {
+            !matches!(
+                m.as_str(),
+                "sin querer" | "without meaning to" | "by accident"
+            )
+        });
+        Assessment {
+            triage,
+            emergency_set_aside: named(
+                &self
+                    .emergency
+                    .iter()
+                    .map(|r| &r.pattern)
+                    .collect::<Vec<_>>(),
+            ),
+            urgent_set_aside: named(&self.urgent.iter().map(|r| &r.pattern).collect::<Vec<_>>()),
+            without_idioms: idioms.then(|| self.idioms.replace_all(folded, " ").into_owned()),
+        }
+    }
+
+    fn tier(&self, folded: &str) -> Triage {
         let text = self.idioms.replace_all(folded, " ");
         let text = text.as_ref();
         // Self-harm is never explained away by context.

@@ -167,6 +167,45 @@ fn denied_past_hypothetical_idiomatic_and_other_peoples_signs_are_routine() {
 }
 
 #[test]
+fn a_recovery_a_denial_inside_a_sign_and_a_risk_question_set_the_sign_aside() {
+    for text in [
+        "had a small stroke back in 2018, fine now, does it matter for needling",
+        "tuve un infarto hace años, ahora estoy estable, puedo hacerme la puncion",
+        "my calf aches from the needling but it is not swollen",
+        "zero chest pain, just a stiff neck",
+        "could needling give me an infection?",
+        "i almost passed out when i saw the price lol",
+        "in my thirties i had a collapsed lung, is needling ok for my back",
+    ] {
+        assert_eq!(tier(text), Triage::Routine, "{text}");
+    }
+}
+
+#[test]
+fn a_sign_that_is_new_or_back_counts_whatever_came_before() {
+    for (text, expected) in [
+        (
+            "my mum was perfectly fine at lunch and now suddenly doesnt know what day it is",
+            Triage::Emergency(RedFlag::Confusion),
+        ),
+        (
+            "my son just had a seizure, he has never had one before",
+            Triage::Emergency(RedFlag::Seizure),
+        ),
+        (
+            "i had a mini stroke years ago and fully recovered but right now my arm went numb",
+            Triage::Emergency(RedFlag::Stroke),
+        ),
+        (
+            "temperature of 39.2 and feel awful, can barely stand up",
+            Triage::Urgent(Urgency::Fever),
+        ),
+    ] {
+        assert_eq!(tier(text), expected, "{text}");
+    }
+}
+
+#[test]
 fn a_report_beside_a_question_or_a_no_still_counts() {
     assert_eq!(
         tier("my chest hurts, can needling cause that?"),
