@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use frontdesk_core::{Engine, Knowledge, Store};
-use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
+use frontdesk_semantic::{Encoder, MINILM, SemanticModel, model};
 
 /// Which classifier decides topics (`--understanding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,10 +27,6 @@ pub fn model_dir() -> anyhow::Result<PathBuf> {
     model::model_dir(&MINILM).context("cannot tell where the model goes")
 }
 
-fn cache_dir() -> Option<PathBuf> {
-    dirs::cache_dir().map(|d| d.join("frontdesk").join("embeddings"))
-}
-
 /// Loads the encoder if the model is installed.
 pub fn encoder() -> anyhow::Result<Option<Arc<Encoder>>> {
     let dir = model_dir()?;
@@ -44,17 +40,8 @@ pub fn encoder() -> anyhow::Result<Option<Arc<Encoder>>> {
 
 /// Trains the semantic model for one knowledge folder.
 pub fn train(encoder: &Arc<Encoder>, knowledge: &Knowledge) -> anyhow::Result<SemanticModel> {
-    let mut cache = match cache_dir() {
-        Some(dir) => EmbeddingCache::open(&dir, encoder.id()),
-        None => EmbeddingCache::in_memory(),
-    };
-    SemanticModel::train(
-        encoder.clone(),
-        knowledge,
-        &mut cache,
-        &TrainOptions::default(),
-    )
-    .context("cannot train the semantic classifier")
+    SemanticModel::train_for_user(encoder.clone(), knowledge)
+        .context("cannot train the semantic classifier")
 }
 
 /// The classifier for one-shot commands (`ask`, `eval`): semantic when the

@@ -13,7 +13,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group};
 use frontdesk_core::understand::eval::parse_cases;
 use frontdesk_core::{Classifier, Knowledge};
-use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
+use frontdesk_semantic::{Encoder, MINILM, SemanticModel, model};
 
 fn bench(c: &mut Criterion) {
     let dir = model::model_dir(&MINILM).expect("a model folder");
@@ -29,19 +29,8 @@ fn bench(c: &mut Criterion) {
     let encoder = Arc::new(Encoder::load(&dir, MINILM.name).unwrap());
     let load = started.elapsed();
     let knowledge = Knowledge::load(&root.join("faq")).unwrap();
-    let cache_dir = dirs::cache_dir()
-        .unwrap()
-        .join("frontdesk")
-        .join("embeddings");
     let started = Instant::now();
-    let mut cache = EmbeddingCache::open(&cache_dir, encoder.id());
-    let model = SemanticModel::train(
-        encoder.clone(),
-        &knowledge,
-        &mut cache,
-        &TrainOptions::default(),
-    )
-    .unwrap();
+    let model = SemanticModel::train_for_user(encoder.clone(), &knowledge).unwrap();
     let train = started.elapsed();
     println!(
         "model load {:.0} ms; training with the embedding cache {:.0} ms",

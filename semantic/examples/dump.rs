@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use frontdesk_core::understand::semantic::Classes;
 use frontdesk_core::{Classifier, Knowledge, Verdict};
-use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
+use frontdesk_semantic::{Encoder, MINILM, SemanticModel, model};
 
 fn label(k: &Knowledge, v: &Verdict) -> String {
     match v {
@@ -33,10 +33,7 @@ fn main() {
     let knowledge = Knowledge::load(&root.join("faq")).unwrap();
     let dir = model::model_dir(&MINILM).unwrap();
     let encoder = Arc::new(Encoder::load(&dir, MINILM.name).unwrap());
-    let cache_dir = dirs::cache_dir().unwrap().join("frontdesk/embeddings");
-    let mut cache = EmbeddingCache::open(&cache_dir, encoder.id());
-    let model =
-        SemanticModel::train(encoder, &knowledge, &mut cache, &TrainOptions::default()).unwrap();
+    let model = SemanticModel::train_for_user(encoder, &knowledge).unwrap();
     let model = Arc::new(model);
     let semantic = Classifier::with_semantic(&knowledge, model.clone());
     let lexical = Classifier::new(&knowledge);

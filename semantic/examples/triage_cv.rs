@@ -25,10 +25,7 @@ fn main() {
     let knowledge = Knowledge::load(&root.join("faq")).expect("the shipped folder loads");
     let dir = model::model_dir(&MINILM).expect("a model folder");
     let encoder = Arc::new(Encoder::load(&dir, MINILM.name).expect("the model is installed"));
-    let cache_dir = dirs::cache_dir()
-        .expect("a cache folder")
-        .join("frontdesk/embeddings");
-    let mut cache = EmbeddingCache::open(&cache_dir, encoder.id());
+    let mut cache = EmbeddingCache::for_user(encoder.id());
     let folder = training_examples(&knowledge);
     let examples = triage_examples(&folder);
     // The built-in examples come first, then the folder's texts (tier 3,

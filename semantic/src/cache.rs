@@ -64,6 +64,15 @@ impl EmbeddingCache {
         EmbeddingCache::default()
     }
 
+    /// The cache for `model_id` in the user's cache folder
+    /// (`~/.cache/frontdesk/embeddings/`), in memory where there is none.
+    pub fn for_user(model_id: &str) -> EmbeddingCache {
+        match dirs::cache_dir() {
+            Some(dir) => EmbeddingCache::open(&dir.join("frontdesk").join("embeddings"), model_id),
+            None => EmbeddingCache::in_memory(),
+        }
+    }
+
     /// The cache file for `model_id` in `dir` (read when first needed).
     pub fn open(dir: &Path, model_id: &str) -> EmbeddingCache {
         EmbeddingCache {

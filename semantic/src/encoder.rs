@@ -40,7 +40,7 @@ const BATCH: usize = 32;
 /// which on Linux parses `/proc/cpuinfo` every time (a fifth of the time of
 /// a short message here). Setting the variable once, unless the operator
 /// has, removes that: one message encodes in about 11 ms instead of 15 on
-/// two cores (`cargo run --release --example speed -p frontdesk-semantic`).
+/// two cores (`cargo bench -p frontdesk-semantic --bench encoder`).
 ///
 /// # Safety
 ///

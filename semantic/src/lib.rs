@@ -81,6 +81,16 @@ impl SemanticModel {
         })
     }
 
+    /// Trained with the default options and the user's cache
+    /// ([`EmbeddingCache::for_user`]).
+    pub fn train_for_user(
+        encoder: Arc<Encoder>,
+        knowledge: &Knowledge,
+    ) -> Result<SemanticModel, EncodeError> {
+        let mut cache = EmbeddingCache::for_user(encoder.id());
+        SemanticModel::train(encoder, knowledge, &mut cache, &TrainOptions::default())
+    }
+
     /// The model's reading of a text, or the error.
     pub fn predict(&self, text: &str) -> Result<Scores, EncodeError> {
         let embedding = self.encoder.embed(&[text])?;

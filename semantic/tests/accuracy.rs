@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use frontdesk_core::understand::eval::{evaluate, parse_cases};
 use frontdesk_core::{Classifier, Knowledge};
-use frontdesk_semantic::{EmbeddingCache, Encoder, MINILM, SemanticModel, TrainOptions, model};
+use frontdesk_semantic::{Encoder, MINILM, SemanticModel, model};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -38,18 +38,7 @@ fn encoder() -> Option<Arc<Encoder>> {
 }
 
 fn classifier(encoder: &Arc<Encoder>, knowledge: &Knowledge) -> Classifier {
-    let cache_dir = dirs::cache_dir().map(|d| d.join("frontdesk").join("embeddings"));
-    let mut cache = match cache_dir {
-        Some(dir) => EmbeddingCache::open(&dir, encoder.id()),
-        None => EmbeddingCache::in_memory(),
-    };
-    let model = SemanticModel::train(
-        encoder.clone(),
-        knowledge,
-        &mut cache,
-        &TrainOptions::default(),
-    )
-    .expect("trains");
+    let model = SemanticModel::train_for_user(encoder.clone(), knowledge).expect("trains");
     Classifier::with_semantic(knowledge, Arc::new(model))
 }
 
