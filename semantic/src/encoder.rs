@@ -8,6 +8,7 @@
 //! together.
 
 use std::path::Path;
+use std::sync::{Arc, mpsc};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -24,6 +25,10 @@ pub enum EncodeError {
     Tokenize(String),
     #[error("the model failed: {0}")]
     Model(#[from] candle_core::Error),
+    /// The model failed on a batch this message was part of (or its
+    /// thread has stopped).
+    #[error("the model failed: {0}")]
+    Batch(String),
 }
 
 /// Longest input, in tokens (the model was trained on up to 256; long
@@ -106,12 +111,54 @@ impl SimpleBackend for LinearWeightsTransposed {
 }
 
 /// A loaded sentence encoder.
+///
+/// Messages encoded one at a time (what a chat sends) go through one
+/// thread that takes whatever has arrived meanwhile as one batch: under
+/// load, one forward pass over many messages instead of many passes that
+/// interleave in candle's thread pool. Alone, a message is a batch of one.
 pub struct Encoder {
-    model: BertModel,
+    model: Arc<Model>,
     tokenizer: Tokenizer,
-    device: Device,
+    /// To the batching thread; it stops when the encoder is dropped.
+    queue: mpsc::Sender<Job>,
     /// Names the model in the embedding cache.
     id: String,
+}
+
+/// A message's token ids, and where its embedding goes.
+type Job = (Vec<u32>, mpsc::Sender<Result<Vec<f32>, String>>);
+
+/// The network itself.
+struct Model {
+    bert: BertModel,
+    device: Device,
+}
+
+/// Serves the queue: waits for a message, adds every one that arrived
+/// meanwhile (up to [`BATCH`]), encodes them together and answers each.
+fn serve(model: Arc<Model>, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let batch: Vec<&[u32]> = jobs.iter().map(|(t, _)| t.as_slice()).collect();
+        match model.embed_tokens(&batch) {
+            Ok(embeddings) => {
+                for ((_, reply), embedding) in jobs.iter().zip(embeddings) {
+                    let _ = reply.send(Ok(embedding));
+                }
+            }
+            Err(e) => {
+                for (_, reply) in &jobs {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Encoder {
@@ -155,11 +202,20 @@ impl Encoder {
             DType::F32,
             device.clone(),
         );
-        let model = BertModel::load(weights, &config)?;
+        let model = Arc::new(Model {
+            bert: BertModel::load(weights, &config)?,
+            device,
+        });
+        let (queue, jobs) = mpsc::channel();
+        let served = model.clone();
+        std::thread::Builder::new()
+            .name("encoder".into())
+            .spawn(move || serve(served, jobs))
+            .map_err(|e| EncodeError::Batch(e.to_string()))?;
         Ok(Encoder {
             model,
             tokenizer,
-            device,
+            queue,
             id: id.to_owned(),
         })
     }
@@ -168,7 +224,26 @@ impl Encoder {
         &self.id
     }
 
-    /// One unit-length embedding per text, in order.
+    /// The embedding of one message, encoded together with whatever other
+    /// messages arrive at the same time.
+    pub fn embed_message(&self, text: &str) -> Result<Vec<f32>, EncodeError> {
+        let tokens = self
+            .tokenizer
+            .encode(text, true)
+            .map_err(|e| EncodeError::Tokenize(e.to_string()))?
+            .get_ids()
+            .to_vec();
+        let (reply, answer) = mpsc::channel();
+        let stopped = || EncodeError::Batch("the encoder's thread has stopped".into());
+        self.queue.send((tokens, reply)).map_err(|_| stopped())?;
+        answer
+            .recv()
+            .map_err(|_| stopped())?
+            .map_err(EncodeError::Batch)
+    }
+
+    /// One unit-length embedding per text, in order (in batches of texts of
+    /// similar length, on the caller's thread).
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EncodeError> {
         let mut tokens = Vec::with_capacity(texts.len());
         for text in texts {
@@ -184,13 +259,15 @@ impl Encoder {
         let mut out = vec![Vec::new(); texts.len()];
         for chunk in order.chunks(BATCH) {
             let batch: Vec<&[u32]> = chunk.iter().map(|&i| tokens[i].as_slice()).collect();
-            for (&i, embedding) in chunk.iter().zip(self.embed_tokens(&batch)?) {
+            for (&i, embedding) in chunk.iter().zip(self.model.embed_tokens(&batch)?) {
                 out[i] = embedding;
             }
         }
         Ok(out)
     }
+}
 
+impl Model {
     /// Runs the model on token ids padded to the longest, then mean-pools
     /// the real tokens and normalises.
     fn embed_tokens(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EncodeError> {
@@ -207,7 +284,7 @@ impl Encoder {
         let ids = Tensor::from_vec(ids, shape, &self.device)?;
         let mask = Tensor::from_vec(mask, shape, &self.device)?;
         let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let hidden = self.bert.forward(&ids, &types, Some(&mask))?;
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
         let counts = mask.sum(1)?;

@@ -93,10 +93,10 @@ impl SemanticModel {
 
     /// The model's reading of a text, or the error.
     pub fn predict(&self, text: &str) -> Result<Scores, EncodeError> {
-        let embedding = self.encoder.embed(&[text])?;
-        let t = self.triage.probabilities(&embedding[0]);
+        let embedding = self.encoder.embed_message(text)?;
+        let t = self.triage.probabilities(&embedding);
         Ok(Scores {
-            classes: self.softmax.probabilities(&embedding[0]),
+            classes: self.softmax.probabilities(&embedding),
             tiers: [t[0], t[1], t[2]],
         })
     }

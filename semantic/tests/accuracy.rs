@@ -86,3 +86,37 @@ fn the_same_folder_and_message_give_the_same_verdict_every_time() {
         assert_eq!(first.classify(text), second.classify(text), "{text}");
     }
 }
+
+#[test]
+fn messages_encoded_at_the_same_time_get_the_embeddings_they_get_alone() {
+    let Some(encoder) = encoder() else { return };
+    let messages = [
+        "does it hurt",
+        "¿cuánto cuesta una sesión de punción seca?",
+        "my physio suggested dry needling for my tennis elbow, I've had it for months and nothing helps, would it work?",
+        "parking?",
+        "can I come if I'm pregnant",
+        "what should I wear",
+    ];
+    let alone: Vec<Vec<f32>> = messages
+        .iter()
+        .map(|m| encoder.embed_message(m).expect("encodes"))
+        .collect();
+    for _ in 0..3 {
+        let together: Vec<Vec<f32>> = std::thread::scope(|s| {
+            let handles: Vec<_> = messages
+                .iter()
+                .map(|m| s.spawn(|| encoder.embed_message(m).expect("encodes")))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for ((a, b), m) in alone.iter().zip(&together).zip(messages) {
+            let diff = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max);
+            assert!(diff < 1e-4, "{m}: differs by {diff}");
+        }
+    }
+}

@@ -518,7 +518,9 @@ impl Speller {
     }
 
     /// The closest vocabulary word within the allowed distance, if any; ties go
-    /// to the word that keeps the first letter, then to the shorter word.
+    /// to the word that keeps the first letter, then to the shorter word,
+    /// then to the first in alphabetical order (never to the order words
+    /// were added in, which follows a HashSet's and changed every run).
     fn correct(&self, word: &str) -> Option<&str> {
         if let Some(known) = self.known.get(word) {
             return Some(known.as_str());
@@ -531,7 +533,9 @@ impl Speller {
         if max == 0 {
             return None;
         }
-        let mut best: Option<(usize, bool, usize, u32)> = None;
+        // Ties go last to the word itself, so the answer never depends on
+        // the order words were added in.
+        let mut best: Option<(usize, bool, usize, &str)> = None;
         for variant in deletes(&chars, max) {
             let Some(ids) = self.deletes.get(&variant) else {
                 continue;
@@ -546,13 +550,13 @@ impl Speller {
                 if first_differs && chars.len() < 6 {
                     continue;
                 }
-                let key = (distance, first_differs, candidate.len(), id);
+                let key = (distance, first_differs, candidate.len(), candidate.as_str());
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
             }
         }
-        best.map(|(.., id)| self.words[id as usize].as_str())
+        best.map(|(.., word)| word)
     }
 }
 
@@ -582,6 +586,21 @@ fn deletes(chars: &[char], depth: usize) -> HashSet<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_misspelling_between_two_equally_close_words_is_corrected_the_same_whatever_the_order() {
+        // "bant" is one letter from both, same length, same first letter.
+        let mut one = Speller::default();
+        let mut other = Speller::default();
+        for word in ["bent", "band"] {
+            one.insert(word);
+        }
+        for word in ["band", "bent"] {
+            other.insert(word);
+        }
+        assert_eq!(one.correct("bant"), Some("band"));
+        assert_eq!(other.correct("bant"), Some("band"));
+    }
+
     use super::*;
 
     fn speller(words: &[&str]) -> Speller {
