@@ -5,27 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use frontdesk_core::understand::eval::label;
 use frontdesk_core::understand::semantic::Classes;
-use frontdesk_core::{Classifier, Knowledge, Verdict};
+use frontdesk_core::{Classifier, Knowledge};
 use frontdesk_semantic::{Encoder, MINILM, SemanticModel, model};
-
-fn label(k: &Knowledge, v: &Verdict) -> String {
-    match v {
-        Verdict::Emergency(_) => "emergency".into(),
-        Verdict::Greeting => "greeting".into(),
-        Verdict::MedicineAdvice => "medicine".into(),
-        Verdict::Answer { topic, .. } => k.topics()[*topic].id.to_string(),
-        Verdict::Clarify { candidates, .. } => format!(
-            "clarify({})",
-            candidates
-                .iter()
-                .map(|&c| k.topics()[c].id.to_string())
-                .collect::<Vec<_>>()
-                .join("|")
-        ),
-        Verdict::Fallback { .. } => "fallback".into(),
-    }
-}
 
 fn main() {
     let file = std::env::args().nth(1).expect("a TSV file");
@@ -63,11 +46,7 @@ fn main() {
             .take(3)
             .map(|s| (ids[s.topic].clone(), s.score))
             .collect();
-        let rules = match lexical.triage(query) {
-            frontdesk_core::understand::Triage::Emergency(_) => 1,
-            frontdesk_core::understand::Triage::Urgent(_) => 2,
-            frontdesk_core::understand::Triage::Routine => 3,
-        };
+        let rules = lexical.triage(query).tier();
         println!(
             "{}",
             serde_json::json!({

@@ -10,7 +10,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use frontdesk_core::understand::Triage;
+use frontdesk_core::understand::Assessment;
+use frontdesk_core::understand::classify::{TRIAGE_THRESHOLDS, TriageThresholds};
 use frontdesk_core::understand::semantic::training_examples;
 use frontdesk_core::{Classifier, Knowledge};
 use frontdesk_semantic::softmax;
@@ -49,7 +50,9 @@ fn main() {
         l2: option("L2", defaults.l2),
         ..defaults
     };
-    // (tier, rules' tier, out-of-fold probabilities) per built-in example.
+    // Each built-in example: its tier, what the rules made of it, and the
+    // out-of-fold probabilities of the message as the model reads it
+    // (without its idioms).
     let mut read = Vec::with_capacity(builtin);
     for fold in 0..FOLDS {
         let train: Vec<usize> = (0..examples.len())
@@ -60,36 +63,14 @@ fn main() {
         let model = softmax::train(&tx, &ty, 3, &options);
         for i in (0..builtin).filter(|i| i % FOLDS == fold) {
             let assessment = rules.assess(&examples[i].0);
-            let by_rules = match assessment.triage {
-                Triage::Emergency(_) => 1,
-                Triage::Urgent(_) => 2,
-                Triage::Routine => 3,
-            };
-            // The model is not heard where the rules set a sign aside.
-            // The model reads the message without its idioms, and is not
-            // heard where the rules set a sign of that tier aside.
             let p = match &assessment.without_idioms {
                 Some(plain) => model.probabilities(&encoder.embed(&[plain]).expect("embeds")[0]),
                 None => model.probabilities(&xs[i]),
             };
-            // As the classifier: a model this sure is heard all the same.
-            let strong = option("STRONG", 0.9);
-            let p = match (
-                p[0] >= p[1],
-                assessment.emergency_set_aside,
-                assessment.urgent_set_aside,
-            ) {
-                (true, true, _) if p[0] < strong => vec![0.0, 0.0, 1.0],
-                (false, _, true) if p[1] < strong => vec![0.0, 0.0, 1.0],
-                _ => p,
-            };
-            if std::env::var_os("SHOW").is_some() && ys[i] < 2 && p[2] == 1.0 {
-                eprintln!("not heard, tier {}: {}", ys[i] + 1, examples[i].0);
-            }
-            read.push((ys[i] + 1, by_rules, p));
+            read.push((ys[i] as u8 + 1, assessment, [p[0], p[1], p[2]]));
         }
     }
-    let count = |tier: usize| read.iter().filter(|r| r.0 == tier).count();
+    let count = |tier: u8| read.iter().filter(|r| r.0 == tier).count();
     println!(
         "{builtin} messages ({} tier 1, {} tier 2, {} tier 3), {FOLDS} folds",
         count(1),
@@ -98,18 +79,18 @@ fn main() {
     );
     println!("threshold  tier 1 caught  tier 2 caught  tier 3 false alarms (emergency, urgent)");
     for threshold in [0.4f32, 0.5, 0.6, 0.7, 0.8] {
-        let got = |by_rules: usize, p: &[f32]| {
-            if by_rules == 1 || (p[0] >= threshold && p[0] >= p[1]) {
-                1
-            } else if by_rules == 2 || (p[1] >= 0.5 && p[1] > p[2]) {
-                2
-            } else {
-                3
-            }
+        // As the classifier combines them: the rules first, then the model.
+        let thresholds = TriageThresholds {
+            emergency: threshold,
+            over_set_aside: option("STRONG", TRIAGE_THRESHOLDS.over_set_aside),
+            ..TRIAGE_THRESHOLDS
         };
-        let tally = |tier: usize, want: &dyn Fn(usize) -> bool| {
+        let got = |rules: &Assessment, p: &[f32; 3]| {
+            rules.triage.tier().min(thresholds.model_tier(p, rules))
+        };
+        let tally = |tier: u8, want: &dyn Fn(u8) -> bool| {
             read.iter()
-                .filter(|r| r.0 == tier && want(got(r.1, &r.2)))
+                .filter(|r| r.0 == tier && want(got(&r.1, &r.2)))
                 .count()
         };
         println!(

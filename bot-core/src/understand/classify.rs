@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::matcher::Matcher;
 use super::semantic::{Classes, Semantic};
-use super::triage::{Triage, Triager};
+use super::triage::{Assessment, Triage, Triager};
 use crate::chat::{RedFlag, Urgency};
 use crate::ids::{Locale, TopicId};
 use crate::knowledge::Knowledge;
@@ -94,24 +94,49 @@ pub const SEMANTIC_SPREAD: f32 = 0.35;
 /// is taken if it is among the model's this many most likely topics.
 pub const SEMANTIC_CONFIRM_TOP: usize = 3;
 
-/// The tier (1, 2 or 3) a model's triage probabilities point to: the most
-/// probable, a tier 1 or 2 needing a clear majority over tier 3.
-fn triage_tier(tiers: &[f32; 3]) -> u8 {
-    let [emergency, urgent, routine] = *tiers;
-    if emergency >= SEMANTIC_TRIAGE_MIN && emergency >= urgent {
-        1
-    } else if urgent >= SEMANTIC_TRIAGE_MIN && urgent > routine {
-        2
-    } else {
-        3
-    }
+/// When a model's triage reading counts (chosen by cross-validation:
+/// `semantic/examples/triage_cv.rs`, `docs/understanding.md`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TriageThresholds {
+    /// An emergency reading counts from this probability…
+    pub emergency: f32,
+    /// …an urgent one from this, when it leads tier 3…
+    pub urgent: f32,
+    /// …and either only from this one where the rules named a sign of that
+    /// tier and set it aside ("no pus", "all recovered").
+    pub over_set_aside: f32,
 }
 
-/// A model's emergency or urgent reading counts from this probability…
-pub const SEMANTIC_TRIAGE_MIN: f32 = 0.5;
-/// …and from this one even where the rules named a sign of that tier and
-/// set it aside ("no pus", "all recovered"): a model that sure is heard.
-pub const SEMANTIC_OVERRIDE_MIN: f32 = 0.9;
+pub const TRIAGE_THRESHOLDS: TriageThresholds = TriageThresholds {
+    emergency: 0.5,
+    urgent: 0.5,
+    over_set_aside: 0.9,
+};
+
+impl TriageThresholds {
+    /// The tier (1, 2 or 3) a model's triage probabilities add to what the
+    /// rules made of the message: the most probable, a tier 1 or 2 needing
+    /// its threshold, and 3 where the rules set such a sign aside and the
+    /// model is not sure enough to be heard over them.
+    pub fn model_tier(&self, tiers: &[f32; 3], rules: &Assessment) -> u8 {
+        let [emergency, urgent, routine] = *tiers;
+        if emergency >= self.emergency && emergency >= urgent {
+            if rules.emergency_set_aside && emergency < self.over_set_aside {
+                3
+            } else {
+                1
+            }
+        } else if urgent >= self.urgent && urgent > routine {
+            if rules.urgent_set_aside && urgent < self.over_set_aside {
+                3
+            } else {
+                2
+            }
+        } else {
+            3
+        }
+    }
+}
 
 /// Decides what a free-text message is: the safety rules first, then the
 /// semantic model trained on the folder when there is one, else the lexical
@@ -181,17 +206,16 @@ impl Classifier {
 
     /// The model falls back because no topic is likely enough, not because
     /// the message looks outside the clinic's subjects or about medicines.
-    fn unsure(&self, p: &[f32]) -> bool {
-        let best = self.ranked(p).first().map_or(0.0, |&t| p[t]);
+    fn unsure(&self, p: &[f32], ranked: &[usize]) -> bool {
+        let best = ranked.first().map_or(0.0, |&t| p[t]);
         best < SEMANTIC_CLARIFY_MIN
             && p[self.classes.out_of_scope()] <= best
             && p[self.classes.medicine()] <= best
     }
 
-    /// The verdict from a semantic model's probabilities.
-    fn semantic_verdict(&self, p: &[f32]) -> Verdict {
+    /// The verdict from a semantic model's probabilities, its topics ranked.
+    fn semantic_verdict(&self, p: &[f32], ranked: &[usize]) -> Verdict {
         let classes = self.classes;
-        let ranked = self.ranked(p);
         let (best, p1) = match ranked.first() {
             Some(&t) => (t, p[t]),
             None => return Verdict::Fallback { score: 0.0 },
@@ -228,6 +252,36 @@ impl Classifier {
         }
     }
 
+    /// The model's verdict, where the lexical matcher may settle it: its
+    /// answer is taken if it is one of the model's close topics (asking
+    /// back), or, where the model is unsure of every topic but does not read
+    /// the message as out of scope, one of its likeliest.
+    fn semantic_then_lexical(&self, p: &[f32], text: &str, detected: Option<Locale>) -> Verdict {
+        let ranked = self.ranked(p);
+        let semantic = self.semantic_verdict(p, &ranked);
+        let settles: &[usize] = match &semantic {
+            Verdict::Clarify { candidates, .. } => candidates,
+            Verdict::Fallback { .. } if self.unsure(p, &ranked) => {
+                &ranked[..SEMANTIC_CONFIRM_TOP.min(ranked.len())]
+            }
+            _ => &[],
+        };
+        let confirmed = if settles.is_empty() {
+            None
+        } else {
+            match self.lexical_verdict(text, detected) {
+                Verdict::Answer { topic, .. } if settles.contains(&topic) => Some(topic),
+                _ => None,
+            }
+        };
+        match (confirmed, semantic) {
+            (Some(topic), Verdict::Clarify { score, .. } | Verdict::Fallback { score }) => {
+                Verdict::Answer { topic, score }
+            }
+            (_, semantic) => semantic,
+        }
+    }
+
     /// The lexical matcher, for explaining a verdict (`frontdesk ask`).
     pub fn matcher(&self) -> &Matcher {
         &self.matcher
@@ -239,7 +293,7 @@ impl Classifier {
     }
 
     /// What the triage rules make of a message.
-    pub fn assess(&self, text: &str) -> super::triage::Assessment {
+    pub fn assess(&self, text: &str) -> Assessment {
         self.rules.triage.assess(&fold(text))
     }
 
@@ -283,15 +337,7 @@ impl Classifier {
             (Some(plain), Some(model)) => model.scores(plain).map(|s| s.tiers),
             _ => scores.as_ref().map(|s| s.tiers),
         };
-        let model_tier = tiers.and_then(|t| {
-            let tier = triage_tier(&t);
-            let set_aside = match tier {
-                1 => assessment.emergency_set_aside && t[0] < SEMANTIC_OVERRIDE_MIN,
-                2 => assessment.urgent_set_aside && t[1] < SEMANTIC_OVERRIDE_MIN,
-                _ => false,
-            };
-            (!set_aside).then_some(tier)
-        });
+        let model_tier = tiers.map(|t| TRIAGE_THRESHOLDS.model_tier(&t, &assessment));
         let urgent = match model_tier {
             Some(1) => {
                 return Classified {
@@ -309,31 +355,7 @@ impl Classifier {
         // does not think the message is outside the clinic's subjects.
         let verdict = match scores {
             None => self.lexical_verdict(text, detected),
-            Some(scores) => match self.semantic_verdict(&scores.classes) {
-                Verdict::Clarify { candidates, score } => {
-                    match self.lexical_verdict(text, detected) {
-                        Verdict::Answer { topic, .. } if candidates.contains(&topic) => {
-                            Verdict::Answer { topic, score }
-                        }
-                        _ => Verdict::Clarify { candidates, score },
-                    }
-                }
-                Verdict::Fallback { score } if self.unsure(&scores.classes) => {
-                    match self.lexical_verdict(text, detected) {
-                        Verdict::Answer { topic, .. }
-                            if self
-                                .ranked(&scores.classes)
-                                .iter()
-                                .take(SEMANTIC_CONFIRM_TOP)
-                                .any(|&t| t == topic) =>
-                        {
-                            Verdict::Answer { topic, score }
-                        }
-                        _ => Verdict::Fallback { score },
-                    }
-                }
-                semantic => semantic,
-            },
+            Some(scores) => self.semantic_then_lexical(&scores.classes, text, detected),
         };
         Classified {
             verdict,

@@ -137,31 +137,41 @@ impl Report {
     }
 }
 
+/// What the bot did, as a label: a topic id, `clarify(a|b)`, `fallback`
+/// (out of scope or advice about medicines), `emergency` or `greeting`.
+pub fn label(knowledge: &Knowledge, verdict: &Verdict) -> String {
+    let id = |i: usize| knowledge.topics()[i].id.as_str();
+    match verdict {
+        Verdict::Emergency(_) => "emergency".into(),
+        Verdict::Answer { topic, .. } => id(*topic).into(),
+        Verdict::Clarify { candidates, .. } => {
+            let ids: Vec<&str> = candidates.iter().map(|&i| id(i)).collect();
+            format!("clarify({})", ids.join("|"))
+        }
+        Verdict::Fallback { .. } | Verdict::MedicineAdvice => "fallback".into(),
+        Verdict::Greeting => "greeting".into(),
+    }
+}
+
 /// Classifies every case and scores it.
 pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) -> Report {
     let mut results = Vec::with_capacity(cases.len());
     let mut classes: BTreeMap<String, ClassResult> = BTreeMap::new();
     for case in cases {
         let verdict = classifier.classify(&case.query).verdict;
-        let id = |i: usize| knowledge.topics()[i].id.clone();
-        let (got, score) = match (&verdict, &case.expected) {
-            (Verdict::Emergency(_), e) => ("emergency".into(), score(*e == Expected::Emergency)),
-            (Verdict::Answer { topic, .. }, e) => {
-                let t = id(*topic);
-                let s = score(*e == Expected::Topic(t.clone()));
-                (t.to_string(), s)
+        let id = |i: usize| &knowledge.topics()[i].id;
+        let score = match (&verdict, &case.expected) {
+            (Verdict::Emergency(_), e) => score(*e == Expected::Emergency),
+            (Verdict::Answer { topic, .. }, Expected::Topic(t)) => score(id(*topic) == t),
+            (Verdict::Clarify { candidates, .. }, Expected::Topic(t))
+                if candidates.iter().any(|&i| id(i) == t) =>
+            {
+                0.5
             }
-            (Verdict::Clarify { candidates, .. }, e) => {
-                let ids: Vec<TopicId> = candidates.iter().map(|&i| id(i)).collect();
-                let hit = matches!(e, Expected::Topic(t) if ids.contains(t));
-                let label = ids.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("|");
-                (format!("clarify({label})"), if hit { 0.5 } else { 0.0 })
-            }
-            (Verdict::Fallback { .. } | Verdict::MedicineAdvice, e) => {
-                ("fallback".into(), score(*e == Expected::None))
-            }
-            (Verdict::Greeting, _) => ("greeting".into(), 0.0),
+            (Verdict::Fallback { .. } | Verdict::MedicineAdvice, e) => score(*e == Expected::None),
+            _ => 0.0,
         };
+        let got = label(knowledge, &verdict);
         let class = classes.entry(case.expected.label().to_owned()).or_default();
         class.queries += 1;
         class.score += score;

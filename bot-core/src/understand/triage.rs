@@ -20,6 +20,8 @@
 //! or someone with them make it count again; when in doubt between tier 1
 //! and tier 3, tier 1.
 
+use std::borrow::Cow;
+
 use regex::Regex;
 
 use crate::chat::{RedFlag, Urgency};
@@ -30,6 +32,17 @@ pub enum Triage {
     Emergency(RedFlag),
     Urgent(Urgency),
     Routine,
+}
+
+impl Triage {
+    /// 1 (emergency), 2 (urgent) or 3 (routine).
+    pub fn tier(self) -> u8 {
+        match self {
+            Triage::Emergency(_) => 1,
+            Triage::Urgent(_) => 2,
+            Triage::Routine => 3,
+        }
+    }
 }
 
 /// Tier-1 signs, by category. Word boundaries are added by [`Triager`].
@@ -127,7 +140,7 @@ const PAST: &str = r"\b(\d+ (yrs?|years?|months?|weeks?) ago|years back|a few ye
 /// on aspirin now").
 const RESOLVED: &str = r"\b(all recovered|fully recovered|recovered fully|all treated|all clear now|stable since|resolved|no problems since|(all|totally|completely|im|i am|doing|feeling|been) (fine|ok|okay|good|well|stable|better) (now|since)|fine now|stable now|ahora (estoy|esta|todo) (bien|estable|perfect[oa])|(ya|todo) (estoy |esta )?bien ahora|estable desde|sin problemas desde|ya esta curad[oa]|me recupere del todo|totalmente recuperad[oa])\b";
 /// A question about a risk, or a hypothetical, rather than a report.
-const HYPOTHETICAL: &str = r"\b((can|could|does|do|will|would|might|may) (it|this|that|dry|needling|the|you|i|they|he|she|someone|anyone|a|an|acupuncture|needles?) (\w+ ){0,5}(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|(is it possible|how likely|how often) (\w+ ){0,6}(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|risk|risks|risky|is (that|this|it) a (thing|risk)|does that happen|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they|someone|somebody|anyone|a patient) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria|se puede) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir|tener|sufrir)|es posible|riesgoso|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
+const HYPOTHETICAL: &str = r"\b(((can|could|does|do|will|would|might|may) (it|this|that|dry|needling|the|you|i|they|he|she|someone|anyone|a|an|acupuncture|needles?) (\w+ ){0,5}|(is it possible|how likely|how often) (\w+ ){0,6})(cause|causes|lead to|give (you|me|him|her|them|someone)|result in|puncture|trigger|happen|get|have|suffer|develop)|risk|risks|risky|is (that|this|it) a (thing|risk)|does that happen|chance|chances|possible|possibility|likely|rare|common|danger|dangerous|dangers|side effects?|complications?|is (that|this|it) normal|normal|usual|what if|what would you do|say i|suppose|supposing|what then|imagine|^if |^si |if i (get|have|feel|start)|if you (get|have|feel)|if (he|she|it|they|someone|somebody|anyone|a patient) (gets?|has|have|feels?|starts?)|in case|what happens if|what should i do if|what do i do if|how (would|will|do) i know|signs? of|symptoms? of|warning signs?|what does .{1,40} (look|feel) like|(puede|pueden|podria|se puede) (\w+ ){0,3}(causar|provocar|dar|pasar|perforar|producir|tener|sufrir)|es posible|riesgoso|que pasa si|que hago si|y si|riesgo|riesgos|efectos secundarios|complicaciones|sintomas de|senales de|como se si|como sabria)\b";
 /// Words that make it about the writer (or someone with them), now.
 const PRESENT: &str = r"\b(suddenly|all of a sudden|de repente|de golpe|now|right now|currently|at the moment|this morning|this afternoon|this evening|tonight|today|since (this|last|yesterday|the|my|then|an|a|\d)|just now|just (had|collapsed|fainted|fell|took|started|passed out)|started|starting|getting worse|keeps getting|still (out|not|cant|bleeding|numb)|ahora|ahora mismo|hoy|ahorita|desde (esta|ayer|la|el|hace)|esta manana|esta tarde|esta noche|empezo|empeorando|sigue (sin|saliendo|con)|todavia (no|sigue|sangra|estoy|esta|tengo|tiene|me|le)|aun (no|sigue|sangra|estoy|esta|tengo|tiene|me|le))\b";
 /// The writer, or someone with them ("my dad", "mi madre").
@@ -228,65 +241,72 @@ impl Triager {
         self.assess(folded).triage
     }
 
-    /// The tier of a message, and what the rules set aside.
+    /// The tier of a message, and what the rules set aside, in one pass
+    /// over the signs.
     pub fn assess(&self, folded: &str) -> Assessment {
-        let triage = self.tier(folded);
-        let routine = triage == Triage::Routine;
-        let named = |patterns: &[&Regex]| routine && patterns.iter().any(|p| p.is_match(folded));
-        let idioms = self.idioms.find_iter(folded).any(|m| {
-            !matches!(
-                m.as_str(),
-                "sin querer" | "without meaning to" | "by accident"
-            )
-        });
-        Assessment {
-            triage,
-            emergency_set_aside: named(
-                &self
-                    .emergency
-                    .iter()
-                    .map(|r| &r.pattern)
-                    .collect::<Vec<_>>(),
-            ),
-            urgent_set_aside: named(&self.urgent.iter().map(|r| &r.pattern).collect::<Vec<_>>()),
-            without_idioms: idioms.then(|| self.idioms.replace_all(folded, " ").into_owned()),
-        }
-    }
-
-    fn tier(&self, folded: &str) -> Triage {
         let text = self.idioms.replace_all(folded, " ");
-        let text = text.as_ref();
+        // The idioms that only guard against a sign's words ("by accident")
+        // leave nothing for a model to read differently.
+        let without_idioms = match &text {
+            Cow::Owned(plain)
+                if self.idioms.find_iter(folded).any(|m| {
+                    !matches!(
+                        m.as_str(),
+                        "sin querer" | "without meaning to" | "by accident"
+                    )
+                }) =>
+            {
+                Some(plain.clone())
+            }
+            _ => None,
+        };
+        let answer = |triage| Assessment {
+            triage,
+            emergency_set_aside: false,
+            urgent_set_aside: false,
+            without_idioms: without_idioms.clone(),
+        };
         // Self-harm is never explained away by context.
         if let Some(rule) = self.emergency.first()
             && rule.category == RedFlag::SelfHarm
-            && rule.pattern.is_match(text)
+            && rule.pattern.is_match(&text)
         {
-            return Triage::Emergency(RedFlag::SelfHarm);
+            return answer(Triage::Emergency(RedFlag::SelfHarm));
         }
+        let mut routine = answer(Triage::Routine);
         for rule in &self.emergency {
-            if self.reported(&rule.pattern, text, true) {
-                return Triage::Emergency(rule.category);
+            match self.reading(&rule.pattern, &text, true) {
+                Reading::Reported => return answer(Triage::Emergency(rule.category)),
+                Reading::SetAside => routine.emergency_set_aside = true,
+                Reading::Absent => {}
             }
         }
         for rule in &self.urgent {
             // Fainting "and fine now" is what the category is about.
             let past_discounts = rule.category != Urgency::FaintRecovered;
-            if self.reported(&rule.pattern, text, past_discounts) {
-                return Triage::Urgent(rule.category);
+            match self.reading(&rule.pattern, &text, past_discounts) {
+                Reading::Reported => return answer(Triage::Urgent(rule.category)),
+                Reading::SetAside => routine.urgent_set_aside = true,
+                Reading::Absent => {}
             }
         }
-        Triage::Routine
+        routine
     }
 
-    /// Whether the pattern matches somewhere that is not denied.
-    /// Whether the pattern matches somewhere that is neither denied nor
-    /// explained away.
-    fn reported(&self, pattern: &Regex, text: &str, past_discounts: bool) -> bool {
-        pattern.find_iter(text).any(|m| {
-            !self.denied(&text[..m.start()])
-                && !self.denied_within(m.as_str())
+    /// Whether the pattern matches, and if so whether somewhere it is
+    /// neither denied nor explained away.
+    fn reading(&self, pattern: &Regex, text: &str, past_discounts: bool) -> Reading {
+        let mut found = Reading::Absent;
+        for m in pattern.find_iter(text) {
+            if !self.denied(&text[..m.start()])
+                && !denied_within(m.as_str())
                 && !self.discounted(text, m.start(), m.end(), past_discounts)
-        })
+            {
+                return Reading::Reported;
+            }
+            found = Reading::SetAside;
+        }
+        found
     }
 
     /// Whether the words before a sign deny it: a negation in the same
@@ -319,20 +339,6 @@ impl Triager {
         })
     }
 
-    /// Whether a sign that spans several words takes back its own last
-    /// word ("calf is sore but not swollen", "pero no esta hinchado").
-    fn denied_within(&self, sign: &str) -> bool {
-        let words: Vec<&str> = sign.split_whitespace().collect();
-        let tail = &words[words.len().saturating_sub(4)..];
-        tail.windows(2).any(|pair| {
-            matches!(pair[0], "but" | "pero" | "though" | "aunque")
-                && matches!(
-                    pair[1],
-                    "not" | "no" | "isnt" | "arent" | "without" | "sin" | "ni"
-                )
-        })
-    }
-
     /// Whether a sign (at `start..end`) is past and resolved, a question
     /// about a risk or someone else's story, with nothing that says it is
     /// happening to the writer (or someone with them) now.
@@ -361,12 +367,10 @@ impl Triager {
         // "my chest hurts, can needling cause that?" is a report with a
         // question; "can it cause chest pain?" is only the question.
         let before = &text[..start];
-        let lead: Vec<&str> = before.split_whitespace().rev().take(4).collect();
+        // The four words before the sign, and the sign.
+        let lead_start = last_words_start(before, 4);
         // The question runs into the sign ("could it give me an infection"):
         // asked about, not reported.
-        let lead_start = lead
-            .last()
-            .map_or(start, |w| w.as_ptr() as usize - before.as_ptr() as usize);
         if self
             .hypothetical
             .find_iter(before)
@@ -374,13 +378,44 @@ impl Triager {
         {
             return true;
         }
-        let lead: Vec<&str> = lead.into_iter().rev().collect();
-        let near = format!("{} {}", lead.join(" "), &text[start..end]);
-        let about_writer = self.first_person.is_match(&near)
+        let about_writer = self.first_person.is_match(&text[lead_start..end])
             && !self.conditional.is_match(before)
             && !self.third_party.is_match(text);
         !about_writer
     }
+}
+
+/// How a sign's pattern reads in a message.
+enum Reading {
+    Absent,
+    /// Named, but denied or explained away everywhere it is.
+    SetAside,
+    Reported,
+}
+
+/// Whether a sign that spans several words takes back its own last
+/// word ("calf is sore but not swollen", "pero no esta hinchado").
+fn denied_within(sign: &str) -> bool {
+    let words: Vec<&str> = sign.split_whitespace().collect();
+    let tail = &words[words.len().saturating_sub(4)..];
+    tail.windows(2).any(|pair| {
+        matches!(pair[0], "but" | "pero" | "though" | "aunque")
+            && matches!(
+                pair[1],
+                "not" | "no" | "isnt" | "arent" | "without" | "sin" | "ni"
+            )
+    })
+}
+
+/// Where the last `n` words of `text` begin (its end if it has none).
+fn last_words_start(text: &str, n: usize) -> usize {
+    text.split_whitespace()
+        .rev()
+        .take(n)
+        .last()
+        .map_or(text.len(), |word| {
+            word.as_ptr() as usize - text.as_ptr() as usize
+        })
 }
 
 #[cfg(test)]
