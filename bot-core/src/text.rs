@@ -4,6 +4,8 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use regex::Regex;
+
 use crate::ids::Locale;
 
 /// Lower-cases, folds compatibility forms (full-width letters, ligatures),
@@ -29,6 +31,27 @@ pub fn fold(text: &str) -> String {
         }
     }
     out
+}
+
+/// Compiles a fixed pattern that reads [`fold`]ed text, with `\w` and `\b`
+/// meaning ASCII letters, digits and `_`.
+///
+/// Folding strips accents, so English and Spanish words are ASCII by then.
+/// With Unicode's classes instead, the triage rules (many `(\w+ ){0,8}`
+/// gaps) compiled to 46 MB of automata in 0.3 s and read a message in
+/// 24 µs; with ASCII ones, 2 MB in 23 ms and 5 µs. A word in another
+/// script is not a word to these patterns, which name only English and
+/// Spanish words.
+///
+/// # Panics
+///
+/// If the pattern does not compile: patterns are constants in the code, and
+/// every one is compiled by the tests.
+pub fn folded_pattern(pattern: &str) -> Regex {
+    let ascii = pattern
+        .replace(r"\w", r"(?-u:\w)")
+        .replace(r"\b", r"(?-u:\b)");
+    Regex::new(&ascii).unwrap_or_else(|e| panic!("a fixed pattern does not compile: {e}"))
 }
 
 /// Unicode's format characters (general category Cf) that appear in chat:
@@ -302,6 +325,14 @@ const ES_STOPWORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folded_pattern_finds_whole_words_of_folded_text() {
+        let pattern = folded_pattern(r"\b(dolor|pain) (\w+ ){0,3}pecho\b");
+        assert!(pattern.is_match(&fold("Tengo DOLÓR fuerte en el PÉCHO!")));
+        assert!(!pattern.is_match(&fold("dolor en el pechos")));
+        assert!(!pattern.is_match(&fold("dolor de espalda, y luego mucho calor en el pecho")));
+    }
 
     #[test]
     fn folding_lowercases_strips_accents_and_punctuation() {

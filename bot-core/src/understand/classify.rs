@@ -73,7 +73,7 @@ const GREETING: &str = r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|th
 
 impl Rules {
     fn new() -> Rules {
-        let compile = |p: &str| Regex::new(p).expect("safety pattern compiles");
+        let compile = crate::text::folded_pattern;
         Rules {
             triage: Triager::new(),
             medicine_advice: compile(MEDICINE_ADVICE),

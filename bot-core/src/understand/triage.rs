@@ -200,7 +200,7 @@ impl Default for Triager {
 
 /// The patterns are constants covered by tests; a failure here is a bug.
 fn compile(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("triage pattern compiles")
+    crate::text::folded_pattern(pattern)
 }
 
 fn words(pattern: &str) -> Regex {
