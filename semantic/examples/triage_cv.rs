@@ -67,7 +67,7 @@ fn main() {
                 Some(plain) => model.probabilities(&encoder.embed(&[plain]).expect("embeds")[0]),
                 None => model.probabilities(&xs[i]),
             };
-            read.push((ys[i] as u8 + 1, assessment, [p[0], p[1], p[2]]));
+            read.push((ys[i] as u8 + 1, assessment, [p[0], p[1], p[2]], i));
         }
     }
     let count = |tier: u8| read.iter().filter(|r| r.0 == tier).count();
@@ -100,5 +100,30 @@ fn main() {
             tally(3, &|g| g == 1),
             tally(3, &|g| g == 2)
         );
+    }
+    // `SHOW=1`: the messages answered wrongly at the chosen thresholds,
+    // with the rules' tier and the model's probabilities (built-in
+    // examples only, never the held-out file).
+    if std::env::var_os("SHOW").is_some() {
+        for (tier, rules, p, i) in &read {
+            let got = rules
+                .triage
+                .tier()
+                .min(TRIAGE_THRESHOLDS.model_tier(p, rules));
+            let wrong = match tier {
+                1 => got != 1,
+                2 => got > 2,
+                _ => got < 3,
+            };
+            if wrong {
+                println!(
+                    "tier {tier} read {got} (rules {}, model {:.2} {:.2}): {}",
+                    rules.triage.tier(),
+                    p[0],
+                    p[1],
+                    examples[*i].0
+                );
+            }
+        }
     }
 }

@@ -70,6 +70,18 @@ fn every_tier_one_category_is_an_emergency_in_english_and_spanish() {
             RedFlag::Bleeding,
         ),
         ("no para de sangrar", RedFlag::Bleeding),
+        (
+            "the bruise on my thigh has doubled in 20 minutes",
+            RedFlag::Bleeding,
+        ),
+        (
+            "sharp catch under my shoulder blade on every deep breath since the needles",
+            RedFlag::Pneumothorax,
+        ),
+        (
+            "he had 15 of the oxycodone with half a bottle of whisky",
+            RedFlag::Overdose,
+        ),
         ("i took too many of my pills with vodka", RedFlag::Overdose),
         (
             "mi hermano se tomó una caja entera de pastillas",
@@ -133,6 +145,36 @@ fn every_tier_two_category_is_urgent_in_english_and_spanish() {
         ("tengo fiebre y escalofríos", Urgency::Fever),
         ("needle broke in my skin", Urgency::NeedleProblem),
         ("se rompió la aguja", Urgency::NeedleProblem),
+        // Retained needles, weakness counted in hours, an infection in
+        // other words, a faint told by someone with the patient.
+        (
+            "just noticed one of the needles still stuck in my shoulder",
+            Urgency::NeedleProblem,
+        ),
+        (
+            "encontré una aguja clavada en la espalda al ducharme",
+            Urgency::NeedleProblem,
+        ),
+        (
+            "since the needling on my wrist i cannot grip a cup, it's been six hours",
+            Urgency::NerveSymptoms,
+        ),
+        (
+            "tengo el brazo débil desde la sesión, ya van ocho horas",
+            Urgency::NerveSymptoms,
+        ),
+        (
+            "el pinchazo está colorado y me arde al tocarlo",
+            Urgency::Infection,
+        ),
+        (
+            "my wife went pale and woozy after her needling, she's ok now",
+            Urgency::FaintRecovered,
+        ),
+        (
+            "left calf hard and swollen, the other leg is fine",
+            Urgency::Clot,
+        ),
     ];
     for (text, urgency) in cases {
         assert_eq!(tier(text), Triage::Urgent(urgency), "{text}");
@@ -161,6 +203,8 @@ fn denied_past_hypothetical_idiomatic_and_other_peoples_signs_are_routine() {
         "does it hurt",
         "numbness and tingling down my leg, can needling help",
         "I faint when I see needles",
+        "what would happen if I passed out on the table?",
+        "my ribs ache after needling, breathing doesnt hurt though",
     ] {
         assert_eq!(tier(text), Triage::Routine, "{text}");
     }
