@@ -44,6 +44,28 @@ pub fn train(encoder: &Arc<Encoder>, knowledge: &Knowledge) -> anyhow::Result<Se
         .context("cannot train the semantic classifier")
 }
 
+/// The classifier for `check`'s confusable report: the semantic one (if
+/// the mode allows and the model is installed) reading the folder's
+/// wordings from the embedding cache rather than encoding each again.
+pub fn classifier_for_folder(
+    mode: Mode,
+    knowledge: &Knowledge,
+) -> anyhow::Result<Option<frontdesk_core::Classifier>> {
+    if mode == Mode::Lexical {
+        return Ok(None);
+    }
+    let Some(encoder) = encoder()? else {
+        // The lexical classifier, or the error when the model was required.
+        return classifier(mode, knowledge).map(|_| None);
+    };
+    let model = train(&encoder, knowledge)?
+        .remembering(frontdesk_semantic::EmbeddingCache::for_user(encoder.id()));
+    Ok(Some(frontdesk_core::Classifier::with_semantic(
+        knowledge,
+        Arc::new(model),
+    )))
+}
+
 /// The classifier for one-shot commands (`ask`, `eval`): semantic when the
 /// mode allows and the model is installed.
 pub fn classifier(mode: Mode, knowledge: &Knowledge) -> anyhow::Result<frontdesk_core::Classifier> {

@@ -23,7 +23,7 @@ const HEADER: &[u8] = b"frontdesk embeddings v1\n";
 #[derive(Debug, Default)]
 pub struct EmbeddingCache {
     path: Option<PathBuf>,
-    entries: std::cell::OnceCell<HashMap<[u8; 32], Vec<f32>>>,
+    entries: std::sync::OnceLock<HashMap<[u8; 32], Vec<f32>>>,
     /// Added since loading, not yet written.
     pending: Vec<[u8; 32]>,
 }

@@ -42,6 +42,9 @@ pub struct SemanticModel {
     encoder: Arc<Encoder>,
     softmax: Softmax,
     triage: Softmax,
+    /// Embeddings read instead of encoding the text again (see
+    /// [`SemanticModel::remembering`]).
+    known: Option<EmbeddingCache>,
 }
 
 /// The built-in triage examples, then the folder's own texts as tier 3.
@@ -78,7 +81,19 @@ impl SemanticModel {
             encoder,
             softmax,
             triage,
+            known: None,
         })
+    }
+
+    /// The same model, taking the embedding of a text `cache` holds from it
+    /// instead of encoding the text again: for `frontdesk check`, which
+    /// reads every wording of the folder (a minute on two cores, encoded
+    /// one by one). Same embeddings, so the same readings.
+    pub fn remembering(self, cache: EmbeddingCache) -> SemanticModel {
+        SemanticModel {
+            known: Some(cache),
+            ..self
+        }
     }
 
     /// Trained with the default options and the user's cache
@@ -93,7 +108,10 @@ impl SemanticModel {
 
     /// The model's reading of a text, or the error.
     pub fn predict(&self, text: &str) -> Result<Scores, EncodeError> {
-        let embedding = self.encoder.embed_message(text)?;
+        let embedding = match self.known.as_ref().and_then(|c| c.get(text)) {
+            Some(known) => known.to_vec(),
+            None => self.encoder.embed_message(text)?,
+        };
         let t = self.triage.probabilities(&embedding);
         Ok(Scores {
             classes: self.softmax.probabilities(&embedding),

@@ -120,3 +120,24 @@ fn messages_encoded_at_the_same_time_get_the_embeddings_they_get_alone() {
         }
     }
 }
+
+#[test]
+fn a_model_remembering_the_cache_reads_the_folders_wordings_as_it_reads_them_encoded() {
+    let Some(encoder) = encoder() else { return };
+    let knowledge = Knowledge::load(&root().join("faq")).unwrap();
+    let encoding = SemanticModel::train_for_user(encoder.clone(), &knowledge).expect("trains");
+    // Training left every wording's embedding in the user's cache.
+    let remembering = SemanticModel::train_for_user(encoder.clone(), &knowledge)
+        .expect("trains")
+        .remembering(frontdesk_semantic::EmbeddingCache::for_user(encoder.id()));
+    let wordings = frontdesk_core::understand::semantic::training_examples(&knowledge);
+    for (text, _) in wordings.iter().step_by(97) {
+        let (a, b) = (
+            encoding.predict(text).unwrap(),
+            remembering.predict(text).unwrap(),
+        );
+        for (x, y) in a.classes.iter().zip(&b.classes) {
+            assert!((x - y).abs() < 1e-3, "{text}: {x} against {y}");
+        }
+    }
+}

@@ -56,13 +56,11 @@ fn confusable(cli: &Cli, knowledge: &Knowledge) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    if cli.understanding == crate::understanding::Mode::Lexical {
+    let Some(classifier) =
+        crate::understanding::classifier_for_folder(cli.understanding, knowledge)?
+    else {
         return Ok(());
-    }
-    let classifier = crate::understanding::classifier(cli.understanding, knowledge)?;
-    if !classifier.is_semantic() {
-        return Ok(());
-    }
+    };
     let mut confused = 0;
     for (text, class) in examples.iter().filter(|(_, c)| *c < topics.len()) {
         if let Verdict::Answer { topic, .. } = classifier.classify(text).verdict
