@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use frontdesk_core::Store;
+
 use frontdesk_testkit::discord::{DiscordUser, SentMessage};
 
 use crate::helpers::{DiscordBot, ScreenMove, next_screen_move, spawn_discord_bot};
@@ -276,5 +278,47 @@ async fn slash_commands_in_a_server_are_answered_ephemerally_and_screens_go_to_a
     let dm = bot.fake.dm_channel(&pat);
     let first = bot.fake.next_to(dm, 0).await;
     assert!(first.buttons().contains(&"ans:consent:yes".to_owned()));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_server_channel_no_members_yes_number_or_code_opens_a_ticket_or_links_anything() {
+    let mut bot = spawn_discord_bot().await;
+    let (ana, ben, cy) = (
+        DiscordUser::new(48, "ana"),
+        DiscordUser::new(49, "ben"),
+        DiscordUser::new(50, "cy"),
+    );
+    let (guild, channel) = (5_200, 6_200);
+    for (who, text) in [
+        (&ana, "do you do botox"),
+        (&ben, "yes"),
+        (&cy, "1"),
+        (&cy, "my name is Cy and I take warfarin"),
+        (&ben, "ABCD-EF2345"),
+    ] {
+        bot.fake.channel_message(guild, channel, who, text, true);
+    }
+    let sent = bot.settled(channel).await;
+    assert!(
+        sent.iter().any(|m| m.shown().contains("private chat")),
+        "the channel is pointed to a private chat"
+    );
+    for m in &sent {
+        assert!(!m.shown().contains("front-desk team"), "{}", m.content);
+    }
+    let keys: Vec<String> = bot
+        .engine()
+        .store()
+        .snapshot()
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        keys.iter()
+            .all(|k| !k.starts_with("ticket") && !k.starts_with("appt-chat/")),
+        "{keys:?}"
+    );
     bot.stop().await;
 }

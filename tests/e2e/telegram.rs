@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use frontdesk_core::Store;
+
 use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
 
 use crate::handoff::TELEGRAM_DESK;
@@ -366,4 +368,45 @@ async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
     // (Not "2.5" on its own: log timestamps such as 11:55:02.5… contain it.)
     assert!(!log.contains("ZEBRAQUILL"), "{log}");
     assert!(log.contains("screen completed"), "logging is on: {log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_no_members_yes_number_or_code_opens_a_ticket_or_links_anything() {
+    let mut bot = spawn_telegram_bot().await;
+    let (ana, ben, cy) = (
+        User::new(111, "Ana"),
+        User::new(112, "Ben"),
+        User::new(113, "Cy"),
+    );
+    let group = -5002;
+    let at_bot = |text: &str| format!("@{} {text}", telegram::BOT_USERNAME);
+    bot.fake
+        .group_message(group, &ana, &at_bot("do you do botox"));
+    bot.fake.group_message(group, &ben, &at_bot("yes"));
+    bot.fake.group_message(group, &cy, &at_bot("1"));
+    bot.fake
+        .group_message(group, &cy, &at_bot("my name is Cy and I take warfarin"));
+    bot.fake.group_message(group, &ben, &at_bot("ABCD-EF2345"));
+    let sent = bot.settled(group).await;
+    assert!(
+        sent.iter().any(|m| m.plain_text().contains("private chat")),
+        "the group is pointed to a private chat"
+    );
+    for m in &sent {
+        assert!(!m.plain_text().contains("front-desk team"), "{}", m.text);
+    }
+    let keys: Vec<String> = bot
+        .engine()
+        .store()
+        .snapshot()
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        keys.iter()
+            .all(|k| !k.starts_with("ticket") && !k.starts_with("appt-chat/")),
+        "{keys:?}"
+    );
+    bot.stop().await;
 }

@@ -245,16 +245,20 @@ impl<S: Store> Handler<S> {
     }
 
     /// Runs a message through the engine and sends the replies to `channel`.
-    /// Something personal asked in a shared channel is said there, then done
-    /// in a direct message with the author.
+    /// A command or button for something personal (`/screen`, the screen's
+    /// button) used in a shared channel is said there, then done in a
+    /// direct message with its author. Typed words are not carried over: a
+    /// "yes" or a "1" typed in a channel must never act on the author's
+    /// private conversation.
     async fn respond(&self, ctx: &Context, channel: ChannelId, author: UserId, incoming: Incoming) {
         let input = incoming.input.clone();
         let outcome = self.handle(incoming).await;
         self.send_all(ctx, channel, &outcome).await;
-        if outcome
-            .replies
-            .iter()
-            .any(|r| r.kind == ReplyKind::MoveToPrivate)
+        if !matches!(input, Input::Text(_))
+            && outcome
+                .replies
+                .iter()
+                .any(|r| r.kind == ReplyKind::MoveToPrivate)
         {
             self.continue_in_dm(ctx, author, input).await;
         }
@@ -378,7 +382,9 @@ impl<S: Store> Handler<S> {
             }
         }
         outcome.staff.iter().for_each(StaffEvent::log);
+        // Typed words are not carried over, as in `respond`.
         if shared
+            && !matches!(input, Input::Text(_))
             && outcome
                 .replies
                 .iter()

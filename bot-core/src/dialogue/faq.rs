@@ -8,6 +8,10 @@ use crate::chat::{Action, Reply, ReplyKind};
 use crate::ids::TopicId;
 use crate::understand::Verdict;
 
+/// Most of an unanswered question kept for staff: enough for any question,
+/// and a pasted document or a flood is not stored whole.
+pub const UNANSWERED_MAX_CHARS: usize = 2000;
+
 /// The topic whose answer also offers the hand-off button.
 pub const TALK_TO_HUMAN: &str = "talk-to-human";
 /// The topic whose answer also offers to start the health screen.
@@ -51,7 +55,7 @@ impl Turn<'_> {
                     .with(Action::NoThanks.choice(&m.no_thanks_button));
                 self.say(reply);
                 self.conv.state = State::OfferedHuman;
-                self.unanswered = Some(text.trim().to_owned());
+                self.unanswered = Some(text.trim().chars().take(UNANSWERED_MAX_CHARS).collect());
             }
         }
     }

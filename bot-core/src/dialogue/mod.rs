@@ -139,6 +139,115 @@ pub fn step(
     conversation: Conversation,
     incoming: &Incoming,
 ) -> Transition {
+    if incoming.shared {
+        return shared_step(knowledge, classifier, conversation, incoming);
+    }
+    private_step(knowledge, classifier, conversation, incoming)
+}
+
+/// A step in a chat others read (a group, a server channel), where one
+/// conversation belongs to every member: the bot answers questions and
+/// points to a private chat for anything personal. Nothing typed or pressed
+/// there opens a hand-off, starts or answers the screen, links an
+/// appointment or deletes anything; the chat never leaves the idle states,
+/// so nobody's "yes" or "1" can take up what the bot offered someone else.
+///
+/// The private step runs on what is left, and its result is checked again:
+/// a personal offer is taken out of the replies, and a transition that
+/// would still open something personal becomes the move-to-private reply.
+fn shared_step(
+    knowledge: &Knowledge,
+    classifier: &Classifier,
+    mut conversation: Conversation,
+    incoming: &Incoming,
+) -> Transition {
+    if !matches!(conversation.state, State::Idle | State::Clarifying) {
+        conversation.state = State::Idle;
+    }
+    let input = match &incoming.input {
+        Input::Text(text) => match pressed_by_number(text, &conversation.offered) {
+            Some(id) => Input::Choice(id.to_owned()),
+            None => incoming.input.clone(),
+        },
+        other => other.clone(),
+    };
+    let is_code = match &input {
+        Input::Text(t) | Input::Command(Command::Start { payload: Some(t) }) => {
+            crate::appointments::normalize_code(t).is_some()
+        }
+        _ => false,
+    };
+    if is_personal(&input) || is_code {
+        return move_to_private(knowledge, conversation, incoming);
+    }
+    let before = conversation.clone();
+    let mut t = private_step(
+        knowledge,
+        classifier,
+        conversation,
+        &Incoming {
+            input,
+            ..incoming.clone()
+        },
+    );
+    // "No thanks" only answers the offer of a person, which goes too.
+    let personal_choice =
+        |id: &str| is_personal(&Input::Choice(id.to_owned())) || id == Action::NoThanks.id();
+    let mut offered_a_person = false;
+    for reply in &mut t.replies {
+        let before = reply.choices.len();
+        reply.choices.retain(|c| !personal_choice(&c.id));
+        offered_a_person |= reply.choices.len() < before;
+        reply.numbered &= !reply.choices.is_empty();
+    }
+    t.conversation.offered.retain(|id| !personal_choice(id));
+    if t.conversation.state == State::OfferedHuman {
+        t.conversation.state = State::Idle;
+    }
+    if t.handoff.is_some()
+        || t.screen.is_some()
+        || !matches!(t.conversation.state, State::Idle | State::Clarifying)
+    {
+        return move_to_private(knowledge, before, incoming);
+    }
+    if offered_a_person {
+        let locale = t.conversation.locale.or(incoming.locale_hint);
+        let m = knowledge.messages(locale.unwrap_or(Locale::En));
+        t.replies
+            .push(Reply::new(ReplyKind::MoveToPrivate, &m.private_only));
+    }
+    t
+}
+
+/// Only the reply that points to a private chat; nothing else changes.
+fn move_to_private(
+    knowledge: &Knowledge,
+    mut conversation: Conversation,
+    incoming: &Incoming,
+) -> Transition {
+    conversation.offered.clear();
+    let locale = conversation
+        .locale
+        .or(incoming.locale_hint)
+        .unwrap_or(Locale::En);
+    let m = knowledge.messages(locale);
+    Transition {
+        conversation,
+        replies: vec![Reply::new(ReplyKind::MoveToPrivate, &m.private_only)],
+        staff: Vec::new(),
+        unanswered: None,
+        screen: None,
+        handoff: None,
+    }
+}
+
+/// A step in a chat only the patient reads.
+fn private_step(
+    knowledge: &Knowledge,
+    classifier: &Classifier,
+    conversation: Conversation,
+    incoming: &Incoming,
+) -> Transition {
     let mut turn = Turn {
         k: knowledge,
         classifier,
@@ -151,11 +260,6 @@ pub fn step(
         handoff: None,
     };
     let offered = std::mem::take(&mut turn.conv.offered);
-    if incoming.shared && is_personal(&incoming.input) {
-        let m = knowledge.messages(turn.locale());
-        turn.say(Reply::new(ReplyKind::MoveToPrivate, &m.private_only));
-        return turn.finish();
-    }
     // A typed number presses one of the last message's buttons.
     let input = match &incoming.input {
         Input::Text(text) => match pressed_by_number(text, &offered) {

@@ -657,6 +657,85 @@ fn nothing_personal_happens_in_a_shared_chat() {
 }
 
 #[test]
+fn typed_words_numbers_and_codes_in_a_shared_chat_open_nothing_in_any_state() {
+    let k = shipped();
+    let states = [
+        State::Idle,
+        State::Clarifying,
+        // States a shared chat can no longer reach, as an older version
+        // may have stored them.
+        State::OfferedHuman,
+        State::HandedOff,
+        State::Screening(ScreenProgress {
+            answers: Vec::new(),
+            tries: 0,
+            started: Timestamp::UNIX_EPOCH,
+        }),
+    ];
+    let typed = [
+        "yes",
+        "sí",
+        "ok",
+        "1",
+        "2",
+        "no",
+        "do you do botox",
+        "my name is Ana, I take warfarin",
+        "ABCD-EF2345",
+        "/start ABCDEF2345",
+    ];
+    for state in states {
+        for (member, words) in typed.iter().enumerate() {
+            let mut conversation = Conversation {
+                state: state.clone(),
+                offered: vec!["human".into(), "screen:start".into()],
+                ..Conversation::default()
+            };
+            // Someone else's earlier message left an offer behind.
+            conversation.locale = Some(Locale::En);
+            let mut message = incoming(text(words));
+            message.shared = true;
+            message.display_name = Some(format!("member {member}"));
+            let s = step(&k, conversation, &message);
+            let context = format!("{state:?} / {words}");
+            assert!(s.handoff.is_none(), "{context}");
+            assert!(s.screen.is_none(), "{context}");
+            assert!(
+                matches!(s.conversation.state, State::Idle | State::Clarifying),
+                "{context}: {:?}",
+                s.conversation.state
+            );
+            assert!(
+                s.staff
+                    .iter()
+                    .all(|e| !matches!(e, StaffEvent::HumanRequested { .. })),
+                "{context}"
+            );
+            for reply in &s.replies {
+                assert!(
+                    reply
+                        .choices
+                        .iter()
+                        .all(|c| c.id != "human" && c.id != "screen:start"),
+                    "{context}: {reply:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_question_the_bot_cannot_answer_in_a_shared_chat_points_to_a_private_chat() {
+    let k = shipped();
+    let mut message = incoming(text("do you do botox"));
+    message.shared = true;
+    let s = step(&k, Conversation::default(), &message);
+    let kinds: Vec<ReplyKind> = s.replies.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [ReplyKind::Fallback, ReplyKind::MoveToPrivate]);
+    assert_eq!(s.conversation.state, State::Idle);
+}
+
+#[test]
 fn a_request_for_a_person_out_of_hours_says_when_the_desk_opens() {
     let k = shipped();
     let mut request = incoming(text("/human"));
@@ -688,4 +767,14 @@ fn the_screen_follows_the_patients_language() {
         k.screening().question("consent").unwrap().text(Locale::Es)
     );
     assert_eq!(q.choices[0].label, "Sí");
+}
+
+#[test]
+fn an_unanswered_question_is_kept_to_its_first_two_thousand_characters() {
+    let k = shipped();
+    let long = format!("do you do botox {}", "é".repeat(1_000_000));
+    let s = step(&k, Conversation::default(), &incoming(text(&long)));
+    let kept = s.unanswered.expect("recorded for staff");
+    assert_eq!(kept.chars().count(), super::faq::UNANSWERED_MAX_CHARS);
+    assert!(kept.starts_with("do you do botox"));
 }

@@ -238,7 +238,8 @@ impl<S: Store> Engine<S> {
         if let Some(action) = privacy::PrivacyAction::of(incoming) {
             return Ok(Route::Privacy(action));
         }
-        if let Some(code) = link_attempt(&incoming.input) {
+        // In a shared chat the dialogue says to write privately instead.
+        if let Some(code) = link_attempt(&incoming.input).filter(|_| !incoming.shared) {
             return Ok(Route::Link(code));
         }
         if let Some((action, appointment)) = appointment_action(incoming) {

@@ -527,3 +527,126 @@ fn a_message_delivered_again_after_a_crash_is_not_applied_twice() {
     assert_eq!(engine.handle(&faq).replies.len(), 1);
     assert!(engine.handle(&faq).replies.is_empty());
 }
+
+/// What members of a shared chat may send: questions, personal details,
+/// "yes" and numbers (answers to whatever the bot offered), a real
+/// appointment code, every command, every kind of button (the bot's and
+/// forged ones), and anything at all.
+/// `(true, id)` is a button press; `CODE` stands for the code.
+fn shared_chat_input() -> impl proptest::strategy::Strategy<Value = (bool, String)> {
+    use proptest::prelude::*;
+    let words = prop::sample::select(vec![
+        "do you do botox",
+        "does it hurt?",
+        "how long is a session",
+        "my name is Ana and I take warfarin",
+        "yes",
+        "sí",
+        "ok",
+        "no",
+        "1",
+        "2",
+        "3",
+        "/screen",
+        "/human",
+        "/forget",
+        "/back",
+        "/restart",
+        "/stop",
+        "/confirm",
+        "/cancel",
+        "/start",
+        "/start private",
+        "/language es",
+        "/help",
+    ])
+    .prop_map(|t| (false, t.to_owned()));
+    let buttons = prop::sample::select(vec![
+        "human",
+        "no-thanks",
+        "screen:start",
+        "screen:back",
+        "screen:stop",
+        "ans:consent:yes",
+        "ans:pregnant:no",
+        "forget:yes",
+        "forget:no",
+        "topic:booking",
+        "lang:es",
+        "appt:confirm:x",
+    ])
+    .prop_map(|id| (true, id.to_owned()));
+    prop_oneof![
+        4 => words,
+        2 => buttons,
+        1 => Just((false, "CODE".to_owned())),
+        1 => Just((false, "/start CODE".to_owned())),
+        1 => "\\PC{0,30}".prop_map(|t| (false, t)),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn no_sequence_of_messages_in_a_shared_chat_opens_a_ticket_screen_link_or_deletion(
+        messages in proptest::collection::vec(
+            (0..3usize, shared_chat_input()),
+            1..25,
+        )
+    ) {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let row = crate::appointments::NewAppointment {
+            patient: "Ana Ruiz".into(),
+            start: Timestamp::from_second(10_000_000).unwrap(),
+            needling: true,
+        };
+        engine.import_appointments(std::slice::from_ref(&row)).unwrap();
+        let code = engine.appointment(&row.id()).unwrap().unwrap().link_code;
+        // Someone else's private conversation, which must survive.
+        engine.handle(&say("telegram:42", "does it hurt", 1));
+        let group = ChatKey::parse("telegram:-5001").unwrap();
+        for (i, (member, (button, sent))) in messages.into_iter().enumerate() {
+            let input = match button {
+                true => Input::Choice(sent),
+                false => Input::from_text(&sent.replace("CODE", &code)),
+            };
+            let out = engine.handle(&Incoming {
+                chat: group.clone(),
+                input,
+                at: Timestamp::from_second(100 + i as i64).unwrap(),
+                locale_hint: None,
+                shared: true,
+                display_name: Some(["Ana", "Ben", "Cy"][member].into()),
+                sequence: None,
+            });
+            for reply in &out.replies {
+                proptest::prop_assert!(
+                    !matches!(reply.kind, ReplyKind::Handoff | ReplyKind::Question),
+                    "{:?}", reply
+                );
+                proptest::prop_assert!(
+                    reply.choices.iter().all(|c| c.id != "human" && c.id != "screen:start"),
+                    "{:?}", reply
+                );
+            }
+            let personal = out.staff.iter().any(|e| matches!(
+                e,
+                StaffEvent::HumanRequested { .. } | StaffEvent::ScreenCompleted { .. }
+            ));
+            proptest::prop_assert!(!personal, "{:?}", out.staff);
+        }
+        let keys: Vec<String> =
+            engine.store().snapshot().unwrap().into_iter().map(|(k, _)| k).collect();
+        for key in &keys {
+            proptest::prop_assert!(
+                !key.starts_with("ticket") && !key.starts_with("screen") && !key.starts_with("appt-chat/"),
+                "{key}"
+            );
+        }
+        proptest::prop_assert!(keys.iter().any(|k| k == "conv/telegram:42"), "nothing deleted");
+        proptest::prop_assert_eq!(engine.appointment(&row.id()).unwrap().unwrap().chat, None);
+        let state = engine.conversation(&group).unwrap().map(|c| c.state);
+        proptest::prop_assert!(matches!(state, None | Some(State::Idle | State::Clarifying)), "{:?}", state);
+    }
+}
