@@ -316,3 +316,31 @@ pub async fn settled(count: impl Fn() -> usize) {
         n = now;
     }
 }
+
+/// Checks what members of a shared chat were sent (each message's text as
+/// shown): pointed to a private chat, never told a person is coming; and
+/// that the store holds no ticket and no chat's link to an appointment.
+pub fn assert_shared_chat_opened_nothing<S: frontdesk_core::Store>(
+    shown: &[String],
+    engine: &frontdesk_core::Engine<S>,
+) {
+    assert!(
+        shown.iter().any(|m| m.contains("private chat")),
+        "pointed to a private chat: {shown:?}"
+    );
+    for m in shown {
+        assert!(!m.contains("front-desk team"), "{m}");
+    }
+    let keys: Vec<String> = engine
+        .store()
+        .snapshot()
+        .unwrap()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        keys.iter()
+            .all(|k| !k.starts_with("ticket") && !k.starts_with("appt-chat/")),
+        "{keys:?}"
+    );
+}
