@@ -151,22 +151,21 @@ async fn a_bot_restarted_mid_screen_resumes_at_the_same_question() {
     bot.start().await;
     let resumed = bot.dm(&pat, "/screen").await;
     assert!(resumed.shown().contains("carry on"), "{}", resumed.content);
-    let question = bot
+    // The question follows the "carry on" message (counted from it, not
+    // from however many messages have arrived by now).
+    let carry_on = bot
         .fake
-        .next_to(
-            resumed.channel_id,
-            bot.fake.sent_to(resumed.channel_id).len() - 1,
-        )
-        .await;
-    let question = if question.buttons().is_empty() {
-        bot.fake
-            .next_to(
-                resumed.channel_id,
-                bot.fake.sent_to(resumed.channel_id).len(),
-            )
-            .await
-    } else {
-        question
+        .sent_to(resumed.channel_id)
+        .iter()
+        .rposition(|m| m.content == resumed.content)
+        .expect("the resumed message was sent");
+    let mut next = carry_on + 1;
+    let question = loop {
+        let message = bot.fake.next_to(resumed.channel_id, next).await;
+        if !message.buttons().is_empty() {
+            break message;
+        }
+        next += 1;
     };
     assert!(
         question
