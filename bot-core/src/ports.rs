@@ -76,6 +76,12 @@ pub trait Store: Send + Sync + 'static {
     fn snapshot(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         self.scan_prefix("")
     }
+    /// Makes sure no byte of a deleted record is left in the store's files.
+    /// A store that deletes in place has nothing to do (the default); one
+    /// that keeps old copies (sled's log) rewrites its live records.
+    fn erase_deleted(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Where the time comes from, so tests can run under a fake clock.

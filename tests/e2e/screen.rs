@@ -114,7 +114,8 @@ fn the_terminal_never_writes_message_text_or_answers_to_its_log_at_any_level() {
     // Distinctive words in a question, free-text answers and a hand-off.
     let mut lines = vec!["can I bring my ZEBRAQUILL cat", "/screen", "yes"];
     lines.extend(["no"; 12]);
-    lines.extend(["my INR was ZEBRAQUILL 2.5"; 3]);
+    // A number no timestamp in the staff events can contain by chance.
+    lines.extend(["my INR was ZEBRAQUILL 2.5357913"; 3]);
     lines.extend(["no"; 20]);
     lines.extend(["/human", "ZEBRAQUILL please call me"]);
     let input = lines.join("\n") + "\n";
@@ -128,6 +129,6 @@ fn the_terminal_never_writes_message_text_or_answers_to_its_log_at_any_level() {
         assert!(out.status.success());
         let logs = String::from_utf8_lossy(&out.stderr);
         assert!(!logs.contains("ZEBRAQUILL"), "{level:?}: {logs}");
-        assert!(!logs.contains("2.5"), "{level:?}");
+        assert!(!logs.contains("5357913"), "{level:?}");
     }
 }

@@ -148,10 +148,22 @@ impl<S: Store> Engine<S> {
             }
         }
         self.store.apply(batch)?;
+        self.erase_deleted();
         forgotten.appointments = unlinked;
         forgotten.closed_tickets = closed;
         tracing::info!(%chat, records = forgotten.records, "patient data deleted on request");
         Ok(forgotten)
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// Has the store remove deleted records from its files. A failure is
+    /// logged, not returned: the records are deleted already, and the next
+    /// daily sweep erases again.
+    pub(super) fn erase_deleted(&self) {
+        if let Err(e) = self.store.erase_deleted() {
+            tracing::error!(error = %e, "deleted records are not yet erased from the store's files; the next sweep tries again");
+        }
     }
 }
 
@@ -195,7 +207,7 @@ mod tests {
     }
 
     /// Leaves every kind of record a chat can have.
-    fn busy_patient(engine: &Engine<MemoryStore>, chat: &str) {
+    fn busy_patient<S: Store>(engine: &Engine<S>, chat: &str) {
         let row = NewAppointment {
             patient: format!("Ana Ruiz {}", chat.len()),
             start: parse_local("2026-12-01 09:00", &shipped().clinic.time_zone).unwrap(),
@@ -309,5 +321,118 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// Every byte of every file under `dir`, as the disk holds them.
+    fn raw_files(dir: &std::path::Path) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                bytes.extend(raw_files(&path));
+            } else {
+                bytes.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        bytes
+    }
+
+    fn holds(bytes: &[u8], text: &str) -> bool {
+        bytes.windows(text.len()).any(|w| w == text.as_bytes())
+    }
+
+    #[test]
+    fn after_forget_no_byte_of_the_patients_chat_id_or_words_is_left_in_the_data_folder() {
+        for encrypted in [false, true] {
+            let key = encrypted.then(|| crate::store::DataKey::generate().unwrap());
+            let data = tempfile::tempdir().unwrap();
+            let store = crate::store::SledStore::open_with(&data.path().join("sled"), key);
+            let engine = Engine::new(store.unwrap(), shipped());
+            busy_patient(&engine, "telegram:777001");
+            busy_patient(&engine, "discord:888002");
+            // Relayed to the ticket; every message writes the records again.
+            for i in 0..40 {
+                engine.handle(&say(
+                    "telegram:777001",
+                    "my pharmacist is zebraquartz",
+                    100 + i,
+                ));
+            }
+            let before = raw_files(data.path());
+            assert!(holds(&before, "777001"), "the search finds what is there");
+            assert_eq!(holds(&before, "zebraquartz"), !encrypted);
+
+            engine.handle(&message(
+                "telegram:777001",
+                Input::from_text("/forget"),
+                200,
+            ));
+            engine.handle(&message(
+                "telegram:777001",
+                Input::Choice(FORGET_YES.into()),
+                201,
+            ));
+
+            let after = raw_files(data.path());
+            assert!(!holds(&after, "777001"), "encrypted: {encrypted}");
+            assert!(!holds(&after, "zebraquartz"));
+            assert!(holds(&after, "888002"), "the other patient is kept");
+            assert!(engine.store().get("conv/discord:888002").unwrap().is_some());
+        }
+    }
+
+    #[test]
+    fn after_a_staff_forget_and_a_restart_the_patient_is_still_gone_from_the_files() {
+        let data = tempfile::tempdir().unwrap();
+        let path = data.path().join("sled");
+        {
+            let engine = Engine::new(crate::store::SledStore::open(&path).unwrap(), shipped());
+            busy_patient(&engine, "telegram:777001");
+            busy_patient(&engine, "discord:888002");
+            engine
+                .forget(&ChatKey::parse("telegram:777001").unwrap())
+                .unwrap();
+        }
+        let engine = Engine::new(crate::store::SledStore::open(&path).unwrap(), shipped());
+        let after = raw_files(data.path());
+        assert!(!holds(&after, "777001"));
+        assert_eq!(
+            engine
+                .store()
+                .scan_prefix("screen/discord:888002/")
+                .unwrap()
+                .len(),
+            1
+        );
+        busy_patient(&engine, "telegram:999003");
+        assert!(
+            holds(&raw_files(data.path()), "999003"),
+            "the store still writes"
+        );
+    }
+
+    #[test]
+    fn a_retention_sweep_leaves_no_byte_of_the_records_it_deleted() {
+        let data = tempfile::tempdir().unwrap();
+        let path = data.path().join("sled");
+        let engine = Engine::new(crate::store::SledStore::open(&path).unwrap(), shipped());
+        for i in 0..20 {
+            engine.handle(&say(
+                "telegram:555004",
+                "do you sell zebraquartz crystals",
+                i,
+            ));
+        }
+        // Declines the offer of a person: nothing else is kept of the chat.
+        engine.handle(&say("telegram:555004", "no", 21));
+        engine.handle(&say("telegram:555005", "does it hurt", 30));
+        assert!(holds(&raw_files(data.path()), "zebraquartz"));
+        // 100 days later: past the 90 days unanswered questions are kept.
+        let later = parse_local("2027-03-01 10:00", &shipped().clinic.time_zone).unwrap();
+        let report = engine.sweep(later).unwrap();
+        assert!(report.unanswered >= 1, "{report:?}");
+        let after = raw_files(data.path());
+        assert!(!holds(&after, "zebraquartz"));
+        assert!(!holds(&after, "555004"));
     }
 }

@@ -190,6 +190,9 @@ impl<S: Store> Engine<S> {
             unreadable = report.unreadable,
             "retention sweep done"
         );
+        // What the sweep deleted (and anything a failed erase after a
+        // `/forget` left behind) leaves the store's files now.
+        self.erase_deleted();
         Ok(Some(report))
     }
 

@@ -1,4 +1,4 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -18,9 +18,16 @@ use crate::ports::{Batch, Op, Store, StoreError};
 /// are stored as they are. Whether a store is encrypted is recorded in a
 /// separate sled tree (see [`SledStore::open_with`]), which the [`Store`]
 /// methods never see.
+///
+/// sled is log-structured: a deleted or overwritten value stays in its files
+/// until sled happens to reuse the space. [`Store::erase_deleted`] rewrites
+/// the live records into a fresh folder and swaps it in (see
+/// [`SledStore::rewrite`]), so deleted data leaves the files at once.
 #[derive(Debug, Clone)]
 pub struct SledStore {
-    db: sled::Db,
+    /// The folder, and the open database in it (replaced by a rewrite).
+    dir: PathBuf,
+    db: Arc<RwLock<sled::Db>>,
     durable: bool,
     /// Batches hold it shared while they apply; [`Store::snapshot`] holds it
     /// alone while it reads, so no batch lands in the middle of a snapshot.
@@ -87,6 +94,7 @@ impl SledStore {
     ///   written, so a failed restore with a wrong key leaves the folder
     ///   free for the right one.
     pub fn open_with(dir: &Path, key: Option<DataKey>) -> Result<SledStore, StoreError> {
+        finish_rewrite(dir)?;
         let db = SledStore::open_db(dir)?;
         let path = || dir.display().to_string();
         let marker = if db
@@ -129,7 +137,8 @@ impl SledStore {
             }
         };
         Ok(SledStore {
-            db,
+            dir: dir.to_owned(),
+            db: Arc::new(RwLock::new(db)),
             durable: true,
             gate: Arc::default(),
             encryption: encryption.map(Arc::new),
@@ -195,9 +204,10 @@ impl SledStore {
         }
         let marker = cipher::seal(&encryption.key, MARKER, MARKER_CHECK)
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let meta = self.db.open_tree(META_TREE).map_err(backend)?;
+        let db = self.db();
+        let meta = db.open_tree(META_TREE).map_err(backend)?;
         meta.insert(MARKER, marker).map_err(backend)?;
-        self.db.flush().map_err(backend)?;
+        db.flush().map_err(backend)?;
         encryption.marked.store(true, Ordering::Release);
         Ok(())
     }
@@ -205,7 +215,7 @@ impl SledStore {
 
 impl Store for SledStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.db
+        self.db()
             .get(key)
             .map_err(backend)?
             .map(|v| self.reveal(key, &v))
@@ -213,7 +223,7 @@ impl Store for SledStore {
     }
 
     fn scan_prefix(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        self.db
+        self.db()
             .scan_prefix(prefix)
             .map(|entry| {
                 let (k, v) = entry.map_err(backend)?;
@@ -248,13 +258,14 @@ impl Store for SledStore {
         }
         let ticket = {
             let _applying = self.gate.read().unwrap_or_else(|e| e.into_inner());
+            let db = self.db();
             match <[Op; 1]>::try_from(ops) {
                 // One key is atomic on its own. A sled batch seals and writes
                 // its log buffer at once (a write and a sync_file_range per
                 // batch), which a single insert does not: most messages
                 // change only their chat's state, so this halves their cost.
-                Ok([Op::Put(k, v)]) => self.db.insert(k.as_bytes(), v).map(|_| ()),
-                Ok([Op::Delete(k)]) => self.db.remove(k.as_bytes()).map(|_| ()),
+                Ok([Op::Put(k, v)]) => db.insert(k.as_bytes(), v).map(|_| ()),
+                Ok([Op::Delete(k)]) => db.remove(k.as_bytes()).map(|_| ()),
                 Err(ops) => {
                     let mut b = sled::Batch::default();
                     for op in ops {
@@ -263,21 +274,20 @@ impl Store for SledStore {
                             Op::Delete(k) => b.remove(k.as_bytes()),
                         }
                     }
-                    self.db.apply_batch(b)
+                    db.apply_batch(b)
                 }
             }
             .map_err(backend)?;
             self.commit.applied()
         };
         if self.durable {
-            self.commit
-                .wait_durable(ticket, || self.db.flush().map(|_| ()).map_err(backend))?;
+            self.commit.wait_durable(ticket, || self.flush())?;
         }
         Ok(())
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(backend)
+        self.db().flush().map(|_| ()).map_err(backend)
     }
 
     /// sled's iterators are not point-in-time: a batch applied during a scan
@@ -293,6 +303,94 @@ impl Store for SledStore {
         let _alone = self.gate.write().unwrap_or_else(|e| e.into_inner());
         self.flush()?;
         self.scan_prefix("")
+    }
+
+    fn erase_deleted(&self) -> Result<(), StoreError> {
+        self.rewrite()
+    }
+}
+
+/// Where a rewrite builds the new database, beside the store's folder
+/// (`sled.rewrite` for `sled`).
+fn rewrite_dir(dir: &Path) -> PathBuf {
+    beside(dir, "rewrite")
+}
+
+/// Where the old database goes while the new one is swapped in.
+fn retired_dir(dir: &Path) -> PathBuf {
+    beside(dir, "retired")
+}
+
+fn beside(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_owned();
+    name.push(format!(".{suffix}"));
+    dir.with_file_name(name)
+}
+
+/// Completes or undoes a rewrite a crash interrupted, before the store
+/// opens: a finished copy whose swap did not happen is swapped in, an
+/// unfinished one removed, and a retired database (which still holds the
+/// deleted records) removed.
+fn finish_rewrite(dir: &Path) -> Result<(), StoreError> {
+    let io = |e: std::io::Error| StoreError::Backend(format!("{}: {e}", dir.display()));
+    let copy = rewrite_dir(dir);
+    if copy.exists() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&copy).map_err(io)?;
+        } else {
+            std::fs::rename(&copy, dir).map_err(io)?;
+        }
+    }
+    let retired = retired_dir(dir);
+    if retired.exists() {
+        std::fs::remove_dir_all(&retired).map_err(io)?;
+    }
+    Ok(())
+}
+
+impl SledStore {
+    /// The open database (a handle: cheap to clone).
+    fn db(&self) -> sled::Db {
+        self.db.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Rewrites the store so that nothing deleted remains in its files:
+    /// with every batch held back, copies the live records of every tree
+    /// (values as stored, so still sealed when encrypted) into a new
+    /// database beside the folder, flushes it, swaps the two folders by
+    /// renaming, opens the new one and removes the old. Messages arriving
+    /// meanwhile wait for it (about a second for 10,000 patients; see
+    /// `docs/privacy.md`) and are then handled; reads go on. A crash at any
+    /// point leaves either the old or the new folder, and the next open
+    /// finishes the job ([`finish_rewrite`]).
+    pub fn rewrite(&self) -> Result<(), StoreError> {
+        let _alone = self.gate.write().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
+        let io = |e: std::io::Error| StoreError::Backend(format!("{}: {e}", self.dir.display()));
+        slot.flush().map_err(backend)?;
+        let copy_dir = rewrite_dir(&self.dir);
+        if copy_dir.exists() {
+            std::fs::remove_dir_all(&copy_dir).map_err(io)?;
+        }
+        {
+            let copy = sled::Config::new()
+                .path(&copy_dir)
+                .open()
+                .map_err(backend)?;
+            copy.import(slot.export());
+            copy.flush().map_err(backend)?;
+        }
+        let retired = retired_dir(&self.dir);
+        std::fs::rename(&self.dir, &retired).map_err(io)?;
+        std::fs::rename(&copy_dir, &self.dir).map_err(io)?;
+        if let Some(parent) = self.dir.parent() {
+            std::fs::File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+        }
+        *slot = SledStore::open_db(&self.dir)?;
+        drop(slot);
+        std::fs::remove_dir_all(&retired).map_err(io)
     }
 }
 
@@ -346,6 +444,72 @@ mod tests {
         let mut batch = Batch::default();
         batch.put(key, value.to_vec());
         store.apply(batch).unwrap();
+    }
+
+    #[test]
+    fn a_rewrite_keeps_every_live_record_and_the_store_goes_on_writing() {
+        let data = tempfile::tempdir().unwrap();
+        let dir = data.path().join("sled");
+        let store = SledStore::open_encrypted(&dir, key()).unwrap();
+        put(&store, "conv/telegram:1", b"one");
+        put(&store, "conv/telegram:2", b"two");
+        let mut gone = Batch::default();
+        gone.delete("conv/telegram:1");
+        store.apply(gone).unwrap();
+        let clone = store.clone();
+        store.rewrite().unwrap();
+        assert_eq!(
+            clone.snapshot().unwrap(),
+            [("conv/telegram:2".to_owned(), b"two".to_vec())]
+        );
+        put(&clone, "conv/telegram:3", b"three");
+        drop((store, clone));
+        let names: Vec<_> = std::fs::read_dir(data.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["sled"], "nothing left beside the folder");
+        // Still encrypted with the same key, with everything written.
+        assert!(matches!(
+            SledStore::open(&dir),
+            Err(StoreError::Encrypted { .. })
+        ));
+        let reopened = SledStore::open_encrypted(&dir, key()).unwrap();
+        assert_eq!(
+            reopened.get("conv/telegram:3").unwrap().as_deref(),
+            Some(&b"three"[..])
+        );
+    }
+
+    #[test]
+    fn a_rewrite_a_crash_interrupted_is_finished_or_undone_when_the_store_opens() {
+        let data = tempfile::tempdir().unwrap();
+        let dir = data.path().join("sled");
+        put(&SledStore::open(&dir).unwrap(), "conv/telegram:1", b"old");
+        // Crashed while copying: the copy is dropped, the store kept.
+        let half = sled::open(rewrite_dir(&dir)).unwrap();
+        half.insert("conv/telegram:1", b"half").unwrap();
+        drop(half);
+        let store = SledStore::open(&dir).unwrap();
+        assert_eq!(
+            store.get("conv/telegram:1").unwrap().as_deref(),
+            Some(&b"old"[..])
+        );
+        assert!(!rewrite_dir(&dir).exists());
+        drop(store);
+        // Crashed between the two renames: the finished copy is swapped in
+        // and the retired folder, with the deleted records, removed.
+        let copy = sled::open(rewrite_dir(&dir)).unwrap();
+        copy.insert("conv/telegram:1", b"new").unwrap();
+        copy.flush().unwrap();
+        drop(copy);
+        std::fs::rename(&dir, retired_dir(&dir)).unwrap();
+        let store = SledStore::open(&dir).unwrap();
+        assert_eq!(
+            store.get("conv/telegram:1").unwrap().as_deref(),
+            Some(&b"new"[..])
+        );
+        assert!(!retired_dir(&dir).exists() && !rewrite_dir(&dir).exists());
     }
 
     /// Every byte of every file under `dir`.
@@ -523,8 +687,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open_encrypted(dir.path(), key()).unwrap();
         put(&store, "conv/telegram:1", b"patient one");
-        let sealed = store.db.get("conv/telegram:1").unwrap().unwrap();
-        store.db.insert("conv/telegram:2", sealed).unwrap();
+        let sealed = store.db().get("conv/telegram:1").unwrap().unwrap();
+        store.db().insert("conv/telegram:2", sealed).unwrap();
         let err = store.get("conv/telegram:2").unwrap_err();
         assert!(
             matches!(&err, StoreError::Corrupt { key, .. } if key == "conv/telegram:2"),
