@@ -82,6 +82,12 @@ pub trait Store: Send + Sync + 'static {
     fn erase_deleted(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// The secret that names chats in record keys by a keyed hash, when the
+    /// store's files must not show chat ids (an encrypted store); `None`
+    /// keeps chat ids as they are.
+    fn naming_secret(&self) -> Option<[u8; 32]> {
+        None
+    }
 }
 
 /// Where the time comes from, so tests can run under a fake clock.

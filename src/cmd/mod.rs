@@ -79,7 +79,11 @@ fn open_engine(cli: &Cli) -> anyhow::Result<Engine<SledStore>> {
             .unwrap_or_else(|| format!("cannot open the store in {}", path.display()));
         anyhow::Error::new(e).context(hint)
     })?;
-    Ok(Engine::new(store, knowledge))
+    let engine = Engine::new(store, knowledge);
+    engine
+        .migrate_record_names()
+        .context("cannot rename the store's records to hashed chat names")?;
+    Ok(engine)
 }
 
 /// What the operator can do about a store that does not open, where there

@@ -1,6 +1,7 @@
 //! Encryption at rest through the real binary: `keygen`, then a chat with
-//! `FRONTDESK_DATA_KEY` set leaves nothing the patient typed readable in the
-//! data folder, and the folder is refused, clearly, without the key.
+//! `FRONTDESK_DATA_KEY` set leaves nothing the patient typed, nor their chat
+//! id, readable in the data folder, and the folder is refused, clearly,
+//! without the key.
 
 use std::path::Path;
 
@@ -66,6 +67,12 @@ fn what_a_patient_types_is_not_in_an_encrypted_data_folder_which_is_refused_with
             path.display()
         );
         assert!(!contains(bytes, key.as_bytes()), "{}", path.display());
+        // Nor who it was: record keys name the chat by a keyed hash.
+        assert!(
+            !contains(bytes, b"patient-1"),
+            "{} holds the chat id",
+            path.display()
+        );
     }
 
     let out = bot.run(&["unanswered", "--json"], "");

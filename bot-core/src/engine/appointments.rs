@@ -141,7 +141,10 @@ impl<S: Store> Engine<S> {
         }
         let mut batch = Batch::default();
         batch.put(keys::appointment(&id), encode(&appointment));
-        batch.put(keys::chat_appointment(&incoming.chat, &id), Vec::new());
+        batch.put(
+            keys::chat_appointment(&self.name(&incoming.chat), &id),
+            Vec::new(),
+        );
         self.store.apply(batch)?;
         let when = describe(&knowledge, appointment.start, locale);
         let mut reply = info(&m.link_ok.replace("{when}", &when));
@@ -245,7 +248,7 @@ impl<S: Store> Engine<S> {
                         incoming.at,
                         &mut batch,
                     )?);
-                    batch.put(keys::conversation(chat), encode(&conversation));
+                    batch.put(keys::conversation(&self.name(chat)), encode(&conversation));
                 }
                 out.replies.push(reply);
             }
@@ -262,7 +265,10 @@ impl<S: Store> Engine<S> {
         now: Timestamp,
     ) -> Result<Option<Appointment>, EngineError> {
         let mut soonest: Option<Appointment> = None;
-        for (key, _) in self.store.scan_prefix(&keys::chat_appointments(chat))? {
+        for (key, _) in self
+            .store
+            .scan_prefix(&keys::chat_appointments(&self.name(chat)))?
+        {
             let id = key.rsplit('/').next().unwrap_or_default();
             if let Some(a) = self.appointment(id)?.filter(|a| a.is_upcoming(now)) {
                 if soonest.as_ref().is_none_or(|s| a.start < s.start) {
@@ -290,7 +296,7 @@ impl<S: Store> Engine<S> {
         // Keys sort by completion time: the last one is the latest.
         let latest = self
             .store
-            .scan_prefix(&keys::screens_of(chat))?
+            .scan_prefix(&keys::screens_of(&self.name(chat)))?
             .into_iter()
             .map(|(key, bytes)| decode::<crate::dialogue::ScreenRecord>(&key, &bytes))
             .collect::<Result<Vec<_>, _>>()?

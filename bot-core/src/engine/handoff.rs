@@ -95,7 +95,7 @@ impl<S: Store> Engine<S> {
                 by: "the patient".into(),
                 at: incoming.at,
             };
-            batch.delete(keys::open_ticket(chat));
+            batch.delete(keys::open_ticket(&self.name(chat)));
             desk.push(DeskEvent::Closed {
                 number: ticket.number,
                 by: "the patient".into(),
@@ -133,7 +133,7 @@ impl<S: Store> Engine<S> {
             emergency: false,
         };
         batch.put(keys::TICKET_COUNTER, encode(&number));
-        batch.put(keys::open_ticket(chat), encode(&number));
+        batch.put(keys::open_ticket(&self.name(chat)), encode(&number));
         batch.put(keys::ticket(number), encode(&ticket));
         Ok(DeskEvent::Opened {
             number,
@@ -145,7 +145,7 @@ impl<S: Store> Engine<S> {
     }
 
     pub(super) fn open_ticket_of(&self, chat: &ChatKey) -> Result<Option<Ticket>, EngineError> {
-        match self.get::<u64>(&keys::open_ticket(chat))? {
+        match self.get::<u64>(&keys::open_ticket(&self.name(chat)))? {
             Some(number) => self.ticket(number),
             None => Ok(None),
         }
@@ -290,14 +290,17 @@ impl<S: Store> Engine<S> {
                     by: name.clone(),
                     at,
                 };
-                batch.delete(keys::open_ticket(&ticket.chat));
+                batch.delete(keys::open_ticket(&self.name(&ticket.chat)));
                 // The patient is back with the bot (their chat is locked above).
                 let mut conversation = self.conversation(&ticket.chat)?.unwrap_or_default();
                 if conversation.state == State::HandedOff {
                     conversation.state = State::Idle;
                 }
                 let locale = conversation.locale.unwrap_or(Locale::En);
-                batch.put(keys::conversation(&ticket.chat), encode(&conversation));
+                batch.put(
+                    keys::conversation(&self.name(&ticket.chat)),
+                    encode(&conversation),
+                );
                 out.to_patients.push((
                     ticket.chat.clone(),
                     Reply::outside_dialogue(

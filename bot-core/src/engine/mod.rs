@@ -101,6 +101,8 @@ pub struct Engine<S: Store> {
     /// state); chats are spread over a fixed set of locks.
     stripes: Vec<Mutex<()>>,
     hasher: std::collections::hash_map::RandomState,
+    /// How chats are named in record keys.
+    names: records::RecordNames,
     /// Ticket numbers and ticket records change one at a time.
     tickets: Mutex<()>,
     /// Appointment records change one at a time (taken after the others).
@@ -144,6 +146,7 @@ enum Route {
 impl<S: Store> Engine<S> {
     pub fn new(store: S, knowledge: Arc<Knowledge>) -> Engine<S> {
         Engine {
+            names: records::RecordNames::new(store.naming_secret()),
             store,
             loaded: RwLock::new(Loaded::new(knowledge)),
             stripes: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
@@ -282,7 +285,7 @@ impl<S: Store> Engine<S> {
             return internal_error(knowledge, incoming, Vec::new(), transition.staff);
         }
         batch.put(
-            keys::conversation(&incoming.chat),
+            keys::conversation(&self.name(&incoming.chat)),
             encode(&transition.conversation),
         );
         if let Some(text) = transition.unanswered {
@@ -292,12 +295,15 @@ impl<S: Store> Engine<S> {
                 at: incoming.at,
             };
             batch.put(
-                keys::unanswered(&incoming.chat, incoming.at),
+                keys::unanswered(&self.name(&incoming.chat), incoming.at),
                 encode(&entry),
             );
         }
         if let Some(record) = &transition.screen {
-            batch.put(keys::screen(&record.chat, record.completed), encode(record));
+            batch.put(
+                keys::screen(&self.name(&record.chat), record.completed),
+                encode(record),
+            );
         }
         if let Err(e) = self.store.apply(batch) {
             tracing::error!(chat = %incoming.chat, error = %e, "cannot save conversation");
@@ -316,8 +322,18 @@ impl<S: Store> Engine<S> {
     }
 
     fn lock_chat(&self, chat: &ChatKey) -> std::sync::MutexGuard<'_, ()> {
-        let stripe = &self.stripes[self.hasher.hash_one(chat) as usize % LOCK_STRIPES];
+        self.lock_name(&self.name(chat))
+    }
+
+    /// The same lock as [`Engine::lock_chat`], by the chat's name in keys.
+    fn lock_name(&self, name: &records::ChatName) -> std::sync::MutexGuard<'_, ()> {
+        let stripe = &self.stripes[self.hasher.hash_one(name) as usize % LOCK_STRIPES];
         stripe.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The chat's name in record keys.
+    fn name(&self, chat: &ChatKey) -> records::ChatName {
+        self.names.of(chat)
     }
 
     /// Everything time brings at `now`: tickets to announce again, reminders

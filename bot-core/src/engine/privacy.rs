@@ -109,21 +109,32 @@ impl<S: Store> Engine<S> {
             batch.delete(key);
             forgotten.records += 1;
         };
-        if self.store.get(&keys::conversation(chat))?.is_some() {
-            delete(&mut batch, keys::conversation(chat));
+        if self
+            .store
+            .get(&keys::conversation(&self.name(chat)))?
+            .is_some()
+        {
+            delete(&mut batch, keys::conversation(&self.name(chat)));
         }
-        for (key, _) in self.store.scan_prefix(&keys::screens_of(chat))? {
+        for (key, _) in self
+            .store
+            .scan_prefix(&keys::screens_of(&self.name(chat)))?
+        {
             delete(&mut batch, key);
         }
         // Unanswered questions are keyed by time, then chat.
-        let suffix = format!("/{chat}");
+        let suffix = format!("/{}", self.name(chat));
         for (key, _) in self.store.scan_prefix(keys::UNANSWERED)? {
             if key.ends_with(&suffix) {
                 delete(&mut batch, key);
             }
         }
-        if self.store.get(&keys::open_ticket(chat))?.is_some() {
-            delete(&mut batch, keys::open_ticket(chat));
+        if self
+            .store
+            .get(&keys::open_ticket(&self.name(chat)))?
+            .is_some()
+        {
+            delete(&mut batch, keys::open_ticket(&self.name(chat)));
         }
         let mut closed = Vec::new();
         for (key, bytes) in self.store.scan_prefix(keys::TICKETS)? {
@@ -136,7 +147,10 @@ impl<S: Store> Engine<S> {
             }
         }
         let mut unlinked = 0;
-        for (key, _) in self.store.scan_prefix(&keys::chat_appointments(chat))? {
+        for (key, _) in self
+            .store
+            .scan_prefix(&keys::chat_appointments(&self.name(chat)))?
+        {
             let id = key.rsplit('/').next().unwrap_or_default().to_owned();
             delete(&mut batch, key);
             if let Some(mut appointment) = self.appointment(&id)? {
@@ -359,7 +373,9 @@ mod tests {
                 ));
             }
             let before = raw_files(data.path());
-            assert!(holds(&before, "777001"), "the search finds what is there");
+            // Encrypted, no chat id is ever in clear text (record keys name
+            // chats by a keyed hash); plain, the search finds it.
+            assert_eq!(holds(&before, "777001"), !encrypted);
             assert_eq!(holds(&before, "zebraquartz"), !encrypted);
 
             engine.handle(&message(
@@ -376,8 +392,12 @@ mod tests {
             let after = raw_files(data.path());
             assert!(!holds(&after, "777001"), "encrypted: {encrypted}");
             assert!(!holds(&after, "zebraquartz"));
-            assert!(holds(&after, "888002"), "the other patient is kept");
-            assert!(engine.store().get("conv/discord:888002").unwrap().is_some());
+            assert_eq!(holds(&after, "888002"), !encrypted);
+            let other = ChatKey::parse("discord:888002").unwrap();
+            assert!(
+                engine.conversation(&other).unwrap().is_some(),
+                "the other patient is kept"
+            );
         }
     }
 
@@ -434,5 +454,40 @@ mod tests {
         let after = raw_files(data.path());
         assert!(!holds(&after, "zebraquartz"));
         assert!(!holds(&after, "555004"));
+    }
+
+    #[test]
+    fn an_encrypted_store_with_chat_ids_in_its_keys_is_renamed_once_and_keeps_every_record() {
+        let data = tempfile::tempdir().unwrap();
+        let path = data.path().join("sled");
+        let key = || crate::store::DataKey::parse(&"ab".repeat(32)).unwrap();
+        let chat = ChatKey::parse("telegram:777001").unwrap();
+        {
+            // As an older version wrote it: the chat id in the keys.
+            let store = crate::store::SledStore::open_encrypted(&path, key()).unwrap();
+            let mut batch = Batch::default();
+            batch.put("conv/telegram:777001", br#"{"locale":"es"}"#.to_vec());
+            let entry = super::super::UnansweredEntry {
+                chat: chat.clone(),
+                text: "zebraquartz".into(),
+                at: jiff::Timestamp::UNIX_EPOCH,
+            };
+            batch.put(
+                "unanswered/00000000000000000000/telegram:777001",
+                super::super::records::encode(&entry),
+            );
+            store.apply(batch).unwrap();
+        }
+        assert!(holds(&raw_files(data.path()), "777001"));
+        let store = crate::store::SledStore::open_encrypted(&path, key()).unwrap();
+        let engine = Engine::new(store, shipped());
+        assert_eq!(engine.migrate_record_names().unwrap(), 2);
+        assert_eq!(engine.migrate_record_names().unwrap(), 0, "once");
+        assert!(!holds(&raw_files(data.path()), "777001"));
+        let conversation = engine.conversation(&chat).unwrap().unwrap();
+        assert_eq!(conversation.locale, Some(crate::ids::Locale::Es));
+        assert_eq!(engine.unanswered().unwrap()[0].text, "zebraquartz");
+        engine.forget(&chat).unwrap();
+        assert!(engine.store().scan_prefix("").unwrap().is_empty());
     }
 }

@@ -9,16 +9,79 @@ use crate::ids::ChatKey;
 use crate::ports::{Store, StoreError};
 use crate::text::fold;
 
-/// The store's keys. Chats' records carry the chat key; scans by prefix
-/// list a kind of record.
+/// A chat as the store's record keys name it: its id (`telegram:42`), or,
+/// when the store is encrypted, a keyed hash of the id, so the files never
+/// show who talked to the clinic (see [`RecordNames`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChatName(String);
+
+impl ChatName {
+    /// The name as it is found in a key.
+    pub(super) fn from_key_part(part: &str) -> ChatName {
+        ChatName(part.to_owned())
+    }
+}
+
+impl std::fmt::Display for ChatName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How chats are named in record keys: as they are, or by HMAC-SHA256
+/// under a secret the store derives from its data key (hex, 64
+/// characters). The hash cannot be turned back into the id; every record
+/// that needs the chat itself holds it in its (encrypted) value.
+#[derive(Clone)]
+pub(super) struct RecordNames {
+    secret: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for RecordNames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordNames")
+            .field("hashed", &self.secret.is_some())
+            .finish()
+    }
+}
+
+impl RecordNames {
+    pub(super) fn new(secret: Option<[u8; 32]>) -> RecordNames {
+        RecordNames { secret }
+    }
+
+    pub(super) fn hashed(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    pub(super) fn of(&self, chat: &ChatKey) -> ChatName {
+        use hmac::{Hmac, Mac};
+        match &self.secret {
+            None => ChatName(chat.to_string()),
+            Some(secret) => {
+                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret)
+                    .expect("HMAC takes a key of any length");
+                mac.update(chat.to_string().as_bytes());
+                let digest = mac.finalize().into_bytes();
+                ChatName(digest.iter().map(|b| format!("{b:02x}")).collect())
+            }
+        }
+    }
+}
+
+/// The store's keys. Chats' records carry the chat's [`ChatName`]; scans
+/// by prefix list a kind of record.
 pub(super) mod keys {
-    use crate::ids::ChatKey;
+    use super::ChatName;
     use jiff::Timestamp;
 
     pub const UNANSWERED: &str = "unanswered/";
     pub const SCREENS: &str = "screen/";
     pub const TICKETS: &str = "ticket/";
     pub const APPOINTMENTS: &str = "appt/";
+    pub const CONVERSATIONS: &str = "conv/";
+    pub const OPEN_TICKETS: &str = "ticket-open/";
+    pub const CHAT_APPOINTMENTS: &str = "appt-chat/";
 
     pub fn appointment(id: &str) -> String {
         format!("{APPOINTMENTS}{id}")
@@ -30,11 +93,11 @@ pub(super) mod keys {
     }
 
     /// The appointments linked to a chat (empty values; the id is the key's end).
-    pub fn chat_appointments(chat: &ChatKey) -> String {
-        format!("appt-chat/{chat}/")
+    pub fn chat_appointments(chat: &ChatName) -> String {
+        format!("{CHAT_APPOINTMENTS}{chat}/")
     }
 
-    pub fn chat_appointment(chat: &ChatKey, id: &str) -> String {
+    pub fn chat_appointment(chat: &ChatName, id: &str) -> String {
         format!("{}{id}", chat_appointments(chat))
     }
 
@@ -44,7 +107,7 @@ pub(super) mod keys {
     }
 
     /// A chat's completed screens.
-    pub fn screens_of(chat: &ChatKey) -> String {
+    pub fn screens_of(chat: &ChatName) -> String {
         format!("{SCREENS}{chat}/")
     }
     pub const TICKET_COUNTER: &str = "meta/ticket-counter";
@@ -54,26 +117,83 @@ pub(super) mod keys {
     }
 
     /// The open ticket of a chat, if any.
-    pub fn open_ticket(chat: &ChatKey) -> String {
-        format!("ticket-open/{chat}")
+    pub fn open_ticket(chat: &ChatName) -> String {
+        format!("{OPEN_TICKETS}{chat}")
     }
 
-    pub fn conversation(chat: &ChatKey) -> String {
-        format!("conv/{chat}")
+    pub fn conversation(chat: &ChatName) -> String {
+        format!("{CONVERSATIONS}{chat}")
     }
 
     /// Per chat, then in time order.
-    pub fn screen(chat: &ChatKey, at: Timestamp) -> String {
+    pub fn screen(chat: &ChatName, at: Timestamp) -> String {
         format!("{}{:020}", screens_of(chat), at.as_nanosecond())
     }
 
     /// Time first so a scan lists them in order; the chat keeps keys unique.
-    pub fn unanswered(chat: &ChatKey, at: Timestamp) -> String {
+    pub fn unanswered(chat: &ChatName, at: Timestamp) -> String {
         format!("{UNANSWERED}{:020}/{chat}", at.as_nanosecond())
+    }
+
+    /// Where the chat's name is in a key of a chat's record, if it is one:
+    /// `(before, name, after)`.
+    pub fn chat_part(key: &str) -> Option<(&str, &str, &str)> {
+        for prefix in [CONVERSATIONS, OPEN_TICKETS] {
+            if let Some(name) = key.strip_prefix(prefix) {
+                return Some((prefix, name, ""));
+            }
+        }
+        for prefix in [SCREENS, CHAT_APPOINTMENTS] {
+            if let Some(rest) = key.strip_prefix(prefix) {
+                let (name, _) = rest.split_once('/')?;
+                return Some((prefix, name, &rest[name.len()..]));
+            }
+        }
+        if let Some(rest) = key.strip_prefix(UNANSWERED) {
+            let (time, name) = rest.split_once('/')?;
+            return Some((&key[..UNANSWERED.len() + time.len() + 1], name, ""));
+        }
+        None
     }
 }
 
 impl<S: Store> Engine<S> {
+    /// With a data key, renames every chat's records from the chat's id to
+    /// its keyed hash, once: a store written before chat ids were hashed
+    /// holds them under the old names. Run at start, before any message.
+    /// One atomic batch (all renamed or none, so no backup is needed, and a
+    /// backup would put the ids back on disk), then the old names are
+    /// erased from the files. Returns how many records were renamed.
+    pub fn migrate_record_names(&self) -> Result<usize, EngineError> {
+        if !self.names.hashed() {
+            return Ok(0);
+        }
+        let mut batch = crate::ports::Batch::default();
+        let mut renamed = 0;
+        for (key, value) in self.store.snapshot()? {
+            let Some((before, name, after)) = keys::chat_part(&key) else {
+                continue;
+            };
+            // A hash is 64 hexadecimal digits, never `platform:id`.
+            let Ok(chat) = ChatKey::parse(name) else {
+                continue;
+            };
+            let new = format!("{before}{}{after}", self.name(&chat));
+            batch.delete(key);
+            batch.put(new, value);
+            renamed += 1;
+        }
+        if renamed > 0 {
+            self.store.apply(batch)?;
+            self.store.erase_deleted()?;
+            tracing::info!(
+                records = renamed,
+                "chat ids in record keys replaced by keyed hashes"
+            );
+        }
+        Ok(renamed)
+    }
+
     /// A record by key, if there is one.
     pub(super) fn get<T: for<'de> Deserialize<'de>>(
         &self,
@@ -87,7 +207,7 @@ impl<S: Store> Engine<S> {
 
     /// The stored state of a chat, if it has one.
     pub fn conversation(&self, chat: &ChatKey) -> Result<Option<Conversation>, EngineError> {
-        self.get(&keys::conversation(chat))
+        self.get(&keys::conversation(&self.name(chat)))
     }
 
     /// Completed health screens, newest first.

@@ -23,17 +23,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::records::{decode, encode, keys};
+use super::records::{ChatName, decode, encode, keys};
 use super::{Engine, EngineError, UnansweredEntry};
 use crate::appointments::Appointment;
 use crate::dialogue::{Conversation, ScreenRecord, State};
 use crate::handoff::{Ticket, TicketStatus};
-use crate::ids::ChatKey;
 use crate::ports::{Batch, Store};
 use crate::retention::{Record, visit_for};
-
-/// Where conversation states are kept (see `keys::conversation`).
-const CONVERSATIONS: &str = "conv/";
 
 /// The day's sweep has run.
 fn marker(day: Date) -> String {
@@ -86,12 +82,12 @@ struct ChatPlan {
 struct Plan {
     batch: Batch,
     report: SweepReport,
-    chats: BTreeMap<ChatKey, ChatPlan>,
+    chats: BTreeMap<ChatName, ChatPlan>,
 }
 
 impl Plan {
-    fn chat(&mut self, chat: &ChatKey, swept: bool) {
-        let plan = self.chats.entry(chat.clone()).or_default();
+    fn chat(&mut self, chat: ChatName, swept: bool) {
+        let plan = self.chats.entry(chat).or_default();
         if swept {
             plan.swept = true;
         } else {
@@ -205,26 +201,27 @@ impl<S: Store> Engine<S> {
         let mut plan = Plan::default();
 
         // Appointments first: a screen is judged by the visit it was for.
-        let mut visits: HashMap<ChatKey, Vec<Timestamp>> = HashMap::new();
+        let mut visits: HashMap<ChatName, Vec<Timestamp>> = HashMap::new();
         for (key, bytes) in self.store.scan_prefix(keys::APPOINTMENTS)? {
             let Some(a) = plan.read::<Appointment>(&key, &bytes) else {
                 continue;
             };
             let due = settings.is_due(Record::Appointment { start: a.start }, now);
             if let Some(chat) = &a.chat {
-                visits.entry(chat.clone()).or_default().push(a.start);
-                plan.chat(chat, due);
+                visits.entry(self.name(chat)).or_default().push(a.start);
+                plan.chat(self.name(chat), due);
             }
             if due {
                 plan.batch.delete(key);
                 plan.batch.delete(keys::link_code(&a.link_code));
                 if let Some(chat) = &a.chat {
-                    plan.batch.delete(keys::chat_appointment(chat, &a.id));
+                    plan.batch
+                        .delete(keys::chat_appointment(&self.name(chat), &a.id));
                 }
                 plan.report.appointments += 1;
             }
         }
-        let visit_of = |chat: &ChatKey, done: Timestamp| {
+        let visit_of = |chat: &ChatName, done: Timestamp| {
             visit_for(done, visits.get(chat).into_iter().flatten().copied(), valid)
         };
 
@@ -234,10 +231,10 @@ impl<S: Store> Engine<S> {
             };
             let record = Record::Screen {
                 done: r.completed,
-                visit: visit_of(&r.chat, r.completed),
+                visit: visit_of(&self.name(&r.chat), r.completed),
             };
             let due = settings.is_due(record, now);
-            plan.chat(&r.chat, due);
+            plan.chat(self.name(&r.chat), due);
             if due {
                 plan.batch.delete(key);
                 plan.report.screens += 1;
@@ -253,9 +250,9 @@ impl<S: Store> Engine<S> {
                 _ => None,
             };
             let due = settings.is_due(Record::Ticket { closed }, now);
-            plan.chat(&t.chat, due);
+            plan.chat(self.name(&t.chat), due);
             if due {
-                let index = keys::open_ticket(&t.chat);
+                let index = keys::open_ticket(&self.name(&t.chat));
                 let points_here = match self.store.get(&index)? {
                     Some(bytes) => decode::<u64>(&index, &bytes).ok() == Some(t.number),
                     None => false,
@@ -273,17 +270,15 @@ impl<S: Store> Engine<S> {
                 continue;
             };
             let due = settings.is_due(Record::Unanswered { asked: entry.at }, now);
-            plan.chat(&entry.chat, due);
+            plan.chat(self.name(&entry.chat), due);
             if due {
                 plan.batch.delete(key);
                 plan.report.unanswered += 1;
             }
         }
 
-        for (key, bytes) in self.store.scan_prefix(CONVERSATIONS)? {
-            let Ok(chat) = ChatKey::parse(&key[CONVERSATIONS.len()..]) else {
-                continue;
-            };
+        for (key, bytes) in self.store.scan_prefix(keys::CONVERSATIONS)? {
+            let chat = ChatName::from_key_part(&key[keys::CONVERSATIONS.len()..]);
             let Some(conversation) = plan.read::<Conversation>(&key, &bytes) else {
                 continue;
             };
@@ -316,11 +311,11 @@ impl<S: Store> Engine<S> {
     /// wrote meanwhile keeps what they are doing.
     fn tidy_conversation(
         &self,
-        chat: &ChatKey,
+        chat: &ChatName,
         plan: &ChatPlan,
         report: &mut SweepReport,
     ) -> Result<(), EngineError> {
-        let _chat = self.lock_chat(chat);
+        let _chat = self.lock_name(chat);
         let key = keys::conversation(chat);
         let Some(bytes) = self.store.get(&key)? else {
             return Ok(());
@@ -361,7 +356,7 @@ mod tests {
     use crate::appointments::{NewAppointment, parse_local};
     use crate::chat::{Incoming, Input};
     use crate::handoff::{Actor, StaffAction};
-    use crate::ids::{Locale, Platform};
+    use crate::ids::{ChatKey, Locale, Platform};
     use crate::knowledge::{Diagnostic, Knowledge, KnowledgeError, RETENTION_FILE};
     use crate::ports::{Clock, ManualClock};
     use crate::store::MemoryStore;
@@ -489,13 +484,22 @@ mod tests {
         engine.sweep(second_before(limit)).unwrap();
         assert!(present(&keys::appointment(&a.id)));
         assert!(present(&keys::link_code(&a.link_code)));
-        assert!(present(&keys::chat_appointment(&chat, &a.id)));
-        assert_eq!(keys_with(&engine, &keys::screens_of(&chat)), 1);
+        assert!(present(&keys::chat_appointment(&engine.name(&chat), &a.id)));
+        assert_eq!(
+            keys_with(&engine, &keys::screens_of(&engine.name(&chat))),
+            1
+        );
         let report = engine.sweep(limit).unwrap();
         assert!(!present(&keys::appointment(&a.id)));
         assert!(!present(&keys::link_code(&a.link_code)));
-        assert!(!present(&keys::chat_appointment(&chat, &a.id)));
-        assert_eq!(keys_with(&engine, &keys::screens_of(&chat)), 0);
+        assert!(!present(&keys::chat_appointment(
+            &engine.name(&chat),
+            &a.id
+        )));
+        assert_eq!(
+            keys_with(&engine, &keys::screens_of(&engine.name(&chat))),
+            0
+        );
         assert_eq!((report.appointments, report.screens), (1, 1));
         // The question is still kept, so the chat's state stays, without
         // the bot's last messages.

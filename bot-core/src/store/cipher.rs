@@ -59,6 +59,17 @@ pub enum CipherError {
 pub struct DataKey([u8; 32]);
 
 impl DataKey {
+    /// A key for another purpose, derived from this one
+    /// (HMAC-SHA256 of `purpose` under this key): it tells nothing of the
+    /// data key, and the data key remains the only secret to keep.
+    pub fn derive(&self, purpose: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(purpose);
+        mac.finalize().into_bytes().into()
+    }
+
     /// Reads a key written as 64 hexadecimal characters (any case) or as
     /// standard base64 of 32 bytes. Spaces and line ends around it are
     /// ignored, so a key read from a file with a final newline works.

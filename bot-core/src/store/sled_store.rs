@@ -308,6 +308,11 @@ impl Store for SledStore {
     fn erase_deleted(&self) -> Result<(), StoreError> {
         self.rewrite()
     }
+
+    fn naming_secret(&self) -> Option<[u8; 32]> {
+        self.data_key()
+            .map(|key| key.derive(b"frontdesk record names v1"))
+    }
 }
 
 /// Where a rewrite builds the new database, beside the store's folder
@@ -335,6 +340,11 @@ fn finish_rewrite(dir: &Path) -> Result<(), StoreError> {
     let io = |e: std::io::Error| StoreError::Backend(format!("{}: {e}", dir.display()));
     let copy = rewrite_dir(dir);
     if copy.exists() {
+        // A caller may have made the folder afresh (empty) meanwhile.
+        let empty = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
+        if empty {
+            std::fs::remove_dir(dir).map_err(io)?;
+        }
         if dir.exists() {
             std::fs::remove_dir_all(&copy).map_err(io)?;
         } else {
@@ -504,6 +514,8 @@ mod tests {
         copy.flush().unwrap();
         drop(copy);
         std::fs::rename(&dir, retired_dir(&dir)).unwrap();
+        // `frontdesk` makes the folder before it opens the store.
+        std::fs::create_dir(&dir).unwrap();
         let store = SledStore::open(&dir).unwrap();
         assert_eq!(
             store.get("conv/telegram:1").unwrap().as_deref(),
