@@ -22,6 +22,8 @@ pub enum DeskEvent {
         platform: Platform,
         reason: HandoffReason,
         recent: Vec<String>,
+        /// Whether the chat is one others read (a group or server channel).
+        shared: bool,
     },
     Reannounced {
         number: u64,

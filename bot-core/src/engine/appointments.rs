@@ -240,14 +240,14 @@ impl<S: Store> Engine<S> {
                         .display_name
                         .clone()
                         .unwrap_or_else(|| appointment.patient.clone());
-                    out.desk.push(self.open_ticket(
-                        chat,
+                    let opened = super::handoff::NewTicket {
                         patient,
-                        crate::chat::HandoffReason::Reschedule,
+                        reason: crate::chat::HandoffReason::Reschedule,
                         recent,
-                        incoming.at,
-                        &mut batch,
-                    )?);
+                        at: incoming.at,
+                        shared: incoming.shared,
+                    };
+                    out.desk.push(self.open_ticket(chat, opened, &mut batch)?);
                     batch.put(keys::conversation(&self.name(chat)), encode(&conversation));
                 }
                 out.replies.push(reply);

@@ -16,6 +16,17 @@ use crate::handoff::{Actor, Line, Speaker, StaffAction, Ticket, TicketStatus, re
 use crate::ids::{ChatKey, Locale};
 use crate::ports::{Batch, Store};
 
+/// What a new ticket starts with.
+pub(super) struct NewTicket {
+    pub patient: String,
+    pub reason: HandoffReason,
+    /// The bot's last messages, for context at the desk.
+    pub recent: Vec<String>,
+    pub at: Timestamp,
+    /// Opened from a chat others read.
+    pub shared: bool,
+}
+
 impl<S: Store> Engine<S> {
     /// Opens, feeds or closes the chat's ticket as the step requires.
     pub(super) fn ticket_changes(
@@ -55,7 +66,14 @@ impl<S: Store> Engine<S> {
         if let Some(HandoffChange::Open(reason)) = transition.handoff {
             let patient = patient();
             let recent = transition.conversation.recent.clone();
-            desk.push(self.open_ticket(chat, patient, reason, recent, incoming.at, batch)?);
+            let opened = NewTicket {
+                patient,
+                reason,
+                recent,
+                at: incoming.at,
+                shared: incoming.shared,
+            };
+            desk.push(self.open_ticket(chat, opened, batch)?);
             return Ok(());
         }
         if !was_handed_off {
@@ -110,12 +128,16 @@ impl<S: Store> Engine<S> {
     pub(super) fn open_ticket(
         &self,
         chat: &ChatKey,
-        patient: String,
-        reason: HandoffReason,
-        recent: Vec<String>,
-        at: Timestamp,
+        new: NewTicket,
         batch: &mut Batch,
     ) -> Result<DeskEvent, EngineError> {
+        let NewTicket {
+            patient,
+            reason,
+            recent,
+            at,
+            shared,
+        } = new;
         let number = match self.store.get(keys::TICKET_COUNTER)? {
             Some(bytes) => decode::<u64>(keys::TICKET_COUNTER, &bytes)? + 1,
             None => 1,
@@ -131,6 +153,7 @@ impl<S: Store> Engine<S> {
             recent: recent.clone(),
             transcript: Vec::new(),
             emergency: false,
+            shared,
         };
         batch.put(keys::TICKET_COUNTER, encode(&number));
         batch.put(keys::open_ticket(&self.name(chat)), encode(&number));
@@ -141,6 +164,7 @@ impl<S: Store> Engine<S> {
             platform: chat.platform(),
             reason,
             recent,
+            shared,
         })
     }
 
@@ -269,6 +293,10 @@ impl<S: Store> Engine<S> {
             StaffAction::Reply(_, text) => {
                 if !mine {
                     out.to_staff.push(render::NOT_YOURS.into());
+                    return Ok(out);
+                }
+                if ticket.shared {
+                    out.to_staff.push(render::SHARED_CHAT.into());
                     return Ok(out);
                 }
                 ticket.transcript.push(Line {

@@ -650,3 +650,36 @@ proptest::proptest! {
         proptest::prop_assert!(matches!(state, None | Some(State::Idle | State::Clarifying)), "{:?}", state);
     }
 }
+
+#[test]
+fn the_desk_hears_which_kind_of_chat_a_ticket_came_from_and_staff_replies_never_reach_a_shared_one()
+{
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let now = Timestamp::from_second(1_000).unwrap();
+    let out = engine.handle(&say("telegram:78", "/human", 1));
+    let post = crate::handoff::render::desk_text(&out.desk[0]);
+    assert!(post.contains("from a private chat"), "{post}");
+
+    // A ticket an older version opened in a group.
+    let key = "ticket/0000000001";
+    let mut ticket: crate::handoff::Ticket =
+        serde_json::from_slice(&engine.store().get(key).unwrap().unwrap()).unwrap();
+    ticket.shared = true;
+    let mut batch = Batch::default();
+    batch.put(key, serde_json::to_vec(&ticket).unwrap());
+    engine.store().apply(batch).unwrap();
+
+    let maria = maria_on_discord();
+    engine
+        .handle_staff(&maria, &StaffAction::Claim(1), now)
+        .unwrap();
+    let reply = engine
+        .handle_staff(
+            &maria,
+            &StaffAction::Reply(1, "Your results are fine.".into()),
+            now,
+        )
+        .unwrap();
+    assert!(reply.to_patients.is_empty(), "{:?}", reply.to_patients);
+    assert_eq!(reply.to_staff, [crate::handoff::render::SHARED_CHAT]);
+}

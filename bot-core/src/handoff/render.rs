@@ -20,9 +20,15 @@ pub fn desk_text(event: &DeskEvent) -> String {
             platform,
             reason: why,
             recent,
+            shared,
         } => {
+            let kind = if *shared {
+                "a shared chat"
+            } else {
+                "a private chat"
+            };
             let mut t = format!(
-                "New ticket #{number}: {patient} on {platform} ({}).",
+                "New ticket #{number}: {patient} on {platform} ({}), from {kind}.",
                 reason(why)
             );
             if !recent.is_empty() {
@@ -112,6 +118,7 @@ pub const NOT_STAFF: &str =
 pub const NO_SUCH_TICKET: &str = "There is no open ticket with that number.";
 pub const ALREADY_CLAIMED: &str = "That ticket is already claimed by";
 pub const NOT_YOURS: &str = "Claim the ticket before replying to it.";
+pub const SHARED_CHAT: &str = "Not sent: this ticket came from a shared chat, where others would read your reply. Ask the patient to write to the bot privately, or call them.";
 pub const CLAIMED: &str = "You have ticket";
 pub const CLOSED: &str = "Ticket closed; the patient is back with the bot.";
 pub const SENT: &str = "Sent.";

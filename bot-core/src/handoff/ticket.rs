@@ -54,6 +54,11 @@ pub struct Ticket {
     pub transcript: Vec<Line>,
     /// An emergency was flagged during the hand-off.
     pub emergency: bool,
+    /// Opened from a chat others read. A shared chat cannot open a ticket
+    /// (`dialogue::shared_step`); should one exist all the same, staff
+    /// replies are not delivered to it.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 impl Ticket {
