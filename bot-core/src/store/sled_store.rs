@@ -179,6 +179,11 @@ impl SledStore {
         self
     }
 
+    /// How many bytes the store's files take on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db().size_on_disk().map_err(backend)
+    }
+
     /// The key the store is encrypted with, if it is.
     pub fn data_key(&self) -> Option<&DataKey> {
         self.encryption.as_deref().map(|e| &e.key)
