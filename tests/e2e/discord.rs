@@ -305,3 +305,22 @@ async fn in_a_server_channel_no_members_yes_number_or_code_opens_a_ticket_or_lin
     crate::helpers::assert_shared_chat_opened_nothing(&shown, bot.engine());
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_discord_created_before_answering_502_is_not_doubled_by_the_retry() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(60, "pat");
+    bot.fake.fail_after_creating(1);
+    let reply = bot.dm(&pat, "does it hurt?").await;
+    assert!(
+        reply.shown().contains("needles are very fine"),
+        "{}",
+        reply.content
+    );
+    crate::helpers::until("the post is retried", || {
+        bot.fake.message_posts().len() >= 2
+    })
+    .await;
+    assert_eq!(bot.settled(reply.channel_id).await.len(), 1, "one copy");
+    bot.stop().await;
+}

@@ -60,6 +60,8 @@ async fn a_clarify_question_is_answered_by_button_and_the_keyboard_is_removed() 
         .unwrap();
     let answer = bot.press(&pat, &clarify, &topic).await;
     assert!(!answer.text.is_empty());
+    // Both are best effort, made beside the reply: wait for them to land.
+    crate::helpers::settled(|| bot.fake.callback_answers().len() + bot.fake.edits().len()).await;
     assert_eq!(
         bot.fake.callback_answers().len(),
         1,
@@ -76,6 +78,7 @@ async fn a_clarify_question_is_answered_by_button_and_the_keyboard_is_removed() 
     // A forged or late press of an answer to no current question changes
     // nothing and is answered politely.
     let stale = bot.press(&pat, &clarify, "ans:consent:yes").await;
+    crate::helpers::settled(|| bot.fake.callback_answers().len()).await;
     assert_eq!(bot.fake.callback_answers().len(), 2);
     assert!(
         stale.plain_text().contains("no longer active"),
@@ -111,7 +114,9 @@ async fn a_full_screen_by_buttons_ends_in_clinician_review_for_blood_thinners() 
         "{}",
         last.text
     );
-    // Every press was answered and its keyboard removed.
+    // Every press was answered and its keyboard removed (beside the
+    // replies: waited for).
+    crate::helpers::settled(|| bot.fake.callback_answers().len() + bot.fake.edits().len()).await;
     assert_eq!(bot.fake.callback_answers().len(), bot.fake.edits().len());
     bot.stop().await;
 }
@@ -392,5 +397,66 @@ async fn in_a_group_no_members_yes_number_or_code_opens_a_ticket_or_links_anythi
         .map(|m| m.plain_text().to_string())
         .collect();
     crate::helpers::assert_shared_chat_opened_nothing(&shown, bot.engine());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_telegram_took_but_answered_garbled_reaches_the_patient_once() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(120, "Pat");
+    bot.fake
+        .inject("sendMessage", Fault::GarbledAfterAccepting, 1);
+    let first = bot.ask(&pat, "does it hurt?").await;
+    assert!(first.plain_text().contains("needles are very fine"));
+    let second = bot.ask(&pat, "what should I wear?").await;
+    assert!(second.plain_text().contains("Loose"), "{}", second.text);
+    assert_eq!(bot.settled(pat.id).await.len(), 2, "nothing sent twice");
+    assert_eq!(bot.fake.calls("sendMessage"), 2);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_press_whose_callback_answer_is_refused_or_whose_keyboard_removal_is_garbled_is_still_handled_at_once()
+ {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(121, "Pat");
+    let consent = bot.ask(&pat, "/screen").await;
+    bot.fake.inject(
+        "answerCallbackQuery",
+        Fault::Rejected(
+            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        ),
+        1,
+    );
+    bot.fake
+        .inject("editMessageReplyMarkup", Fault::GarbledAfterAccepting, 1);
+    let next = bot.press(&pat, &consent, "ans:consent:yes").await;
+    assert!(
+        next.buttons().iter().any(|b| b.starts_with("ans:")),
+        "the next question: {}",
+        next.text
+    );
+    bot.settled(pat.id).await;
+    assert_eq!(
+        bot.fake.calls("editMessageReplyMarkup"),
+        1,
+        "a best-effort call is tried once"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_whose_reply_telegram_rejects_still_reaches_the_desk() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(122, "Pat");
+    bot.fake.inject(
+        "sendMessage",
+        Fault::Rejected("Bad Request: chat not found"),
+        1,
+    );
+    bot.fake
+        .user_says(&pat, "crushing chest pain right now and I can't breathe");
+    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
+    assert!(post.plain_text().contains("EMERGENCY"), "{}", post.text);
     bot.stop().await;
 }

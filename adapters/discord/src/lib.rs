@@ -403,9 +403,26 @@ async fn send_message(
     pieces: Vec<serenity::all::CreateMessage>,
 ) -> Result<(), serenity::Error> {
     for piece in pieces {
+        // Discord creates a message once per nonce: a retry after a 5xx
+        // that came after Discord acted returns the first copy.
+        let piece = piece
+            .nonce(serenity::all::Nonce::Number(fresh_nonce()))
+            .enforce_nonce(true);
         retrying(|| channel.send_message(http, piece.clone())).await?;
     }
     Ok(())
+}
+
+/// A number no other message of this bot carries in the minutes Discord
+/// remembers nonces: the time in nanoseconds hashed under a fresh random
+/// key (std seeds each `RandomState` at random), so neither two messages
+/// nor two processes collide but by a 64-bit chance.
+fn fresh_nonce() -> u64 {
+    use std::hash::BuildHasher;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::collections::hash_map::RandomState::new().hash_one(now)
 }
 
 /// Retries what serenity's own rate limiter did not absorb: a 429 or a 5xx

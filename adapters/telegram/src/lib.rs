@@ -67,14 +67,15 @@ impl Tg {
         }
     }
 
-    /// Sends HTML text (already escaped) with an optional keyboard, retrying.
+    /// Sends HTML text (already escaped) with an optional keyboard, retrying
+    /// what Telegram certainly did not act on ([`send::send`]).
     async fn send_html(
         &self,
         chat: ChatId,
         text: &str,
         markup: Option<&teloxide::types::InlineKeyboardMarkup>,
-    ) -> Result<Message, teloxide::RequestError> {
-        with_client!(self, bot => send::retrying(|| {
+    ) -> Result<(), teloxide::RequestError> {
+        with_client!(self, bot => send::send(|| {
             let mut request = bot
                 .send_message(chat, text.to_owned())
                 .parse_mode(teloxide::types::ParseMode::Html);
@@ -84,37 +85,63 @@ impl Tg {
             request.into_future()
         })
         .await)
+        .map(|_| ())
     }
 
-    /// Stops a pressed button's spinner.
-    async fn answer_callback(
-        &self,
-        id: &teloxide::types::CallbackQueryId,
-    ) -> Result<(), teloxide::RequestError> {
-        with_client!(self, bot => send::retrying(|| bot.answer_callback_query(id.clone()).into_future()).await)?;
-        Ok(())
+    /// Stops a pressed button's spinner: best effort, off the chat's path.
+    fn answer_callback(&self, id: teloxide::types::CallbackQueryId) {
+        let bot = self.clone();
+        best_effort("answering a button press", async move {
+            with_client!(&bot, b => b.answer_callback_query(id).into_future().await).map(|_| ())
+        });
     }
 
-    /// Removes a message's keyboard.
-    async fn remove_keyboard(
-        &self,
-        chat: ChatId,
-        message: teloxide::types::MessageId,
-    ) -> Result<(), teloxide::RequestError> {
-        with_client!(self, bot => send::retrying(|| bot.edit_message_reply_markup(chat, message).into_future()).await)?;
-        Ok(())
+    /// Removes a message's keyboard: best effort, off the chat's path.
+    fn remove_keyboard(&self, chat: ChatId, message: teloxide::types::MessageId) {
+        let bot = self.clone();
+        best_effort("removing a pressed keyboard", async move {
+            with_client!(&bot, b => b.edit_message_reply_markup(chat, message).into_future().await)
+                .map(|_| ())
+        });
     }
 }
 
-/// Why the Telegram adapter stopped.
-#[derive(Debug, thiserror::Error)]
+/// How long a best-effort call may take.
+const BEST_EFFORT: Duration = Duration::from_secs(5);
+
+/// Runs a call nothing depends on (a button's spinner, a keyboard's
+/// removal) once, in the background, for at most [`BEST_EFFORT`]: it never
+/// holds up or drops the handling of a press or the replies after it.
+fn best_effort(
+    what: &'static str,
+    call: impl std::future::Future<Output = Result<(), teloxide::RequestError>> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        match tokio::time::timeout(BEST_EFFORT, call).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::info!(error = send::describe(&e), "{what} failed; not retried"),
+            Err(_) => tracing::info!("{what} timed out; not retried"),
+        }
+    });
+}
+
+/// Why the Telegram adapter stopped, or a message could not be handled.
+/// Its `Debug` is its `Display` (teloxide's dispatcher logs `Debug`), and
+/// neither holds a response body or a URL ([`send::describe`]).
+#[derive(thiserror::Error)]
 pub enum TelegramError {
-    #[error("Telegram request failed: {0}")]
+    #[error("Telegram request failed: {}", send::describe(.0))]
     Request(#[from] teloxide::RequestError),
     #[error("invalid Telegram API URL {0:?}")]
     ApiUrl(String),
     #[error("the webhook could not be set up: {0}")]
     Webhook(String),
+}
+
+impl std::fmt::Debug for TelegramError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// The bot token: never printed, never logged.
@@ -205,8 +232,8 @@ pub async fn run<S: Store>(
 ) -> Result<(), TelegramError> {
     let sender = requester(&settings);
     let bot = sender.raw().clone();
-    send::retrying(|| bot.set_my_commands(commands(false)).into_future()).await?;
-    send::retrying(|| {
+    send::repeatable(|| bot.set_my_commands(commands(false)).into_future()).await?;
+    send::repeatable(|| {
         bot.set_my_commands(commands(true))
             .language_code("es")
             .into_future()
@@ -240,7 +267,7 @@ pub async fn run<S: Store>(
     });
     match settings.webhook {
         None => {
-            let me = send::retrying(|| bot.get_me().into_future()).await?;
+            let me = send::repeatable(|| bot.get_me().into_future()).await?;
             let on_error = {
                 let (sender, app) = (sender.clone(), app.clone());
                 move |error: teloxide::RequestError| {
@@ -251,7 +278,10 @@ pub async fn run<S: Store>(
                             let recovered = polling::recover(&sender, &me, &app, raw).await;
                             tracing::warn!(error = %source, recovered, "getUpdates answered JSON that did not parse");
                         } else {
-                            tracing::warn!(error = %error, "getting updates failed; retrying");
+                            tracing::warn!(
+                                error = send::describe(&error),
+                                "getting updates failed; retrying"
+                            );
                         }
                     }
                 }
@@ -319,7 +349,7 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
                 app.confirm(receipt).await;
             }
         }
-        Err(e) => tracing::error!(error = %e, "a delivery could not be sent"),
+        Err(e) => tracing::error!(error = send::describe(&e), "a delivery could not be sent"),
     }
 }
 
@@ -347,7 +377,10 @@ async fn staff_action<S: Store>(
     for text in &outcome.private {
         let text = teloxide::utils::html::escape(text);
         if let Err(e) = bot.send_html(ChatId(from.id.0 as i64), &text, None).await {
-            tracing::warn!(error = %e, "could not reach a staff member privately");
+            tracing::warn!(
+                error = send::describe(&e),
+                "could not reach a staff member privately"
+            );
         }
     }
     app.after_staff(outcome);
@@ -391,8 +424,9 @@ async fn on_callback<S: Store>(
     update: Update,
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
-    // Always answer, so the button stops spinning, stale or not.
-    bot.answer_callback(&query.id).await?;
+    // Always answer, so the button stops spinning, stale or not; a failed
+    // answer (late: "query is too old") must not drop the press.
+    bot.answer_callback(query.id.clone());
     let Some(message) = &query.message else {
         return Ok(());
     };
@@ -401,11 +435,9 @@ async fn on_callback<S: Store>(
         return Ok(());
     }
     let chat = message.chat().id;
-    // The pressed keyboard goes, so a button cannot be pressed twice.
-    let removed = bot.remove_keyboard(chat, message.id()).await;
-    if let Err(e) = removed {
-        tracing::warn!(error = %e, "could not remove a pressed keyboard");
-    }
+    // The pressed keyboard goes, so a button is not pressed twice by
+    // mistake (a second press of a stale button changes nothing anyway).
+    bot.remove_keyboard(chat, message.id());
     if let Some(number) = query
         .data
         .as_deref()
@@ -429,10 +461,19 @@ async fn respond<S: Store>(
     incoming: Incoming,
 ) -> Result<(), TelegramError> {
     let outcome = app.handle(incoming).await;
+    let mut failed = None;
     for reply in &outcome.replies {
         let (text, markup) = convert::render(reply, me);
-        bot.send_html(chat, &text, markup.as_ref()).await?;
+        if let Err(e) = bot.send_html(chat, &text, markup.as_ref()).await {
+            // The rest would read out of place without it.
+            failed = Some(e);
+            break;
+        }
     }
+    // Staff alerts go whatever happened to the patient's copy.
     app.after_replies(&outcome);
-    Ok(())
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }

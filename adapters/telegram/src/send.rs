@@ -1,13 +1,23 @@
-//! Sending with retries.
+//! Sending with retries, and what a failure means.
 //!
-//! The guarantee: a request is retried only when Telegram did not act on it,
-//! or most likely did not: 429 (after exactly `retry_after`), 5xx answers (a
-//! JSON error or a proxy's error page), and connection failures. A request
+//! A request is retried only when Telegram did not act on it, or most
+//! likely did not: 429 (after exactly `retry_after`), 5xx answers (a JSON
+//! error or a proxy's error page), and connection failures. A request
 //! Telegram rejected for a reason that will not change (bad request,
-//! forbidden) is not retried. Each chat's replies are sent one after another
-//! (the dispatcher handles a chat's updates in order and each send is awaited),
-//! so order within a chat is kept. A client timeout is retried too: a lost
-//! reply (an emergency answer, say) is worse than a rare duplicate.
+//! forbidden) is not retried. Each chat's replies are sent one after
+//! another (the dispatcher handles a chat's updates in order and each send
+//! is awaited), so order within a chat is kept.
+//!
+//! A 2xx answer whose body does not parse means Telegram did what was
+//! asked and something between mangled the answer: a message is then taken
+//! as delivered and never sent again (sending it again would double it).
+//! teloxide reports it as `InvalidJson`, as it does a proxy's HTML error
+//! page; both are taken as delivered for a message, retried for a call that
+//! is safe to repeat. No attempt starts after [`SEND_DEADLINE`].
+//!
+//! Errors are logged by kind only ([`describe`]): teloxide's own text holds
+//! the response body (which can be a patient's words) or the request URL
+//! (which holds the bot's token).
 
 use std::future::Future;
 use std::time::Duration;
@@ -16,30 +26,99 @@ use teloxide::{ApiError, RequestError};
 
 /// Attempts before giving up on one request.
 pub const MAX_ATTEMPTS: u32 = 12;
+/// No retry starts this long after the first attempt.
+pub const SEND_DEADLINE: Duration = Duration::from_secs(60);
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs `op` until it succeeds, retrying what [`retry_delay`] allows.
-pub async fn retrying<F, Fut, T>(mut op: F) -> Result<T, RequestError>
+/// Whether a call may be made twice with no harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// Sending a message: a second copy would reach the patient.
+    Send,
+    /// Reading, or setting something to the same value again.
+    Repeatable,
+}
+
+/// Sends a message, retrying what [`retry_delay`] allows within
+/// [`SEND_DEADLINE`]. `Ok(None)`: Telegram took it but its answer could not
+/// be read; it is not sent again.
+pub async fn send<F, Fut, T>(op: F) -> Result<Option<T>, RequestError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
 {
+    with_retries(Call::Send, op).await
+}
+
+/// Makes a call that is safe to repeat, retrying what [`retry_delay`]
+/// allows (an answer that does not parse included) within
+/// [`SEND_DEADLINE`].
+pub async fn repeatable<F, Fut, T>(mut op: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    loop {
+        // A repeatable call never ends unconfirmed: this loops once.
+        if let Some(value) = with_retries(Call::Repeatable, &mut op).await? {
+            return Ok(value);
+        }
+    }
+}
+
+async fn with_retries<F, Fut, T>(call: Call, mut op: F) -> Result<Option<T>, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let started = tokio::time::Instant::now();
     let mut attempt = 0;
     loop {
         match op().await {
-            Ok(value) => return Ok(value),
+            Ok(value) => return Ok(Some(value)),
+            Err(e) if call == Call::Send && matches!(e, RequestError::InvalidJson { .. }) => {
+                tracing::warn!(
+                    error = describe(&e),
+                    "Telegram's answer to a message did not parse; taken as delivered"
+                );
+                return Ok(None);
+            }
             Err(e) => {
                 attempt += 1;
                 match retry_delay(&e, attempt) {
-                    Some(wait) if attempt < MAX_ATTEMPTS => {
-                        tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "Telegram request failed; retrying");
+                    Some(wait)
+                        if attempt < MAX_ATTEMPTS && started.elapsed() + wait < SEND_DEADLINE =>
+                    {
+                        tracing::warn!(
+                            attempt,
+                            wait_ms = wait.as_millis() as u64,
+                            error = describe(&e),
+                            "Telegram request failed; retrying"
+                        );
                         tokio::time::sleep(wait).await;
                     }
                     _ => return Err(e),
                 }
             }
         }
+    }
+}
+
+/// A failure in words that hold no body, URL or token: its kind, and for
+/// Telegram's refusals Telegram's own description.
+pub fn describe(error: &RequestError) -> String {
+    match error {
+        RequestError::Api(api) => format!("Telegram refused: {api}"),
+        RequestError::MigrateToChatId(_) => "the group became a supergroup".into(),
+        RequestError::RetryAfter(seconds) => {
+            format!("rate limited for {} s", seconds.seconds())
+        }
+        RequestError::Network(e) if e.is_timeout() => "the request timed out".into(),
+        RequestError::Network(e) if e.is_connect() => "could not connect".into(),
+        RequestError::Network(_) => "a network error".into(),
+        RequestError::InvalidJson { .. } => "an answer that did not parse".into(),
+        RequestError::Io(e) => format!("an I/O error ({:?})", e.kind()),
     }
 }
 

@@ -62,11 +62,15 @@ pub fn run<S: Store>(
         write!(out, "you> ")?;
         out.flush()?;
     }
-    for line in input.lines() {
+    // Bytes, decoded lossily: a line of invalid UTF-8 (a stray byte from a
+    // paste) is read with replacement characters, not the end of the chat.
+    for line in input.split(b'\n') {
         let line = line?;
+        let line = String::from_utf8_lossy(&line);
+        let line = line.strip_suffix('\r').unwrap_or(&line);
         let outcome = engine.handle(&Incoming {
             chat: chat.clone(),
-            input: parse_line(&line),
+            input: parse_line(line),
             at: clock.now(),
             locale_hint: None,
             shared: false,
@@ -175,6 +179,35 @@ fn write_staff(out: &mut impl Write, event: &StaffEvent, json: bool) -> io::Resu
 mod tests {
     use super::*;
     use frontdesk_core::Command;
+
+    #[test]
+    fn a_line_of_invalid_utf8_is_answered_and_the_chat_goes_on() {
+        let engine = Engine::new(
+            frontdesk_core::MemoryStore::new(),
+            std::sync::Arc::new(
+                frontdesk_core::Knowledge::load(std::path::Path::new(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../faq"
+                )))
+                .unwrap(),
+            ),
+        );
+        let clock = frontdesk_core::SystemClock;
+        let options = Options {
+            patient: "local".into(),
+            prompt: false,
+            json: true,
+        };
+        let input: &[u8] = b"does it \xff\xfe hurt?\r\nwhat should I wear?\n";
+        let (mut out, mut staff) = (Vec::new(), Vec::new());
+        run(&engine, &clock, &options, input, &mut out, &mut staff).unwrap();
+        let replies = String::from_utf8(out).unwrap();
+        assert_eq!(replies.lines().count(), 2, "{replies}");
+        assert!(
+            replies.contains("Loose"),
+            "the second line was answered: {replies}"
+        );
+    }
 
     #[test]
     fn choose_lines_press_buttons_and_slash_lines_are_commands() {

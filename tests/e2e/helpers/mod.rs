@@ -304,6 +304,15 @@ impl Adapters {
     }
 }
 
+/// Polls until `done` holds, failing with `what` after 30 seconds.
+pub async fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits until `count` has not changed for a moment (the bot has gone quiet).
 pub async fn settled(count: impl Fn() -> usize) {
     let mut n = count();

@@ -210,14 +210,7 @@ async fn quiet(count: impl Fn() -> usize) {
     }
 }
 
-/// Polls until `done` holds, failing with `what` after 30 seconds.
-async fn until(what: &str, done: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::helpers::until;
 
 // ------------------------------------------------------------ staff desks
 

@@ -213,6 +213,8 @@ async fn forged_telegram_button_presses_are_answered_politely_and_change_nothing
         questions.push(question);
     }
 
+    // Presses are answered beside the replies: earlier ones land first.
+    quiet(|| bot.fake.callback_answers().len()).await;
     let answered = bot.fake.callback_answers().len();
     for ((data, user), question) in forged.iter().zip(&users).zip(&questions) {
         bot.fake.user_presses(user, question, data);
@@ -289,6 +291,9 @@ async fn a_telegram_press_by_another_user_on_a_patients_buttons_changes_nothing_
     );
 
     let ana_seen = bot.fake.sent_to(ana.id).len();
+    // Keyboards are removed and presses answered beside the replies: Ana's
+    // own must land first.
+    quiet(|| bot.fake.edits().len() + bot.fake.callback_answers().len()).await;
     let edits_seen = bot.fake.edits().len();
     let answered = bot.fake.callback_answers().len();
     let cancel = format!("appt:cancel-yes:{appointment}");

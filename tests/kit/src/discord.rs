@@ -108,6 +108,12 @@ struct Inner {
     callbacks: Vec<(String, Value)>,
     commands: Vec<Value>,
     rate_limits: usize,
+    /// Message posts to create and then answer with a 502, as a gateway
+    /// that timed out after Discord acted.
+    fail_after_creating: usize,
+    /// Messages created with `enforce_nonce`, by channel and nonce:
+    /// Discord answers a repeat with the first message, creating nothing.
+    nonces: HashMap<(u64, String), u64>,
     message_posts: Vec<Instant>,
     /// Message posts refused with a 4xx other than 429: their parameters.
     rejected: Vec<Value>,
@@ -406,6 +412,12 @@ impl FakeDiscord {
         self.inner().rate_limits += times;
     }
 
+    /// Creates the next `times` posted messages, then answers each with a
+    /// 502: the client cannot tell the message exists.
+    pub fn fail_after_creating(&self, times: usize) {
+        self.inner().fail_after_creating += times;
+    }
+
     /// When each message post arrived (rate-limited ones included).
     pub fn message_posts(&self) -> Vec<Instant> {
         self.inner().message_posts.clone()
@@ -666,7 +678,26 @@ fn post_message(shared: &Shared, channel: u64, params: &Value) -> Response {
         inner.rejected.push(params.clone());
         return rest_error(StatusCode::BAD_REQUEST, "Invalid Form Body");
     }
+    let nonce = match (&params["nonce"], params["enforce_nonce"].as_bool()) {
+        (Value::String(n), Some(true)) => Some(n.clone()),
+        (Value::Number(n), Some(true)) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Some(&id) = nonce
+        .as_ref()
+        .and_then(|n| inner.nonces.get(&(channel, n.clone())))
+    {
+        // Created before: the same message again, nothing new.
+        let first = inner.sent.iter().find(|m| m.id == id).cloned();
+        if let Some(first) = first {
+            return axum::Json(message_json(&first)).into_response();
+        }
+    }
     inner.next_id += 1;
+    if let Some(n) = nonce {
+        let id = inner.next_id;
+        inner.nonces.insert((channel, n), id);
+    }
     let sent = SentMessage {
         channel_id: channel,
         id: inner.next_id,
@@ -679,14 +710,25 @@ fn post_message(shared: &Shared, channel: u64, params: &Value) -> Response {
         at: Instant::now(),
     };
     inner.sent.push(sent.clone());
+    let fail = inner.fail_after_creating > 0;
+    if fail {
+        inner.fail_after_creating -= 1;
+    }
     drop(inner);
     shared.new_sent.notify_waiters();
-    axum::Json(json!({
-        "id": sent.id.to_string(), "channel_id": channel.to_string(), "author": bot_user(),
+    if fail {
+        return rest_error(StatusCode::BAD_GATEWAY, "502: Bad Gateway");
+    }
+    axum::Json(message_json(&sent)).into_response()
+}
+
+/// A created message as Discord's REST API returns it.
+fn message_json(sent: &SentMessage) -> Value {
+    json!({
+        "id": sent.id.to_string(), "channel_id": sent.channel_id.to_string(), "author": bot_user(),
         "content": sent.content, "timestamp": timestamp(), "edited_timestamp": null,
         "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
         "attachments": [], "embeds": [], "pinned": false, "type": 0,
         "components": sent.components,
-    }))
-    .into_response()
+    })
 }

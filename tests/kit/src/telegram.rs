@@ -34,6 +34,13 @@ pub enum Fault {
     ServerError(u16),
     /// Answer normally, but only after this long.
     Slow(Duration),
+    /// Do what was asked, then answer 200 with a body that is not JSON (a
+    /// proxy that mangles responses): the call took effect, and the bot
+    /// cannot tell.
+    GarbledAfterAccepting,
+    /// A 400 with this description, as Telegram rejects a call for good
+    /// ("Bad Request: query is too old…" for a late callback answer).
+    Rejected(&'static str),
 }
 
 /// A message the bot sent (or a later edit of it).
@@ -529,9 +536,15 @@ async fn handle(
             return error(status, "Bad Gateway", None);
         }
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
-        None => {}
+        Some(Fault::Rejected(description)) => {
+            return error(StatusCode::BAD_REQUEST, description, None);
+        }
+        Some(Fault::GarbledAfterAccepting) | None => {}
     }
     let response = answer(&shared, &method, &params).await;
+    if fault == Some(Fault::GarbledAfterAccepting) {
+        return (StatusCode::OK, "{\"ok\":tru<html>garbled").into_response();
+    }
     let status = response.status();
     if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
         let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
