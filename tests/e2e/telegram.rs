@@ -460,3 +460,38 @@ async fn an_emergency_whose_reply_telegram_rejects_still_reaches_the_desk() {
     assert!(post.plain_text().contains("EMERGENCY"), "{}", post.text);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_reply_longer_than_one_telegram_message_arrives_whole_in_order() {
+    let mut bot = spawn_telegram_bot().await;
+    let pat = User::new(123, "Pat");
+    let maria = User::new(5_000_001, "Maria");
+    bot.ask(&pat, "/human").await;
+    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
+    bot.fake.user_presses(&maria, &post, "desk:claim:1");
+    bot.fake.next_to(TELEGRAM_DESK, 1).await;
+    // Over 4,096 characters once the clinic's name and the escaping of
+    // every "&" are added.
+    let long = "Ice & rest tonight, then gentle movement. ".repeat(97);
+    let seen = bot.fake.sent_to(pat.id).len();
+    bot.fake
+        .group_message(TELEGRAM_DESK, &maria, &format!("/reply 1 {long}"));
+    crate::helpers::until("the patient's copy", || {
+        bot.fake.sent_to(pat.id).len() > seen
+    })
+    .await;
+    let pieces: Vec<String> = bot.settled(pat.id).await[seen..]
+        .iter()
+        .map(|m| m.plain_text())
+        .collect();
+    assert!(pieces.len() >= 2, "{}", pieces.len());
+    assert!(pieces.iter().all(|p| p.chars().count() <= 4096));
+    assert_eq!(
+        pieces.concat(),
+        format!("Bayside Physio & Chiropractic: {}", long.trim()),
+        "nothing lost, nothing out of order"
+    );
+    let desk = bot.settled(TELEGRAM_DESK).await;
+    assert!(desk.iter().any(|m| m.plain_text() == "Sent."));
+    bot.stop().await;
+}

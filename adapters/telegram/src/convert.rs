@@ -116,6 +116,42 @@ pub fn claim_button(number: u64) -> InlineKeyboardMarkup {
     )]])
 }
 
+/// The most characters Telegram takes in one message.
+pub const MAX_TEXT: usize = 4096;
+
+/// Escaped text cut into messages Telegram accepts, in order: at most
+/// [`MAX_TEXT`] characters each, cut after a paragraph, a line, a sentence
+/// or a word where there is one in the second half, never inside an entity
+/// such as `&amp;` (the text holds no tags: everything is escaped). Blank
+/// pieces are dropped.
+pub fn split_html(text: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some((limit, _)) = rest.char_indices().nth(MAX_TEXT) {
+        let head = &rest[..limit];
+        let boundary = ["\n\n", "\n", ". ", " "].iter().find_map(|b| {
+            head.rfind(b)
+                .map(|i| i + b.len())
+                .filter(|&i| i >= limit / 2)
+        });
+        let mut cut = boundary.unwrap_or(limit);
+        // Not inside an entity: back to its `&`.
+        if let Some(amp) = head[..cut].rfind('&')
+            && !head[amp..cut].contains(';')
+        {
+            cut = amp;
+        }
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    pieces
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A reply as Telegram HTML (everything escaped: the core sends plain text)
 /// and an inline keyboard, one button per row. Used for deliveries from other
 /// adapters too, which know nothing of the bot's username.
@@ -198,6 +234,33 @@ mod tests {
             "supports_inline_queries": false, "has_main_web_app": false
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn long_text_is_cut_at_sentences_within_the_limit_and_never_inside_an_entity() {
+        let sentence = "Fish &amp; chips are fine before a visit. ";
+        let text = sentence.repeat(300);
+        let pieces = split_html(&text);
+        assert!(pieces.len() >= 3, "{}", pieces.len());
+        assert_eq!(pieces.concat(), text, "nothing lost or added");
+        for piece in &pieces {
+            assert!(piece.chars().count() <= MAX_TEXT);
+            assert!(
+                piece.ends_with(". "),
+                "cut at a sentence: {:?}",
+                &piece[piece.len() - 20..]
+            );
+        }
+        // No boundary at all: a cut by length, still outside the entity.
+        let dense = "&amp;".repeat(2000);
+        let pieces = split_html(&dense);
+        assert_eq!(pieces.concat(), dense);
+        assert!(
+            pieces
+                .iter()
+                .all(|p| p.starts_with("&amp;") && p.ends_with(';'))
+        );
+        assert_eq!(split_html("short"), ["short"]);
     }
 
     #[test]

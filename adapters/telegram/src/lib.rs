@@ -75,17 +75,24 @@ impl Tg {
         text: &str,
         markup: Option<&teloxide::types::InlineKeyboardMarkup>,
     ) -> Result<(), teloxide::RequestError> {
-        with_client!(self, bot => send::send(|| {
-            let mut request = bot
-                .send_message(chat, text.to_owned())
-                .parse_mode(teloxide::types::ParseMode::Html);
-            if let Some(m) = markup {
-                request = request.reply_markup(m.clone());
-            }
-            request.into_future()
-        })
-        .await)
-        .map(|_| ())
+        // A text too long for one message goes as several, in order; the
+        // keyboard goes with the last.
+        let pieces = convert::split_html(text);
+        let last = pieces.len().saturating_sub(1);
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let markup = markup.filter(|_| i == last);
+            with_client!(self, bot => send::send(|| {
+                let mut request = bot
+                    .send_message(chat, piece.clone())
+                    .parse_mode(teloxide::types::ParseMode::Html);
+                if let Some(m) = markup {
+                    request = request.reply_markup(m.clone());
+                }
+                request.into_future()
+            })
+            .await)?;
+        }
+        Ok(())
     }
 
     /// Stops a pressed button's spinner: best effort, off the chat's path.
