@@ -39,7 +39,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     let router = Arc::new(frontdesk_core::Router::default());
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let store = engine.clone();
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         // One stop signal for every adapter.
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
@@ -139,16 +139,48 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                     .context("the Discord adapter stopped")
             });
         }
-        while let Some(result) = adapters.join_next().await {
-            result.context("an adapter panicked")??;
+        // Adapters wind down on the stop signal (sending what is queued);
+        // one still busy after STOP_GRACE (connecting to a platform it
+        // cannot reach, retrying) is stopped where it is.
+        let stop = stopped();
+        tokio::pin!(stop);
+        let mut deadline = None;
+        loop {
+            tokio::select! {
+                next = adapters.join_next() => match next {
+                    Some(result) => result.context("an adapter panicked")??,
+                    None => break,
+                },
+                _ = &mut stop, if deadline.is_none() => {
+                    deadline = Some(tokio::time::Instant::now() + STOP_GRACE);
+                }
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                    if deadline.is_some() =>
+                {
+                    tracing::warn!(
+                        adapters = adapters.len(),
+                        "stopping without waiting longer for the platforms"
+                    );
+                    adapters.abort_all();
+                    break;
+                }
+            }
         }
         anyhow::Ok(())
-    })?;
+    });
+    // Blocking work still running (a message being handled) gets a moment;
+    // every batch it wrote was flushed as it was written.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served?;
     // Every batch was flushed as it was written; this is the last word.
     store.store().flush().context("cannot flush the store")?;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long adapters may take to stop after SIGTERM or Ctrl-C, so that
+/// `serve` always ends within 10 s.
+const STOP_GRACE: Duration = Duration::from_secs(8);
 
 /// Completes on SIGTERM or Ctrl-C.
 async fn terminate() {
