@@ -75,31 +75,14 @@ pub fn buttons(reply: &Reply) -> Vec<CreateActionRow> {
 /// there is one in the second half, never between an escaping backslash and
 /// the character it escapes. Blank pieces are dropped.
 pub fn split_content(content: &str) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut rest = content;
-    while let Some((limit, _)) = rest.char_indices().nth(MAX_CONTENT) {
-        let head = &rest[..limit];
-        let mut cut = head
-            .rfind(['\n', ' '])
-            .filter(|&i| i >= limit / 2)
-            .map_or(limit, |i| i + 1);
+    frontdesk_shell::split_text(content, MAX_CONTENT, &["\n", " "], |head, cut| {
         let backslashes = head[..cut]
             .bytes()
             .rev()
             .take_while(|b| *b == b'\\')
             .count();
-        if backslashes % 2 == 1 {
-            cut -= 1;
-        }
-        pieces.push(&rest[..cut]);
-        rest = &rest[cut..];
-    }
-    pieces.push(rest);
-    pieces
-        .into_iter()
-        .filter(|p| !p.trim().is_empty())
-        .map(str::to_owned)
-        .collect()
+        cut - backslashes % 2
+    })
 }
 
 /// A reply as channel messages that ping nobody: one, unless its text is too

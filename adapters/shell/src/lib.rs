@@ -81,3 +81,38 @@ impl<S: Store> App<S> {
         }
     }
 }
+
+/// Text cut into messages a platform accepts, in order: at most `max_chars`
+/// characters each, cut after the first of `boundaries` found in the second
+/// half of each window (else at the limit), then moved back by `keep_whole`
+/// where the cut would split something (an escape, an entity). Blank pieces
+/// are dropped; joined, the pieces are the text.
+pub fn split_text(
+    text: &str,
+    max_chars: usize,
+    boundaries: &[&str],
+    keep_whole: impl Fn(&str, usize) -> usize,
+) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some((limit, _)) = rest.char_indices().nth(max_chars) {
+        let head = &rest[..limit];
+        let cut = boundaries
+            .iter()
+            .find_map(|b| {
+                head.rfind(b)
+                    .map(|i| i + b.len())
+                    .filter(|&i| i >= limit / 2)
+            })
+            .unwrap_or(limit);
+        let cut = keep_whole(head, cut);
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    pieces
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}

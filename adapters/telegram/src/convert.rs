@@ -125,31 +125,13 @@ pub const MAX_TEXT: usize = 4096;
 /// such as `&amp;` (the text holds no tags: everything is escaped). Blank
 /// pieces are dropped.
 pub fn split_html(text: &str) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some((limit, _)) = rest.char_indices().nth(MAX_TEXT) {
-        let head = &rest[..limit];
-        let boundary = ["\n\n", "\n", ". ", " "].iter().find_map(|b| {
-            head.rfind(b)
-                .map(|i| i + b.len())
-                .filter(|&i| i >= limit / 2)
-        });
-        let mut cut = boundary.unwrap_or(limit);
+    frontdesk_shell::split_text(text, MAX_TEXT, &["\n\n", "\n", ". ", " "], |head, cut| {
         // Not inside an entity: back to its `&`.
-        if let Some(amp) = head[..cut].rfind('&')
-            && !head[amp..cut].contains(';')
-        {
-            cut = amp;
+        match head[..cut].rfind('&') {
+            Some(amp) if !head[amp..cut].contains(';') => amp,
+            _ => cut,
         }
-        pieces.push(&rest[..cut]);
-        rest = &rest[cut..];
-    }
-    pieces.push(rest);
-    pieces
-        .into_iter()
-        .filter(|p| !p.trim().is_empty())
-        .map(str::to_owned)
-        .collect()
+    })
 }
 
 /// A reply as Telegram HTML (everything escaped: the core sends plain text)
