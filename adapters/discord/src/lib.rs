@@ -245,21 +245,13 @@ impl<S: Store> Handler<S> {
     }
 
     /// Runs a message through the engine and sends the replies to `channel`.
-    /// A command or button for something personal (`/screen`, the screen's
-    /// button) used in a shared channel is said there, then done in a
-    /// direct message with its author. Typed words are not carried over: a
-    /// "yes" or a "1" typed in a channel must never act on the author's
-    /// private conversation.
+    /// Something personal asked in a shared channel is said there, then
+    /// done in a direct message with its author ([`continues_in_dm`]).
     async fn respond(&self, ctx: &Context, channel: ChannelId, author: UserId, incoming: Incoming) {
         let input = incoming.input.clone();
         let outcome = self.handle(incoming).await;
         self.send_all(ctx, channel, &outcome).await;
-        if !matches!(input, Input::Text(_))
-            && outcome
-                .replies
-                .iter()
-                .any(|r| r.kind == ReplyKind::MoveToPrivate)
-        {
+        if continues_in_dm(&input, &outcome) {
             self.continue_in_dm(ctx, author, input).await;
         }
     }
@@ -382,14 +374,7 @@ impl<S: Store> Handler<S> {
             }
         }
         outcome.staff.iter().for_each(StaffEvent::log);
-        // Typed words are not carried over, as in `respond`.
-        if shared
-            && !matches!(input, Input::Text(_))
-            && outcome
-                .replies
-                .iter()
-                .any(|r| r.kind == ReplyKind::MoveToPrivate)
-        {
+        if shared && continues_in_dm(&input, &outcome) {
             self.continue_in_dm(ctx, command.user.id, input).await;
         }
     }
@@ -411,6 +396,18 @@ async fn send_message(
         retrying(|| channel.send_message(http, piece.clone())).await?;
     }
     Ok(())
+}
+
+/// Whether what was used in a shared channel is done again in a direct
+/// message with its author: a command or button the bot moved to a
+/// private chat. Typed words never are: a "yes" or a "1" typed in a channel
+/// must not act on the author's private conversation.
+fn continues_in_dm(input: &Input, outcome: &Response) -> bool {
+    !matches!(input, Input::Text(_))
+        && outcome
+            .replies
+            .iter()
+            .any(|r| r.kind == ReplyKind::MoveToPrivate)
 }
 
 /// A number no other message of this bot carries in the minutes Discord

@@ -55,14 +55,10 @@ impl RecordNames {
     }
 
     pub(super) fn of(&self, chat: &ChatKey) -> ChatName {
-        use hmac::{Hmac, Mac};
         match &self.secret {
             None => ChatName(chat.to_string()),
             Some(secret) => {
-                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret)
-                    .expect("HMAC takes a key of any length");
-                mac.update(chat.to_string().as_bytes());
-                let digest = mac.finalize().into_bytes();
+                let digest = crate::store::cipher::hmac_sha256(secret, chat.to_string().as_bytes());
                 ChatName(digest.iter().map(|b| format!("{b:02x}")).collect())
             }
         }
@@ -82,6 +78,8 @@ pub(super) mod keys {
     pub const CONVERSATIONS: &str = "conv/";
     pub const OPEN_TICKETS: &str = "ticket-open/";
     pub const CHAT_APPOINTMENTS: &str = "appt-chat/";
+    /// Set once every chat's records are named by their keyed hash.
+    pub const HASHED_NAMES: &str = "meta/hashed-chat-names";
 
     pub fn appointment(id: &str) -> String {
         format!("{APPOINTMENTS}{id}")
@@ -165,10 +163,12 @@ impl<S: Store> Engine<S> {
     /// backup would put the ids back on disk), then the old names are
     /// erased from the files. Returns how many records were renamed.
     pub fn migrate_record_names(&self) -> Result<usize, EngineError> {
-        if !self.names.hashed() {
+        // Once done, the marker spares every later start a full scan.
+        if !self.names.hashed() || self.store.get(keys::HASHED_NAMES)?.is_some() {
             return Ok(0);
         }
         let mut batch = crate::ports::Batch::default();
+        batch.put(keys::HASHED_NAMES, encode(&true));
         let mut renamed = 0;
         for (key, value) in self.store.snapshot()? {
             let Some((before, name, after)) = keys::chat_part(&key) else {
@@ -183,8 +183,8 @@ impl<S: Store> Engine<S> {
             batch.put(new, value);
             renamed += 1;
         }
+        self.store.apply(batch)?;
         if renamed > 0 {
-            self.store.apply(batch)?;
             self.store.erase_deleted()?;
             tracing::info!(
                 records = renamed,

@@ -54,6 +54,15 @@ pub enum CipherError {
     Seal,
 }
 
+/// HMAC-SHA256 of `message` under `key`.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
 /// The 32-byte key that encrypts the store. Its `Debug` never shows the key,
 /// it has no `Display`, and its bytes are zeroed when it is dropped.
 pub struct DataKey([u8; 32]);
@@ -63,11 +72,7 @@ impl DataKey {
     /// (HMAC-SHA256 of `purpose` under this key): it tells nothing of the
     /// data key, and the data key remains the only secret to keep.
     pub fn derive(&self, purpose: &[u8]) -> [u8; 32] {
-        use hmac::{Hmac, Mac};
-        let mut mac =
-            Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
-        mac.update(purpose);
-        mac.finalize().into_bytes().into()
+        hmac_sha256(&self.0, purpose)
     }
 
     /// Reads a key written as 64 hexadecimal characters (any case) or as
