@@ -74,6 +74,11 @@ pub enum Command {
         /// Another Telegram Bot API server (self-hosted, or a test fake).
         #[arg(long, env = "TELOXIDE_API_URL")]
         telegram_api_url: Option<url::Url>,
+        /// A Discord REST proxy (such as twilight-http-proxy) or a test fake,
+        /// instead of discord.com; the gateway URL is taken from it. Turns
+        /// serenity's own rate limiter off: the proxy must limit the rate.
+        #[arg(long, env = "DISCORD_API_URL", value_parser = base_url)]
+        discord_api_url: Option<String>,
         /// Do not queue sends to respect Telegram's rate limits (measurements only).
         #[arg(long)]
         no_throttle: bool,
@@ -195,4 +200,10 @@ pub enum ModelAction {
     },
     /// Where the model is and whether its files check out.
     Status,
+}
+
+/// A base URL, checked, without a trailing slash.
+fn base_url(s: &str) -> Result<String, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }

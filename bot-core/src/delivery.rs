@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::appointments::DigestLine;
 use crate::chat::{HandoffReason, RedFlag, Reply, Urgency};
 use crate::ids::{ChatKey, Platform};
 
 /// What every desk should show. Carries no screening answers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "desk_event", rename_all = "snake_case")]
 pub enum DeskEvent {
     Opened {
@@ -77,6 +77,16 @@ pub enum DeskEvent {
         /// Clinic-local "Tue 2026-12-01 09:30".
         when: String,
     },
+    /// A staff member's reply may not have reached the patient (the
+    /// platform refused it, or its fate is unknown).
+    RelayFailed {
+        number: u64,
+        /// What went wrong, in words without the message.
+        why: String,
+    },
+    /// The bot cannot write to its store (a full disk, a read-only one):
+    /// patients are told to call.
+    StoreFailing,
     /// An edit to the knowledge folder did not load; the bot keeps the last
     /// good version.
     KnowledgeRejected {
@@ -136,13 +146,19 @@ impl Delivery {
     }
 }
 
-/// What a delivery confirms once the platform has taken it.
+/// What a delivery confirms once the platform has taken it, or reports to
+/// [`crate::Engine::undelivered`] when it did not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
     /// One reminder (by its offset key) of one appointment.
     Reminder { appointment: String, key: String },
     /// The desks were told that reminder is in doubt.
     DoubtReported { appointment: String, key: String },
+    /// A staff alert in the outbox (by its record id): confirmed, it is
+    /// removed; unconfirmed, it is sent again.
+    Alert { id: String },
+    /// A staff member's reply on this ticket: if it fails, staff are told.
+    Relay { ticket: u64 },
 }
 
 type Route = Box<dyn Fn(Delivery) + Send + Sync>;

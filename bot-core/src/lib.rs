@@ -63,7 +63,7 @@ pub use chat::{
 };
 pub use delivery::{Delivery, DeskEvent, Receipt, Router};
 pub use dialogue::{Conversation, State};
-pub use engine::{Engine, EngineError, Response, StaffResponse, UnansweredSummary};
+pub use engine::{Alert, Engine, EngineError, Response, StaffResponse, UnansweredSummary};
 pub use ids::{ChatKey, IdError, Locale, Platform, Secret, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};

@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Appointments { ref action } => appointments::run(&cli, action),
         Command::Serve {
             ref telegram_api_url,
+            ref discord_api_url,
             no_throttle,
             tick_seconds,
             watch_seconds,
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             &cli,
             serve::Options {
                 telegram_api_url: telegram_api_url.clone(),
+                discord_api_url: discord_api_url.clone(),
                 throttle: !no_throttle,
                 tick: std::time::Duration::from_secs(tick_seconds),
                 watch: std::time::Duration::from_secs(watch_seconds),

@@ -9,6 +9,7 @@ use crate::cli::Cli;
 
 pub struct Options {
     pub telegram_api_url: Option<url::Url>,
+    pub discord_api_url: Option<String>,
     pub throttle: bool,
     /// How often due work (reminders, digest, waiting tickets) is checked.
     pub tick: std::time::Duration,
@@ -42,10 +43,14 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     let served = runtime.block_on(async move {
         // One stop signal for every adapter.
         let (stop_tx, stop_rx) = watch::channel(false);
-        tokio::spawn(async move {
-            terminate().await;
-            let _ = stop_tx.send(true);
-        });
+        let stop_tx = Arc::new(stop_tx);
+        {
+            let stop_tx = stop_tx.clone();
+            tokio::spawn(async move {
+                terminate().await;
+                let _ = stop_tx.send(true);
+            });
+        }
         let stopped = move || {
             let mut rx = stop_rx.clone();
             async move {
@@ -79,6 +84,14 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                     tokio::select! {
                         _ = every.tick() => {}
                         _ = &mut stop => break,
+                    }
+                    // Writes keep failing (a full or read-only disk): stop,
+                    // and exit non-zero, rather than take messages it
+                    // cannot keep.
+                    if !engine.store_usable() {
+                        tracing::error!("the store cannot be written; stopping");
+                        let _ = stop_tx.send(true);
+                        break;
                     }
                     let now_served: Vec<Platform> = [Platform::Telegram, Platform::Discord]
                         .into_iter()
@@ -128,7 +141,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
         if let Some(token) = discord {
             let settings = frontdesk_discord::Settings {
                 token: frontdesk_discord::Token::new(token),
-                api_proxy: None,
+                api_proxy: options.discord_api_url,
             };
             let app = app.clone();
             let stop = stopped();
@@ -172,6 +185,10 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     // every batch it wrote was flushed as it was written.
     runtime.shutdown_timeout(Duration::from_secs(1));
     served?;
+    anyhow::ensure!(
+        store.store_usable(),
+        "the data folder cannot be written (is the disk full or read-only?); stopped"
+    );
     // Every batch was flushed as it was written; this is the last word.
     store.store().flush().context("cannot flush the store")?;
     tracing::info!("stopped");

@@ -29,7 +29,13 @@ pub fn run(cli: &Cli, dry_run: bool) -> anyhow::Result<()> {
 fn describe(r: &SweepReport) -> String {
     format!(
         "{} appointment(s), {} health screen(s), {} unfinished screen(s), {} closed ticket(s), \
-         {} unanswered question(s) and {} conversation state(s)",
-        r.appointments, r.screens, r.unfinished_screens, r.tickets, r.unanswered, r.conversations
+         {} unanswered question(s), {} undelivered staff alert(s) and {} conversation state(s)",
+        r.appointments,
+        r.screens,
+        r.unfinished_screens,
+        r.tickets,
+        r.unanswered,
+        r.alerts,
+        r.conversations
     )
 }

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use frontdesk_testkit::discord::{DiscordUser, SentMessage};
+use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord, SentMessage};
 
-use crate::helpers::{DiscordBot, ScreenMove, next_screen_move, spawn_discord_bot};
+use crate::helpers::{DiscordBot, ScreenMove, faq_dir, next_screen_move, spawn_discord_bot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_faq_question_in_a_dm_gets_its_answer_pinging_nobody() {
@@ -323,4 +323,76 @@ async fn a_reply_discord_created_before_answering_502_is_not_doubled_by_the_retr
     .await;
     assert_eq!(bot.settled(reply.channel_id).await.len(), 1, "one copy");
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_quick_messages_in_a_channel_are_answered_in_order_when_the_first_answer_is_held_up() {
+    let mut bot = spawn_discord_bot().await;
+    let pat = DiscordUser::new(53, "pat");
+    // The first reply is rate limited for a second; the second question
+    // comes in meanwhile.
+    bot.fake.rate_limit_messages(1);
+    let channel = bot.fake.user_dm(&pat, "does it hurt?");
+    bot.fake.user_dm(&pat, "what should I wear?");
+    crate::helpers::until("both answers", || bot.fake.sent_to(channel).len() >= 2).await;
+    let answers: Vec<String> = bot
+        .settled(channel)
+        .await
+        .iter()
+        .map(SentMessage::shown)
+        .collect();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert!(answers[0].contains("needles are very fine"), "{answers:?}");
+    assert!(answers[1].contains("Loose"), "{answers:?}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_stops_on_sigterm() {
+    let fake = FakeDiscord::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .env("FRONTDESK_UNDERSTANDING", "lexical")
+        .arg("--faq")
+        .arg(faq_dir())
+        .arg("--data")
+        .arg(data.path())
+        .arg("serve")
+        .env("DISCORD_BOT_TOKEN", discord::TOKEN)
+        .env("DISCORD_API_URL", fake.api_url())
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env("FRONTDESK_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("frontdesk serve starts");
+    // The gateway URL came from the fake's API: the session is the fake's.
+    fake.wait_ready().await;
+    let pat = DiscordUser::new(54, "pat");
+    let channel = fake.user_dm(&pat, "does it hurt?");
+    let reply = fake.next_to(channel, 0).await;
+    assert!(reply.shown().contains("needles are very fine"));
+
+    let pid = child.id().unwrap().to_string();
+    let asked = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("it stops after SIGTERM")
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!log.contains(discord::TOKEN), "the token is never logged");
+    assert!(
+        !log.contains("does it hurt"),
+        "message text is never logged"
+    );
 }

@@ -29,6 +29,7 @@ use frontdesk_core::{
     ChatKey, Command, Delivery, Incoming, Input, Platform, ReplyKind, Response, StaffEvent, Store,
 };
 pub use frontdesk_shell::App;
+use frontdesk_shell::Lanes;
 use serenity::all::{
     ChannelId, ClientBuilder, CommandInteraction, CommandOptionType, ComponentInteraction, Context,
     CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateInteractionResponse,
@@ -91,66 +92,49 @@ pub async fn run<S: Store>(
 ) -> Result<(), DiscordError> {
     // The configured client is used for everything, the gateway URL included:
     // serenity falls back to the real gateway when it cannot fetch that URL.
-    let busy = Arc::new(tokio::sync::RwLock::new(()));
+    // Events of one channel are handled in order, each channel on its own.
+    let inbound = Lanes::new(SETTLE);
     let mut client = ClientBuilder::new_with_http(http(&settings), INTENTS)
         .event_handler(Handler {
             app: app.clone(),
-            me: OnceLock::new(),
-            busy: busy.clone(),
+            me: Arc::new(OnceLock::new()),
+            inbound: inbound.clone(),
         })
         .await?;
-    // Deliveries for Discord from anywhere go out through one task, in order.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Delivery>();
-    app.router.register(Platform::Discord, move |d| {
-        let _ = tx.send(d);
-    });
-    let mut outbound = {
-        let http = client.http.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            while let Some(delivery) = rx.recv().await {
-                let receipt = delivery.receipt().cloned();
-                let (channel, message) = match delivery {
-                    Delivery::ToChat { chat, reply, .. } => {
-                        let Ok(id) = chat.id().parse::<u64>() else {
-                            continue;
-                        };
-                        (ChannelId::new(id), convert::message(&reply))
-                    }
-                    Delivery::Desk { event, .. } => {
-                        let Some(desk) = desk_channel(&app) else {
-                            continue;
-                        };
-                        let text = convert::escape_markdown(&handoff::desk_text(&event));
-                        (desk, convert::plain_message(text))
-                    }
-                };
-                match send_message(&http, channel, message).await {
-                    Ok(()) => {
-                        if let Some(receipt) = receipt {
-                            app.confirm(receipt).await;
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "a delivery could not be sent"),
-                }
-            }
-        })
-    };
+    // Deliveries for Discord from anywhere (desk posts, reminders, replies
+    // from a Telegram desk): one queue per channel, so one that fails holds
+    // up only itself.
+    let outbound = Lanes::new(Duration::ZERO);
+    {
+        let (outbound, http, app_) = (outbound.clone(), client.http.clone(), app.clone());
+        app.router.register(Platform::Discord, move |d| {
+            let Some(channel) = destination(&app_, &d) else {
+                return;
+            };
+            let (http, app) = (http.clone(), app_.clone());
+            outbound.push(
+                channel,
+                async move { deliver(&http, &app, channel, d).await },
+            );
+        });
+    }
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
         manager.shutdown_all().await;
     });
     let result = client.start().await;
-    // Stopped taking events: let the ones in hand finish, then the queue.
+    // Stopped taking events: let the ones in hand finish, then the queues.
     let drained = async {
-        let _idle = busy.write().await;
+        inbound.idle().await;
         app.router.unregister(Platform::Discord);
-        let _ = (&mut outbound).await;
+        outbound.idle().await;
     };
     if tokio::time::timeout(DRAIN, drained).await.is_err() {
-        tracing::warn!("sends still queued at stop were dropped");
-        outbound.abort();
+        tracing::warn!(
+            channels = inbound.busy() + outbound.busy(),
+            "events or sends still queued at stop were dropped"
+        );
     }
     result?;
     Ok(())
@@ -158,16 +142,57 @@ pub async fn run<S: Store>(
 
 /// How long a stop waits for events in hand and queued sends (reminders,
 /// desk posts). A reminder dropped here is reported to the desks as in
-/// doubt at the next start.
+/// doubt at the next start; an alert is sent again.
 const DRAIN: Duration = Duration::from_secs(10);
 
-/// serenity's event handler.
+/// How long a channel with nothing queued waits before handling an event,
+/// so that events serenity hands over out of order are sorted first.
+const SETTLE: Duration = Duration::from_millis(15);
+
+/// Where a delivery goes on Discord: the patient's channel, or the desk
+/// channel (none: no desk channel is configured).
+fn destination<S: Store>(app: &App<S>, delivery: &Delivery) -> Option<ChannelId> {
+    match delivery {
+        Delivery::ToChat { chat, .. } => chat.id().parse().ok().map(ChannelId::new),
+        Delivery::Desk { .. } => desk_channel(app),
+    }
+}
+
+/// Sends one delivery to `channel`, then settles its receipt.
+async fn deliver<S: Store>(http: &Arc<Http>, app: &App<S>, channel: ChannelId, d: Delivery) {
+    let receipt = d.receipt().cloned();
+    let message = match d {
+        Delivery::ToChat { reply, .. } => convert::message(&reply),
+        Delivery::Desk { event, .. } => {
+            convert::plain_message(convert::escape_markdown(&handoff::desk_text(&event)))
+        }
+    };
+    let outcome = send_message(http, channel, message).await.map_err(|e| {
+        let why = describe(&e);
+        tracing::error!(error = why, "a delivery could not be sent");
+        why
+    });
+    app.settle(receipt, outcome).await;
+}
+
+/// serenity's event handler. Each event is queued on its channel's lane
+/// (ordered by its snowflake id) and handled there.
 pub struct Handler<S: Store> {
     app: Arc<App<S>>,
     /// The bot's own user id, from READY.
-    me: OnceLock<UserId>,
-    /// Held (shared) while an event is handled, so a stop can wait for them.
-    busy: Arc<tokio::sync::RwLock<()>>,
+    me: Arc<OnceLock<UserId>>,
+    /// One queue of events per channel.
+    inbound: Lanes<ChannelId>,
+}
+
+impl<S: Store> Clone for Handler<S> {
+    fn clone(&self) -> Self {
+        Handler {
+            app: self.app.clone(),
+            me: self.me.clone(),
+            inbound: self.inbound.clone(),
+        }
+    }
 }
 
 fn commands() -> Vec<CreateCommand> {
@@ -190,18 +215,72 @@ impl<S: Store> EventHandler for Handler<S> {
         tracing::info!(shard = ?ready.shard, "Discord gateway ready");
         let _ = self.me.set(ready.user.id);
         if let Err(e) = serenity::all::Command::set_global_commands(&ctx.http, commands()).await {
-            tracing::warn!(error = %e, "could not register slash commands");
+            tracing::warn!(error = describe(&e), "could not register slash commands");
         }
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
-        let _busy = self.busy.read().await;
         if msg.author.bot {
             return;
         }
+        let this = self.clone();
+        let (channel, order) = (msg.channel_id, msg.id.get());
+        self.inbound.push_ordered(
+            channel,
+            order,
+            async move { this.on_message(&ctx, msg).await },
+        );
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let this = self.clone();
+        match interaction {
+            Interaction::Component(press) => {
+                // Acknowledged at once (Discord allows three seconds); handled
+                // in its channel's order.
+                acknowledge(&ctx, &press);
+                let (channel, order) = (press.channel_id, press.id.get());
+                self.inbound.push_ordered(channel, order, async move {
+                    this.on_press(&ctx, press).await
+                });
+            }
+            Interaction::Command(command) => {
+                let (channel, order) = (command.channel_id, command.id.get());
+                self.inbound.push_ordered(channel, order, async move {
+                    this.on_command(&ctx, command).await
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Acknowledges a button press, disabling the buttons so none can be
+/// pressed twice: best effort, off the channel's queue, one try.
+fn acknowledge(ctx: &Context, press: &ComponentInteraction) {
+    let ack = CreateInteractionResponse::UpdateMessage(
+        CreateInteractionResponseMessage::new()
+            .components(convert::disabled(&press.message.components)),
+    );
+    let (http, press) = (ctx.http.clone(), press.clone());
+    tokio::spawn(async move {
+        let answered = tokio::time::timeout(BEST_EFFORT, press.create_response(&http, ack)).await;
+        match answered {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::info!(error = describe(&e), "acknowledging a press failed"),
+            Err(_) => tracing::info!("acknowledging a press timed out"),
+        }
+    });
+}
+
+/// How long a best-effort call may take.
+const BEST_EFFORT: Duration = Duration::from_secs(3);
+
+impl<S: Store> Handler<S> {
+    async fn on_message(&self, ctx: &Context, msg: Message) {
         if Some(msg.channel_id) == desk_channel(&self.app) {
             if let Some(action) = handoff::parse_staff_command(&msg.content) {
-                self.staff_action(&ctx, &msg, action).await;
+                self.staff_action(ctx, &msg, action).await;
             }
             return;
         }
@@ -212,21 +291,10 @@ impl<S: Store> EventHandler for Handler<S> {
             return;
         };
         let incoming = self.incoming(msg.channel_id, Input::from_text(&text), shared);
-        self.respond(&ctx, msg.channel_id, msg.author.id, incoming)
+        self.respond(ctx, msg.channel_id, msg.author.id, incoming)
             .await;
     }
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let _busy = self.busy.read().await;
-        match interaction {
-            Interaction::Component(press) => self.on_press(&ctx, press).await,
-            Interaction::Command(command) => self.on_command(&ctx, command).await,
-            _ => {}
-        }
-    }
-}
-
-impl<S: Store> Handler<S> {
     fn incoming(&self, channel: ChannelId, input: Input, shared: bool) -> Incoming {
         Incoming {
             chat: ChatKey::new(Platform::Discord, &channel.get().to_string())
@@ -264,7 +332,7 @@ impl<S: Store> Handler<S> {
                 let outcome = self.handle(self.incoming(dm.id, input, false)).await;
                 self.send_all(ctx, dm.id, &outcome).await;
             }
-            Err(e) => tracing::warn!(error = %e, "could not open a direct message"),
+            Err(e) => tracing::warn!(error = describe(&e), "could not open a direct message"),
         }
     }
 
@@ -284,7 +352,7 @@ impl<S: Store> Handler<S> {
         for text in &outcome.to_staff {
             let message = convert::plain_message(convert::escape_markdown(text));
             if let Err(e) = send_message(&ctx.http, msg.channel_id, message).await {
-                tracing::warn!(error = %e, "could not answer a staff member");
+                tracing::warn!(error = describe(&e), "could not answer a staff member");
             }
         }
         // Full screening answers: only to the staff member, by direct message.
@@ -294,36 +362,40 @@ impl<S: Store> Handler<S> {
                     for text in &outcome.private {
                         let message = convert::plain_message(convert::escape_markdown(text));
                         if let Err(e) = send_message(&ctx.http, dm.id, message).await {
-                            tracing::warn!(error = %e, "could not reach a staff member privately");
+                            tracing::warn!(
+                                error = describe(&e),
+                                "could not reach a staff member privately"
+                            );
                         }
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "could not open a DM with a staff member"),
+                Err(e) => tracing::warn!(
+                    error = describe(&e),
+                    "could not open a DM with a staff member"
+                ),
             }
         }
         self.app.after_staff(outcome);
     }
 
+    /// Sends the replies in order, stopping at one that fails (the rest
+    /// would read out of place); the staff alerts go whatever happened.
     async fn send_all(&self, ctx: &Context, channel: ChannelId, outcome: &Response) {
         for reply in &outcome.replies {
             let message = convert::message(reply);
             if let Err(e) = send_message(&ctx.http, channel, message).await {
-                tracing::error!(error = %e, %channel, "a reply could not be sent");
+                tracing::error!(
+                    error = describe(&e),
+                    replies = outcome.replies.len(),
+                    "a reply to a patient could not be delivered"
+                );
+                break;
             }
         }
         self.app.after_replies(outcome);
     }
 
     async fn on_press(&self, ctx: &Context, press: ComponentInteraction) {
-        // Acknowledge at once (Discord allows three seconds), disabling the
-        // buttons so none can be pressed twice.
-        let ack = CreateInteractionResponse::UpdateMessage(
-            CreateInteractionResponseMessage::new()
-                .components(convert::disabled(&press.message.components)),
-        );
-        if let Err(e) = press.create_response(&ctx.http, ack).await {
-            tracing::warn!(error = %e, "could not acknowledge a button press");
-        }
         let shared = press.guild_id.is_some();
         let incoming = self.incoming(
             press.channel_id,
@@ -360,7 +432,7 @@ impl<S: Store> Handler<S> {
             let response = convert::interaction_message(first).ephemeral(shared);
             let response = CreateInteractionResponse::Message(response);
             if let Err(e) = command.create_response(&ctx.http, response).await {
-                tracing::warn!(error = %e, "could not answer a slash command");
+                tracing::warn!(error = describe(&e), "could not answer a slash command");
             }
         }
         for reply in replies {
@@ -370,7 +442,7 @@ impl<S: Store> Handler<S> {
                 .allowed_mentions(CreateAllowedMentions::new())
                 .ephemeral(shared);
             if let Err(e) = command.create_followup(&ctx.http, followup).await {
-                tracing::warn!(error = %e, "could not send a follow-up");
+                tracing::warn!(error = describe(&e), "could not send a follow-up");
             }
         }
         outcome.staff.iter().for_each(StaffEvent::log);
@@ -435,7 +507,12 @@ where
         match op().await {
             Ok(value) => return Ok(value),
             Err(e) if attempt < 8 && is_transient(&e) => {
-                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %e, "Discord request failed; retrying");
+                tracing::warn!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    error = describe(&e),
+                    "Discord request failed; retrying"
+                );
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(60));
             }
@@ -443,6 +520,29 @@ where
         }
     }
     unreachable!("the loop returns")
+}
+
+/// A failure in words that hold no body and no URL.
+pub fn describe(e: &serenity::Error) -> String {
+    use serenity::http::HttpError;
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => format!(
+            "Discord answered {} ({})",
+            r.status_code.as_u16(),
+            r.error.message
+        ),
+        serenity::Error::Http(HttpError::Request(r)) if r.is_timeout() => {
+            "the request timed out".into()
+        }
+        serenity::Error::Http(HttpError::Request(r)) if r.is_connect() => {
+            "could not connect".into()
+        }
+        serenity::Error::Http(HttpError::Request(_)) => "a network error".into(),
+        serenity::Error::Json(_) => "an answer that did not parse".into(),
+        serenity::Error::Gateway(_) => "a gateway error".into(),
+        serenity::Error::Model(m) => format!("a message Discord would refuse ({m})"),
+        _ => "a Discord client error".into(),
+    }
 }
 
 fn is_transient(e: &serenity::Error) -> bool {

@@ -5,7 +5,9 @@
 //! other platforms and the staff desks.
 //!
 //! Adapters keep only what is about their platform: receiving, rendering
-//! and sending.
+//! and sending. [`Lanes`] gives them one queue per destination.
+
+mod lanes;
 
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use frontdesk_core::handoff::{Actor, StaffAction};
 use frontdesk_core::{
     Clock, Delivery, Engine, Incoming, Receipt, Response, Router, StaffEvent, StaffResponse, Store,
 };
+pub use lanes::Lanes;
 
 /// Everything an adapter's handlers share.
 pub struct App<S: Store> {
@@ -35,19 +38,24 @@ impl<S: Store> App<S> {
             })
     }
 
-    /// A staff member's action. A failure is logged and answers nothing.
+    /// A staff member's action. A failure is logged, and the staff member
+    /// told it did not work.
     pub async fn staff(&self, actor: Actor, action: StaffAction) -> StaffResponse {
         let engine = self.engine.clone();
         let now = self.clock.now();
+        let failed = StaffResponse {
+            to_staff: vec![frontdesk_core::handoff::render::ACTION_FAILED.to_owned()],
+            ..StaffResponse::default()
+        };
         match tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now)).await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "staff action failed");
-                StaffResponse::default()
+                failed
             }
             Err(e) => {
                 tracing::error!(error = %e, "the engine panicked on a staff action");
-                StaffResponse::default()
+                failed
             }
         }
     }
@@ -57,24 +65,45 @@ impl<S: Store> App<S> {
         let (engine, now) = (self.engine.clone(), self.clock.now());
         let done = tokio::task::spawn_blocking(move || engine.delivered(&receipt, now)).await;
         if !matches!(done, Ok(Ok(()))) {
-            tracing::error!("cannot record that a reminder was delivered");
+            tracing::error!("cannot record that a delivery was taken");
         }
     }
 
-    /// After a patient's replies were sent: logs the staff events (without
-    /// any message text) and routes the desk events to every desk.
+    /// What a sent delivery's outcome means: its receipt confirmed when the
+    /// platform took it, and when it did not, the engine told (`why`, in
+    /// words without any message text), which may have the desks told.
+    pub async fn settle(&self, receipt: Option<Receipt>, outcome: Result<(), String>) {
+        match (receipt, outcome) {
+            (Some(receipt), Ok(())) => self.confirm(receipt).await,
+            (Some(receipt), Err(why)) => {
+                let engine = self.engine.clone();
+                let told = tokio::task::spawn_blocking(move || engine.undelivered(&receipt, &why));
+                match told.await {
+                    Ok(Ok(deliveries)) => {
+                        deliveries.into_iter().for_each(|d| self.router.deliver(d))
+                    }
+                    _ => tracing::error!("cannot record that a delivery failed"),
+                }
+            }
+            (None, _) => {}
+        }
+    }
+
+    /// After a patient's replies were sent, or failed: logs the staff
+    /// events (without any message text) and routes the alerts and desk
+    /// events to every desk.
     pub fn after_replies(&self, response: &Response) {
         response.staff.iter().for_each(StaffEvent::log);
-        for event in &response.desk {
-            self.router.deliver(Delivery::desk(event.clone()));
-        }
+        response
+            .desk_deliveries()
+            .for_each(|d| self.router.deliver(d));
     }
 
     /// After a staff member was answered: routes the messages for patients
     /// (on whatever platform they are) and the desk events.
     pub fn after_staff(&self, response: StaffResponse) {
-        for (chat, reply) in response.to_patients {
-            self.router.deliver(Delivery::to_chat(chat, reply));
+        for delivery in response.to_patients {
+            self.router.deliver(delivery);
         }
         for event in response.desk {
             self.router.deliver(Delivery::desk(event));

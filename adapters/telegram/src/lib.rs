@@ -247,20 +247,19 @@ pub async fn run<S: Store>(
     })
     .await?;
     // Deliveries for Telegram from anywhere (a Discord desk's reply to a
-    // Telegram patient, desk events) go out through one task, in order.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Delivery>();
-    app.router.register(Platform::Telegram, move |d| {
-        let _ = tx.send(d);
-    });
-    let mut outbound = {
-        let sender = sender.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            while let Some(delivery) = rx.recv().await {
-                deliver(&sender, &app, delivery).await;
-            }
-        })
-    };
+    // Telegram patient, desk posts, reminders): one queue per destination,
+    // so a chat that fails holds up only itself.
+    let outbound = frontdesk_shell::Lanes::new(Duration::ZERO);
+    {
+        let (outbound, sender, app_) = (outbound.clone(), sender.clone(), app.clone());
+        app.router.register(Platform::Telegram, move |d| {
+            let Some(to) = destination(&app_, &d) else {
+                return;
+            };
+            let (sender, app) = (sender.clone(), app_.clone());
+            outbound.push(to, async move { deliver(&sender, &app, to, d).await });
+        });
+    }
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler::<S>())
         .dependencies(dptree::deps![app.clone(), sender.clone()])
         .enable_ctrlc_handler()
@@ -313,9 +312,11 @@ pub async fn run<S: Store>(
         }
     }
     app.router.unregister(Platform::Telegram);
-    if tokio::time::timeout(DRAIN, &mut outbound).await.is_err() {
-        tracing::warn!("sends still queued at stop were dropped");
-        outbound.abort();
+    if tokio::time::timeout(DRAIN, outbound.idle()).await.is_err() {
+        tracing::warn!(
+            destinations = outbound.busy(),
+            "sends still queued at stop were dropped"
+        );
     }
     Ok(())
 }
@@ -325,21 +326,22 @@ pub async fn run<S: Store>(
 /// start.
 const DRAIN: Duration = Duration::from_secs(10);
 
-/// Sends one delivery: a message to a Telegram patient, or a desk post.
-async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
+/// Where a delivery goes on Telegram: the patient's chat, or the desk
+/// group (none: no desk group is configured).
+fn destination<S: Store>(app: &App<S>, delivery: &Delivery) -> Option<ChatId> {
+    match delivery {
+        Delivery::ToChat { chat, .. } => chat.id().parse().ok().map(ChatId),
+        Delivery::Desk { .. } => desk_group(app),
+    }
+}
+
+/// Sends one delivery to `to`: a message to a Telegram patient, or a desk
+/// post; then settles its receipt.
+async fn deliver<S: Store>(bot: &Tg, app: &App<S>, to: ChatId, delivery: Delivery) {
     let receipt = delivery.receipt().cloned();
-    let (chat, text, markup) = match delivery {
-        Delivery::ToChat { chat, reply, .. } => {
-            let Ok(id) = chat.id().parse::<i64>() else {
-                return;
-            };
-            let (text, markup) = convert::render_plain(&reply);
-            (ChatId(id), text, markup)
-        }
+    let (text, markup) = match delivery {
+        Delivery::ToChat { reply, .. } => convert::render_plain(&reply),
         Delivery::Desk { event, .. } => {
-            let Some(group) = desk_group(app) else {
-                return;
-            };
             let markup = match &event {
                 DeskEvent::Opened { number, .. } | DeskEvent::Reannounced { number, .. } => {
                     Some(convert::claim_button(*number))
@@ -347,17 +349,18 @@ async fn deliver<S: Store>(bot: &Tg, app: &App<S>, delivery: Delivery) {
                 _ => None,
             };
             let text = teloxide::utils::html::escape(&handoff::desk_text(&event));
-            (group, text, markup)
+            (text, markup)
         }
     };
-    match bot.send_html(chat, &text, markup.as_ref()).await {
-        Ok(_) => {
-            if let Some(receipt) = receipt {
-                app.confirm(receipt).await;
-            }
-        }
-        Err(e) => tracing::error!(error = send::describe(&e), "a delivery could not be sent"),
-    }
+    let outcome = bot
+        .send_html(to, &text, markup.as_ref())
+        .await
+        .map_err(|e| {
+            let why = send::describe(&e);
+            tracing::error!(error = why, "a delivery could not be sent");
+            why
+        });
+    app.settle(receipt, outcome).await;
 }
 
 /// A staff member's action from the desk group; answers go to the group.
@@ -472,7 +475,13 @@ async fn respond<S: Store>(
     for reply in &outcome.replies {
         let (text, markup) = convert::render(reply, me);
         if let Err(e) = bot.send_html(chat, &text, markup.as_ref()).await {
-            // The rest would read out of place without it.
+            // Refused, or its fate unknown: not sent again, and the rest
+            // would read out of place without it.
+            tracing::error!(
+                error = send::describe(&e),
+                replies = outcome.replies.len(),
+                "a reply to a patient could not be delivered"
+            );
             failed = Some(e);
             break;
         }

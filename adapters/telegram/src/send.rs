@@ -1,19 +1,26 @@
 //! Sending with retries, and what a failure means.
 //!
-//! A request is retried only when Telegram did not act on it, or most
-//! likely did not: 429 (after exactly `retry_after`), 5xx answers (a JSON
-//! error or a proxy's error page), and connection failures. A request
-//! Telegram rejected for a reason that will not change (bad request,
-//! forbidden) is not retried. Each chat's replies are sent one after
-//! another (the dispatcher handles a chat's updates in order and each send
-//! is awaited), so order within a chat is kept.
+//! A request is retried only when Telegram certainly did not act on it:
+//! a 429 (after exactly `retry_after`) and a connection that could not be
+//! made. A call that is safe to repeat ([`repeatable`]: reading, or
+//! setting something to the same value) is also retried after a 5xx, a
+//! proxy's error page, an answer that does not parse, or a connection lost
+//! after the request went out. A message ([`send`]) is not: Telegram has no
+//! idempotency key, so a message whose fate is unknown is never sent again
+//! (it could reach the patient twice); the caller reports it undelivered.
+//! A request Telegram rejected for a reason that will not change (bad
+//! request, forbidden) is not retried. No attempt starts after
+//! [`SEND_DEADLINE`].
 //!
-//! A 2xx answer whose body does not parse means Telegram did what was
-//! asked and something between mangled the answer: a message is then taken
-//! as delivered and never sent again (sending it again would double it).
-//! teloxide reports it as `InvalidJson`, as it does a proxy's HTML error
-//! page; both are taken as delivered for a message, retried for a call that
-//! is safe to repeat. No attempt starts after [`SEND_DEADLINE`].
+//! A 2xx answer whose body is not JSON (teloxide's `InvalidJson`) means
+//! Telegram did what was asked and something between mangled the answer: a
+//! message is then taken as delivered. A proxy's HTML error page reaches
+//! teloxide the same way; its body starts with `<`, and for a message it
+//! means "fate unknown".
+//!
+//! Each chat's replies are sent one after another (the dispatcher handles
+//! a chat's updates in order and each send is awaited), so order within a
+//! chat is kept.
 //!
 //! Errors are logged by kind only ([`describe`]): teloxide's own text holds
 //! the response body (which can be a patient's words) or the request URL
@@ -40,9 +47,10 @@ enum Call {
     Repeatable,
 }
 
-/// Sends a message, retrying what [`retry_delay`] allows within
-/// [`SEND_DEADLINE`]. `Ok(None)`: Telegram took it but its answer could not
-/// be read; it is not sent again.
+/// Sends a message, retrying only what certainly did not take effect,
+/// within [`SEND_DEADLINE`]. `Ok(None)`: Telegram took it but its answer
+/// could not be read. An error: Telegram refused it, or its fate is
+/// unknown; either way it is not sent again.
 pub async fn send<F, Fut, T>(op: F) -> Result<Option<T>, RequestError>
 where
     F: FnMut() -> Fut,
@@ -77,7 +85,7 @@ where
     loop {
         match op().await {
             Ok(value) => return Ok(Some(value)),
-            Err(e) if call == Call::Send && matches!(e, RequestError::InvalidJson { .. }) => {
+            Err(e) if call == Call::Send && is_mangled_success(&e) => {
                 tracing::warn!(
                     error = describe(&e),
                     "Telegram's answer to a message did not parse; taken as delivered"
@@ -86,7 +94,11 @@ where
             }
             Err(e) => {
                 attempt += 1;
-                match retry_delay(&e, attempt) {
+                let delay = match call {
+                    Call::Send => retry_send_delay(&e, attempt),
+                    Call::Repeatable => retry_delay(&e, attempt),
+                };
+                match delay {
                     Some(wait)
                         if attempt < MAX_ATTEMPTS && started.elapsed() + wait < SEND_DEADLINE =>
                     {
@@ -102,6 +114,28 @@ where
                 }
             }
         }
+    }
+}
+
+/// A 2xx whose body is not JSON: Telegram acted, something between
+/// mangled its answer. (A proxy's error page, which starts with `<`, is
+/// not one.)
+fn is_mangled_success(error: &RequestError) -> bool {
+    matches!(error, RequestError::InvalidJson { raw, .. } if !raw.trim_start().starts_with('<'))
+}
+
+/// Whether a failed message certainly never reached Telegram, or Telegram
+/// refused it for now without acting on it: only then is it sent again.
+fn retry_send_delay(error: &RequestError, attempt: u32) -> Option<Duration> {
+    match error {
+        RequestError::RetryAfter(seconds) => Some(seconds.duration()),
+        RequestError::Network(e) if e.is_connect() => Some(backoff(attempt)),
+        RequestError::Api(ApiError::Unknown(description))
+            if description.contains("Too Many Requests") =>
+        {
+            Some(backoff(attempt))
+        }
+        _ => None,
     }
 }
 
@@ -122,8 +156,8 @@ pub fn describe(error: &RequestError) -> String {
     }
 }
 
-/// How long to wait before retrying after this error, or `None` when it must
-/// not be retried.
+/// How long to wait before retrying a call that is safe to repeat after
+/// this error, or `None` when it must not be retried.
 pub fn retry_delay(error: &RequestError, attempt: u32) -> Option<Duration> {
     match error {
         RequestError::RetryAfter(seconds) => Some(seconds.duration()),
@@ -169,5 +203,30 @@ mod tests {
         assert_eq!(retry_delay(&e, 30), Some(MAX_BACKOFF));
         let e = RequestError::Api(ApiError::BotBlocked);
         assert_eq!(retry_delay(&e, 1), None);
+    }
+
+    #[test]
+    fn a_message_is_sent_again_only_when_telegram_certainly_did_not_act() {
+        let e = RequestError::RetryAfter(Seconds::from_seconds(2));
+        assert_eq!(retry_send_delay(&e, 1), Some(Duration::from_secs(2)));
+        for unknown in ["Bad Gateway", "Internal Server Error", "Gateway Timeout"] {
+            let e = RequestError::Api(ApiError::Unknown(unknown.into()));
+            assert_eq!(retry_send_delay(&e, 1), None, "{unknown}");
+        }
+        let html = RequestError::InvalidJson {
+            source: serde_json::from_str::<serde_json::Value>("<")
+                .unwrap_err()
+                .into(),
+            raw: "<html><body>502 Bad Gateway</body></html>".into(),
+        };
+        assert!(!is_mangled_success(&html));
+        assert_eq!(retry_send_delay(&html, 1), None);
+        let garbled = RequestError::InvalidJson {
+            source: serde_json::from_str::<serde_json::Value>("{")
+                .unwrap_err()
+                .into(),
+            raw: "{\"ok\":tru".into(),
+        };
+        assert!(is_mangled_success(&garbled));
     }
 }

@@ -25,6 +25,10 @@ pub enum TerminalError {
     Io(#[from] io::Error),
     #[error("invalid patient id: {0}")]
     Patient(#[from] frontdesk_core::IdError),
+    #[error(
+        "the data folder cannot be written (is the disk full or read-only?); the chat was stopped"
+    )]
+    StoreUnusable,
 }
 
 /// How to run a terminal session.
@@ -86,6 +90,10 @@ pub fn run<S: Store>(
         }
         for event in &outcome.staff {
             write_staff(&mut staff, event, options.json)?;
+        }
+        if !engine.store_usable() {
+            out.flush()?;
+            return Err(TerminalError::StoreUnusable);
         }
         if options.prompt {
             write!(out, "you> ")?;

@@ -73,7 +73,7 @@ impl Appointment {
 }
 
 /// Where a visit's health screen stands, for the staff digest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScreenStatus {
     /// The visit has no needling: no screen needed.
@@ -107,7 +107,7 @@ impl ScreenStatus {
 }
 
 /// One line of the staff's daily digest. The minimum staff need: no answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestLine {
     /// Clinic-local "09:30".
     pub time: String,

@@ -58,7 +58,7 @@ impl<S: Store> Engine<S> {
             batch.put(keys::appointment(&id), encode(&appointment));
             added += 1;
         }
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok((added, unchanged))
     }
 
@@ -97,7 +97,7 @@ impl<S: Store> Engine<S> {
     fn save_appointment(&self, appointment: &Appointment) -> Result<(), EngineError> {
         let mut batch = Batch::default();
         batch.put(keys::appointment(&appointment.id), encode(appointment));
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(())
     }
 
@@ -145,7 +145,7 @@ impl<S: Store> Engine<S> {
             keys::chat_appointment(&self.name(&incoming.chat), &id),
             Vec::new(),
         );
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         let when = describe(&knowledge, appointment.start, locale);
         let mut reply = info(&m.link_ok.replace("{when}", &when));
         if appointment.needling {
@@ -254,7 +254,10 @@ impl<S: Store> Engine<S> {
             }
         }
         batch.put(keys::appointment(&appointment.id), encode(&appointment));
-        self.store.apply(batch)?;
+        let (alerts, desk) =
+            self.to_outbox(chat, std::mem::take(&mut out.desk), incoming.at, &mut batch);
+        (out.alerts, out.desk) = (alerts, desk);
+        self.apply(batch)?;
         Ok(out)
     }
 
@@ -415,14 +418,21 @@ impl<S: Store> Engine<S> {
             }
             batch.put(keys::appointment(&appointment.id), encode(&appointment));
         }
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(deliveries)
     }
 
-    /// Records that the platform took a delivery that asked for a receipt.
-    pub fn delivered(&self, receipt: &Receipt, at: Timestamp) -> Result<(), EngineError> {
+    /// Records that the platform took a reminder or the desks' notice of one.
+    pub(super) fn reminder_delivered(
+        &self,
+        receipt: &Receipt,
+        at: Timestamp,
+    ) -> Result<(), EngineError> {
         let (Receipt::Reminder { appointment, key } | Receipt::DoubtReported { appointment, key }) =
-            receipt;
+            receipt
+        else {
+            return Ok(());
+        };
         let _appointments = self.lock_appointments();
         let Some(mut record) = self.appointment(appointment)? else {
             return Ok(()); // deleted meanwhile (unbooked, forgotten)
@@ -442,8 +452,48 @@ impl<S: Store> Engine<S> {
         }
         let mut batch = Batch::default();
         batch.put(keys::appointment(appointment), encode(&record));
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(())
+    }
+
+    /// A reminder the platform refused or may not have taken: it is not
+    /// sent again, and the desks are told (with a receipt, as at a start
+    /// after an abrupt stop).
+    pub(super) fn reminder_undelivered(
+        &self,
+        appointment: &str,
+        key: &str,
+    ) -> Result<Vec<Delivery>, EngineError> {
+        let knowledge = self.knowledge();
+        let _appointments = self.lock_appointments();
+        let Some(mut record) = self.appointment(appointment)? else {
+            return Ok(Vec::new());
+        };
+        let (Some(mark), Some(chat)) = (record.reminders.get_mut(key), record.chat.clone()) else {
+            return Ok(Vec::new());
+        };
+        let Mark::Sending { at: sent, .. } = *mark else {
+            return Ok(Vec::new());
+        };
+        *mark = Mark::InDoubt {
+            at: sent,
+            notice: Notice::Sending { run: self.run },
+        };
+        let notice = Delivery::Desk {
+            event: DeskEvent::ReminderInDoubt {
+                patient: record.patient.clone(),
+                platform: chat.platform(),
+                when: staff_when(&knowledge, record.start),
+            },
+            receipt: Some(Receipt::DoubtReported {
+                appointment: appointment.to_owned(),
+                key: key.to_owned(),
+            }),
+        };
+        let mut batch = Batch::default();
+        batch.put(keys::appointment(appointment), encode(&record));
+        self.apply(batch)?;
+        Ok(vec![notice])
     }
 
     /// Today's digest for the desks, once a day from the configured time
@@ -468,7 +518,7 @@ impl<S: Store> Engine<S> {
         let event = self.digest(day)?;
         let mut batch = Batch::default();
         batch.put(marker, encode(&now));
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(Some(event))
     }
 

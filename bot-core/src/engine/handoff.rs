@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::records::{decode, encode, keys};
 use super::{Engine, EngineError, StaffResponse};
 use crate::chat::{HandoffReason, Incoming, Reply, ReplyKind, StaffEvent};
-use crate::delivery::DeskEvent;
+use crate::delivery::{Delivery, DeskEvent, Receipt};
 use crate::dialogue::{HandoffChange, State, Transition};
 use crate::handoff::{Actor, Line, Speaker, StaffAction, Ticket, TicketStatus, render};
 use crate::ids::{ChatKey, Locale};
@@ -217,7 +217,7 @@ impl<S: Store> Engine<S> {
                 batch.put(keys::ticket(ticket.number), encode(&ticket));
             }
         }
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(events)
     }
 
@@ -304,13 +304,14 @@ impl<S: Store> Engine<S> {
                     text: text.clone(),
                     at,
                 });
-                out.to_patients.push((
-                    ticket.chat.clone(),
-                    Reply::outside_dialogue(
+                out.to_patients.push(Delivery::ToChat {
+                    chat: ticket.chat.clone(),
+                    reply: Reply::outside_dialogue(
                         ReplyKind::FromStaff,
                         format!("{}: {text}", knowledge.clinic.name),
                     ),
-                ));
+                    receipt: Some(Receipt::Relay { ticket: number }),
+                });
                 out.to_staff.push(render::SENT.into());
             }
             StaffAction::Close(_) => {
@@ -329,7 +330,7 @@ impl<S: Store> Engine<S> {
                     keys::conversation(&self.name(&ticket.chat)),
                     encode(&conversation),
                 );
-                out.to_patients.push((
+                out.to_patients.push(Delivery::to_chat(
                     ticket.chat.clone(),
                     Reply::outside_dialogue(
                         ReplyKind::Info,
@@ -365,7 +366,7 @@ impl<S: Store> Engine<S> {
             _ => unreachable!("handled above"),
         }
         batch.put(keys::ticket(number), encode(&ticket));
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(out)
     }
 }

@@ -15,6 +15,8 @@
 //!   staff's appointment actions, reminders and the digest.
 //! - `privacy`: forgetting a patient.
 //! - `retention`: the daily sweep of expired records.
+//! - `outbox`: staff alerts kept until a desk takes them, what adapters
+//!   report of deliveries, and failed writes counted.
 
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, RwLock};
@@ -32,12 +34,14 @@ use crate::understand::Classifier;
 
 mod appointments;
 mod handoff;
+mod outbox;
 mod privacy;
 mod records;
 mod retention;
 #[cfg(test)]
 mod tests;
 
+pub use outbox::Alert;
 pub use privacy::{FORGET_NO, FORGET_YES, Forgotten};
 use records::{encode, keys};
 pub use retention::SweepReport;
@@ -55,8 +59,25 @@ pub enum EngineError {
 pub struct Response {
     pub replies: Vec<Reply>,
     pub staff: Vec<StaffEvent>,
-    /// What the staff desks should show.
+    /// Staff alerts (emergency, urgent, a ticket opened): sent to every desk
+    /// whatever happens to the replies, with a receipt.
+    pub alerts: Vec<Alert>,
+    /// What else the staff desks should show.
     pub desk: Vec<DeskEvent>,
+}
+
+impl Response {
+    /// Every desk post, alerts first, with the receipt each wants.
+    pub fn desk_deliveries(&self) -> impl Iterator<Item = Delivery> + '_ {
+        let alerts = self.alerts.iter().map(Alert::delivery);
+        alerts.chain(self.desk.iter().cloned().map(Delivery::desk))
+    }
+
+    /// Every desk event, alerts first.
+    pub fn desk_events(&self) -> impl Iterator<Item = &DeskEvent> {
+        let alerts = self.alerts.iter().map(|a| &a.event);
+        alerts.chain(&self.desk)
+    }
 }
 
 /// What a staff action produced.
@@ -67,8 +88,9 @@ pub struct StaffResponse {
     /// For the acting staff member only, never a shared desk (full
     /// screening answers).
     pub private: Vec<String>,
-    /// Messages for patients, on whatever platform they are.
-    pub to_patients: Vec<(ChatKey, Reply)>,
+    /// Messages for patients, on whatever platform they are (a staff
+    /// member's reply with a [`crate::Receipt::Relay`]).
+    pub to_patients: Vec<Delivery>,
     pub desk: Vec<DeskEvent>,
 }
 
@@ -110,6 +132,10 @@ pub struct Engine<S: Store> {
     /// This engine's run, random: a reminder still marked as being sent by
     /// another run was cut off by an abrupt stop.
     run: u64,
+    /// Staff alerts made by this run (for their ids).
+    alerts_made: std::sync::atomic::AtomicU64,
+    /// Store writes that failed in a row.
+    write_failures: std::sync::atomic::AtomicU32,
 }
 
 #[derive(Clone)]
@@ -154,6 +180,8 @@ impl<S: Store> Engine<S> {
             tickets: Mutex::new(()),
             appointments_lock: Mutex::new(()),
             run: std::collections::hash_map::RandomState::new().hash_one(std::process::id()),
+            alerts_made: Default::default(),
+            write_failures: Default::default(),
         }
     }
 
@@ -206,7 +234,11 @@ impl<S: Store> Engine<S> {
         let _guard = self.lock_chat(&incoming.chat);
         let failed = |what: &str, e: EngineError| {
             tracing::error!(chat = %incoming.chat, error = %e, "{what}");
-            internal_error(&loaded.knowledge, incoming, Vec::new(), Vec::new())
+            let mut response = internal_error(&loaded.knowledge, incoming, Vec::new(), Vec::new());
+            if self.first_write_failure() {
+                response.desk.push(DeskEvent::StoreFailing);
+            }
+            response
         };
         let route = match self.route(incoming) {
             Ok(route) => route,
@@ -305,18 +337,26 @@ impl<S: Store> Engine<S> {
                 encode(record),
             );
         }
-        if let Err(e) = self.store.apply(batch) {
+        let (alerts, desk) = self.to_outbox(&incoming.chat, desk, incoming.at, &mut batch);
+        if let Err(e) = self.apply(batch) {
             tracing::error!(chat = %incoming.chat, error = %e, "cannot save conversation");
             let emergencies = transition
                 .replies
                 .into_iter()
                 .filter(|r| r.kind == ReplyKind::Emergency)
                 .collect();
-            return internal_error(knowledge, incoming, emergencies, transition.staff);
+            let mut response = internal_error(knowledge, incoming, emergencies, transition.staff);
+            // The alerts still go, once, without the outbox behind them.
+            response.desk = alerts.into_iter().map(|a| a.event).collect();
+            if self.first_write_failure() {
+                response.desk.push(DeskEvent::StoreFailing);
+            }
+            return response;
         }
         Response {
             replies: transition.replies,
             staff: transition.staff,
+            alerts,
             desk,
         }
     }
@@ -353,6 +393,7 @@ impl<S: Store> Engine<S> {
                     .map(Delivery::desk),
             );
             deliveries.extend(self.due_digest(now)?.map(Delivery::desk));
+            deliveries.extend(self.due_alerts(now)?);
         }
         deliveries.extend(self.due_reminders(now, serves)?);
         self.sweep_when_due(now);
@@ -399,7 +440,7 @@ fn internal_error(
     Response {
         replies,
         staff,
-        desk: Vec::new(),
+        ..Response::default()
     }
 }
 

@@ -122,6 +122,9 @@ impl<S: Store> Engine<S> {
         {
             delete(&mut batch, key);
         }
+        for (key, _) in self.store.scan_prefix(&keys::alerts_of(&self.name(chat)))? {
+            delete(&mut batch, key);
+        }
         // Unanswered questions are keyed by time, then chat.
         let suffix = format!("/{}", self.name(chat));
         for (key, _) in self.store.scan_prefix(keys::UNANSWERED)? {
@@ -161,7 +164,7 @@ impl<S: Store> Engine<S> {
                 }
             }
         }
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         self.erase_deleted();
         forgotten.appointments = unlinked;
         forgotten.closed_tickets = closed;

@@ -78,6 +78,8 @@ pub(super) mod keys {
     pub const CONVERSATIONS: &str = "conv/";
     pub const OPEN_TICKETS: &str = "ticket-open/";
     pub const CHAT_APPOINTMENTS: &str = "appt-chat/";
+    /// Staff alerts no desk has taken yet.
+    pub const ALERTS: &str = "alert/";
     /// Set once every chat's records are named by their keyed hash.
     pub const HASHED_NAMES: &str = "meta/hashed-chat-names";
 
@@ -110,6 +112,15 @@ pub(super) mod keys {
     }
     pub const TICKET_COUNTER: &str = "meta/ticket-counter";
 
+    /// An alert by its id, which starts with the chat's name.
+    pub fn alert(id: &str) -> String {
+        format!("{ALERTS}{id}")
+    }
+
+    pub fn alerts_of(chat: &ChatName) -> String {
+        format!("{ALERTS}{chat}/")
+    }
+
     pub fn ticket(number: u64) -> String {
         format!("{TICKETS}{number:010}")
     }
@@ -141,7 +152,7 @@ pub(super) mod keys {
                 return Some((prefix, name, ""));
             }
         }
-        for prefix in [SCREENS, CHAT_APPOINTMENTS] {
+        for prefix in [SCREENS, CHAT_APPOINTMENTS, ALERTS] {
             if let Some(rest) = key.strip_prefix(prefix) {
                 let (name, _) = rest.split_once('/')?;
                 return Some((prefix, name, &rest[name.len()..]));
@@ -183,7 +194,7 @@ impl<S: Store> Engine<S> {
             batch.put(new, value);
             renamed += 1;
         }
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         if renamed > 0 {
             self.store.erase_deleted()?;
             tracing::info!(

@@ -48,6 +48,8 @@ pub struct SweepReport {
     /// Closed hand-off tickets with their transcripts.
     pub tickets: usize,
     pub unanswered: usize,
+    /// Staff alerts no desk took in two days.
+    pub alerts: usize,
     /// Conversation states deleted because nothing else of the chat was left.
     pub conversations: usize,
     /// Records that could not be read and were left in place (their keys
@@ -63,6 +65,7 @@ impl SweepReport {
             + self.unfinished_screens
             + self.tickets
             + self.unanswered
+            + self.alerts
             + self.conversations
     }
 }
@@ -168,7 +171,7 @@ impl<S: Store> Engine<S> {
             if let Some(marker) = marker {
                 plan.batch.put(marker, encode(&now));
             }
-            self.store.apply(plan.batch)?;
+            self.apply(plan.batch)?;
             (plan.report, plan.chats)
         };
         report.unfinished_screens = 0;
@@ -182,6 +185,7 @@ impl<S: Store> Engine<S> {
             unfinished_screens = report.unfinished_screens,
             tickets = report.tickets,
             unanswered = report.unanswered,
+            alerts = report.alerts,
             conversations = report.conversations,
             unreadable = report.unreadable,
             "retention sweep done"
@@ -277,6 +281,16 @@ impl<S: Store> Engine<S> {
             }
         }
 
+        for (key, bytes) in self.store.scan_prefix(keys::ALERTS)? {
+            let Some(alert) = plan.read::<super::outbox::Pending>(&key, &bytes) else {
+                continue;
+            };
+            if now.duration_since(alert.created) > super::outbox::GIVE_UP_AFTER {
+                plan.batch.delete(key);
+                plan.report.alerts += 1;
+            }
+        }
+
         for (key, bytes) in self.store.scan_prefix(keys::CONVERSATIONS)? {
             let chat = ChatName::from_key_part(&key[keys::CONVERSATIONS.len()..]);
             let Some(conversation) = plan.read::<Conversation>(&key, &bytes) else {
@@ -343,7 +357,7 @@ impl<S: Store> Engine<S> {
         if unfinished {
             report.unfinished_screens += 1;
         }
-        self.store.apply(batch)?;
+        self.apply(batch)?;
         Ok(())
     }
 }
@@ -428,7 +442,12 @@ mod tests {
         let mut now = from;
         let mut next = |text: &str| {
             now = plus(now, SignedDuration::from_mins(1));
-            (engine.handle(&say(chat, text, now)), now)
+            let out = engine.handle(&say(chat, text, now));
+            // A desk takes every alert at once.
+            for alert in &out.alerts {
+                engine.delivered(&alert.receipt, now).unwrap();
+            }
+            (out, now)
         };
         next(&format!("/start {code}"));
         let (_, asked) = next("do you do botox for wrinkles");
@@ -442,7 +461,7 @@ mod tests {
             .0;
         }
         let (out, _) = next("/human");
-        let number = match out.desk.first() {
+        let number = match out.desk_events().next() {
             Some(crate::delivery::DeskEvent::Opened { number, .. }) => *number,
             other => panic!("a ticket opened: {other:?}"),
         };
@@ -546,7 +565,8 @@ mod tests {
     fn an_open_ticket_is_never_swept_however_old() {
         let engine = Engine::new(MemoryStore::new(), shipped());
         let opened = at("2026-11-20 10:00");
-        engine.handle(&say("telegram:5", "/human", opened));
+        let out = engine.handle(&say("telegram:5", "/human", opened));
+        engine.delivered(&out.alerts[0].receipt, opened).unwrap();
         engine.handle(&say("telegram:5", "please call me", plus(opened, days(1))));
         engine
             .handle_staff(&maria(), &StaffAction::Claim(1), plus(opened, days(2)))

@@ -182,10 +182,14 @@ fn a_ticket_is_opened_claimed_relayed_and_closed_across_platforms() {
         patient,
         platform,
         ..
-    }) = out.desk.first()
+    }) = out.desk_events().next()
     else {
-        panic!("a ticket opened: {:?}", out.desk)
+        panic!("a ticket opened: {out:?}")
     };
+    assert!(
+        matches!(&out.alerts[0].receipt, crate::Receipt::Alert { .. }),
+        "a ticket opened is an alert kept until a desk takes it"
+    );
     assert_eq!(
         (*number, patient.as_str(), *platform),
         (1, "Pat", Platform::Telegram)
@@ -208,9 +212,21 @@ fn a_ticket_is_opened_claimed_relayed_and_closed_across_platforms() {
     let reply = engine
         .handle_staff(&maria, &StaffAction::Reply(1, "Yes, 3 pm.".into()), now)
         .unwrap();
-    let (chat, message) = &reply.to_patients[0];
+    let crate::Delivery::ToChat {
+        chat,
+        reply: message,
+        receipt,
+    } = &reply.to_patients[0]
+    else {
+        panic!("a message for the patient: {reply:?}")
+    };
     assert_eq!(chat.to_string(), "telegram:77");
     assert_eq!(message.text, "Bayside Physio & Chiropractic: Yes, 3 pm.");
+    assert_eq!(
+        receipt,
+        &Some(crate::Receipt::Relay { ticket: 1 }),
+        "a failed relay comes back to staff"
+    );
 
     // Now the patient's messages go to Maria's thread.
     let out = engine.handle(&say("telegram:77", "thanks!", 3));
@@ -226,10 +242,10 @@ fn a_ticket_is_opened_claimed_relayed_and_closed_across_platforms() {
     let close = engine
         .handle_staff(&maria, &StaffAction::Close(1), now)
         .unwrap();
-    assert_eq!(
-        close.to_patients[0].1.text,
-        shipped().messages(Locale::En).handoff_ended
-    );
+    assert!(matches!(
+        &close.to_patients[0],
+        crate::Delivery::ToChat { reply, .. } if reply.text == shipped().messages(Locale::En).handoff_ended
+    ));
     assert!(engine.open_tickets().unwrap().is_empty());
     let out = engine.handle(&say("telegram:77", "does it hurt?", 4));
     assert_eq!(
@@ -332,7 +348,7 @@ fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
     let out = engine.handle(&say("telegram:1", "I can't breathe", 1));
     assert_eq!(out.replies[0].kind, ReplyKind::Emergency);
     assert!(matches!(
-        out.desk[0],
+        out.alerts[0].event,
         DeskEvent::EmergencyDuringHandoff { number: 1, .. }
     ));
     assert!(engine.ticket(1).unwrap().unwrap().emergency);
@@ -346,7 +362,7 @@ fn staff_hear_of_an_emergency_or_urgent_worry_outside_a_handoff_by_category_only
     let out = engine.handle(&message);
     assert_eq!(out.replies[0].kind, ReplyKind::Emergency);
     assert_eq!(
-        out.desk,
+        out.desk_events().cloned().collect::<Vec<_>>(),
         [DeskEvent::Emergency {
             patient: "Ana".into(),
             platform: crate::ids::Platform::Telegram,
@@ -360,13 +376,12 @@ fn staff_hear_of_an_emergency_or_urgent_worry_outside_a_handoff_by_category_only
     ));
     assert!(
         matches!(
-            &out.desk[..],
+            &out.desk_events().collect::<Vec<_>>()[..],
             [DeskEvent::Urgent { urgency: crate::chat::Urgency::Infection, patient, .. }] if patient == "telegram:8"
         ),
-        "{:?}",
-        out.desk
+        "{out:?}"
     );
-    let posted = crate::handoff::render::desk_text(&out.desk[0]);
+    let posted = crate::handoff::render::desk_text(&out.alerts[0].event);
     assert!(
         !posted.contains("oozing") && !posted.contains("pus"),
         "{posted}"
@@ -375,8 +390,9 @@ fn staff_hear_of_an_emergency_or_urgent_worry_outside_a_handoff_by_category_only
     assert!(
         engine
             .handle(&say("telegram:9", "does it hurt", 3))
-            .desk
-            .is_empty()
+            .desk_events()
+            .next()
+            .is_none()
     );
 }
 
@@ -657,7 +673,7 @@ fn the_desk_hears_which_kind_of_chat_a_ticket_came_from_and_staff_replies_never_
     let engine = Engine::new(MemoryStore::new(), shipped());
     let now = Timestamp::from_second(1_000).unwrap();
     let out = engine.handle(&say("telegram:78", "/human", 1));
-    let post = crate::handoff::render::desk_text(&out.desk[0]);
+    let post = crate::handoff::render::desk_text(&out.alerts[0].event);
     assert!(post.contains("from a private chat"), "{post}");
 
     // A ticket an older version opened in a group.

@@ -82,8 +82,12 @@ pub fn desk_text(event: &DeskEvent) -> String {
             platform,
             when,
         } => format!(
-            "The bot restarted while sending {patient} (on {platform}) a reminder for {when}: it may not have arrived, and it is not sent again. Please check with the patient."
+            "A reminder to {patient} (on {platform}) for {when} may not have arrived (the bot stopped while sending it, or the platform refused it); it is not sent again. Please check with the patient."
         ),
+        DeskEvent::RelayFailed { number, why } => format!(
+            "Your reply on ticket #{number} may not have reached the patient ({why}). Please try again or contact them another way."
+        ),
+        DeskEvent::StoreFailing => "The bot cannot save to its data folder (the disk may be full or read-only). Patients writing now are asked to call the clinic. Please tell whoever runs the bot.".to_owned(),
         DeskEvent::KnowledgeRejected { error } => format!(
             "An edit to the knowledge folder was not loaded; the bot keeps answering from the last good version. Fix this and save again:\n{error}"
         ),
@@ -115,6 +119,7 @@ pub fn digest_line(line: &DigestLine) -> String {
 
 pub const NOT_STAFF: &str =
     "Sorry, only the clinic's staff can do that. If you are a patient, send /human to reach us.";
+pub const ACTION_FAILED: &str = "That did not work: the bot could not read or save its records. Please try again, and tell whoever runs the bot if it keeps happening.";
 pub const NO_SUCH_TICKET: &str = "There is no open ticket with that number.";
 pub const ALREADY_CLAIMED: &str = "That ticket is already claimed by";
 pub const NOT_YOURS: &str = "Claim the ticket before replying to it.";

@@ -71,6 +71,7 @@ pub struct TelegramBot {
     pub fake: FakeTelegram,
     pub data: tempfile::TempDir,
     engine: Option<Arc<Engine<SledStore>>>,
+    router: Option<Arc<Router>>,
     adapters: Adapters,
 }
 
@@ -85,6 +86,7 @@ pub async fn spawn_telegram_bot_with(throttle: bool) -> TelegramBot {
         fake: FakeTelegram::start().await,
         data: tempfile::tempdir().unwrap(),
         engine: None,
+        router: None,
         adapters: Adapters::default(),
     };
     bot.start(throttle).await;
@@ -96,7 +98,24 @@ impl TelegramBot {
     pub async fn start(&mut self, throttle: bool) {
         let engine = open_engine(self.data.path()).await;
         self.engine = Some(engine.clone());
-        run_telegram(&mut self.adapters, app(&engine), &self.fake, throttle);
+        let app = app(&engine);
+        self.router = Some(app.router.clone());
+        run_telegram(&mut self.adapters, app, &self.fake, throttle);
+        // The adapter serves once its route is registered.
+        let router = self.router.clone().unwrap();
+        super::until("the adapter serves", || {
+            router.serves(frontdesk_core::Platform::Telegram)
+        })
+        .await;
+    }
+
+    /// What `serve`'s minute tick does: hands what is due (reminders,
+    /// alerts no desk has taken) to the adapter. Returns how many.
+    pub fn tick(&self) -> usize {
+        let router = self.router.as_ref().expect("the adapter runs");
+        self.engine()
+            .tick_and_route(SystemClock.now(), router)
+            .unwrap()
     }
 
     /// Stops the adapter the way SIGTERM does, and waits for it.

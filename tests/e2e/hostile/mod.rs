@@ -57,7 +57,7 @@ fn once() -> usize {
 }
 
 /// The bot's internal-error message: never the answer to odd input.
-const WENT_WRONG: &str = "something went wrong";
+const WENT_WRONG: &str = "can't take messages";
 
 /// Printable ASCII from a fixed seed: a "random" string that is the same on
 /// every run.

@@ -41,6 +41,14 @@ pub enum Fault {
     /// A 400 with this description, as Telegram rejects a call for good
     /// ("Bad Request: query is too old…" for a late callback answer).
     Rejected(&'static str),
+    /// Do what was asked, then answer 200 with the body `null`.
+    NullAfterAccepting,
+    /// A proxy's HTML 502 page; Telegram never saw the call.
+    HtmlBadGateway,
+    /// Do what was asked, then lose the connection halfway through the
+    /// answer (as a timeout after accepting would): the bot cannot tell
+    /// whether the call took effect.
+    DroppedAfterAccepting,
 }
 
 /// A message the bot sent (or a later edit of it).
@@ -165,7 +173,8 @@ struct Inner {
     commands: Vec<Value>,
     /// Calls answered with a 4xx other than 429: (method, parameters).
     rejected: Vec<(String, Value)>,
-    faults: VecDeque<(String, Fault)>,
+    /// Faults to inject: (method, only for this chat, fault).
+    faults: VecDeque<(String, Option<i64>, Fault)>,
     calls: HashMap<String, usize>,
 }
 
@@ -340,9 +349,20 @@ impl FakeTelegram {
 
     /// Makes the next `times` calls of `method` fail (or be slow) this way.
     pub fn inject(&self, method: &str, fault: Fault, times: usize) {
+        self.inject_where(method, None, fault, times);
+    }
+
+    /// As [`FakeTelegram::inject`], for calls to one chat only.
+    pub fn inject_for(&self, chat_id: i64, method: &str, fault: Fault, times: usize) {
+        self.inject_where(method, Some(chat_id), fault, times);
+    }
+
+    fn inject_where(&self, method: &str, chat: Option<i64>, fault: Fault, times: usize) {
         let mut inner = self.inner();
         for _ in 0..times {
-            inner.faults.push_back((method.to_ascii_lowercase(), fault));
+            inner
+                .faults
+                .push_back((method.to_ascii_lowercase(), chat, fault));
         }
     }
 
@@ -520,8 +540,12 @@ async fn handle(
     let fault = {
         let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
         *inner.calls.entry(method.clone()).or_default() += 1;
-        let at = inner.faults.iter().position(|(m, _)| *m == method);
-        at.and_then(|i| inner.faults.remove(i)).map(|(_, f)| f)
+        let chat = params["chat_id"].as_i64();
+        let at = inner
+            .faults
+            .iter()
+            .position(|(m, c, _)| *m == method && c.is_none_or(|c| Some(c) == chat));
+        at.and_then(|i| inner.faults.remove(i)).map(|(_, _, f)| f)
     };
     match fault {
         Some(Fault::TooManyRequests { retry_after }) => {
@@ -539,11 +563,30 @@ async fn handle(
         Some(Fault::Rejected(description)) => {
             return error(StatusCode::BAD_REQUEST, description, None);
         }
-        Some(Fault::GarbledAfterAccepting) | None => {}
+        Some(Fault::HtmlBadGateway) => {
+            let page = "<html><head><title>502 Bad Gateway</title></head>\
+                        <body><center><h1>502 Bad Gateway</h1></center></body></html>";
+            let headers = [(axum::http::header::CONTENT_TYPE, "text/html")];
+            return (StatusCode::BAD_GATEWAY, headers, page).into_response();
+        }
+        Some(
+            Fault::GarbledAfterAccepting | Fault::NullAfterAccepting | Fault::DroppedAfterAccepting,
+        )
+        | None => {}
     }
     let response = answer(&shared, &method, &params).await;
-    if fault == Some(Fault::GarbledAfterAccepting) {
-        return (StatusCode::OK, "{\"ok\":tru<html>garbled").into_response();
+    match fault {
+        Some(Fault::GarbledAfterAccepting) => {
+            return (StatusCode::OK, "{\"ok\":tru<html>garbled").into_response();
+        }
+        Some(Fault::NullAfterAccepting) => return (StatusCode::OK, "null").into_response(),
+        Some(Fault::DroppedAfterAccepting) => {
+            // Promises more than it sends: the server ends the connection
+            // once the short body is out, and the client reads an error.
+            let headers = [(axum::http::header::CONTENT_LENGTH, "4096")];
+            return (StatusCode::OK, headers, "{\"ok\":true,").into_response();
+        }
+        _ => {}
     }
     let status = response.status();
     if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {

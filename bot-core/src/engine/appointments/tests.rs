@@ -328,7 +328,7 @@ fn a_patient_confirms_cancels_or_asks_to_reschedule_and_staff_hear_of_it() {
     // Reschedule: the team gets a ticket and the patient a person.
     let out = engine.handle(&say("telegram:6", "/reschedule", now));
     assert!(matches!(
-        &out.desk[..],
+        &out.desk_events().collect::<Vec<_>>()[..],
         [DeskEvent::Opened { reason: crate::chat::HandoffReason::Reschedule, recent, .. }]
             if recent.last().is_some_and(|r| r.contains("Friday 4 December"))
     ));
