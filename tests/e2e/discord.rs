@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use frontdesk_testkit::discord::{self, DiscordUser, FakeDiscord, SentMessage};
 
-use crate::helpers::{DiscordBot, ScreenMove, faq_dir, next_screen_move, spawn_discord_bot};
+use crate::helpers::{DiscordBot, ScreenMove, next_screen_move, spawn_bot, spawn_discord_bot};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_faq_question_in_a_dm_gets_its_answer_pinging_nobody() {
@@ -350,22 +350,11 @@ async fn two_quick_messages_in_a_channel_are_answered_in_order_when_the_first_an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_stops_on_sigterm() {
     let fake = FakeDiscord::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
-        .env("FRONTDESK_UNDERSTANDING", "lexical")
-        .arg("--faq")
-        .arg(faq_dir())
-        .arg("--data")
-        .arg(data.path())
-        .arg("serve")
-        .env("DISCORD_BOT_TOKEN", discord::TOKEN)
-        .env("DISCORD_API_URL", fake.api_url())
-        .env_remove("TELEGRAM_BOT_TOKEN")
-        .env("FRONTDESK_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("frontdesk serve starts");
+    let env = [
+        ("DISCORD_BOT_TOKEN", discord::TOKEN),
+        ("DISCORD_API_URL", &fake.api_url()),
+    ];
+    let child = spawn_bot().serve_with(&env, &[], std::process::Stdio::piped());
     // The gateway URL came from the fake's API: the session is the fake's.
     fake.wait_ready().await;
     let pat = DiscordUser::new(54, "pat");
@@ -373,12 +362,8 @@ async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_s
     let reply = fake.next_to(channel, 0).await;
     assert!(reply.shown().contains("needles are very fine"));
 
-    let pid = child.id().unwrap().to_string();
     let asked = std::time::Instant::now();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    crate::helpers::signal(&child, "TERM");
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("it stops after SIGTERM")

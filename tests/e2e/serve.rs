@@ -235,20 +235,11 @@ async fn sigterm_ends_serve_within_ten_seconds_while_the_platforms_cannot_be_rea
     let bot = spawn_bot();
     // Tests run without a network: the real platforms are unreachable, so
     // both adapters are connecting and retrying when the signal comes.
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
-        .env("FRONTDESK_UNDERSTANDING", "lexical")
-        .arg("--faq")
-        .arg(&bot.faq)
-        .arg("--data")
-        .arg(bot.data.path())
-        .arg("serve")
-        .env("TELEGRAM_BOT_TOKEN", "123456:not-a-real-token")
-        .env("DISCORD_BOT_TOKEN", "not-a-real-token")
-        .env_remove("TELOXIDE_API_URL")
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("frontdesk serve starts");
+    let env = [
+        ("TELEGRAM_BOT_TOKEN", "123456:not-a-real-token"),
+        ("DISCORD_BOT_TOKEN", "not-a-real-token"),
+    ];
+    let child = bot.serve_with(&env, &[], std::process::Stdio::null());
     tokio::time::sleep(Duration::from_secs(3)).await;
     signal(&child, "TERM");
     let ended = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output()).await;

@@ -6,8 +6,18 @@ use frontdesk_testkit::telegram::{self, FakeTelegram, Fault, Sent, User};
 
 use crate::handoff::TELEGRAM_DESK;
 use crate::helpers::{
-    ScreenMove, TelegramBot, faq_dir, next_screen_move, spawn_telegram_bot, spawn_telegram_bot_with,
+    ScreenMove, TelegramBot, next_screen_move, spawn_bot, spawn_telegram_bot,
+    spawn_telegram_bot_with,
 };
+
+/// The patient asks for a person and `staff` claims the ticket (#1, the
+/// first of this bot's) from the desk group.
+async fn claimed_by(bot: &TelegramBot, patient: &User, staff: &User) {
+    bot.ask(patient, "/human").await;
+    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
+    bot.fake.user_presses(staff, &post, "desk:claim:1");
+    bot.fake.next_to(TELEGRAM_DESK, 1).await;
+}
 
 /// Answers a whole screen by pressing buttons ("no" unless told otherwise).
 async fn screen_by_buttons(bot: &TelegramBot, user: &User, yes_to: &[&str]) -> Sent {
@@ -308,24 +318,7 @@ async fn with_the_production_throttle_on_replies_still_arrive_once_and_in_order(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
     let fake = FakeTelegram::start().await;
-    let data = tempfile::tempdir().unwrap();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
-        // Answers must not change mid-test when a semantic model
-        // finishes training: the semantic path has its own tests.
-        .env("FRONTDESK_UNDERSTANDING", "lexical")
-        .arg("--faq")
-        .arg(faq_dir())
-        .arg("--data")
-        .arg(data.path())
-        .args(["serve", "--no-throttle"])
-        .env("TELEGRAM_BOT_TOKEN", telegram::TOKEN)
-        .env("TELOXIDE_API_URL", fake.api_url())
-        .env("FRONTDESK_LOG", "info")
-        .env_remove("DISCORD_BOT_TOKEN")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("frontdesk serve starts");
+    let child = spawn_bot().serve(&fake, &[], std::process::Stdio::piped());
     let pat = User::new(111, "Pat");
     fake.user_says(&pat, "does it hurt?");
     let reply = fake.next_to(pat.id, 0).await;
@@ -346,11 +339,7 @@ async fn frontdesk_serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
     fake.user_says(&pat, relayed);
     fake.next_to(TELEGRAM_DESK, 1).await;
 
-    let pid = child.id().unwrap().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    crate::helpers::signal(&child, "TERM");
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("it stops after SIGTERM")
@@ -460,10 +449,7 @@ async fn a_staff_reply_longer_than_one_telegram_message_arrives_whole_in_order()
     let mut bot = spawn_telegram_bot().await;
     let pat = User::new(123, "Pat");
     let maria = User::new(5_000_001, "Maria");
-    bot.ask(&pat, "/human").await;
-    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
-    bot.fake.user_presses(&maria, &post, "desk:claim:1");
-    bot.fake.next_to(TELEGRAM_DESK, 1).await;
+    claimed_by(&bot, &pat, &maria).await;
     // Over 4,096 characters once the clinic's name and the escaping of
     // every "&" are added.
     let long = "Ice & rest tonight, then gentle movement. ".repeat(97);
@@ -532,10 +518,7 @@ async fn a_staff_reply_telegram_refuses_is_reported_at_the_desk() {
     let mut bot = spawn_telegram_bot().await;
     let pat = User::new(125, "Pat");
     let maria = User::new(5_000_001, "Maria");
-    bot.ask(&pat, "/human").await;
-    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
-    bot.fake.user_presses(&maria, &post, "desk:claim:1");
-    bot.fake.next_to(TELEGRAM_DESK, 1).await;
+    claimed_by(&bot, &pat, &maria).await;
     bot.fake.inject_for(
         pat.id,
         "sendMessage",
@@ -614,10 +597,7 @@ async fn a_patient_chat_whose_sends_hang_holds_up_neither_the_desk_nor_other_pat
     let mut bot = spawn_telegram_bot().await;
     let (pat, ana) = (User::new(127, "Pat"), User::new(128, "Ana"));
     let maria = User::new(5_000_001, "Maria");
-    bot.ask(&pat, "/human").await;
-    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
-    bot.fake.user_presses(&maria, &post, "desk:claim:1");
-    bot.fake.next_to(TELEGRAM_DESK, 1).await;
+    claimed_by(&bot, &pat, &maria).await;
     // Pat's chat answers only after 4 s.
     bot.fake.inject_for(
         pat.id,

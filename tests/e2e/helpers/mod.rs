@@ -56,20 +56,42 @@ impl TestBot {
         args: &[&str],
         log: Stdio,
     ) -> tokio::process::Child {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        let env = [
+            ("TELEGRAM_BOT_TOKEN", frontdesk_testkit::telegram::TOKEN),
+            ("TELOXIDE_API_URL", &fake.api_url()),
+        ];
+        self.serve_with(&env, &[&["--no-throttle"], args].concat(), log)
+    }
+
+    /// `frontdesk serve ARGS` with this bot's folders and only the platform
+    /// settings in `env`, logging at `info` to `log`.
+    pub fn serve_with(
+        &self,
+        env: &[(&str, &str)],
+        args: &[&str],
+        log: Stdio,
+    ) -> tokio::process::Child {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"));
+        for name in [
+            "TELEGRAM_BOT_TOKEN",
+            "TELOXIDE_API_URL",
+            "DISCORD_BOT_TOKEN",
+            "DISCORD_API_URL",
+        ] {
+            command.env_remove(name);
+        }
+        command
             // Answers must not change mid-test when a semantic model
             // finishes training: the semantic path has its own tests.
             .env("FRONTDESK_UNDERSTANDING", "lexical")
+            .env("FRONTDESK_LOG", "info")
+            .envs(env.iter().copied())
             .arg("--faq")
             .arg(&self.faq)
             .arg("--data")
             .arg(self.data.path())
-            .args(["serve", "--no-throttle"])
+            .arg("serve")
             .args(args)
-            .env("TELEGRAM_BOT_TOKEN", frontdesk_testkit::telegram::TOKEN)
-            .env("TELOXIDE_API_URL", fake.api_url())
-            .env("FRONTDESK_LOG", "info")
-            .env_remove("DISCORD_BOT_TOKEN")
             .stderr(log)
             .kill_on_drop(true)
             .spawn()
