@@ -1,5 +1,6 @@
 use std::io::{BufRead, Write};
 
+use frontdesk_core::understand::SmallTalk;
 use frontdesk_core::{Classifier, Knowledge, Locale, Verdict};
 
 use serde::Serialize;
@@ -92,13 +93,26 @@ fn answer(
             score: 0.0,
             text: &m.fallback_medicine,
         },
-        Verdict::Greeting => Answer {
-            kind: "answer",
+        Verdict::SmallTalk(talk) => Answer {
+            kind: "smalltalk",
             category: None,
             topic: None,
             candidates: vec![],
             score: 0.0,
-            text: &m.welcome,
+            text: match talk {
+                SmallTalk::Greeting => &m.smalltalk_greeting,
+                SmallTalk::Thanks => &m.smalltalk_thanks,
+                SmallTalk::Goodbye => &m.smalltalk_goodbye,
+                SmallTalk::Ack => &m.smalltalk_ack,
+            },
+        },
+        Verdict::Human => Answer {
+            kind: "handoff",
+            category: None,
+            topic: None,
+            candidates: vec![],
+            score: 0.0,
+            text: &m.human_requested,
         },
     };
     // Urgent (triage tier 2): the urgent reply comes first, then the answer.

@@ -305,9 +305,41 @@ pub fn normalize_code(text: &str) -> Option<String> {
     ok.then_some(code)
 }
 
+/// Whether a message is shaped like a link code without being a valid one
+/// (a letter or a group missed: "KKD5-DKEJ-H8"): one word of 6 to 16
+/// letters, digits and dashes, with both letters and digits, and dashes or
+/// capitals as codes are written. Such a message gets the invalid-code
+/// reply and is not kept as an unanswered question.
+pub fn looks_like_code(text: &str) -> bool {
+    let t = text.trim();
+    let len = t.chars().count();
+    (6..=16).contains(&len)
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().any(|c| c.is_ascii_alphabetic())
+        && (t.contains('-') || !t.chars().any(|c| c.is_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_code_is_recognised_by_its_shape_and_words_and_numbers_are_not() {
+        for code in [
+            "KKD5-DKEJ-H8",
+            "KKD5DKEJH",
+            "kkd5-dkej-h8x2",
+            "AB12CD34EF56",
+        ] {
+            assert!(looks_like_code(code), "{code}");
+        }
+        for text in [
+            "hello", "ok", "2", "3pm", "covid19", "555-0142", "knee", "Q1",
+        ] {
+            assert!(!looks_like_code(text), "{text}");
+        }
+    }
 
     fn ny() -> TimeZone {
         TimeZone::get("America/New_York").unwrap()

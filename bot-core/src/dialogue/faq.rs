@@ -4,9 +4,10 @@
 //! that offers a person.
 
 use super::{State, Turn};
+use crate::chat::HandoffReason;
 use crate::chat::{Action, Reply, ReplyKind};
 use crate::ids::TopicId;
-use crate::understand::Verdict;
+use crate::understand::{SmallTalk, Verdict};
 
 /// Most of an unanswered question kept for staff: enough for any question,
 /// and a pasted document or a flood is not stored whole.
@@ -21,7 +22,22 @@ impl Turn<'_> {
     pub(super) fn faq(&mut self, text: &str, verdict: Verdict) {
         match verdict {
             Verdict::Emergency(flag) => self.emergency(flag),
-            Verdict::Greeting => self.welcome(),
+            // A first hello gets the welcome and its menu; later ones, and
+            // thanks, goodbyes and an "ok", a short word back.
+            Verdict::SmallTalk(SmallTalk::Greeting) if self.conv.recent.is_empty() => {
+                self.welcome()
+            }
+            Verdict::SmallTalk(talk) => {
+                let m = self.k.messages(self.locale());
+                let text = match talk {
+                    SmallTalk::Greeting => &m.smalltalk_greeting,
+                    SmallTalk::Thanks => &m.smalltalk_thanks,
+                    SmallTalk::Goodbye => &m.smalltalk_goodbye,
+                    SmallTalk::Ack => &m.smalltalk_ack,
+                };
+                self.info(text);
+            }
+            Verdict::Human => self.request_human(HandoffReason::Asked),
             Verdict::MedicineAdvice => {
                 let m = self.k.messages(self.locale());
                 let reply = Reply::new(ReplyKind::Fallback, &m.fallback_medicine)

@@ -778,3 +778,107 @@ fn an_unanswered_question_is_kept_to_its_first_two_thousand_characters() {
     assert_eq!(kept.chars().count(), super::faq::UNANSWERED_MAX_CHARS);
     assert!(kept.starts_with("do you do botox"));
 }
+
+/// The quoted messages of each kind, and others of the same kind:
+/// what the patient gets back, in their language.
+#[test]
+fn thanks_greetings_goodbyes_requests_for_a_person_and_medicine_questions_get_fitting_replies() {
+    let k = shipped();
+    let m = |l: Locale| k.messages(l);
+    let (en, es) = (Locale::En, Locale::Es);
+    let started = Conversation {
+        recent: vec!["an earlier answer".into()],
+        ..Conversation::default()
+    };
+    let table: Vec<(&str, Conversation, ReplyKind, String)> = vec![
+        (
+            "thanks!",
+            started.clone(),
+            ReplyKind::Info,
+            m(en).smalltalk_thanks.clone(),
+        ),
+        (
+            "ok thanks",
+            started.clone(),
+            ReplyKind::Info,
+            m(en).smalltalk_thanks.clone(),
+        ),
+        (
+            "gracias",
+            started.clone(),
+            ReplyKind::Info,
+            m(es).smalltalk_thanks.clone(),
+        ),
+        (
+            "bye",
+            started.clone(),
+            ReplyKind::Info,
+            m(en).smalltalk_goodbye.clone(),
+        ),
+        (
+            "hasta luego!",
+            started.clone(),
+            ReplyKind::Info,
+            m(es).smalltalk_goodbye.clone(),
+        ),
+        (
+            "good morning",
+            started.clone(),
+            ReplyKind::Info,
+            m(en).smalltalk_greeting.clone(),
+        ),
+        (
+            "got it 👍",
+            started.clone(),
+            ReplyKind::Info,
+            m(en).smalltalk_ack.clone(),
+        ),
+        // A first hello gets the welcome, in the patient's language.
+        (
+            "hola buenas",
+            Conversation::default(),
+            ReplyKind::Info,
+            m(es).welcome.clone(),
+        ),
+        (
+            "can I talk to a real person pls",
+            started.clone(),
+            ReplyKind::Handoff,
+            m(en).human_requested.clone(),
+        ),
+        (
+            "quiero hablar con alguien de recepción",
+            started.clone(),
+            ReplyKind::Handoff,
+            m(es).human_requested.clone(),
+        ),
+        (
+            "can I take ibuprofen after needling",
+            started.clone(),
+            ReplyKind::Fallback,
+            m(en).fallback_medicine.clone(),
+        ),
+        (
+            "can you prescribe painkillers",
+            started.clone(),
+            ReplyKind::Fallback,
+            m(en).fallback_medicine.clone(),
+        ),
+    ];
+    for (said, conversation, kind, expected) in table {
+        let t = step(&k, conversation, &incoming(text(said)));
+        let first = &t.replies[0];
+        assert_eq!(first.kind, kind, "{said}: {first:?}");
+        // Placeholders are filled in, and a hand-off out of hours says when
+        // the desk opens: compare the start.
+        let start: String = expected.chars().take(8).collect();
+        assert!(first.text.starts_with(&start), "{said}: {}", first.text);
+        if kind == ReplyKind::Handoff {
+            assert_eq!(
+                t.handoff,
+                Some(HandoffChange::Open(HandoffReason::Asked)),
+                "{said}"
+            );
+        }
+    }
+}

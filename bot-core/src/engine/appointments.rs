@@ -114,9 +114,15 @@ impl<S: Store> Engine<S> {
         let knowledge = self.knowledge();
         let locale = self.locale_of(&incoming.chat, incoming.locale_hint)?;
         let m = knowledge.messages(locale);
-        let is_command = matches!(incoming.input, crate::chat::Input::Command(_));
+        // A ten-letter word is not taken for a code; a command's payload,
+        // or something written as codes are, is.
+        let sure = match &incoming.input {
+            crate::chat::Input::Command(_) => true,
+            crate::chat::Input::Text(t) => crate::appointments::looks_like_code(t),
+            crate::chat::Input::Choice(_) => false,
+        };
         let Some(bytes) = self.store.get(&keys::link_code(code))? else {
-            return Ok(is_command.then(|| info(&m.link_invalid)));
+            return Ok(sure.then(|| info(&m.link_invalid)));
         };
         let id: String = decode(&keys::link_code(code), &bytes)?;
         let _appointments = self.lock_appointments();

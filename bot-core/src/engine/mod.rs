@@ -161,6 +161,9 @@ enum Route {
     Privacy(privacy::PrivacyAction),
     /// Something shaped like an appointment link code.
     Link(String),
+    /// Shaped like a link code, but not a valid one: said so, and not kept
+    /// as an unanswered question.
+    MistypedCode,
     /// Confirm, cancel or reschedule (a reminder's button names the
     /// appointment).
     Appointment(PatientAction, Option<String>),
@@ -259,6 +262,13 @@ impl<S: Store> Engine<S> {
                 },
                 Err(e) => failed("cannot link an appointment", e),
             },
+            Route::MistypedCode => match self.locale_of(&incoming.chat, incoming.locale_hint) {
+                Ok(locale) => Response {
+                    replies: vec![info(&loaded.knowledge.messages(locale).link_invalid)],
+                    ..Response::default()
+                },
+                Err(e) => failed("cannot load conversation", e),
+            },
             Route::Appointment(action, appointment) => self
                 .patient_action(action, appointment.as_deref(), incoming)
                 .unwrap_or_else(|e| failed("cannot act on an appointment", e)),
@@ -276,6 +286,12 @@ impl<S: Store> Engine<S> {
         // In a shared chat the dialogue says to write privately instead.
         if let Some(code) = link_attempt(&incoming.input).filter(|_| !incoming.shared) {
             return Ok(Route::Link(code));
+        }
+        if let Input::Text(t) = &incoming.input
+            && !incoming.shared
+            && crate::appointments::looks_like_code(t)
+        {
+            return Ok(Route::MistypedCode);
         }
         if let Some((action, appointment)) = appointment_action(incoming) {
             return Ok(Route::Appointment(action, appointment));

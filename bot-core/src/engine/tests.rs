@@ -699,3 +699,20 @@ fn the_desk_hears_which_kind_of_chat_a_ticket_came_from_and_staff_replies_never_
     assert!(reply.to_patients.is_empty(), "{:?}", reply.to_patients);
     assert_eq!(reply.to_staff, [crate::handoff::render::SHARED_CHAT]);
 }
+
+#[test]
+fn a_mistyped_or_unknown_link_code_is_told_invalid_and_not_kept_as_an_unanswered_question() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let invalid = &shipped().messages(Locale::En).link_invalid.clone();
+    for (i, code) in ["KKD5-DKEJ-H8", "KKD5-DKEJ-H8X4", "ABCD-2345-EF"]
+        .iter()
+        .enumerate()
+    {
+        let out = engine.handle(&say("telegram:31", code, i as i64));
+        assert_eq!(&out.replies[0].text, invalid, "{code}");
+    }
+    assert!(engine.unanswered().unwrap().is_empty());
+    // A word of ten letters is still a question.
+    let out = engine.handle(&say("telegram:31", "ACUPUNCTUR", 9));
+    assert_ne!(&out.replies[0].text, invalid);
+}

@@ -87,10 +87,14 @@ pub struct MessageSet {
     pub forget_no_button: String,
     pub forgotten: String,
     pub forget_kept: String,
+    pub smalltalk_greeting: String,
+    pub smalltalk_thanks: String,
+    pub smalltalk_goodbye: String,
+    pub smalltalk_ack: String,
 }
 
 impl MessageSet {
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 45] {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 49] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -137,6 +141,10 @@ impl MessageSet {
             &mut self.forget_no_button,
             &mut self.forgotten,
             &mut self.forget_kept,
+            &mut self.smalltalk_greeting,
+            &mut self.smalltalk_thanks,
+            &mut self.smalltalk_goodbye,
+            &mut self.smalltalk_ack,
         ]
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::matcher::Matcher;
 use super::semantic::{Classes, Semantic};
+use super::smalltalk::SmallTalk;
 use super::triage::{Assessment, Triage, Triager};
 use crate::chat::{RedFlag, Urgency};
 use crate::ids::{Locale, TopicId};
@@ -32,8 +33,10 @@ pub const CLARIFY_SPREAD: f32 = 0.16;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     Emergency(RedFlag),
-    /// Only a greeting or thanks: answer with the welcome.
-    Greeting,
+    /// Asks nothing: thanks, a greeting, a goodbye, an "ok".
+    SmallTalk(SmallTalk),
+    /// Asks for a person in words: the hand-off starts.
+    Human,
     /// Asks whether to start, stop or change a medicine: never answered.
     MedicineAdvice,
     Answer {
@@ -65,11 +68,17 @@ pub struct Classified {
 struct Rules {
     triage: Triager,
     medicine_advice: Regex,
-    greeting: Regex,
+    medicine_named: Regex,
+    person: Regex,
 }
 
+/// A medicine or supplement named with taking, using or stopping it, or
+/// with whether it is safe or good: "can I take ibuprofen after", "should I
+/// stop my aspirin", "are arnica tablets good for the bruise". Blood
+/// thinners are not named here: "I'm on warfarin, can I have needling?" is
+/// the knowledge folder's question about needling, not about the medicine.
+const MEDICINE_NAMED: &str = r"\b((can|could|should|may|do) i (still )?(take|use|have|keep taking|stop|skip|pause|combine|mix)|(ok|okay|safe|fine|alright|good) to (take|use|have)|(puedo|debo|se puede|podria|es bueno|conviene) (tomar|usar|dejar|suspender|mezclar|combinar)|stop|stopping|dejar de tomar|suspender)\b.{0,20}\b(ibuprofen|ibuprofeno|advil|motrin|nurofen|aspirin|aspirina|paracetamol|acetaminophen|tylenol|naproxen|aleve|diclofenac|diclofenaco|voltaren|arnica|nolotil|metamizol|codeine|codeina|tramadol|painkillers?|pain killers?|analgesicos?|anti ?inflammatories|antiinflamatorios?|muscle relaxants?|relajantes? musculares?|fish oil|omega 3|turmeric|curcuma|supplements?|suplementos?|antibiotics?|antibioticos?|antihistamines?|melatonin|cbd)\b|\b(ibuprofen|ibuprofeno|aspirin|aspirina|paracetamol|tylenol|advil|naproxen|diclofenac|voltaren|arnica|nolotil|painkillers?|muscle relaxants?|fish oil|supplements?)\b.{0,25}\b(ok|okay|safe|fine|good|alright|bueno|buena|seguro|recomendable)\b|\b(prescribe|prescription for|recetar|receta de|recetarme)\b";
 const MEDICINE_ADVICE: &str = r"\b(stop|stopping|quit|skip|pause|come off|get off|cut down|increase|decrease|lower|double|change|switch)\b.{0,25}\b(taking|medicine|medicines|medication|medications|meds|pills|tablets|dose|dosage|prescription|insulin|warfarin|blood thinners?|anticoagulants?)\b|\bshould i (take|keep taking|still take)\b|\b(how much|how many)\b.{0,30}\b(can|should|do|may) i (take|have)\b|\bcuant[oa]s?\b.{0,30}\b(puedo|debo) tomar\b|\b(dejar|deje|suspender|parar|cambiar|bajar|subir)\b.{0,25}\b(tomar|medicina|medicamento|medicamentos|pastillas|dosis|anticoagulante)\b";
-const GREETING: &str = r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?|thank you|thx|ty|cheers|ok|okay|great|cool|hola|buenas|buenos dias|buenas (tardes|noches)|gracias|muchas gracias|vale|ok gracias|bye|adios)( (there|so much|a lot|very much|bot|frontdesk))?$";
 
 impl Rules {
     fn new() -> Rules {
@@ -77,7 +86,8 @@ impl Rules {
         Rules {
             triage: Triager::new(),
             medicine_advice: compile(MEDICINE_ADVICE),
-            greeting: compile(GREETING),
+            medicine_named: compile(MEDICINE_NAMED),
+            person: super::smalltalk::person_pattern(),
         }
     }
 }
@@ -319,10 +329,18 @@ impl Classifier {
             urgent,
             locale: detected,
         };
-        if rules.greeting.is_match(&folded) {
-            return verdict(Verdict::Greeting);
+        let asks = text.contains(['?', '¿']);
+        if let Some(talk) = super::smalltalk::small_talk(&folded, asks) {
+            return Classified {
+                verdict: Verdict::SmallTalk(talk),
+                urgent,
+                locale: super::smalltalk::language(&folded).or(detected),
+            };
         }
-        if rules.medicine_advice.is_match(&folded) {
+        if rules.person.is_match(&folded) {
+            return verdict(Verdict::Human);
+        }
+        if rules.medicine_advice.is_match(&folded) || rules.medicine_named.is_match(&folded) {
             return verdict(Verdict::MedicineAdvice);
         }
         let scores = self
@@ -432,14 +450,6 @@ mod tests {
         ] {
             assert!(!rules.medicine_advice.is_match(&fold(text)), "{text}");
         }
-    }
-
-    #[test]
-    fn greetings_are_recognised_only_on_their_own() {
-        let rules = Rules::new();
-        assert!(rules.greeting.is_match(&fold("Hi!")));
-        assert!(rules.greeting.is_match(&fold("muchas gracias")));
-        assert!(!rules.greeting.is_match(&fold("hi, does it hurt?")));
     }
 
     use super::super::eval::{evaluate, parse_cases};

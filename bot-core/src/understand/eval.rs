@@ -149,7 +149,8 @@ pub fn label(knowledge: &Knowledge, verdict: &Verdict) -> String {
             format!("clarify({})", ids.join("|"))
         }
         Verdict::Fallback { .. } | Verdict::MedicineAdvice => "fallback".into(),
-        Verdict::Greeting => "greeting".into(),
+        Verdict::SmallTalk(_) => "greeting".into(),
+        Verdict::Human => "human".into(),
     }
 }
 
@@ -169,6 +170,11 @@ pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) 
                 0.5
             }
             (Verdict::Fallback { .. } | Verdict::MedicineAdvice, e) => score(*e == Expected::None),
+            // Asking for a person in words now starts the hand-off the
+            // topic's answer offered.
+            (Verdict::Human, Expected::Topic(t)) => {
+                score(t.as_str() == crate::dialogue::TALK_TO_HUMAN)
+            }
             _ => 0.0,
         };
         let got = label(knowledge, &verdict);

@@ -20,8 +20,10 @@ pub mod classify;
 pub mod eval;
 pub mod matcher;
 pub mod semantic;
+pub mod smalltalk;
 pub mod triage;
 
 pub use classify::{Classified, Classifier, Verdict};
 pub use semantic::{Classes, Scores, Semantic};
+pub use smalltalk::SmallTalk;
 pub use triage::{Assessment, Triage};
