@@ -90,10 +90,11 @@ pub struct Conversation {
     pub locale_pinned: bool,
     #[serde(default)]
     pub state: State,
-    /// The ids of the buttons on the last message when they are numbered, so
-    /// a typed number can press one (`2` presses the second).
+    /// The buttons of the bot's latest prompt when they are numbered, so a
+    /// typed number, label or yes/no presses one ([`typed_choice`]). Only
+    /// the latest: any message of the bot replaces them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub offered: Vec<String>,
+    pub offered: Vec<Offered>,
     /// The bot's last few messages, as context for staff on a hand-off.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent: Vec<String>,
@@ -101,6 +102,102 @@ pub struct Conversation {
     /// [`Incoming::sequence`]), stored with the state it produced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sequence: Option<u64>,
+}
+
+/// A button of the latest prompt. Read from a record as a bare id too (what
+/// earlier versions stored), with no label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "OfferedRecord")]
+pub struct Offered {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OfferedRecord {
+    Id(String),
+    Button {
+        id: String,
+        #[serde(default)]
+        label: String,
+    },
+}
+
+impl From<OfferedRecord> for Offered {
+    fn from(record: OfferedRecord) -> Offered {
+        match record {
+            OfferedRecord::Id(id) => Offered {
+                id,
+                label: String::new(),
+            },
+            OfferedRecord::Button { id, label } => Offered { id, label },
+        }
+    }
+}
+
+impl From<&str> for Offered {
+    /// A button known by its id only.
+    fn from(id: &str) -> Offered {
+        Offered {
+            id: id.to_owned(),
+            label: String::new(),
+        }
+    }
+}
+
+impl Offered {
+    /// The buttons of `reply`, if typing can press them.
+    pub fn of(reply: &Reply) -> Vec<Offered> {
+        if !reply.numbered {
+            return Vec::new();
+        }
+        reply
+            .choices
+            .iter()
+            .map(|c| Offered {
+                id: c.id.clone(),
+                label: c.label.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The button of the latest prompt that a typed message presses: its
+/// number ("2"), its label ("No, keep it"), or a yes or no word for the
+/// button whose label starts with yes or no ("sí" for "Sí, borrar").
+pub fn typed_choice<'a>(text: &str, offered: &'a [Offered]) -> Option<&'a str> {
+    if let Ok(n) = text.trim().trim_end_matches(['.', ')']).parse::<usize>() {
+        return offered.get(n.checked_sub(1)?).map(|o| o.id.as_str());
+    }
+    let typed = fold(text);
+    if typed.is_empty() {
+        return None;
+    }
+    if let Some(o) = offered
+        .iter()
+        .find(|o| !o.label.is_empty() && fold(&o.label) == typed)
+    {
+        return Some(&o.id);
+    }
+    let starts_with = |label: &str, words: &[&str]| {
+        let first = fold(label);
+        let first = first.split(' ').next().unwrap_or_default().to_owned();
+        words.contains(&first.as_str())
+    };
+    let answer = if YES.contains(&typed.as_str()) {
+        ["yes", "si"]
+    } else if NO.contains(&typed.as_str()) {
+        ["no", "no"]
+    } else {
+        return None;
+    };
+    let mut matching = offered.iter().filter(|o| starts_with(&o.label, &answer));
+    match (matching.next(), matching.next()) {
+        (Some(o), None) => Some(&o.id),
+        _ => None,
+    }
 }
 
 /// How many of the bot's messages a hand-off shows staff.
@@ -200,7 +297,7 @@ fn shared_step(
         offered_a_person |= reply.choices.len() < before;
         reply.numbered &= !reply.choices.is_empty();
     }
-    t.conversation.offered.retain(|id| !personal_choice(id));
+    t.conversation.offered.retain(|o| !personal_choice(&o.id));
     if t.conversation.state == State::OfferedHuman {
         t.conversation.state = State::Idle;
     }
@@ -260,9 +357,10 @@ fn private_step(
         handoff: None,
     };
     let offered = std::mem::take(&mut turn.conv.offered);
-    // A typed number presses one of the last message's buttons.
+    // A typed number, label or yes/no presses one of the latest prompt's
+    // buttons.
     let input = match &incoming.input {
-        Input::Text(text) => match pressed_by_number(text, &offered) {
+        Input::Text(text) => match typed_choice(text, &offered) {
             Some(id) => Input::Choice(id.to_owned()),
             None => incoming.input.clone(),
         },
@@ -278,12 +376,7 @@ fn private_step(
         State::OfferedHuman => turn.offered_human(&input),
         previous @ (State::Idle | State::Clarifying) => turn.idle(&input, previous),
     }
-    turn.conv.offered = turn
-        .replies
-        .last()
-        .filter(|r| r.numbered)
-        .map(|r| r.choices.iter().map(|c| c.id.clone()).collect())
-        .unwrap_or_default();
+    turn.conv.offered = turn.replies.last().map(Offered::of).unwrap_or_default();
     turn.finish()
 }
 
@@ -312,10 +405,11 @@ fn is_personal(input: &Input) -> bool {
     }
 }
 
-/// A message that is just a number from 1 to the number of buttons offered.
-fn pressed_by_number<'a>(text: &str, offered: &'a [String]) -> Option<&'a str> {
+/// A message that is just a number from 1 to the number of buttons offered
+/// (in a shared chat, where typed words press nothing).
+fn pressed_by_number<'a>(text: &str, offered: &'a [Offered]) -> Option<&'a str> {
     let n: usize = text.trim().trim_end_matches(['.', ')']).parse().ok()?;
-    offered.get(n.checked_sub(1)?).map(String::as_str)
+    offered.get(n.checked_sub(1)?).map(|o| o.id.as_str())
 }
 
 /// One message being handled: what it started from and what it produced so

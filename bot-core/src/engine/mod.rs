@@ -235,6 +235,72 @@ impl<S: Store> Engine<S> {
     pub fn handle(&self, incoming: &Incoming) -> Response {
         let loaded = self.loaded();
         let _guard = self.lock_chat(&incoming.chat);
+        // A typed number, label or yes/no presses a button of the latest
+        // prompt, whoever made it (the dialogue, or the engine below).
+        let pressed = self.pressed_by_typing(incoming);
+        let incoming = pressed.as_ref().unwrap_or(incoming);
+        let mut response = self.dispatch(&loaded, incoming);
+        if !response.replies.is_empty() {
+            self.remember_prompt(incoming, &mut response);
+        }
+        response
+    }
+
+    /// A typed message that presses a button of the latest prompt, as the
+    /// press. Not in a shared chat, where typed words press nothing.
+    fn pressed_by_typing(&self, incoming: &Incoming) -> Option<Incoming> {
+        let Input::Text(text) = &incoming.input else {
+            return None;
+        };
+        if incoming.shared {
+            return None;
+        }
+        let conversation = self.conversation(&incoming.chat).ok()??;
+        let id = dialogue::typed_choice(text, &conversation.offered)?;
+        Some(Incoming {
+            input: Input::Choice(id.to_owned()),
+            ..incoming.clone()
+        })
+    }
+
+    /// Makes the buttons of a reply made outside the dialogue (the forget
+    /// question, an appointment's cancel check) the latest prompt, and
+    /// forgets an older prompt once any other reply was sent. The dialogue
+    /// keeps its own prompts, so this writes only when they differ.
+    fn remember_prompt(&self, incoming: &Incoming, response: &mut Response) {
+        // Best effort, and never while writes fail (each would count).
+        if incoming.shared || !self.store_is_clean() {
+            return;
+        }
+        let Some(last) = response.replies.last_mut() else {
+            return;
+        };
+        last.numbered |= !last.choices.is_empty();
+        let offered = dialogue::Offered::of(last);
+        let Ok(stored) = self.conversation(&incoming.chat) else {
+            return;
+        };
+        // Deleted (a forget), or never started and nothing to remember.
+        if stored.is_none() && (offered.is_empty() || is_forget_confirmation(incoming)) {
+            return;
+        }
+        let mut conversation = stored.unwrap_or_default();
+        if conversation.offered == offered {
+            return;
+        }
+        conversation.offered = offered;
+        let mut batch = Batch::default();
+        batch.put(
+            keys::conversation(&self.name(&incoming.chat)),
+            encode(&conversation),
+        );
+        if let Err(e) = self.apply(batch) {
+            tracing::error!(chat = %incoming.chat, error = %e, "cannot save the latest prompt");
+        }
+    }
+
+    /// Routes a message and carries it out.
+    fn dispatch(&self, loaded: &Loaded, incoming: &Incoming) -> Response {
         let failed = |what: &str, e: EngineError| {
             tracing::error!(chat = %incoming.chat, error = %e, "{what}");
             let mut response = internal_error(&loaded.knowledge, incoming, Vec::new(), Vec::new());
@@ -257,7 +323,7 @@ impl<S: Store> Engine<S> {
                     ..Response::default()
                 },
                 Ok(None) => match self.conversation(&incoming.chat) {
-                    Ok(c) => self.converse(&loaded, c.unwrap_or_default(), incoming),
+                    Ok(c) => self.converse(loaded, c.unwrap_or_default(), incoming),
                     Err(e) => failed("cannot load conversation", e),
                 },
                 Err(e) => failed("cannot link an appointment", e),
@@ -272,8 +338,8 @@ impl<S: Store> Engine<S> {
             Route::Appointment(action, appointment) => self
                 .patient_action(action, appointment.as_deref(), incoming)
                 .unwrap_or_else(|e| failed("cannot act on an appointment", e)),
-            Route::Redelivery(conversation) => redelivered(&loaded, conversation, incoming),
-            Route::Dialogue(conversation) => self.converse(&loaded, conversation, incoming),
+            Route::Redelivery(conversation) => redelivered(loaded, conversation, incoming),
+            Route::Dialogue(conversation) => self.converse(loaded, conversation, incoming),
         }
     }
 
@@ -424,6 +490,11 @@ impl<S: Store> Engine<S> {
         deliveries.into_iter().for_each(|d| router.deliver(d));
         Ok(count)
     }
+}
+
+/// The press that confirms `/forget`: after it there is nothing to keep.
+fn is_forget_confirmation(incoming: &Incoming) -> bool {
+    matches!(&incoming.input, Input::Choice(id) if id == privacy::FORGET_YES)
 }
 
 /// A message handled before (the platform delivered it again after a

@@ -94,6 +94,11 @@ impl<S: Store> Engine<S> {
         self.write_failures.load(Ordering::Relaxed) == 1
     }
 
+    /// Whether the last write succeeded.
+    pub(super) fn store_is_clean(&self) -> bool {
+        self.write_failures.load(Ordering::Relaxed) == 0
+    }
+
     /// False once [`UNUSABLE_AFTER`] writes in a row have failed (a full or
     /// read-only disk): the caller should stop, saying so.
     pub fn store_usable(&self) -> bool {

@@ -716,3 +716,50 @@ fn a_mistyped_or_unknown_link_code_is_told_invalid_and_not_kept_as_an_unanswered
     let out = engine.handle(&say("telegram:31", "ACUPUNCTUR", 9));
     assert_ne!(&out.replies[0].text, invalid);
 }
+
+#[test]
+fn a_typed_yes_label_or_number_answers_the_latest_prompt_whoever_made_it_and_never_an_older_one() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let chat = ChatKey::parse("telegram:41").unwrap();
+    // The welcome's menu, then the forget question: "2" now means "No, keep it".
+    let menu = engine.handle(&say("telegram:41", "/start", 1));
+    assert!(menu.replies[0].choices.len() >= 2);
+    let ask = engine.handle(&say("telegram:41", "/forget", 2));
+    assert_eq!(ask.replies[0].choices.len(), 2);
+    assert!(ask.replies[0].numbered, "its buttons can be typed");
+    let kept = engine.handle(&say("telegram:41", "2", 3));
+    assert_eq!(
+        kept.replies[0].text,
+        shipped().messages(Locale::En).forget_kept
+    );
+    // The forget question's answer is a reply without buttons: "2" presses
+    // nothing any more, and is a message like any other.
+    let stale = engine.handle(&say("telegram:41", "2", 4));
+    assert_ne!(
+        stale.replies[0].text,
+        shipped().messages(Locale::En).forget_kept
+    );
+    assert!(
+        stale.replies[0].topic.is_none() || stale.replies[0].kind != ReplyKind::Answer,
+        "no menu topic from the old welcome: {stale:?}"
+    );
+    // A typed yes, in either language, or the label itself.
+    for (i, yes) in ["yes", "sí", "Yes, delete it all"].into_iter().enumerate() {
+        engine.handle(&say(
+            "telegram:41",
+            "what should I wear?",
+            10 + i as i64 * 3,
+        ));
+        engine.handle(&say("telegram:41", "/forget", 11 + i as i64 * 3));
+        let out = engine.handle(&say("telegram:41", yes, 12 + i as i64 * 3));
+        assert_eq!(
+            out.replies[0].text,
+            shipped().messages(Locale::En).forgotten,
+            "{yes}"
+        );
+        assert!(
+            engine.conversation(&chat).unwrap().is_none(),
+            "{yes}: all gone"
+        );
+    }
+}
