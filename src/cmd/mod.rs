@@ -71,6 +71,13 @@ fn load_knowledge(dir: &Path) -> anyhow::Result<Arc<Knowledge>> {
         .with_context(|| format!("the knowledge folder {} is not valid", dir.display()))
 }
 
+/// A time as staff read it: the clinic's time zone, to the minute
+/// ("2026-12-04 15:07").
+fn clinic_time(engine: &Engine<SledStore>, at: jiff::Timestamp) -> String {
+    let zone = engine.knowledge().clinic.time_zone.clone();
+    at.to_zoned(zone).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
 fn open_engine(cli: &Cli) -> anyhow::Result<Engine<SledStore>> {
     let knowledge = load_knowledge(&cli.faq)?;
     let path = cli.data.join("sled");

@@ -19,7 +19,7 @@ pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
         .iter()
         .map(|s| Row {
             patient: s.chat.to_string(),
-            completed: s.completed.to_string(),
+            completed: super::clinic_time(&engine, s.completed),
             outcome: s.outcome,
             flags: &s.flags,
         })

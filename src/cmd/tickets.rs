@@ -7,7 +7,11 @@ use crate::cli::Cli;
 struct Row {
     number: u64,
     patient: String,
+    /// The chat, as `frontdesk forget --patient` takes it.
+    chat: String,
     platform: String,
+    /// When it was opened, in the clinic's time zone.
+    opened: String,
     waiting_minutes: i64,
     claimed_by: Option<String>,
     emergency: bool,
@@ -22,7 +26,9 @@ pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
         .map(|t| Row {
             number: t.number,
             patient: t.patient.clone(),
+            chat: t.chat.to_string(),
             platform: t.chat.platform().to_string(),
+            opened: super::clinic_time(&engine, t.opened),
             waiting_minutes: now.duration_since(t.opened).as_mins(),
             claimed_by: t.claimed_by().map(str::to_owned),
             emergency: t.emergency,
@@ -35,10 +41,11 @@ pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
     } else {
         for r in &rows {
             println!(
-                "#{:<4} {} ({}), waiting {} min, {}{}",
+                "#{:<4} {} ({}), opened {}, waiting {} min, {}{}",
                 r.number,
                 r.patient,
-                r.platform,
+                r.chat,
+                r.opened,
                 r.waiting_minutes,
                 r.claimed_by
                     .as_deref()

@@ -9,7 +9,8 @@ pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
         println!("no unanswered questions");
     } else {
         for item in &list {
-            println!("{:>4}x  last {}  {}", item.count, item.last_seen, item.text);
+            let last = super::clinic_time(&engine, item.last_seen);
+            println!("{:>4}x  last {last}  {}", item.count, item.text);
         }
     }
     Ok(())

@@ -291,3 +291,133 @@ fn a_patient_forgets_their_data_in_the_chat_and_staff_can_forget_a_patient() {
     let out = bot.run(&["forget", "--patient", "ben", "--yes"], "");
     assert!(stderr(&out).contains("telegram:ID"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
+    let bot = spawn_bot();
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.csv");
+    let mut csv = String::from("patient,start,needling\n");
+    for i in 0..2000 {
+        csv.push_str(&format!(
+            "Patient {i},2030-12-{:02} 09:00,yes\n",
+            2 + i % 20
+        ));
+    }
+    std::fs::write(&many, csv).unwrap();
+    assert!(
+        bot.run(&["appointments", "import", many.to_str().unwrap()], "")
+            .status
+            .success()
+    );
+    // `| head -c 600`: read 600 bytes, then close the pipe.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .env("FRONTDESK_UNDERSTANDING", "lexical")
+        .arg("--faq")
+        .arg(&bot.faq)
+        .arg("--data")
+        .arg(bot.data.path())
+        .args(["appointments", "list", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 600];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut head).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "not a panic");
+}
+
+#[test]
+fn an_error_is_one_sentence_without_a_backtrace_even_with_rust_backtrace_set() {
+    let bot = spawn_bot();
+    let out = bot.run_with_env(
+        &["appointments", "import", "/nonexistent/visits.csv"],
+        "",
+        &[("RUST_BACKTRACE", "1")],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.starts_with("Error: "), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        !err.contains("Stack backtrace") && !err.contains("Caused by"),
+        "{err}"
+    );
+}
+
+#[test]
+fn staff_listings_show_clinic_times_to_the_minute_and_forget_takes_the_patient_as_printed() {
+    let bot = spawn_bot();
+    assert!(
+        bot.run(
+            &["chat", "--as", "pat"],
+            "my knee hurts, is this for me? zebraquill\n/human\n"
+        )
+        .status
+        .success()
+    );
+    let tickets = stdout(&bot.run(&["tickets"], ""));
+    let line = tickets.lines().next().unwrap_or_default();
+    assert!(line.contains("(terminal:pat)"), "{tickets}");
+    // "opened 2026-12-05 09:41," in the clinic's zone: no seconds, no UTC "Z".
+    let opened = line.split("opened ").nth(1).unwrap_or_default();
+    let stamp: String = opened.chars().take(16).collect();
+    assert_eq!(stamp.len(), 16, "{line}");
+    assert!(opened[16..].starts_with(','), "to the minute: {line}");
+    assert!(!opened.contains('Z') && !stamp.contains('T'), "{line}");
+    let unanswered = stdout(&bot.run(&["unanswered"], ""));
+    assert!(
+        !unanswered.contains('Z') || unanswered.contains("no unanswered"),
+        "{unanswered}"
+    );
+
+    let patient = line
+        .split_once(' ')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let out = bot.run(&["forget", "--patient", patient, "--yes"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("of terminal:pat"), "{}", stdout(&out));
+    assert_eq!(stdout(&bot.run(&["tickets"], "")).trim(), "no open tickets");
+}
+
+#[test]
+fn keygen_help_lists_only_what_it_uses_and_every_argument_has_a_help_line() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let keygen = help(&["keygen", "--help"]);
+    for unused in ["--faq", "--data", "--understanding"] {
+        assert!(!keygen.contains(unused), "{keygen}");
+    }
+    for command in [
+        "ask",
+        "eval",
+        "tickets",
+        "screenings",
+        "unanswered",
+        "backup",
+        "restore",
+    ] {
+        let text = help(&[command, "-h"]);
+        // clap prints an argument's help after it; one without help is a
+        // bare line such as "  <FILE>" or "      --json".
+        for line in text.lines().filter(|l| l.starts_with("  ")) {
+            let trimmed = line.trim();
+            let bare =
+                (trimmed.starts_with('<') || trimmed.starts_with('-')) && !trimmed.contains("  ");
+            assert!(
+                !bare || trimmed.starts_with("-h") || trimmed.starts_with("-V"),
+                "{command}: {line}"
+            );
+        }
+    }
+}

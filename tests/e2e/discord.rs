@@ -381,3 +381,18 @@ async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_s
         "message text is never logged"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whoami_in_a_server_channel_gives_the_ids_desk_toml_needs() {
+    let mut bot = spawn_discord_bot().await;
+    let maria = DiscordUser::new(1_300_000_000_000_000_099, "maria");
+    bot.fake.channel_message(61, 6100, &maria, "!whoami", false);
+    let answer = bot.fake.next_to(6100, 0).await;
+    let shown = answer.shown();
+    assert!(
+        shown.contains("1300000000000000099") && shown.contains("6100"),
+        "{shown}"
+    );
+    assert!(shown.contains("discord_channel"), "{shown}");
+    bot.stop().await;
+}

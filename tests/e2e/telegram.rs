@@ -633,3 +633,20 @@ async fn a_patient_chat_whose_sends_hang_holds_up_neither_the_desk_nor_other_pat
     assert!(relay.plain_text().ends_with("see you at 3"));
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whoami_gives_the_user_and_group_ids_desk_toml_needs() {
+    let mut bot = spawn_telegram_bot().await;
+    let maria = User::new(5_000_777, "Maria");
+    let private = bot.ask(&maria, "/whoami").await;
+    assert!(private.plain_text().contains("5000777"), "{}", private.text);
+    bot.fake.group_message(-100_777, &maria, "/whoami");
+    let group = bot.fake.next_to(-100_777, 0).await;
+    assert!(group.plain_text().contains("-100777"), "{}", group.text);
+    assert!(
+        group.plain_text().contains("telegram_group"),
+        "{}",
+        group.text
+    );
+    bot.stop().await;
+}

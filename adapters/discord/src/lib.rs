@@ -278,6 +278,32 @@ const BEST_EFFORT: Duration = Duration::from_secs(3);
 
 impl<S: Store> Handler<S> {
     async fn on_message(&self, ctx: &Context, msg: Message) {
+        // The ids desk.toml needs, for whoever sets up the desk, anywhere
+        // (after a mention of the bot, or without).
+        let bare = msg.content.trim_start();
+        let bare = match bare.strip_prefix("<@") {
+            Some(rest) => rest.split_once('>').map_or(bare, |(_, after)| after),
+            None => bare,
+        };
+        if handoff::render::is_whoami(bare) {
+            let roles: Vec<String> = msg
+                .member
+                .as_ref()
+                .map(|m| m.roles.iter().map(|r| r.get().to_string()).collect())
+                .unwrap_or_default();
+            let ids = handoff::render::whoami(
+                Platform::Discord,
+                &msg.author.id.get().to_string(),
+                &msg.channel_id.get().to_string(),
+                msg.guild_id.is_some(),
+                &roles,
+            );
+            let message = convert::plain_message(convert::escape_markdown(&ids));
+            if let Err(e) = send_message(&ctx.http, msg.channel_id, message).await {
+                tracing::warn!(error = describe(&e), "could not answer /whoami");
+            }
+            return;
+        }
         if Some(msg.channel_id) == desk_channel(&self.app) {
             if let Some(action) = handoff::parse_staff_command(&msg.content) {
                 self.staff_action(ctx, &msg, action).await;

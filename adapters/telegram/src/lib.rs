@@ -411,6 +411,21 @@ async fn on_message<S: Store>(
     update: Update,
     app: Arc<App<S>>,
 ) -> Result<(), TelegramError> {
+    // The ids desk.toml needs, for whoever sets up the desk, anywhere.
+    if let (Some(from), Some(text)) = (msg.from.as_ref(), msg.text()) {
+        if handoff::render::is_whoami(text) {
+            let shared = !msg.chat.is_private();
+            let ids = handoff::render::whoami(
+                Platform::Telegram,
+                &from.id.0.to_string(),
+                &msg.chat.id.0.to_string(),
+                shared,
+                &[],
+            );
+            let ids = teloxide::utils::html::escape(&ids);
+            return Ok(bot.send_html(msg.chat.id, &ids, None).await?);
+        }
+    }
     if Some(msg.chat.id) == desk_group(&app) {
         // The staff desk: staff commands only; other chatter is ignored.
         if let (Some(from), Some(action)) = (

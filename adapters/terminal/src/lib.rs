@@ -12,10 +12,20 @@
 //! Staff events go to a separate writer (standard error in the CLI), as JSON
 //! lines in JSON mode. The adapter only converts: every decision is the
 //! engine's.
+//!
+//! The terminal is also a staff desk, so a hand-off can be tried without
+//! Telegram or Discord: desk posts are printed as `[desk] …` lines (to the
+//! staff writer), and a line `!desk COMMAND` is a staff command (`!desk
+//! /claim 1`, `!desk /reply 1 text`, `!desk /close 1`, `!desk /queue`) made
+//! by whoever sits at the terminal, who holds the data folder anyway.
 
 use std::io::{self, BufRead, Write};
 
-use frontdesk_core::{ChatKey, Clock, Engine, Incoming, Input, Platform, Reply, StaffEvent, Store};
+use frontdesk_core::handoff::{self, Actor, StaffAction, render};
+use frontdesk_core::{
+    ChatKey, Clock, Command, Delivery, Engine, Incoming, Input, Platform, Reply, StaffEvent,
+    StaffResponse, Store,
+};
 use serde::Serialize;
 
 /// Why the terminal session stopped.
@@ -62,7 +72,22 @@ pub fn run<S: Store>(
     mut staff: impl Write,
 ) -> Result<(), TerminalError> {
     let chat = ChatKey::new(Platform::Terminal, &options.patient)?;
+    let incoming = |input: Input| Incoming {
+        chat: chat.clone(),
+        input,
+        at: clock.now(),
+        locale_hint: None,
+        shared: false,
+        display_name: Some(options.patient.clone()),
+        sequence: None,
+    };
+    // A person typing is greeted first, with the welcome and its menu, not
+    // a bare prompt.
     if options.prompt {
+        let welcome = engine.handle(&incoming(Input::Command(Command::Start { payload: None })));
+        for reply in &welcome.replies {
+            write_reply(&mut out, reply, false)?;
+        }
         write!(out, "you> ")?;
         out.flush()?;
     }
@@ -72,24 +97,60 @@ pub fn run<S: Store>(
         let line = line?;
         let line = String::from_utf8_lossy(&line);
         let line = line.strip_suffix('\r').unwrap_or(&line);
-        let outcome = engine.handle(&Incoming {
-            chat: chat.clone(),
-            input: parse_line(line),
-            at: clock.now(),
-            locale_hint: None,
-            shared: false,
-            display_name: Some(options.patient.clone()),
-            sequence: None,
-        });
-        for reply in &outcome.replies {
-            if options.json {
-                write_json(&mut out, reply)?;
-            } else {
-                write_text(&mut out, reply)?;
+        if let Some(command) = desk_command(line) {
+            let actor = Actor {
+                platform: Platform::Terminal,
+                user_id: options.patient.clone(),
+                roles: Vec::new(),
+                display_name: options.patient.clone(),
+            };
+            let done = engine
+                .handle_staff(&actor, &command, clock.now())
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "staff action failed");
+                    StaffResponse {
+                        to_staff: vec![render::ACTION_FAILED.to_owned()],
+                        ..StaffResponse::default()
+                    }
+                });
+            for text in done.to_staff.iter().chain(&done.private) {
+                writeln!(staff, "[desk] {text}")?;
             }
-        }
-        for event in &outcome.staff {
-            write_staff(&mut staff, event, options.json)?;
+            for delivery in &done.to_patients {
+                match delivery {
+                    Delivery::ToChat {
+                        chat: to, reply, ..
+                    } if *to == chat => {
+                        write_reply(&mut out, reply, options.json)?;
+                    }
+                    Delivery::ToChat { chat: to, .. } => writeln!(
+                        staff,
+                        "[desk] {to} is not in this terminal: run `frontdesk serve` to reach them"
+                    )?,
+                    Delivery::Desk { .. } => {}
+                }
+            }
+            for event in &done.desk {
+                writeln!(staff, "[desk] {}", render::desk_text(event))?;
+            }
+        } else {
+            let outcome = engine.handle(&incoming(parse_line(line)));
+            for reply in &outcome.replies {
+                write_reply(&mut out, reply, options.json)?;
+            }
+            for event in &outcome.staff {
+                write_staff(&mut staff, event, options.json)?;
+            }
+            // This terminal is a desk: it shows the posts, and takes the
+            // alerts off the outbox.
+            for alert in &outcome.alerts {
+                let _ = engine.delivered(&alert.receipt, clock.now());
+            }
+            if !options.json {
+                for event in outcome.desk_events() {
+                    writeln!(staff, "[desk] {}", render::desk_text(event))?;
+                }
+            }
         }
         if !engine.store_usable() {
             out.flush()?;
@@ -104,6 +165,23 @@ pub fn run<S: Store>(
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// A bot message, as text or as a JSON line.
+fn write_reply(out: &mut impl Write, reply: &Reply, json: bool) -> io::Result<()> {
+    if json {
+        write_json(out, reply)
+    } else {
+        write_text(out, reply)
+    }
+}
+
+/// A `!desk COMMAND` line's staff command.
+fn desk_command(line: &str) -> Option<StaffAction> {
+    let rest = line.trim().strip_prefix("!desk")?;
+    rest.starts_with(char::is_whitespace)
+        .then(|| handoff::parse_staff_command(rest.trim()))
+        .flatten()
 }
 
 /// A typed line as the engine's input: `!choose ID` presses a button, `/cmd`
@@ -186,7 +264,78 @@ fn write_staff(out: &mut impl Write, event: &StaffEvent, json: bool) -> io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frontdesk_core::Command;
+
+    #[test]
+    fn a_hand_off_can_be_claimed_answered_and_closed_from_the_same_terminal() {
+        let knowledge = std::sync::Arc::new(
+            frontdesk_core::Knowledge::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../faq"
+            )))
+            .unwrap(),
+        );
+        let engine = Engine::new(frontdesk_core::MemoryStore::new(), knowledge);
+        let options = Options {
+            patient: "pat".into(),
+            prompt: false,
+            json: false,
+        };
+        let input: &[u8] =
+            b"/human\n!desk /claim 1\n!desk /reply 1 See you at 3\n!desk /close 1\ndoes it hurt?\n";
+        let (mut out, mut staff) = (Vec::new(), Vec::new());
+        let clock = frontdesk_core::SystemClock;
+        run(&engine, &clock, &options, input, &mut out, &mut staff).unwrap();
+        let (out, staff) = (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(staff).unwrap(),
+        );
+        assert!(staff.contains("[desk] New ticket #1"), "{staff}");
+        assert!(
+            staff.contains("[desk] Ticket #1 is claimed by pat (at the terminal)"),
+            "{staff}"
+        );
+        assert!(
+            out.contains("See you at 3"),
+            "the reply reached the patient: {out}"
+        );
+        assert!(
+            out.contains("needles are very fine"),
+            "the bot is back after the close: {out}"
+        );
+        assert_eq!(
+            engine.pending_alerts().unwrap(),
+            0,
+            "the terminal took the alert"
+        );
+    }
+
+    #[test]
+    fn a_person_typing_is_greeted_with_the_welcome_before_the_first_prompt() {
+        let knowledge = std::sync::Arc::new(
+            frontdesk_core::Knowledge::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../faq"
+            )))
+            .unwrap(),
+        );
+        let welcome = knowledge
+            .messages(frontdesk_core::Locale::En)
+            .welcome
+            .clone();
+        let engine = Engine::new(frontdesk_core::MemoryStore::new(), knowledge);
+        let options = Options {
+            patient: "local".into(),
+            prompt: true,
+            json: false,
+        };
+        let (mut out, mut staff) = (Vec::new(), Vec::new());
+        let clock = frontdesk_core::SystemClock;
+        run(&engine, &clock, &options, &b""[..], &mut out, &mut staff).unwrap();
+        let shown = String::from_utf8(out).unwrap();
+        let first_line = welcome.lines().next().unwrap();
+        assert!(shown.contains(first_line), "{shown}");
+        assert!(shown.find(first_line) < shown.find("you> "), "{shown}");
+    }
 
     #[test]
     fn a_line_of_invalid_utf8_is_answered_and_the_chat_goes_on() {

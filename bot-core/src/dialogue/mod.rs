@@ -518,7 +518,7 @@ impl Turn<'_> {
     /// doctor today (and staff are alerted) before it is answered.
     fn classify(&mut self, text: &str) -> Verdict {
         let classified = self.classifier.classify(text);
-        self.follow_language(classified.locale);
+        self.follow_language(classified.locale, text);
         if let Some(urgency) = classified.urgent {
             self.urgent(urgency);
         }
@@ -586,12 +586,31 @@ impl Turn<'_> {
             .unwrap_or(Locale::En)
     }
 
-    fn follow_language(&mut self, detected: Option<Locale>) {
-        if !self.conv.locale_pinned
-            && let Some(l) = detected
-        {
-            self.conv.locale = Some(l);
+    /// Follows the patient's language: the first guess is taken, but an
+    /// established language changes only when the message is clearly in
+    /// the other one, never on one ambiguous answer.
+    fn follow_language(&mut self, detected: Option<Locale>, text: &str) {
+        if self.conv.locale_pinned {
+            return;
         }
+        match (self.conv.locale, detected) {
+            (None, Some(l)) => self.conv.locale = Some(l),
+            (Some(current), Some(l))
+                if l != current
+                    && (crate::text::clear_locale(text) == Some(l)
+                        || self.small_talk_in(text, l)) =>
+            {
+                self.conv.locale = Some(l);
+            }
+            _ => {}
+        }
+    }
+
+    /// Small talk is short: "gracias" alone is clearly Spanish.
+    fn small_talk_in(&self, text: &str, locale: Locale) -> bool {
+        let folded = fold(text);
+        crate::understand::smalltalk::small_talk(&folded, false).is_some()
+            && crate::understand::smalltalk::language(&folded) == Some(locale)
     }
 
     fn say(&mut self, reply: Reply) {

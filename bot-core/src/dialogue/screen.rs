@@ -188,7 +188,12 @@ impl Turn<'_> {
     }
 
     fn screen_text(&mut self, text: &str, folded: &str, verdict: Verdict) {
-        let nav = if NAV_BACK.contains(&folded) {
+        // On a free-text question ("Which area?") "back" is an answer; the
+        // Back button and /back still go back.
+        let free_text = self
+            .current_question()
+            .is_some_and(|q| matches!(q.kind, crate::screening::Kind::Text));
+        let nav = if NAV_BACK.contains(&folded) && !free_text {
             Some(Nav::Back)
         } else if NAV_STOP.contains(&folded) {
             Some(Nav::Stop)

@@ -200,6 +200,8 @@ impl<S: Store> Engine<S> {
             }
             PatientAction::Cancel => {
                 let mut reply = say(&m.cancel_check);
+                // Its buttons are the latest prompt: typed too.
+                reply.numbered = true;
                 reply.choices = vec![
                     choice(
                         PatientAction::CancelConfirmed.button_id(&appointment.id),

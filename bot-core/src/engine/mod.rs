@@ -239,9 +239,9 @@ impl<S: Store> Engine<S> {
         // prompt, whoever made it (the dialogue, or the engine below).
         let pressed = self.pressed_by_typing(incoming);
         let incoming = pressed.as_ref().unwrap_or(incoming);
-        let mut response = self.dispatch(&loaded, incoming);
+        let response = self.dispatch(&loaded, incoming);
         if !response.replies.is_empty() {
-            self.remember_prompt(incoming, &mut response);
+            self.remember_prompt(incoming, &response);
         }
         response
     }
@@ -267,15 +267,14 @@ impl<S: Store> Engine<S> {
     /// question, an appointment's cancel check) the latest prompt, and
     /// forgets an older prompt once any other reply was sent. The dialogue
     /// keeps its own prompts, so this writes only when they differ.
-    fn remember_prompt(&self, incoming: &Incoming, response: &mut Response) {
+    fn remember_prompt(&self, incoming: &Incoming, response: &Response) {
         // Best effort, and never while writes fail (each would count).
         if incoming.shared || !self.store_is_clean() {
             return;
         }
-        let Some(last) = response.replies.last_mut() else {
+        let Some(last) = response.replies.last() else {
             return;
         };
-        last.numbered |= !last.choices.is_empty();
         let offered = dialogue::Offered::of(last);
         let Ok(stored) = self.conversation(&incoming.chat) else {
             return;

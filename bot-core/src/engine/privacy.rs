@@ -69,6 +69,8 @@ impl<S: Store> Engine<S> {
         match action {
             PrivacyAction::Ask => {
                 let mut reply = info(&m.forget_check);
+                // Its buttons are the latest prompt: typed too.
+                reply.numbered = true;
                 reply.choices = vec![
                     Choice {
                         id: FORGET_YES.into(),

@@ -763,3 +763,62 @@ fn a_typed_yes_label_or_number_answers_the_latest_prompt_whoever_made_it_and_nev
         );
     }
 }
+
+#[test]
+fn in_the_screen_no_im_a_man_skips_the_pregnancy_follow_ups_and_an_ambiguous_answer_keeps_the_language()
+ {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let mut at = 0;
+    let mut send = |text: &str| {
+        at += 1;
+        engine.handle(&say("telegram:51", text, at))
+    };
+    let question = |out: &Response| out.replies.last().and_then(|r| r.question.clone());
+    let mut out = send("/screen");
+    let mut seen = Vec::new();
+    while let Some(q) = question(&out) {
+        seen.push(q.clone());
+        let asked = seen.iter().filter(|s| **s == q).count();
+        let answer = match q.as_str() {
+            _ if asked > 2 || seen.len() > 80 => break,
+            "consent" => "yes",
+            "pregnant" => "no, I'm a man",
+            "metal_latex_allergy" if asked == 1 => "nickel, jewelry makes me itch",
+            _ => "no",
+        };
+        out = send(answer);
+        let english = out
+            .replies
+            .iter()
+            .all(|r| crate::text::detect_locale(&r.text) != Some(Locale::Es));
+        assert!(english, "after {q:?}: {:?}", out.replies);
+    }
+    assert!(seen.contains(&"pregnant".to_owned()), "{seen:?}");
+    assert!(!seen.contains(&"trying_to_conceive".to_owned()), "{seen:?}");
+}
+
+#[test]
+fn back_typed_on_a_free_text_screen_question_is_the_answer_not_the_back_command() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let mut at = 0;
+    let mut send = |text: &str| {
+        at += 1;
+        engine.handle(&say("telegram:52", text, at))
+    };
+    let question = |out: &Response| out.replies.last().and_then(|r| r.question.clone());
+    let mut out = send("/screen");
+    while let Some(q) = question(&out) {
+        let answer = match q.as_str() {
+            "consent" | "lymph" => "yes",
+            "lymph_where" => "back",
+            _ => "no",
+        };
+        out = send(answer);
+        if q == "lymph_where" {
+            assert_ne!(question(&out).as_deref(), Some("lymph"), "not taken back");
+            assert_ne!(question(&out).as_deref(), Some("lymph_where"), "understood");
+            return;
+        }
+    }
+    panic!("the lymph question was never asked");
+}

@@ -65,7 +65,12 @@ pub struct Actor {
 
 impl DeskConfig {
     /// The staff name of an actor, or `None` if they are not staff.
+    /// Whoever acts from the terminal is staff: they run the bot on the
+    /// data folder and can read every record with the command line anyway.
     pub fn staff_name(&self, who: &Actor) -> Option<String> {
+        if who.platform == Platform::Terminal {
+            return Some(format!("{} (at the terminal)", who.display_name));
+        }
         let listed = self.staff.iter().find(|m| {
             let id = match who.platform {
                 Platform::Telegram => &m.telegram,
@@ -136,6 +141,10 @@ mod tests {
             None,
             "roles are Discord's"
         );
-        assert_eq!(d.staff_name(&actor(Platform::Terminal, "111", &[])), None);
+        assert!(
+            d.staff_name(&actor(Platform::Terminal, "111", &[]))
+                .is_some_and(|n| n.ends_with("(at the terminal)")),
+            "the terminal's user runs the bot"
+        );
     }
 }

@@ -104,6 +104,45 @@ pub fn desk_text(event: &DeskEvent) -> String {
     }
 }
 
+/// Whether a message asks for the ids `desk.toml` needs: `/whoami` or
+/// `!whoami` (a `@botname` suffix allowed), anywhere.
+pub fn is_whoami(text: &str) -> bool {
+    let text = text.trim();
+    let Some(rest) = text.strip_prefix('/').or_else(|| text.strip_prefix('!')) else {
+        return false;
+    };
+    rest.split('@')
+        .next()
+        .is_some_and(|c| c.eq_ignore_ascii_case("whoami"))
+}
+
+/// The answer to `/whoami`: the ids to put in `desk.toml`, for whoever
+/// sets up the staff desk.
+pub fn whoami(
+    platform: crate::ids::Platform,
+    user: &str,
+    chat: &str,
+    shared: bool,
+    roles: &[String],
+) -> String {
+    use crate::ids::Platform;
+    let mut t = format!("Your {platform} user id: {user}.");
+    match (platform, shared) {
+        (Platform::Telegram, true) => t.push_str(&format!(
+            "\nThis group's id: {chat} (for telegram_group in desk.toml, to make it the staff desk)."
+        )),
+        (Platform::Discord, true) => t.push_str(&format!(
+            "\nThis channel's id: {chat} (for discord_channel in desk.toml, to make it the staff desk)."
+        )),
+        _ => t.push_str(&format!("\nThis chat's id: {chat}.")),
+    }
+    if !roles.is_empty() {
+        t.push_str(&format!("\nYour role ids here: {}.", roles.join(", ")));
+    }
+    t.push_str("\nStaff are listed in desk.toml by these user ids (or, on Discord, a role id).");
+    t
+}
+
 /// One appointment as staff read it: "09:30 Ana Ruiz: no flags, confirmed".
 pub fn digest_line(line: &DigestLine) -> String {
     let mut t = format!("{} {}: {}", line.time, line.patient, line.screen.as_str());
@@ -133,3 +172,28 @@ pub const SENT_PRIVATELY: &str = "Sent to you privately.";
 pub const NO_SUCH_APPOINTMENT: &str = "There is no appointment with that id.";
 pub const BAD_DAY: &str = "Give the day as today, tomorrow or a date like 2026-12-01.";
 pub const NO_APPOINTMENTS: &str = "No appointments.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whoami_is_recognised_with_either_prefix_and_a_bot_suffix_and_names_the_desk_setting() {
+        for text in ["/whoami", "!whoami", " /whoami@frontdesk_bot ", "/WhoAmI"] {
+            assert!(is_whoami(text), "{text}");
+        }
+        for text in ["whoami", "/whoamix", "/who", "who am i"] {
+            assert!(!is_whoami(text), "{text}");
+        }
+        let group = whoami(crate::Platform::Telegram, "42", "-1001", true, &[]);
+        assert!(
+            group.contains("42") && group.contains("-1001") && group.contains("telegram_group")
+        );
+        let roles = ["77".to_owned()];
+        let channel = whoami(crate::Platform::Discord, "5", "9", true, &roles);
+        assert!(
+            channel.contains("discord_channel") && channel.contains("77"),
+            "{channel}"
+        );
+    }
+}

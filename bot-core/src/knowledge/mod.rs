@@ -587,6 +587,22 @@ mod tests {
     use super::*;
     use crate::testing::faq_dir;
 
+    #[test]
+    fn the_screen_and_the_reminder_give_one_figure_for_how_long_the_screen_takes() {
+        let length = regex::Regex::new(r"(?:about|unos) (\w+) minut").unwrap();
+        let mut figures = std::collections::BTreeSet::new();
+        for file in [SCREENING_FILE, MESSAGES_FILE] {
+            let text = std::fs::read_to_string(faq_dir().join(file)).unwrap();
+            for line in text
+                .lines()
+                .filter(|l| l.contains("health") || l.contains("salud"))
+            {
+                figures.extend(length.captures_iter(line).map(|c| c[1].to_owned()));
+            }
+        }
+        assert_eq!(figures.len(), 1, "{figures:?}");
+    }
+
     /// A copy of the shipped folder with one file edited.
     fn edited(file: &str, edit: impl FnOnce(String) -> String) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
