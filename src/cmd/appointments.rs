@@ -1,6 +1,8 @@
 use anyhow::Context;
-use frontdesk_core::appointments::ics::parse_ics;
-use frontdesk_core::appointments::{NewAppointment, Status, parse_csv, parse_local};
+use frontdesk_core::appointments::ics::{cancelled_events, parse_ics};
+use frontdesk_core::appointments::{
+    NewAppointment, Status, import_warnings, parse_csv, parse_local,
+};
 
 use crate::cli::{AppointmentsCommand, Cli};
 
@@ -87,6 +89,18 @@ pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
                     );
                 }
             };
+            // Imported all the same, but worth a look.
+            let knowledge = engine.knowledge();
+            let now = jiff::Timestamp::now();
+            for warning in import_warnings(&rows, &knowledge.clinic, now) {
+                eprintln!("{}: warning: {warning}", file.display());
+            }
+            if ics {
+                let skipped = cancelled_events(&text);
+                if skipped > 0 {
+                    eprintln!("{}: skipped {skipped} cancelled event(s)", file.display());
+                }
+            }
             let (added, unchanged) = engine.import_appointments(&rows)?;
             println!("imported {added} new, {unchanged} already there");
         }

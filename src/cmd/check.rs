@@ -33,6 +33,9 @@ pub fn run(cli: &Cli, topics: Option<&Path>) -> anyhow::Result<()> {
         knowledge.clinic.name,
         knowledge.clinic.time_zone_name
     );
+    for value in knowledge.example_values() {
+        println!("warning: {}: {value}", cli.faq.display());
+    }
     println!("{}", crate::understanding::describe(cli.understanding));
     confusable(cli, &knowledge)
 }

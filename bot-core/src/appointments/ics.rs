@@ -44,6 +44,33 @@ const TITLE_SEPARATORS: [&str; 3] = [" - ", " – ", " — "];
 /// Reads the events of an iCalendar export as appointments; starts without a
 /// zone are read in `tz`, the clinic's time zone. Every problem is reported;
 /// any problem means nothing is returned.
+/// How many events of an iCalendar file are cancelled (STATUS:CANCELLED on
+/// the event itself): [`parse_ics`] leaves them out, and an import says how
+/// many it skipped.
+pub fn cancelled_events(text: &str) -> usize {
+    let mut count = 0;
+    // Inside an event: how deep in its sub-components, and whether it is
+    // cancelled.
+    let mut event: Option<(usize, bool)> = None;
+    for line in unfold(text) {
+        let upper = line.text.trim().to_ascii_uppercase();
+        match (&mut event, upper.as_str()) {
+            (None, "BEGIN:VEVENT") => event = Some((0, false)),
+            (Some((0, cancelled)), "END:VEVENT") => {
+                count += usize::from(*cancelled);
+                event = None;
+            }
+            (Some((depth, _)), l) if l.starts_with("BEGIN:") => *depth += 1,
+            (Some((depth, _)), l) if l.starts_with("END:") => *depth = depth.saturating_sub(1),
+            (Some((0, cancelled)), l) if l.starts_with("STATUS") && l.ends_with(":CANCELLED") => {
+                *cancelled = true
+            }
+            _ => {}
+        }
+    }
+    count
+}
+
 pub fn parse_ics(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<RowError>> {
     let lines = unfold(text);
     let mut errors = Vec::new();
@@ -599,6 +626,14 @@ END:VCALENDAR
         let ics = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20261201T143000\nSUMMARY:Ana Ruiz\nEND:VEVENT\nEND:VCALENDAR\n";
         let rows = parse_ics(ics, &ny()).unwrap();
         assert_eq!(rows[0].start.to_string(), "2026-12-01T19:30:00Z");
+    }
+
+    #[test]
+    fn cancelled_events_are_counted_and_a_cancelled_reminder_inside_an_event_is_not() {
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n\
+                   BEGIN:VEVENT\r\nBEGIN:VALARM\r\nSTATUS:CANCELLED\r\nEND:VALARM\r\nEND:VEVENT\r\n\
+                   BEGIN:VEVENT\r\nSTATUS:CONFIRMED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        assert_eq!(cancelled_events(ics), 1);
     }
 
     #[test]

@@ -195,22 +195,67 @@ fn yes_no(text: &str) -> Option<bool> {
 /// "YYYY-MM-DD HH:MM") and optionally `needling` (yes/no; yes if absent).
 /// Every unreadable row is reported; any error means nothing is returned.
 pub fn parse_csv(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<RowError>> {
+    // Spreadsheets in many locales save with `;` (or a tab): the header
+    // line says which.
+    let header = text.lines().next().unwrap_or_default();
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
+        .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let header_error = |reason: String| vec![RowError { line: 1, reason }];
     let headers = reader
         .headers()
         .map_err(|e| header_error(e.to_string()))?
         .clone();
-    let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (Some(patient_col), Some(start_col)) = (column("patient"), column("start")) else {
+    // The first column whose name is one of `names` (any case, spaces or
+    // underscores alike).
+    let column = |names: &[&str]| {
+        let plain = |h: &str| h.trim().to_lowercase().replace(['_', '-'], " ");
+        headers
+            .iter()
+            .position(|h| names.contains(&plain(h).as_str()))
+    };
+    let patient_col = column(&[
+        "patient",
+        "patient name",
+        "name",
+        "client",
+        "client name",
+        "paciente",
+        "nombre",
+    ]);
+    let start_col = column(&[
+        "start",
+        "start time",
+        "starts",
+        "date and time",
+        "datetime",
+        "date time",
+        "when",
+        "appointment",
+        "inicio",
+        "fecha y hora",
+    ]);
+    let date_col = column(&["date", "day", "fecha", "dia"]);
+    let time_col = column(&["time", "hora"]);
+    let start_of = match (start_col, date_col, time_col) {
+        (Some(c), _, _) => Start::Column(c),
+        (None, Some(d), Some(t)) => Start::DateAndTime(d, t),
+        _ => Start::Missing,
+    };
+    let (Some(patient_col), false) = (patient_col, matches!(start_of, Start::Missing)) else {
         return Err(header_error(
-            "the header must name the columns patient and start (and optionally needling)".into(),
+            "the header must name the patient (patient, \"Patient Name\") and the start \
+             (start, or Date and Time), and optionally needling"
+                .into(),
         ));
     };
-    let needling_col = column("needling");
+    let needling_col = column(&["needling", "dry needling", "puncion", "punción"]);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
@@ -235,7 +280,12 @@ pub fn parse_csv(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<R
             });
             continue;
         }
-        let start = match parse_local(field(start_col), tz) {
+        let start_text = match start_of {
+            Start::Column(c) => field(c).to_owned(),
+            Start::DateAndTime(d, t) => format!("{} {}", field(d), field(t)),
+            Start::Missing => unreachable!("checked with the header"),
+        };
+        let start = match parse_local(&start_text, tz) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(RowError {
@@ -269,6 +319,44 @@ pub fn parse_csv(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<R
     } else {
         Err(errors)
     }
+}
+
+/// Where a CSV row's start is.
+#[derive(Clone, Copy)]
+enum Start {
+    Column(usize),
+    DateAndTime(usize, usize),
+    Missing,
+}
+
+/// What an import should point out without refusing it: visits already
+/// past, and visits when the clinic is closed (a closed day, or out of
+/// hours), as "Ana Ruiz, 2026-12-01 09:00: …" lines.
+pub fn import_warnings(
+    rows: &[NewAppointment],
+    clinic: &crate::knowledge::clinic::Clinic,
+    now: Timestamp,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for row in rows {
+        let when = row
+            .start
+            .to_zoned(clinic.time_zone.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string();
+        if row.start <= now {
+            warnings.push(format!(
+                "{}, {when}: this visit is in the past",
+                row.patient
+            ));
+        } else if !clinic.is_open(row.start) {
+            warnings.push(format!(
+                "{}, {when}: the clinic is closed then (a closed day, or out of hours)",
+                row.patient
+            ));
+        }
+    }
+    warnings
 }
 
 /// A one-time code to link a chat to an appointment: 10 characters of
@@ -323,6 +411,42 @@ pub fn looks_like_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_csv_with_semicolons_and_spreadsheet_headers_is_read() {
+        let tz = ny();
+        let text = "Patient Name;Date;Time;Dry Needling\nAna Ruiz;2026-12-01;09:30;no\n";
+        let rows = parse_csv(text, &tz).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].patient, "Ana Ruiz");
+        assert!(!rows[0].needling);
+        assert_eq!(rows[0].start, parse_local("2026-12-01 09:30", &tz).unwrap());
+        let err = parse_csv("who,when?\nAna,soon\n", &tz).unwrap_err();
+        assert!(err[0].reason.contains("Patient Name"), "{}", err[0].reason);
+    }
+
+    #[test]
+    fn an_import_points_out_past_visits_and_visits_when_the_clinic_is_closed() {
+        let k = crate::testing::shipped();
+        let tz = &k.clinic.time_zone;
+        let row = |patient: &str, at: &str| NewAppointment {
+            patient: patient.into(),
+            start: parse_local(at, tz).unwrap(),
+            needling: true,
+        };
+        let now = parse_local("2026-12-02 12:00", tz).unwrap();
+        let rows = [
+            row("Past", "2026-12-01 10:00"),
+            row("Sunday", "2026-12-06 10:00"),
+            row("Night", "2026-12-03 23:00"),
+            row("Fine", "2026-12-03 10:00"),
+        ];
+        let warnings = import_warnings(&rows, &k.clinic, now);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].starts_with("Past,") && warnings[0].contains("past"));
+        assert!(warnings[1].starts_with("Sunday,") && warnings[1].contains("closed"));
+        assert!(warnings[2].starts_with("Night,") && warnings[2].contains("closed"));
+    }
 
     #[test]
     fn a_mistyped_code_is_recognised_by_its_shape_and_words_and_numbers_are_not() {

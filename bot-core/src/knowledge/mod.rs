@@ -379,6 +379,59 @@ impl Knowledge {
         &self.screening
     }
 
+    /// Values a clinic has most likely not replaced yet: the shipped
+    /// example's (a 555-01xx phone number, a `.example` address, the sample
+    /// staff and desk ids), and a time zone written as an abbreviation or
+    /// fixed offset ("EST" has no daylight saving). Each as a sentence, for
+    /// `frontdesk check` to warn about; the folder still loads.
+    pub fn example_values(&self) -> Vec<String> {
+        let c = &self.clinic;
+        let mut found = Vec::new();
+        if c.phone.contains("555-01") || c.phone.contains("5550") {
+            found.push(format!(
+                "clinic.toml: phone {:?} is a fictional 555 number",
+                c.phone
+            ));
+        }
+        for (name, value) in [("email", &c.email), ("booking_url", &c.booking_url)] {
+            if value.contains(".example") {
+                found.push(format!(
+                    "clinic.toml: {name} {value:?} is the example domain"
+                ));
+            }
+        }
+        let zone = c.time_zone_name.as_str();
+        if !zone.contains('/') && !zone.eq_ignore_ascii_case("UTC") {
+            found.push(format!(
+                "clinic.toml: time_zone {zone:?} is an abbreviation or fixed offset: use a \
+                 place name such as \"America/New_York\", so daylight saving is followed"
+            ));
+        }
+        const SAMPLE_IDS: [&str; 6] = [
+            "1300000000000000001",
+            "1300000000000000002",
+            "1300000000000000011",
+            "1300000000000000012",
+            "-1001000000001",
+            "5000001",
+        ];
+        let desk = self.desk();
+        let ids = desk
+            .staff
+            .iter()
+            .flat_map(|m| [m.telegram.as_deref(), m.discord.as_deref()])
+            .flatten()
+            .chain(desk.discord_staff_roles.iter().map(String::as_str))
+            .chain(desk.discord_channel.as_deref())
+            .chain(desk.telegram_group.as_deref());
+        for id in ids.filter(|id| SAMPLE_IDS.contains(id)) {
+            found.push(format!(
+                "desk.toml: {id} is one of the sample ids (send /whoami to the bot to find yours)"
+            ));
+        }
+        found
+    }
+
     pub fn desk(&self) -> &DeskConfig {
         &self.desk
     }
@@ -586,6 +639,40 @@ pub fn read_topic_list(path: &Path) -> Result<Vec<TopicId>, KnowledgeError> {
 mod tests {
     use super::*;
     use crate::testing::faq_dir;
+
+    #[test]
+    fn the_shipped_example_values_are_pointed_out_and_an_abbreviated_time_zone_too() {
+        let shipped = Knowledge::load(&faq_dir()).unwrap();
+        let found = shipped.example_values().join("\n");
+        for expected in ["555", ".example", "1300000000000000001", "5000001"] {
+            assert!(found.contains(expected), "{expected}: {found}");
+        }
+        let dir = edited(CLINIC_FILE, |t| {
+            t.replace("\"America/New_York\"", "\"EST\"")
+        });
+        let est = Knowledge::load(dir.path())
+            .unwrap()
+            .example_values()
+            .join("\n");
+        assert!(est.contains("\"EST\" is an abbreviation"), "{est}");
+    }
+
+    #[test]
+    fn each_language_names_a_command_one_way_in_its_welcome_and_help() {
+        let k = Knowledge::load(&faq_dir()).unwrap();
+        for locale in [Locale::En, Locale::Es] {
+            let m = k.messages(locale);
+            let text = format!("{}\n{}", m.welcome, m.help);
+            let named =
+                |c: &str| text.contains(&format!("/{c} ")) || text.contains(&format!("/{c}\n"));
+            for (en, es) in [("forget", "olvidar"), ("language", "idioma")] {
+                assert!(
+                    !(named(en) && named(es)),
+                    "{locale:?} names both /{en} and /{es}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_screen_and_the_reminder_give_one_figure_for_how_long_the_screen_takes() {
