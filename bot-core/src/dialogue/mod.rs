@@ -613,7 +613,16 @@ impl Turn<'_> {
             && crate::understand::smalltalk::language(&folded) == Some(locale)
     }
 
-    fn say(&mut self, reply: Reply) {
+    fn say(&mut self, mut reply: Reply) {
+        // The screen's texts, and anything else not filled from the
+        // folder, in the clinic's English.
+        if self.locale() == Locale::En {
+            let english = self.k.clinic.english;
+            reply.text = english.spell(&reply.text);
+            for choice in &mut reply.choices {
+                choice.label = english.spell(&choice.label);
+            }
+        }
         self.replies.push(reply);
     }
 

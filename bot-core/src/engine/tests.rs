@@ -471,7 +471,7 @@ fn a_link_code_links_one_chat_once_until_the_appointment() {
     start.at = before;
     let out = engine.handle(&start);
     assert!(
-        out.replies[0].text.contains("Tuesday 1 December, 09:00"),
+        out.replies[0].text.contains("Tuesday, December 1, 09:00"),
         "{}",
         out.replies[0].text
     );
@@ -821,4 +821,28 @@ fn back_typed_on_a_free_text_screen_question_is_the_answer_not_the_back_command(
         }
     }
     panic!("the lymph question was never asked");
+}
+
+#[test]
+fn a_us_clinics_screen_reads_in_american_spelling() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let mut at = 0;
+    let mut send = |text: &str| {
+        at += 1;
+        engine.handle(&say("telegram:53", text, at))
+    };
+    let mut out = send("/screen");
+    let mut shown = String::new();
+    for _ in 0..60 {
+        let Some(q) = out.replies.last().and_then(|r| r.question.clone()) else {
+            break;
+        };
+        shown.extend(out.replies.iter().map(|r| format!("{}\n", r.text)));
+        out = send(if q == "consent" { "yes" } else { "no" });
+    }
+    assert!(
+        shown.contains("hemophilia") && shown.contains("lymphedema"),
+        "{shown}"
+    );
+    assert!(!shown.contains("haemophilia") && !shown.contains("lymphoedema"));
 }

@@ -46,6 +46,11 @@ pub(crate) struct RawClinic {
     #[serde(default)]
     pub crisis_line: Option<String>,
     pub time_zone: toml::Spanned<String>,
+    /// ISO country code ("US", "GB", "AU"…): decides American or British
+    /// English and the order of day and month. When absent: American where
+    /// the emergency number is 911, British elsewhere.
+    #[serde(default)]
+    pub country: Option<String>,
     pub hours: toml::Spanned<RawHours>,
     pub facts: toml::Spanned<BTreeMap<String, BTreeMap<String, String>>>,
 }
@@ -69,6 +74,92 @@ pub struct OpenHours {
     pub closes: Time,
 }
 
+/// American or British English: spelling ("hemophilia", "haemophilia")
+/// and date order ("Tuesday, December 1", "Tuesday 1 December").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum English {
+    American,
+    British,
+}
+
+/// British and American spellings of words the clinic's texts use.
+const SPELLINGS: &[(&str, &str)] = &[
+    ("lymphoedema", "lymphedema"),
+    ("oedema", "edema"),
+    ("haemophilia", "hemophilia"),
+    ("haematoma", "hematoma"),
+    ("haemorrhage", "hemorrhage"),
+    ("anaemia", "anemia"),
+    ("paediatric", "pediatric"),
+    ("orthopaedic", "orthopedic"),
+    ("oestrogen", "estrogen"),
+    ("foetus", "fetus"),
+    ("tumour", "tumor"),
+    ("centre", "center"),
+    ("colour", "color"),
+    ("favour", "favor"),
+    ("behaviour", "behavior"),
+    ("programme", "program"),
+    ("organise", "organize"),
+    ("recognise", "recognize"),
+    ("ageing", "aging"),
+    ("litre", "liter"),
+    ("manoeuvre", "maneuver"),
+];
+
+impl English {
+    fn of_country(code: &str) -> English {
+        match code {
+            "US" | "PR" | "PH" => English::American,
+            _ => English::British,
+        }
+    }
+
+    /// `text` in this English: each listed word (also capitalised, and
+    /// as the start of a longer word: "haemophiliac") in its spelling here.
+    pub fn spell(self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for &(british, american) in SPELLINGS {
+            let (from, to) = match self {
+                English::American => (british, american),
+                English::British => (american, british),
+            };
+            for (f, t) in [
+                (from.to_owned(), to.to_owned()),
+                (capitalised(from), capitalised(to)),
+            ] {
+                out = replace_word_start(&out, &f, &t);
+            }
+        }
+        out
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Replaces `from` where it starts a word.
+fn replace_word_start(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let at_start = rest[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphabetic());
+        out.push_str(&rest[..i]);
+        out.push_str(if at_start { to } else { from });
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The validated clinic configuration.
 #[derive(Debug, Clone)]
 pub struct Clinic {
@@ -81,6 +172,8 @@ pub struct Clinic {
     pub crisis_line: Option<String>,
     pub time_zone: TimeZone,
     pub time_zone_name: String,
+    /// The English the clinic's patients read.
+    pub english: English,
     /// Monday first; `None` is closed.
     pub week: [Option<OpenHours>; 7],
     facts: BTreeMap<Locale, BTreeMap<String, String>>,
@@ -162,6 +255,11 @@ impl RawClinic {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let english = match self.country.as_deref().map(str::to_ascii_uppercase) {
+            Some(c) => English::of_country(&c),
+            None if self.emergency_number.trim() == "911" => English::American,
+            None => English::British,
+        };
         Ok(Clinic {
             name: self.name,
             phone: self.phone,
@@ -171,6 +269,7 @@ impl RawClinic {
             crisis_line: self.crisis_line,
             time_zone,
             time_zone_name: self.time_zone.into_inner(),
+            english,
             week,
             facts,
         })
@@ -307,9 +406,10 @@ impl Clinic {
         ];
         let day = weekday_name(date.weekday(), locale);
         let month = date.month() as usize - 1;
-        match locale {
-            Locale::En => format!("{day} {} {}", date.day(), MONTHS[month]),
-            Locale::Es => format!("{day} {} de {}", date.day(), MESES[month]),
+        match (locale, self.english) {
+            (Locale::En, English::American) => format!("{day}, {} {}", MONTHS[month], date.day()),
+            (Locale::En, English::British) => format!("{day} {} {}", date.day(), MONTHS[month]),
+            (Locale::Es, _) => format!("{day} {} de {}", date.day(), MESES[month]),
         }
     }
 
@@ -374,6 +474,26 @@ fn weekday_name(day: Weekday, locale: Locale) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn american_and_british_english_differ_in_spelling_and_date_order() {
+        let us = English::American;
+        assert_eq!(
+            us.spell("Haemophilia or lymphoedema? A haemophiliac's colour centre."),
+            "Hemophilia or lymphedema? A hemophiliac's color center."
+        );
+        assert_eq!(
+            English::British.spell("hemophilia and lymphedema"),
+            "haemophilia and lymphoedema"
+        );
+        assert_eq!(
+            us.spell("recentre"),
+            "recentre",
+            "only at the start of a word"
+        );
+        assert_eq!(English::of_country("US"), English::American);
+        assert_eq!(English::of_country("GB"), English::British);
+    }
 
     #[test]
     fn opening_hours_parse_or_explain() {

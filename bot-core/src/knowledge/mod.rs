@@ -599,7 +599,10 @@ fn fill(template: &str, clinic: &Clinic, locale: Locale) -> Result<String, Strin
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(match locale {
+        Locale::En => clinic.english.spell(&out),
+        Locale::Es => out,
+    })
 }
 
 /// Reads topic ids from the first column of a TSV file with a header (the

@@ -95,7 +95,7 @@ fn reminders_go_at_the_right_local_times_across_the_dst_change() {
     let (_, first) = &sent[0];
     assert_eq!(first.kind, ReplyKind::Reminder);
     assert!(
-        first.text.contains("Tuesday 3 November, 09:00"),
+        first.text.contains("Tuesday, November 3, 09:00"),
         "{}",
         first.text
     );
@@ -278,7 +278,7 @@ fn a_patient_confirms_cancels_or_asks_to_reschedule_and_staff_hear_of_it() {
     assert!(
         out.replies[0]
             .text
-            .contains("See you on Friday 4 December, 15:00")
+            .contains("See you on Friday, December 4, 15:00")
     );
     assert!(out.desk.is_empty());
     assert!(
@@ -330,7 +330,7 @@ fn a_patient_confirms_cancels_or_asks_to_reschedule_and_staff_hear_of_it() {
     assert!(matches!(
         &out.desk_events().collect::<Vec<_>>()[..],
         [DeskEvent::Opened { reason: crate::chat::HandoffReason::Reschedule, recent, .. }]
-            if recent.last().is_some_and(|r| r.contains("Friday 4 December"))
+            if recent.last().is_some_and(|r| r.contains("Friday, December 4"))
     ));
     let conv = engine
         .conversation(&ChatKey::parse("telegram:6").unwrap())
@@ -384,7 +384,7 @@ fn the_digest_lists_todays_visits_with_screen_status_once_before_opening() {
     else {
         panic!("a digest at 07:30")
     };
-    assert_eq!(day, "Monday 7 December");
+    assert_eq!(day, "Monday, December 7");
     let text: Vec<String> = lines.iter().map(digest_line).collect();
     assert_eq!(
         text,
