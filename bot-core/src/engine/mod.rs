@@ -239,8 +239,9 @@ impl<S: Store> Engine<S> {
         // prompt, whoever made it (the dialogue, or the engine below).
         let pressed = self.pressed_by_typing(incoming);
         let incoming = pressed.as_ref().unwrap_or(incoming);
-        let response = self.dispatch(&loaded, incoming);
-        if !response.replies.is_empty() {
+        let (response, by_dialogue) = self.dispatch(&loaded, incoming);
+        // The dialogue keeps its own prompts with the state it saves.
+        if !by_dialogue && !response.replies.is_empty() {
             self.remember_prompt(incoming, &response);
         }
         response
@@ -298,8 +299,9 @@ impl<S: Store> Engine<S> {
         }
     }
 
-    /// Routes a message and carries it out.
-    fn dispatch(&self, loaded: &Loaded, incoming: &Incoming) -> Response {
+    /// Routes a message and carries it out; says whether the dialogue
+    /// answered it.
+    fn dispatch(&self, loaded: &Loaded, incoming: &Incoming) -> (Response, bool) {
         let failed = |what: &str, e: EngineError| {
             tracing::error!(chat = %incoming.chat, error = %e, "{what}");
             let mut response = internal_error(&loaded.knowledge, incoming, Vec::new(), Vec::new());
@@ -310,9 +312,10 @@ impl<S: Store> Engine<S> {
         };
         let route = match self.route(incoming) {
             Ok(route) => route,
-            Err(e) => return failed("cannot load conversation", e),
+            Err(e) => return (failed("cannot load conversation", e), false),
         };
-        match route {
+        let by_dialogue = matches!(route, Route::Dialogue(_) | Route::Redelivery(_));
+        let response = match route {
             Route::Privacy(action) => self
                 .privacy_action(action, incoming)
                 .unwrap_or_else(|e| failed("cannot delete patient data", e)),
@@ -339,7 +342,8 @@ impl<S: Store> Engine<S> {
                 .unwrap_or_else(|e| failed("cannot act on an appointment", e)),
             Route::Redelivery(conversation) => redelivered(loaded, conversation, incoming),
             Route::Dialogue(conversation) => self.converse(loaded, conversation, incoming),
-        }
+        };
+        (response, by_dialogue)
     }
 
     /// Works out what a message is for. Only the dialogue and redelivery
