@@ -265,15 +265,15 @@ fn write_staff(out: &mut impl Write, event: &StaffEvent, json: bool) -> io::Resu
 mod tests {
     use super::*;
 
+    /// The shipped knowledge folder.
+    fn shipped() -> std::sync::Arc<frontdesk_core::Knowledge> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../faq");
+        std::sync::Arc::new(frontdesk_core::Knowledge::load(std::path::Path::new(dir)).unwrap())
+    }
+
     #[test]
     fn a_hand_off_can_be_claimed_answered_and_closed_from_the_same_terminal() {
-        let knowledge = std::sync::Arc::new(
-            frontdesk_core::Knowledge::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../faq"
-            )))
-            .unwrap(),
-        );
+        let knowledge = shipped();
         let engine = Engine::new(frontdesk_core::MemoryStore::new(), knowledge);
         let options = Options {
             patient: "pat".into(),
@@ -311,13 +311,7 @@ mod tests {
 
     #[test]
     fn a_person_typing_is_greeted_with_the_welcome_before_the_first_prompt() {
-        let knowledge = std::sync::Arc::new(
-            frontdesk_core::Knowledge::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../faq"
-            )))
-            .unwrap(),
-        );
+        let knowledge = shipped();
         let welcome = knowledge
             .messages(frontdesk_core::Locale::En)
             .welcome

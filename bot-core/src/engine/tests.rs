@@ -764,82 +764,90 @@ fn a_typed_yes_label_or_number_answers_the_latest_prompt_whoever_made_it_and_nev
     }
 }
 
+/// Runs the screen in `chat`: each question is answered with
+/// `answer(question id, times it was asked)` until that says `None` or the
+/// screen ends. Returns the questions asked, each with what answering it
+/// brought (the first with the reply to /screen).
+fn walk_screen(
+    engine: &Engine<MemoryStore>,
+    chat: &str,
+    mut answer: impl FnMut(&str, usize) -> Option<&'static str>,
+) -> Vec<(String, Response)> {
+    let mut at = 0;
+    let mut send = |text: &str| {
+        at += 1;
+        engine.handle(&say(chat, text, at))
+    };
+    let question = |out: &Response| out.replies.last().and_then(|r| r.question.clone());
+    let mut walked: Vec<(String, Response)> = Vec::new();
+    let mut out = send("/screen");
+    while let Some(q) = question(&out) {
+        let asked = walked.iter().filter(|(s, _)| *s == q).count() + 1;
+        let Some(text) = answer(&q, asked).filter(|_| walked.len() < 80) else {
+            break;
+        };
+        walked.push((q, out));
+        out = send(text);
+    }
+    walked.push((String::new(), out));
+    walked
+}
+
 #[test]
 fn in_the_screen_no_im_a_man_skips_the_pregnancy_follow_ups_and_an_ambiguous_answer_keeps_the_language()
  {
     let engine = Engine::new(MemoryStore::new(), shipped());
-    let mut at = 0;
-    let mut send = |text: &str| {
-        at += 1;
-        engine.handle(&say("telegram:51", text, at))
-    };
-    let question = |out: &Response| out.replies.last().and_then(|r| r.question.clone());
-    let mut out = send("/screen");
-    let mut seen = Vec::new();
-    while let Some(q) = question(&out) {
-        seen.push(q.clone());
-        let asked = seen.iter().filter(|s| **s == q).count();
-        let answer = match q.as_str() {
-            _ if asked > 2 || seen.len() > 80 => break,
-            "consent" => "yes",
-            "pregnant" => "no, I'm a man",
-            "metal_latex_allergy" if asked == 1 => "nickel, jewelry makes me itch",
-            _ => "no",
-        };
-        out = send(answer);
+    let walked = walk_screen(&engine, "telegram:51", |q, asked| match q {
+        _ if asked > 2 => None,
+        "consent" => Some("yes"),
+        "pregnant" => Some("no, I'm a man"),
+        "metal_latex_allergy" if asked == 1 => Some("nickel, jewelry makes me itch"),
+        _ => Some("no"),
+    });
+    for (q, out) in &walked {
         let english = out
             .replies
             .iter()
             .all(|r| crate::text::detect_locale(&r.text) != Some(Locale::Es));
-        assert!(english, "after {q:?}: {:?}", out.replies);
+        assert!(english, "at {q:?}: {:?}", out.replies);
     }
-    assert!(seen.contains(&"pregnant".to_owned()), "{seen:?}");
-    assert!(!seen.contains(&"trying_to_conceive".to_owned()), "{seen:?}");
+    let seen: Vec<&str> = walked.iter().map(|(q, _)| q.as_str()).collect();
+    assert!(seen.contains(&"pregnant"), "{seen:?}");
+    assert!(!seen.contains(&"trying_to_conceive"), "{seen:?}");
 }
 
 #[test]
 fn back_typed_on_a_free_text_screen_question_is_the_answer_not_the_back_command() {
     let engine = Engine::new(MemoryStore::new(), shipped());
-    let mut at = 0;
-    let mut send = |text: &str| {
-        at += 1;
-        engine.handle(&say("telegram:52", text, at))
-    };
-    let question = |out: &Response| out.replies.last().and_then(|r| r.question.clone());
-    let mut out = send("/screen");
-    while let Some(q) = question(&out) {
-        let answer = match q.as_str() {
-            "consent" | "lymph" => "yes",
-            "lymph_where" => "back",
-            _ => "no",
-        };
-        out = send(answer);
-        if q == "lymph_where" {
-            assert_ne!(question(&out).as_deref(), Some("lymph"), "not taken back");
-            assert_ne!(question(&out).as_deref(), Some("lymph_where"), "understood");
-            return;
+    let mut answered_where = false;
+    let walked = walk_screen(&engine, "telegram:52", |q, _| match q {
+        "consent" | "lymph" => Some("yes"),
+        "lymph_where" if !answered_where => {
+            answered_where = true;
+            Some("back")
         }
-    }
-    panic!("the lymph question was never asked");
+        "lymph_where" => None,
+        _ => Some("no"),
+    });
+    let seen: Vec<&str> = walked.iter().map(|(q, _)| q.as_str()).collect();
+    let at = seen
+        .iter()
+        .position(|q| *q == "lymph_where")
+        .expect("asked");
+    let next = seen.get(at + 1).copied().unwrap_or_default();
+    assert!(!["lymph", "lymph_where"].contains(&next), "{seen:?}");
 }
 
 #[test]
 fn a_us_clinics_screen_reads_in_american_spelling() {
     let engine = Engine::new(MemoryStore::new(), shipped());
-    let mut at = 0;
-    let mut send = |text: &str| {
-        at += 1;
-        engine.handle(&say("telegram:53", text, at))
-    };
-    let mut out = send("/screen");
-    let mut shown = String::new();
-    for _ in 0..60 {
-        let Some(q) = out.replies.last().and_then(|r| r.question.clone()) else {
-            break;
-        };
-        shown.extend(out.replies.iter().map(|r| format!("{}\n", r.text)));
-        out = send(if q == "consent" { "yes" } else { "no" });
-    }
+    let walked = walk_screen(&engine, "telegram:53", |q, _| {
+        Some(if q == "consent" { "yes" } else { "no" })
+    });
+    let shown: String = walked
+        .iter()
+        .flat_map(|(_, out)| out.replies.iter().map(|r| format!("{}\n", r.text)))
+        .collect();
     assert!(
         shown.contains("hemophilia") && shown.contains("lymphedema"),
         "{shown}"

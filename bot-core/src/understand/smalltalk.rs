@@ -20,378 +20,67 @@ pub enum SmallTalk {
     Ack,
 }
 
+#[rustfmt::skip]
 const THANKS: &[&str] = &[
-    "thanks",
-    "thank",
-    "thx",
-    "thnx",
-    "thanx",
-    "ty",
-    "tysm",
-    "tyvm",
-    "cheers",
-    "appreciated",
-    "appreciate",
-    "gracias",
-    "grax",
-    "agradezco",
-    "agradecido",
-    "agradecida",
-    "mil",
-    "ta",
-    "thankyou",
-    "thanku",
-    "tks",
+    "thanks", "thank", "thx", "thnx", "thanx", "ty", "tysm", "tyvm", "cheers", "appreciated",
+    "appreciate", "gracias", "grax", "agradezco", "agradecido", "agradecida", "mil", "ta",
+    "thankyou", "thanku", "tks",
 ];
+#[rustfmt::skip]
 const GOODBYE: &[&str] = &[
-    "bye",
-    "byebye",
-    "goodbye",
-    "cya",
-    "later",
-    "adios",
-    "chao",
-    "chau",
-    "ciao",
-    "luego",
-    "pronto",
-    "vemos",
-    "goodnight",
-    "night",
-    "take",
-    "care",
-    "hasta",
-    "despido",
-    "tomorrow",
-    "farewell",
-    "bb",
-    "ttyl",
+    "bye", "byebye", "goodbye", "cya", "later", "adios", "chao", "chau", "ciao", "luego",
+    "pronto", "vemos", "goodnight", "night", "take", "care", "hasta", "despido", "tomorrow",
+    "farewell", "bb", "ttyl",
 ];
+#[rustfmt::skip]
 const GREETING: &[&str] = &[
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "heya",
-    "howdy",
-    "greetings",
-    "morning",
-    "afternoon",
-    "evening",
-    "hola",
-    "buenas",
-    "buenos",
-    "buen",
-    "dias",
-    "tardes",
-    "noches",
-    "saludos",
-    "que",
-    "tal",
-    "holi",
-    "hallo",
-    "hei",
-    "sup",
+    "hi", "hello", "hey", "hiya", "heya", "howdy", "greetings", "morning", "afternoon",
+    "evening", "hola", "buenas", "buenos", "buen", "dias", "tardes", "noches", "saludos", "que",
+    "tal", "holi", "hallo", "hei", "sup",
 ];
+#[rustfmt::skip]
 const ACK: &[&str] = &[
-    "ok",
-    "okay",
-    "okey",
-    "oki",
-    "okie",
-    "k",
-    "kk",
-    "got",
-    "understood",
-    "perfect",
-    "great",
-    "cool",
-    "nice",
-    "alright",
-    "fine",
-    "sure",
-    "noted",
-    "excellent",
-    "awesome",
-    "sounds",
-    "good",
-    "brilliant",
-    "lovely",
-    "vale",
-    "entendido",
-    "perfecto",
-    "genial",
-    "listo",
-    "claro",
-    "bueno",
-    "acuerdo",
-    "entiendo",
-    "excelente",
-    "super",
-    "yes",
-    "yep",
-    "si",
-    "gotcha",
-    "gotit",
-    "veo",
-    "va",
-    "makes",
-    "sense",
-    "right",
-    "roger",
-    "thumbsup",
-    "thats",
+    "ok", "okay", "okey", "oki", "okie", "k", "kk", "got", "understood", "perfect", "great",
+    "cool", "nice", "alright", "fine", "sure", "noted", "excellent", "awesome", "sounds",
+    "good", "brilliant", "lovely", "vale", "entendido", "perfecto", "genial", "listo", "claro",
+    "bueno", "acuerdo", "entiendo", "excelente", "super", "yes", "yep", "si", "gotcha", "gotit",
+    "veo", "va", "makes", "sense", "right", "roger", "thumbsup", "thats",
 ];
 /// Words that go with the others and say nothing on their own.
+#[rustfmt::skip]
 const FILLER: &[&str] = &[
-    "so",
-    "much",
-    "very",
-    "a",
-    "lot",
-    "you",
-    "u",
-    "ya",
-    "again",
-    "there",
-    "bot",
-    "guys",
-    "all",
-    "for",
-    "the",
-    "your",
-    "help",
-    "info",
-    "information",
-    "it",
-    "that",
-    "and",
-    "then",
-    "to",
-    "have",
-    "day",
-    "see",
-    "well",
-    "oh",
-    "ah",
-    "hasta",
-    "nos",
-    "manana",
-    "muchas",
-    "muchisimas",
-    "tanto",
-    "por",
-    "todo",
-    "la",
-    "informacion",
-    "ayuda",
-    "de",
-    "nuevo",
-    "y",
-    "pues",
-    "muy",
-    "bien",
-    "everyone",
-    "team",
-    "folks",
-    "pls",
-    "please",
-    "lol",
-    "haha",
-    "jaja",
-    "wow",
-    "everything",
-    "now",
-    "i",
-    "im",
-    "will",
-    "do",
-    "is",
-    "usted",
-    "tu",
-    "tenga",
-    "un",
-    "una",
-    "igualmente",
-    "too",
-    "me",
-    "otra",
-    "eso",
-    "es",
-    "really",
-    "kindly",
-    "many",
-    "helpful",
-    "useful",
-    "x",
-    "xx",
-    "best",
-    "youre",
-    "talk",
-    "just",
-    "was",
-    "what",
-    "needed",
-    "how",
-    "are",
-    "doing",
-    "como",
-    "esta",
-    "estas",
+    "so", "much", "very", "a", "lot", "you", "u", "ya", "again", "there", "bot", "guys", "all",
+    "for", "the", "your", "help", "info", "information", "it", "that", "and", "then", "to",
+    "have", "day", "see", "well", "oh", "ah", "hasta", "nos", "manana", "muchas", "muchisimas",
+    "tanto", "por", "todo", "la", "informacion", "ayuda", "de", "nuevo", "y", "pues", "muy",
+    "bien", "everyone", "team", "folks", "pls", "please", "lol", "haha", "jaja", "wow",
+    "everything", "now", "i", "im", "will", "do", "is", "usted", "tu", "tenga", "un", "una",
+    "igualmente", "too", "me", "otra", "eso", "es", "really", "kindly", "many", "helpful",
+    "useful", "x", "xx", "best", "youre", "talk", "just", "was", "what", "needed", "how", "are",
+    "doing", "como", "esta", "estas",
 ];
 
 /// Longest message taken as small talk, in words.
 const MAX_WORDS: usize = 10;
 
 /// Small-talk words only Spanish uses.
+#[rustfmt::skip]
 const SPANISH: &[&str] = &[
-    "gracias",
-    "grax",
-    "agradezco",
-    "agradecido",
-    "agradecida",
-    "mil",
-    "adios",
-    "chao",
-    "chau",
-    "luego",
-    "pronto",
-    "vemos",
-    "hasta",
-    "despido",
-    "hola",
-    "holi",
-    "buenas",
-    "buenos",
-    "buen",
-    "dias",
-    "tardes",
-    "noches",
-    "saludos",
-    "que",
-    "tal",
-    "vale",
-    "entendido",
-    "perfecto",
-    "genial",
-    "listo",
-    "claro",
-    "bueno",
-    "acuerdo",
-    "entiendo",
-    "excelente",
-    "veo",
-    "nos",
-    "manana",
-    "muchas",
-    "muchisimas",
-    "tanto",
-    "por",
-    "todo",
-    "la",
-    "informacion",
-    "ayuda",
-    "de",
-    "nuevo",
-    "y",
-    "pues",
-    "muy",
-    "bien",
-    "usted",
-    "tu",
-    "tenga",
-    "un",
-    "una",
-    "igualmente",
-    "otra",
-    "eso",
-    "es",
-    "como",
-    "esta",
-    "estas",
-    "si",
+    "gracias", "grax", "agradezco", "agradecido", "agradecida", "mil", "adios", "chao", "chau",
+    "luego", "pronto", "vemos", "hasta", "despido", "hola", "holi", "buenas", "buenos", "buen",
+    "dias", "tardes", "noches", "saludos", "que", "tal", "vale", "entendido", "perfecto",
+    "genial", "listo", "claro", "bueno", "acuerdo", "entiendo", "excelente", "veo", "nos",
+    "manana", "muchas", "muchisimas", "tanto", "por", "todo", "la", "informacion", "ayuda",
+    "de", "nuevo", "y", "pues", "muy", "bien", "usted", "tu", "tenga", "un", "una",
+    "igualmente", "otra", "eso", "es", "como", "esta", "estas", "si",
 ];
 
-/// Small-talk words only English uses ("ok", "super", "bye" are shared).
-const ENGLISH: &[&str] = &[
-    "thanks",
-    "thank",
-    "thx",
-    "thnx",
-    "thanx",
-    "ty",
-    "tysm",
-    "tyvm",
-    "cheers",
-    "appreciated",
-    "appreciate",
-    "ta",
-    "thankyou",
-    "thanku",
-    "tks",
-    "goodbye",
-    "cya",
-    "later",
-    "goodnight",
-    "night",
-    "take",
-    "care",
-    "tomorrow",
-    "farewell",
-    "ttyl",
-    "hi",
-    "hello",
-    "hey",
-    "hiya",
-    "heya",
-    "howdy",
-    "greetings",
-    "morning",
-    "afternoon",
-    "evening",
-    "hallo",
-    "sup",
-    "okay",
-    "got",
-    "understood",
-    "perfect",
-    "great",
-    "cool",
-    "nice",
-    "alright",
-    "fine",
-    "sure",
-    "noted",
-    "excellent",
-    "awesome",
-    "sounds",
-    "good",
-    "brilliant",
-    "lovely",
-    "yes",
-    "yep",
-    "gotcha",
-    "makes",
-    "sense",
-    "right",
-    "you",
-    "so",
-    "much",
-    "very",
-    "lot",
-    "again",
-    "the",
-    "for",
-    "help",
-    "everyone",
-    "team",
-    "please",
-    "really",
-    "kindly",
-    "many",
-    "helpful",
-    "that",
-    "thats",
+/// Small-talk words both languages use ("ok", "bye", "super"): they say
+/// nothing of the language.
+#[rustfmt::skip]
+const SHARED: &[&str] = &[
+    "ok", "okey", "oki", "okie", "k", "kk", "super", "bye", "chao", "chau", "ciao", "hey", "x",
+    "xx", "lol", "haha", "jaja", "wow", "bb", "no", "va", "mil",
 ];
 
 /// The language small talk is in, where its words tell: Spanish when one
@@ -400,10 +89,12 @@ const ENGLISH: &[&str] = &[
 /// switches a conversation's language.
 pub fn language(folded: &str) -> Option<crate::ids::Locale> {
     let words: Vec<String> = folded.split(' ').map(unstretched).collect();
-    let any = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    if any(SPANISH) {
+    if words.iter().any(|w| SPANISH.contains(&w.as_str())) {
         Some(crate::ids::Locale::Es)
-    } else if any(ENGLISH) {
+    } else if words
+        .iter()
+        .any(|w| is_known(w) && !SHARED.contains(&w.as_str()))
+    {
         Some(crate::ids::Locale::En)
     } else {
         None
@@ -411,11 +102,12 @@ pub fn language(folded: &str) -> Option<crate::ids::Locale> {
 }
 
 /// Words that make a message a question whatever else it says.
+#[rustfmt::skip]
 const ASKING: &[&str] = &[
-    "what", "when", "where", "why", "which", "who", "can", "could", "do", "does", "should", "is",
-    "will", "would", "how", "long", "que", "cuando", "donde", "cuanto", "cuanta", "cuantos",
-    "cuantas", "puedo", "puede", "debo", "hay", "tiene", "tienen", "cual", "quien", "por que",
-    "not", "no", "pain", "dolor", "hurt", "hurts", "duele",
+    "what", "when", "where", "why", "which", "who", "can", "could", "do", "does", "should",
+    "is", "will", "would", "how", "long", "que", "cuando", "donde", "cuanto", "cuanta",
+    "cuantos", "cuantas", "puedo", "puede", "debo", "hay", "tiene", "tienen", "cual", "quien",
+    "por que", "not", "no", "pain", "dolor", "hurt", "hurts", "duele",
 ];
 
 /// What a message that asks nothing is, if it is one: `folded` is the
@@ -425,25 +117,20 @@ const ASKING: &[&str] = &[
 /// no asking word, one unknown word in three at most (two at most) beside a
 /// word of thanks, goodbye or greeting ("thanks so much doc!").
 pub fn small_talk(folded: &str, asks: bool) -> Option<SmallTalk> {
-    strictly_small_talk(folded).or_else(|| (!asks).then(|| loosely_small_talk(folded)).flatten())
-}
-
-fn loosely_small_talk(folded: &str) -> Option<SmallTalk> {
     let words: Vec<String> = folded
         .split(' ')
         .filter(|w| !w.is_empty())
         .map(unstretched)
         .collect();
-    if words.is_empty() || words.len() > 6 || words.iter().any(|w| ASKING.contains(&w.as_str())) {
-        return None;
-    }
-    let known = |w: &String| {
-        [THANKS, GOODBYE, GREETING, ACK, FILLER]
-            .iter()
-            .any(|list| list.contains(&w.as_str()))
-    };
-    let unknown = words.iter().filter(|w| !known(w)).count();
-    if unknown == 0 || unknown > 2 || unknown * 3 > words.len() {
+    let unknown = words.iter().filter(|w| !is_known(w)).count();
+    let strict = unknown == 0 && (1..=MAX_WORDS).contains(&words.len());
+    // Loosely: short, not asking, a third of it unknown at most.
+    let loose = !asks
+        && words.len() <= 6
+        && (1..=2).contains(&unknown)
+        && unknown * 3 <= words.len()
+        && !words.iter().any(|w| ASKING.contains(&w.as_str()));
+    if !strict && !loose {
         return None;
     }
     let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
@@ -453,52 +140,25 @@ fn loosely_small_talk(folded: &str) -> Option<SmallTalk> {
         Some(SmallTalk::Goodbye)
     } else if has(GREETING) {
         Some(SmallTalk::Greeting)
-    } else {
-        None
-    }
-}
-
-fn strictly_small_talk(folded: &str) -> Option<SmallTalk> {
-    let words: Vec<String> = folded
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(unstretched)
-        .collect();
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    if words.is_empty() || words.len() > MAX_WORDS {
-        return None;
-    }
-    let known = |w: &&str| {
-        [THANKS, GOODBYE, GREETING, ACK, FILLER]
-            .iter()
-            .any(|list| list.contains(w))
-    };
-    if !words.iter().all(known) {
-        return None;
-    }
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
-    if has(THANKS) {
-        Some(SmallTalk::Thanks)
-    } else if has(GOODBYE) {
-        Some(SmallTalk::Goodbye)
-    } else if has(GREETING) {
-        Some(SmallTalk::Greeting)
-    } else if has(ACK) {
+    } else if strict && has(ACK) {
         Some(SmallTalk::Ack)
     } else {
         None
     }
 }
 
+/// Whether a word is one of small talk's (any list).
+fn is_known(word: &str) -> bool {
+    [THANKS, GOODBYE, GREETING, ACK, FILLER]
+        .iter()
+        .any(|list| list.contains(&word))
+}
+
 /// A word without the letters a chat stretches it by ("heyyy", "holaa",
 /// "graciass"): a word not known as it is loses its last letter while that
 /// repeats the one before it.
 fn unstretched(word: &str) -> String {
-    let known = |w: &str| {
-        [THANKS, GOODBYE, GREETING, ACK, FILLER]
-            .iter()
-            .any(|list| list.contains(&w))
-    };
+    let known = is_known;
     let mut w = word.to_owned();
     while !known(&w) && w.len() > 2 && w.as_bytes()[w.len() - 1] == w.as_bytes()[w.len() - 2] {
         w.pop();
