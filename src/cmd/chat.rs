@@ -1,3 +1,4 @@
+use anyhow::Context;
 use std::io::IsTerminal;
 
 use frontdesk_core::SystemClock;
@@ -21,23 +22,55 @@ pub fn run(cli: &Cli, patient: &str, json: bool) -> anyhow::Result<()> {
         });
     if interactive && !json {
         eprintln!(
-            "Chatting as {patient:?}. Type a question; a number or `!choose ID` presses a button; Ctrl-D ends."
+            "Chatting as {patient:?}. Type a question; a number presses a button; `!desk /claim 1` and the other staff commands act as the desk; Ctrl-D ends."
         );
     }
+    // A person at a terminal gets a line editor (arrows, history); a pipe
+    // or a script is read line by line.
+    let editing = interactive && !json;
     let options = Options {
         patient: patient.to_owned(),
         json,
-        prompt: interactive && !json,
+        prompt: false,
+        greet: editing,
     };
-    frontdesk_terminal::run(
+    // Standard error is not locked for the session: the model's thread (and
+    // the log) write to it too, and would wait for ever.
+    if !editing {
+        frontdesk_terminal::run(
+            &engine,
+            &SystemClock,
+            &options,
+            std::io::stdin().lock(),
+            std::io::stdout().lock(),
+            std::io::stderr(),
+        )?;
+        return Ok(());
+    }
+    let clock = SystemClock;
+    let mut session = frontdesk_terminal::Session::start(
         &engine,
-        &SystemClock,
+        &clock,
         &options,
-        std::io::stdin().lock(),
-        std::io::stdout().lock(),
-        // Not locked for the session: the model's thread (and the log)
-        // write to standard error too, and would wait for ever.
+        std::io::stdout(),
         std::io::stderr(),
     )?;
+    let mut editor = rustyline::DefaultEditor::new().context("cannot start line editing")?;
+    loop {
+        match editor.readline("you> ") {
+            Ok(line) => {
+                let _ = editor.add_history_entry(line.as_str());
+                session.line(&line)?;
+            }
+            // Ctrl-C and Ctrl-D end the chat.
+            Err(
+                rustyline::error::ReadlineError::Interrupted | rustyline::error::ReadlineError::Eof,
+            ) => {
+                break;
+            }
+            Err(e) => return Err(e).context("cannot read the terminal"),
+        }
+    }
+    session.end()?;
     Ok(())
 }

@@ -47,8 +47,12 @@ pub struct Options {
     /// The patient's id; chats are keyed `terminal:ID`.
     pub patient: String,
     pub json: bool,
-    /// Print a prompt before each line (only when a person is typing).
+    /// Print a prompt before each line (only when a person is typing at a
+    /// plain reader).
     pub prompt: bool,
+    /// Greet with the welcome first (a person typing, in a line editor
+    /// that prints its own prompt).
+    pub greet: bool,
 }
 
 /// A bot message as one JSON line.
@@ -68,41 +72,101 @@ pub fn run<S: Store>(
     clock: &dyn Clock,
     options: &Options,
     input: impl BufRead,
-    mut out: impl Write,
-    mut staff: impl Write,
+    out: impl Write,
+    staff: impl Write,
 ) -> Result<(), TerminalError> {
-    let chat = ChatKey::new(Platform::Terminal, &options.patient)?;
-    let incoming = |input: Input| Incoming {
-        chat: chat.clone(),
-        input,
-        at: clock.now(),
-        locale_hint: None,
-        shared: false,
-        display_name: Some(options.patient.clone()),
-        sequence: None,
-    };
-    // A person typing is greeted first, with the welcome and its menu, not
-    // a bare prompt.
-    if options.prompt {
-        let welcome = engine.handle(&incoming(Input::Command(Command::Start { payload: None })));
-        for reply in &welcome.replies {
-            write_reply(&mut out, reply, false)?;
-        }
-        write!(out, "you> ")?;
-        out.flush()?;
-    }
+    let mut session = Session::start(engine, clock, options, out, staff)?;
     // Bytes, decoded lossily: a line of invalid UTF-8 (a stray byte from a
     // paste) is read with replacement characters, not the end of the chat.
     for line in input.split(b'\n') {
         let line = line?;
         let line = String::from_utf8_lossy(&line);
-        let line = line.strip_suffix('\r').unwrap_or(&line);
+        session.line(line.strip_suffix('\r').unwrap_or(&line))?;
+        session.prompt()?;
+    }
+    session.end()
+}
+
+/// One terminal chat: a line in, the bot's replies (and desk posts) out.
+/// [`run`] drives it from any reader; the command line drives it from a
+/// line editor.
+pub struct Session<'a, S: Store, O: Write, E: Write> {
+    engine: &'a Engine<S>,
+    clock: &'a dyn Clock,
+    options: &'a Options,
+    chat: ChatKey,
+    out: O,
+    staff: E,
+}
+
+impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
+    /// Starts a chat: a person typing is greeted first, with the welcome
+    /// and its menu, not a bare prompt.
+    pub fn start(
+        engine: &'a Engine<S>,
+        clock: &'a dyn Clock,
+        options: &'a Options,
+        out: O,
+        staff: E,
+    ) -> Result<Self, TerminalError> {
+        let chat = ChatKey::new(Platform::Terminal, &options.patient)?;
+        let mut session = Session {
+            engine,
+            clock,
+            options,
+            chat,
+            out,
+            staff,
+        };
+        if options.prompt || options.greet {
+            let start = Input::Command(Command::Start { payload: None });
+            let welcome = engine.handle(&session.incoming(start));
+            for reply in &welcome.replies {
+                write_reply(&mut session.out, reply, false)?;
+            }
+        }
+        session.prompt()?;
+        Ok(session)
+    }
+
+    fn incoming(&self, input: Input) -> Incoming {
+        Incoming {
+            chat: self.chat.clone(),
+            input,
+            at: self.clock.now(),
+            locale_hint: None,
+            shared: false,
+            display_name: Some(self.options.patient.clone()),
+            sequence: None,
+        }
+    }
+
+    /// Prints the prompt, if this session prints one.
+    fn prompt(&mut self) -> Result<(), TerminalError> {
+        if self.options.prompt {
+            write!(self.out, "you> ")?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// Ends the chat.
+    pub fn end(mut self) -> Result<(), TerminalError> {
+        if self.options.prompt {
+            writeln!(self.out)?;
+        }
+        Ok(())
+    }
+
+    /// Handles one typed line: a patient's message, or `!desk COMMAND`.
+    pub fn line(&mut self, line: &str) -> Result<(), TerminalError> {
+        let (engine, clock, json) = (self.engine, self.clock, self.options.json);
         if let Some(command) = desk_command(line) {
             let actor = Actor {
                 platform: Platform::Terminal,
-                user_id: options.patient.clone(),
+                user_id: self.options.patient.clone(),
                 roles: Vec::new(),
-                display_name: options.patient.clone(),
+                display_name: self.options.patient.clone(),
             };
             let done = engine
                 .handle_staff(&actor, &command, clock.now())
@@ -114,57 +178,48 @@ pub fn run<S: Store>(
                     }
                 });
             for text in done.to_staff.iter().chain(&done.private) {
-                writeln!(staff, "[desk] {text}")?;
+                writeln!(self.staff, "[desk] {text}")?;
             }
             for delivery in &done.to_patients {
                 match delivery {
-                    Delivery::ToChat {
-                        chat: to, reply, ..
-                    } if *to == chat => {
-                        write_reply(&mut out, reply, options.json)?;
+                    Delivery::ToChat { chat, reply, .. } if *chat == self.chat => {
+                        write_reply(&mut self.out, reply, json)?;
                     }
-                    Delivery::ToChat { chat: to, .. } => writeln!(
-                        staff,
-                        "[desk] {to} is not in this terminal: run `frontdesk serve` to reach them"
+                    Delivery::ToChat { chat, .. } => writeln!(
+                        self.staff,
+                        "[desk] {chat} is not in this terminal: run `frontdesk serve` to reach them"
                     )?,
                     Delivery::Desk { .. } => {}
                 }
             }
             for event in &done.desk {
-                writeln!(staff, "[desk] {}", render::desk_text(event))?;
+                writeln!(self.staff, "[desk] {}", render::desk_text(event))?;
             }
         } else {
-            let outcome = engine.handle(&incoming(parse_line(line)));
+            let outcome = engine.handle(&self.incoming(parse_line(line)));
             for reply in &outcome.replies {
-                write_reply(&mut out, reply, options.json)?;
+                write_reply(&mut self.out, reply, json)?;
             }
             for event in &outcome.staff {
-                write_staff(&mut staff, event, options.json)?;
+                write_staff(&mut self.staff, event, json)?;
             }
             // This terminal is a desk: it shows the posts, and takes the
             // alerts off the outbox.
             for alert in &outcome.alerts {
                 let _ = engine.delivered(&alert.receipt, clock.now());
             }
-            if !options.json {
+            if !json {
                 for event in outcome.desk_events() {
-                    writeln!(staff, "[desk] {}", render::desk_text(event))?;
+                    writeln!(self.staff, "[desk] {}", render::desk_text(event))?;
                 }
             }
         }
+        self.out.flush()?;
         if !engine.store_usable() {
-            out.flush()?;
             return Err(TerminalError::StoreUnusable);
         }
-        if options.prompt {
-            write!(out, "you> ")?;
-        }
-        out.flush()?;
+        Ok(())
     }
-    if options.prompt {
-        writeln!(out)?;
-    }
-    Ok(())
 }
 
 /// A bot message, as text or as a JSON line.
@@ -278,6 +333,7 @@ mod tests {
         let options = Options {
             patient: "pat".into(),
             prompt: false,
+            greet: false,
             json: false,
         };
         let input: &[u8] =
@@ -320,6 +376,7 @@ mod tests {
         let options = Options {
             patient: "local".into(),
             prompt: true,
+            greet: false,
             json: false,
         };
         let (mut out, mut staff) = (Vec::new(), Vec::new());
@@ -347,6 +404,7 @@ mod tests {
         let options = Options {
             patient: "local".into(),
             prompt: false,
+            greet: false,
             json: true,
         };
         let input: &[u8] = b"does it \xff\xfe hurt?\r\nwhat should I wear?\n";
