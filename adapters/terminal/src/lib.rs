@@ -4,7 +4,7 @@
 //!
 //! Two renderings:
 //! - text (default): the bot's messages with numbered buttons; type the number
-//!   or `!choose ID` to press one;
+//!   (or `!N` where a typed number is an answer, or `!choose ID`) to press one;
 //! - JSON (`--json`): one object per bot message per line, for scripts and
 //!   tests: `{"kind", "text", "choices": [{"id", "label"}], "topic",
 //!   "question"}`.
@@ -97,6 +97,8 @@ pub struct Session<'a, S: Store, O: Write, E: Write> {
     chat: ChatKey,
     out: O,
     staff: E,
+    /// The ids of the buttons of the bot's last message, for `!N`.
+    buttons: Vec<String>,
 }
 
 impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
@@ -117,12 +119,16 @@ impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
             chat,
             out,
             staff,
+            buttons: Vec::new(),
         };
         if options.prompt || options.greet {
             let start = Input::Command(Command::Start { payload: None });
             let welcome = engine.handle(&session.incoming(start));
             for reply in &welcome.replies {
                 write_reply(&mut session.out, reply, false)?;
+            }
+            if let Some(last) = welcome.replies.last() {
+                session.buttons = last.choices.iter().map(|c| c.id.clone()).collect();
             }
         }
         session.prompt()?;
@@ -196,7 +202,17 @@ impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
                 writeln!(self.staff, "[desk] {}", render::desk_text(event))?;
             }
         } else {
-            let outcome = engine.handle(&self.incoming(parse_line(line)));
+            // `!N` presses the last message's Nth button.
+            let pressed = line
+                .trim()
+                .strip_prefix('!')
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| self.buttons.get(n.checked_sub(1)?).cloned());
+            let input = pressed.map_or_else(|| parse_line(line), Input::Choice);
+            let outcome = engine.handle(&self.incoming(input));
+            if let Some(last) = outcome.replies.last() {
+                self.buttons = last.choices.iter().map(|c| c.id.clone()).collect();
+            }
             for reply in &outcome.replies {
                 write_reply(&mut self.out, reply, json)?;
             }
@@ -262,6 +278,9 @@ fn write_json(out: &mut impl Write, reply: &Reply) -> io::Result<()> {
     writeln!(out)
 }
 
+/// A bot message as text. Buttons are shown one way, numbered; where a
+/// typed number is the answer itself (a question asking for a number or
+/// for words), a button is pressed with `!` before its number.
 fn write_text(out: &mut impl Write, reply: &Reply) -> io::Result<()> {
     let mut lines = reply.text.lines();
     writeln!(out, "bot> {}", lines.next().unwrap_or_default())?;
@@ -269,11 +288,13 @@ fn write_text(out: &mut impl Write, reply: &Reply) -> io::Result<()> {
         writeln!(out, "     {line}")?;
     }
     for (n, choice) in reply.choices.iter().enumerate() {
-        if reply.numbered {
-            writeln!(out, "     {}) {}", n + 1, choice.label)?;
-        } else {
-            writeln!(out, "     - {} (!choose {})", choice.label, choice.id)?;
-        }
+        writeln!(out, "     {}) {}", n + 1, choice.label)?;
+    }
+    if !reply.numbered && !reply.choices.is_empty() {
+        writeln!(
+            out,
+            "     (type !1, !2… to press one; a plain answer is your answer)"
+        )?;
     }
     Ok(())
 }
@@ -416,6 +437,39 @@ mod tests {
             replies.contains("Loose"),
             "the second line was answered: {replies}"
         );
+    }
+
+    #[test]
+    fn buttons_are_shown_one_way_and_bang_n_presses_one_where_a_number_is_an_answer() {
+        let engine = Engine::new(frontdesk_core::MemoryStore::new(), shipped());
+        let options = Options {
+            patient: "pat".into(),
+            prompt: false,
+            greet: false,
+            json: false,
+        };
+        // The weeks-pregnant question takes a number: "!2" presses its
+        // second button (Not sure, Back, Stop) instead.
+        let mut lines = vec!["/screen", "yes"];
+        lines.extend(["no"; 4]);
+        lines.extend(["yes", "!2"]);
+        let input = lines.join("\n");
+        let (mut out, mut staff) = (Vec::new(), Vec::new());
+        let clock = frontdesk_core::SystemClock;
+        run(
+            &engine,
+            &clock,
+            &options,
+            input.as_bytes(),
+            &mut out,
+            &mut staff,
+        )
+        .unwrap();
+        let shown = String::from_utf8(out).unwrap();
+        assert!(!shown.contains("!choose"), "one way: {shown}");
+        assert!(shown.contains("(type !1, !2"), "{shown}");
+        let asked = shown.matches("Are you pregnant, or could you be?").count();
+        assert_eq!(asked, 2, "!2 went back to the pregnancy question: {shown}");
     }
 
     #[test]
