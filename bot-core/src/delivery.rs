@@ -101,6 +101,20 @@ pub enum DeskEvent {
     },
 }
 
+impl DeskEvent {
+    /// Whether this must reach a desk (kept in the outbox until one takes
+    /// it), rather than keep a desk up to date.
+    pub fn is_alert(&self) -> bool {
+        matches!(
+            self,
+            DeskEvent::Opened { .. }
+                | DeskEvent::Emergency { .. }
+                | DeskEvent::EmergencyDuringHandoff { .. }
+                | DeskEvent::Urgent { .. }
+        )
+    }
+}
+
 /// Something to send from one adapter's work to wherever it belongs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {

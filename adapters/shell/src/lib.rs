@@ -43,19 +43,15 @@ impl<S: Store> App<S> {
     pub async fn staff(&self, actor: Actor, action: StaffAction) -> StaffResponse {
         let engine = self.engine.clone();
         let now = self.clock.now();
-        let failed = StaffResponse {
-            to_staff: vec![frontdesk_core::handoff::render::ACTION_FAILED.to_owned()],
-            ..StaffResponse::default()
-        };
         match tokio::task::spawn_blocking(move || engine.handle_staff(&actor, &action, now)).await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "staff action failed");
-                failed
+                StaffResponse::failed()
             }
             Err(e) => {
                 tracing::error!(error = %e, "the engine panicked on a staff action");
-                failed
+                StaffResponse::failed()
             }
         }
     }

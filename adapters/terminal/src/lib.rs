@@ -178,10 +178,7 @@ impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
                 .handle_staff(&actor, &command, clock.now())
                 .unwrap_or_else(|e| {
                     tracing::error!(error = %e, "staff action failed");
-                    StaffResponse {
-                        to_staff: vec![render::ACTION_FAILED.to_owned()],
-                        ..StaffResponse::default()
-                    }
+                    StaffResponse::failed()
                 });
             for text in done.to_staff.iter().chain(&done.private) {
                 writeln!(self.staff, "[desk] {text}")?;

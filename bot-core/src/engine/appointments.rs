@@ -355,7 +355,7 @@ impl<S: Store> Engine<S> {
             // Handed to a sender by an earlier run that stopped before the
             // platform took it: never sent again, and staff are told (again,
             // if the run telling them stopped too).
-            let mut doubted = false;
+            let mut doubted = Vec::new();
             for (key, mark) in appointment.reminders.iter_mut() {
                 let at = match *mark {
                     Mark::Sending { at, run } if run != self.run => at,
@@ -367,20 +367,12 @@ impl<S: Store> Engine<S> {
                 };
                 let notice = Notice::Sending { run: self.run };
                 *mark = Mark::InDoubt { at, notice };
-                doubted = true;
-                deliveries.push(Delivery::Desk {
-                    event: DeskEvent::ReminderInDoubt {
-                        patient: appointment.patient.clone(),
-                        platform: chat.platform(),
-                        when: staff_when(&knowledge, appointment.start),
-                    },
-                    receipt: Some(Receipt::DoubtReported {
-                        appointment: appointment.id.clone(),
-                        key: key.clone(),
-                    }),
-                });
+                doubted.push(key.clone());
             }
-            if doubted {
+            for key in &doubted {
+                deliveries.push(doubt_notice(&knowledge, &appointment, &chat, key));
+            }
+            if !doubted.is_empty() {
                 batch.put(keys::appointment(&appointment.id), encode(&appointment));
             }
             if !appointment.is_upcoming(now) {
@@ -487,17 +479,7 @@ impl<S: Store> Engine<S> {
             at: sent,
             notice: Notice::Sending { run: self.run },
         };
-        let notice = Delivery::Desk {
-            event: DeskEvent::ReminderInDoubt {
-                patient: record.patient.clone(),
-                platform: chat.platform(),
-                when: staff_when(&knowledge, record.start),
-            },
-            receipt: Some(Receipt::DoubtReported {
-                appointment: appointment.to_owned(),
-                key: key.to_owned(),
-            }),
-        };
+        let notice = doubt_notice(&knowledge, &record, &chat, key);
         let mut batch = Batch::default();
         batch.put(keys::appointment(appointment), encode(&record));
         self.apply(batch)?;
@@ -730,6 +712,27 @@ fn describe(knowledge: &Knowledge, at: Timestamp, locale: Locale) -> String {
 }
 
 /// "Tue 2026-12-01 09:30" for staff.
+/// The desks' notice that a reminder may not have arrived, with the
+/// receipt that records they were told.
+fn doubt_notice(
+    knowledge: &Knowledge,
+    appointment: &Appointment,
+    chat: &ChatKey,
+    key: &str,
+) -> Delivery {
+    Delivery::Desk {
+        event: DeskEvent::ReminderInDoubt {
+            patient: appointment.patient.clone(),
+            platform: chat.platform(),
+            when: staff_when(knowledge, appointment.start),
+        },
+        receipt: Some(Receipt::DoubtReported {
+            appointment: appointment.id.clone(),
+            key: key.to_owned(),
+        }),
+    }
+}
+
 fn staff_when(knowledge: &Knowledge, at: Timestamp) -> String {
     at.to_zoned(knowledge.clinic.time_zone.clone())
         .strftime("%a %Y-%m-%d %H:%M")

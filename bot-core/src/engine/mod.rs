@@ -94,6 +94,17 @@ pub struct StaffResponse {
     pub desk: Vec<DeskEvent>,
 }
 
+impl StaffResponse {
+    /// What a staff member is told when their action could not be carried
+    /// out (the store failed): that it did not work.
+    pub fn failed() -> StaffResponse {
+        StaffResponse {
+            to_staff: vec![crate::handoff::render::ACTION_FAILED.to_owned()],
+            ..StaffResponse::default()
+        }
+    }
+}
+
 /// A question the bot could not answer, as logged for staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnansweredEntry {
@@ -159,11 +170,9 @@ enum Route {
     /// `/forget` or its confirmation: works whatever state the chat is in,
     /// even a record that can no longer be read.
     Privacy(privacy::PrivacyAction),
-    /// Something shaped like an appointment link code.
+    /// Something shaped like an appointment link code (a mistyped one
+    /// too: it is told invalid, not kept as an unanswered question).
     Link(String),
-    /// Shaped like a link code, but not a valid one: said so, and not kept
-    /// as an unanswered question.
-    MistypedCode,
     /// Confirm, cancel or reschedule (a reminder's button names the
     /// appointment).
     Appointment(PatientAction, Option<String>),
@@ -330,13 +339,6 @@ impl<S: Store> Engine<S> {
                 },
                 Err(e) => failed("cannot link an appointment", e),
             },
-            Route::MistypedCode => match self.locale_of(&incoming.chat, incoming.locale_hint) {
-                Ok(locale) => Response {
-                    replies: vec![info(&loaded.knowledge.messages(locale).link_invalid)],
-                    ..Response::default()
-                },
-                Err(e) => failed("cannot load conversation", e),
-            },
             Route::Appointment(action, appointment) => self
                 .patient_action(action, appointment.as_deref(), incoming)
                 .unwrap_or_else(|e| failed("cannot act on an appointment", e)),
@@ -355,12 +357,6 @@ impl<S: Store> Engine<S> {
         // In a shared chat the dialogue says to write privately instead.
         if let Some(code) = link_attempt(&incoming.input).filter(|_| !incoming.shared) {
             return Ok(Route::Link(code));
-        }
-        if let Input::Text(t) = &incoming.input
-            && !incoming.shared
-            && crate::appointments::looks_like_code(t)
-        {
-            return Ok(Route::MistypedCode);
         }
         if let Some((action, appointment)) = appointment_action(incoming) {
             return Ok(Route::Appointment(action, appointment));
@@ -539,13 +535,16 @@ fn info(text: &str) -> Reply {
 }
 
 /// A message that may be an appointment link code: `/start CODE` (a Telegram
-/// deep link) or the code on its own.
+/// deep link) or the code on its own, mistyped too (it is then not found,
+/// and `link` says it is invalid).
 fn link_attempt(input: &Input) -> Option<String> {
     match input {
         Input::Command(Command::Start { payload: Some(p) }) => {
             crate::appointments::normalize_code(p)
         }
-        Input::Text(t) => crate::appointments::normalize_code(t),
+        Input::Text(t) => crate::appointments::normalize_code(t).or_else(|| {
+            crate::appointments::looks_like_code(t).then(|| t.trim().to_ascii_uppercase())
+        }),
         _ => None,
     }
 }

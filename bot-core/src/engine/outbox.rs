@@ -60,20 +60,6 @@ pub(super) struct Pending {
     handed_out: Timestamp,
 }
 
-impl DeskEvent {
-    /// Whether this must reach a desk (kept in the outbox until one takes
-    /// it), rather than keep a desk up to date.
-    pub fn is_alert(&self) -> bool {
-        matches!(
-            self,
-            DeskEvent::Opened { .. }
-                | DeskEvent::Emergency { .. }
-                | DeskEvent::EmergencyDuringHandoff { .. }
-                | DeskEvent::Urgent { .. }
-        )
-    }
-}
-
 impl<S: Store> Engine<S> {
     /// Applies a batch, counting failed writes in a row (see
     /// [`Engine::store_usable`]).
