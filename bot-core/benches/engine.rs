@@ -75,15 +75,12 @@ fn round(engine: &Arc<Engine<SledStore>>, threads: u64, patients: &AtomicU64) ->
                     let id = patients.fetch_add(1, Ordering::Relaxed);
                     let chat = ChatKey::parse(&format!("telegram:{id}")).unwrap();
                     for text in SCRIPT.iter().take((per_thread - sent) as usize) {
-                        black_box(engine.handle(&Incoming {
-                            chat: chat.clone(),
-                            input: Input::from_text(text),
-                            at: jiff::Timestamp::now(),
-                            locale_hint: None,
-                            shared: false,
-                            display_name: Some("Pat".into()),
-                            sequence: None,
-                        }));
+                        black_box(engine.handle(&Incoming::private(
+                            chat.clone(),
+                            Input::from_text(text),
+                            jiff::Timestamp::now(),
+                            "Pat",
+                        )));
                         sent += 1;
                     }
                 }

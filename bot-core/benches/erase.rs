@@ -47,15 +47,12 @@ fn bench(c: &mut Criterion) {
     for id in 0..PATIENTS {
         let chat = ChatKey::parse(&format!("telegram:{}", 1_000_000 + id)).unwrap();
         for text in &script {
-            engine.handle(&Incoming {
-                chat: chat.clone(),
-                input: Input::from_text(text),
-                at: jiff::Timestamp::now(),
-                locale_hint: None,
-                shared: false,
-                display_name: Some("Pat".into()),
-                sequence: None,
-            });
+            engine.handle(&Incoming::private(
+                chat.clone(),
+                Input::from_text(text),
+                jiff::Timestamp::now(),
+                "Pat",
+            ));
         }
     }
     println!(

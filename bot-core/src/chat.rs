@@ -30,6 +30,22 @@ pub struct Incoming {
     pub sequence: Option<u64>,
 }
 
+impl Incoming {
+    /// A message in a private chat from a patient the platform names
+    /// `display_name`, with no language hint and no sequence number.
+    pub fn private(chat: ChatKey, input: Input, at: Timestamp, display_name: &str) -> Incoming {
+        Incoming {
+            chat,
+            input,
+            at,
+            locale_hint: None,
+            shared: false,
+            display_name: Some(display_name.to_owned()),
+            sequence: None,
+        }
+    }
+}
+
 /// What the patient did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {

@@ -136,15 +136,8 @@ impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
     }
 
     fn incoming(&self, input: Input) -> Incoming {
-        Incoming {
-            chat: self.chat.clone(),
-            input,
-            at: self.clock.now(),
-            locale_hint: None,
-            shared: false,
-            display_name: Some(self.options.patient.clone()),
-            sequence: None,
-        }
+        let (chat, at) = (self.chat.clone(), self.clock.now());
+        Incoming::private(chat, input, at, &self.options.patient)
     }
 
     /// Prints the prompt, if this session prints one.
