@@ -246,9 +246,12 @@ impl<S: Store> Engine<S> {
         let _guard = self.lock_chat(&incoming.chat);
         // A typed number, label or yes/no presses a button of the latest
         // prompt, whoever made it (the dialogue, or the engine below).
-        let pressed = self.pressed_by_typing(incoming);
+        // A text message's state is read once, for both the press and the
+        // route.
+        let mut stored = None;
+        let pressed = self.pressed_by_typing(incoming, &mut stored);
         let incoming = pressed.as_ref().unwrap_or(incoming);
-        let (response, by_dialogue) = self.dispatch(&loaded, incoming);
+        let (response, by_dialogue) = self.dispatch(&loaded, incoming, stored);
         // The dialogue keeps its own prompts with the state it saves.
         if !by_dialogue && !response.replies.is_empty() {
             self.remember_prompt(incoming, &response);
@@ -258,14 +261,20 @@ impl<S: Store> Engine<S> {
 
     /// A typed message that presses a button of the latest prompt, as the
     /// press. Not in a shared chat, where typed words press nothing.
-    fn pressed_by_typing(&self, incoming: &Incoming) -> Option<Incoming> {
+    /// `stored` keeps the chat's state read here for the route.
+    fn pressed_by_typing(
+        &self,
+        incoming: &Incoming,
+        stored: &mut Option<Result<Option<Conversation>, EngineError>>,
+    ) -> Option<Incoming> {
         let Input::Text(text) = &incoming.input else {
             return None;
         };
         if incoming.shared {
             return None;
         }
-        let conversation = self.conversation(&incoming.chat).ok()??;
+        let read = stored.insert(self.conversation(&incoming.chat));
+        let conversation = read.as_ref().ok()?.as_ref()?;
         let id = dialogue::typed_choice(text, &conversation.offered)?;
         Some(Incoming {
             input: Input::Choice(id.to_owned()),
@@ -310,7 +319,13 @@ impl<S: Store> Engine<S> {
 
     /// Routes a message and carries it out; says whether the dialogue
     /// answered it.
-    fn dispatch(&self, loaded: &Loaded, incoming: &Incoming) -> (Response, bool) {
+    /// `stored` is the chat's state when it was read already.
+    fn dispatch(
+        &self,
+        loaded: &Loaded,
+        incoming: &Incoming,
+        stored: Option<Result<Option<Conversation>, EngineError>>,
+    ) -> (Response, bool) {
         let failed = |what: &str, e: EngineError| {
             tracing::error!(chat = %incoming.chat, error = %e, "{what}");
             let mut response = internal_error(&loaded.knowledge, incoming, Vec::new(), Vec::new());
@@ -319,7 +334,7 @@ impl<S: Store> Engine<S> {
             }
             response
         };
-        let route = match self.route(incoming) {
+        let route = match self.route(incoming, stored) {
             Ok(route) => route,
             Err(e) => return (failed("cannot load conversation", e), false),
         };
@@ -350,7 +365,11 @@ impl<S: Store> Engine<S> {
 
     /// Works out what a message is for. Only the dialogue and redelivery
     /// need the chat's state.
-    fn route(&self, incoming: &Incoming) -> Result<Route, EngineError> {
+    fn route(
+        &self,
+        incoming: &Incoming,
+        stored: Option<Result<Option<Conversation>, EngineError>>,
+    ) -> Result<Route, EngineError> {
         if let Some(action) = privacy::PrivacyAction::of(incoming) {
             return Ok(Route::Privacy(action));
         }
@@ -361,7 +380,8 @@ impl<S: Store> Engine<S> {
         if let Some((action, appointment)) = appointment_action(incoming) {
             return Ok(Route::Appointment(action, appointment));
         }
-        let conversation = self.conversation(&incoming.chat)?.unwrap_or_default();
+        let stored = stored.unwrap_or_else(|| self.conversation(&incoming.chat));
+        let conversation = stored?.unwrap_or_default();
         Ok(match (incoming.sequence, conversation.last_sequence) {
             (Some(seq), Some(last)) if seq <= last => Route::Redelivery(conversation),
             _ => Route::Dialogue(conversation),

@@ -7,6 +7,7 @@ use regex::Regex;
 use std::sync::Arc;
 
 use super::matcher::Matcher;
+use super::medicine::Medicines;
 use super::semantic::{Classes, Semantic};
 use super::smalltalk::SmallTalk;
 use super::triage::{Assessment, Triage, Triager};
@@ -67,26 +68,15 @@ pub struct Classified {
 #[derive(Debug)]
 struct Rules {
     triage: Triager,
-    medicine_advice: Regex,
-    medicine_named: Regex,
+    medicines: Medicines,
     person: Regex,
 }
 
-/// A medicine or supplement named with taking, using or stopping it, or
-/// with whether it is safe or good: "can I take ibuprofen after", "should I
-/// stop my aspirin", "are arnica tablets good for the bruise". Blood
-/// thinners are not named here: "I'm on warfarin, can I have needling?" is
-/// the knowledge folder's question about needling, not about the medicine.
-const MEDICINE_NAMED: &str = r"\b((can|could|should|may|do) i (still )?(take|use|have|keep taking|stop|skip|pause|combine|mix)|(ok|okay|safe|fine|alright|good) to (take|use|have)|(puedo|debo|se puede|podria|es bueno|conviene) (tomar|usar|dejar|suspender|mezclar|combinar)|stop|stopping|dejar de tomar|suspender)\b.{0,20}\b(ibuprofen|ibuprofeno|advil|motrin|nurofen|aspirin|aspirina|paracetamol|acetaminophen|tylenol|naproxen|aleve|diclofenac|diclofenaco|voltaren|arnica|nolotil|metamizol|codeine|codeina|tramadol|painkillers?|pain killers?|analgesicos?|anti ?inflammatories|antiinflamatorios?|muscle relaxants?|relajantes? musculares?|fish oil|omega 3|turmeric|curcuma|supplements?|suplementos?|antibiotics?|antibioticos?|antihistamines?|melatonin|cbd)\b|\b(ibuprofen|ibuprofeno|aspirin|aspirina|paracetamol|tylenol|advil|naproxen|diclofenac|voltaren|arnica|nolotil|painkillers?|muscle relaxants?|fish oil|supplements?)\b.{0,25}\b(ok|okay|safe|fine|good|alright|bueno|buena|seguro|recomendable)\b|\b(prescribe|prescription for|recetar|receta de|recetarme)\b";
-const MEDICINE_ADVICE: &str = r"\b(stop|stopping|quit|skip|pause|come off|get off|cut down|increase|decrease|lower|double|change|switch)\b.{0,25}\b(taking|medicine|medicines|medication|medications|meds|pills|tablets|dose|dosage|prescription|insulin|warfarin|blood thinners?|anticoagulants?)\b|\bshould i (take|keep taking|still take)\b|\b(how much|how many)\b.{0,30}\b(can|should|do|may) i (take|have)\b|\bcuant[oa]s?\b.{0,30}\b(puedo|debo) tomar\b|\b(dejar|deje|suspender|parar|cambiar|bajar|subir)\b.{0,25}\b(tomar|medicina|medicamento|medicamentos|pastillas|dosis|anticoagulante)\b";
-
 impl Rules {
     fn new() -> Rules {
-        let compile = crate::text::folded_pattern;
         Rules {
             triage: Triager::new(),
-            medicine_advice: compile(MEDICINE_ADVICE),
-            medicine_named: compile(MEDICINE_NAMED),
+            medicines: Medicines::new(),
             person: super::smalltalk::person_pattern(),
         }
     }
@@ -113,7 +103,9 @@ pub struct TriageThresholds {
     /// …an urgent one from this, when it leads tier 3…
     pub urgent: f32,
     /// …and either only from this one where the rules named a sign of that
-    /// tier and set it aside ("no pus", "all recovered").
+    /// tier and set it aside ("no pus", "all recovered"); an emergency
+    /// also only from this one where the rules read an urgent sign and no
+    /// emergency ("the needle broke", "numb since the session").
     pub over_set_aside: f32,
 }
 
@@ -127,11 +119,16 @@ impl TriageThresholds {
     /// The tier (1, 2 or 3) a model's triage probabilities add to what the
     /// rules made of the message: the most probable, a tier 1 or 2 needing
     /// its threshold, and 3 where the rules set such a sign aside and the
-    /// model is not sure enough to be heard over them.
+    /// model is not sure enough to be heard over them (2 where the rules
+    /// read the message as urgent).
     pub fn model_tier(&self, tiers: &[f32; 3], rules: &Assessment) -> u8 {
         let [emergency, urgent, routine] = *tiers;
         if emergency >= self.emergency && emergency >= urgent {
-            if rules.emergency_set_aside && emergency < self.over_set_aside {
+            if emergency >= self.over_set_aside {
+                1
+            } else if matches!(rules.triage, Triage::Urgent(_)) {
+                2
+            } else if rules.emergency_set_aside {
                 3
             } else {
                 1
@@ -340,7 +337,7 @@ impl Classifier {
         if rules.person.is_match(&folded) {
             return verdict(Verdict::Human);
         }
-        if rules.medicine_advice.is_match(&folded) || rules.medicine_named.is_match(&folded) {
+        if rules.medicines.asked(&folded, asks) {
             return verdict(Verdict::MedicineAdvice);
         }
         let scores = self
@@ -431,26 +428,6 @@ impl Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn medicine_advice_questions_are_recognised() {
-        let rules = Rules::new();
-        for text in [
-            "should i stop taking my blood pressure pills",
-            "can I skip my warfarin before the appointment",
-            "¿debo dejar de tomar el anticoagulante?",
-            "how many ibuprofen can i take at once",
-            "cuantas pastillas de paracetamol puedo tomar al dia",
-        ] {
-            assert!(rules.medicine_advice.is_match(&fold(text)), "{text}");
-        }
-        for text in [
-            "i take blood thinners can i have dry needling",
-            "i'm on warfarin",
-        ] {
-            assert!(!rules.medicine_advice.is_match(&fold(text)), "{text}");
-        }
-    }
 
     use super::super::eval::{evaluate, parse_cases};
     use super::super::semantic::Scores;
@@ -580,6 +557,25 @@ mod tests {
         let sure = alarmed_model(&k, 0.95);
         assert_eq!(
             sure.classify(denied).verdict,
+            Verdict::Emergency(RedFlag::Unrecognised)
+        );
+    }
+
+    #[test]
+    fn a_models_alarm_over_a_sign_the_rules_read_as_urgent_stays_urgent_unless_it_is_very_sure() {
+        let k = shipped();
+        let broken = "the needle broke and i think the tip is still in there";
+        let unsure = alarmed_model(&k, 0.7).classify(broken);
+        assert_eq!(
+            unsure.verdict,
+            Verdict::Answer {
+                topic: 0,
+                score: 1.0
+            }
+        );
+        assert_eq!(unsure.urgent, Some(Urgency::NeedleProblem));
+        assert_eq!(
+            alarmed_model(&k, 0.95).classify(broken).verdict,
             Verdict::Emergency(RedFlag::Unrecognised)
         );
     }

@@ -9,6 +9,10 @@
 //!   message.
 //! - [`matcher`]: ranking the knowledge folder's topics for a message
 //!   (stemmed words, synonyms, spelling tolerance).
+//! - [`medicine`]: questions about taking, stopping, dosing or prescribing
+//!   a medicine, which the bot never answers.
+//! - [`smalltalk`]: thanks, greetings, goodbyes and "ok"s, and a person
+//!   asked for in words.
 //! - [`semantic`]: the seam to a model trained on the folder's phrasings
 //!   (sentence embeddings), its classes and training examples.
 //! - [`classify`]: the [`Classifier`], which owns the rules, the matcher and
@@ -19,6 +23,7 @@
 pub mod classify;
 pub mod eval;
 pub mod matcher;
+pub mod medicine;
 pub mod semantic;
 pub mod smalltalk;
 pub mod triage;

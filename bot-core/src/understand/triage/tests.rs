@@ -175,6 +175,17 @@ fn every_tier_two_category_is_urgent_in_english_and_spanish() {
             "left calf hard and swollen, the other leg is fine",
             Urgency::Clot,
         ),
+        // Numbness told from its start, and a broken needle told the other
+        // way round.
+        (
+            "desde anoche tengo los dedos entumecidos",
+            Urgency::NerveSymptoms,
+        ),
+        (
+            "since my session on tuesday my foot has been numb",
+            Urgency::NerveSymptoms,
+        ),
+        ("creo que se partió la aguja", Urgency::NeedleProblem),
     ];
     for (text, urgency) in cases {
         assert_eq!(tier(text), Triage::Urgent(urgency), "{text}");
@@ -205,6 +216,8 @@ fn denied_past_hypothetical_idiomatic_and_other_peoples_signs_are_routine() {
         "I faint when I see needles",
         "what would happen if I passed out on the table?",
         "my ribs ache after needling, breathing doesnt hurt though",
+        "my hay fever is awful this week, can I still come?",
+        "tengo fiebre del heno, ¿puedo ir igual?",
     ] {
         assert_eq!(tier(text), Triage::Routine, "{text}");
     }
