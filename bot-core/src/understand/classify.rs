@@ -83,9 +83,13 @@ impl Rules {
 }
 
 /// With a semantic model: answer at or above this probability…
-pub const SEMANTIC_ANSWER_MIN: f32 = 0.35;
-/// …when the runner-up topic is at least this far behind; otherwise ask back.
+pub const SEMANTIC_ANSWER_MIN: f32 = 0.40;
+/// …when the runner-up topic is at least this far behind…
 pub const SEMANTIC_MARGIN: f32 = 0.08;
+/// …and the out-of-scope class is below this share of the best topic's
+/// probability; otherwise ask back ("can I shower after?" reads a little
+/// like after-care and a lot like nothing the folder answers).
+pub const SEMANTIC_OUTSIDE_SHARE: f32 = 0.5;
 /// Below this, the message is out of scope.
 pub const SEMANTIC_CLARIFY_MIN: f32 = 0.20;
 /// Topics offered when asking back: within this share of the best.
@@ -236,7 +240,10 @@ impl Classifier {
         if outside > p1 || p1 < SEMANTIC_CLARIFY_MIN {
             return Verdict::Fallback { score: p1 };
         }
-        if p1 >= SEMANTIC_ANSWER_MIN && p1 - p2 >= SEMANTIC_MARGIN {
+        if p1 >= SEMANTIC_ANSWER_MIN
+            && p1 - p2 >= SEMANTIC_MARGIN
+            && outside < p1 * SEMANTIC_OUTSIDE_SHARE
+        {
             return Verdict::Answer {
                 topic: best,
                 score: p1,
@@ -500,6 +507,48 @@ mod tests {
                 tiers: [0.0, 0.0, 1.0],
             })),
         )
+    }
+
+    /// A model sure of one topic at `p`, with `outside` for out of scope.
+    fn leaning_model(k: &Knowledge, topic: &str, p: f32, outside: f32) -> Classifier {
+        let classes = Classes::of(k);
+        let mut probabilities = vec![0.001; classes.count()];
+        probabilities[k.topic_index(&TopicId::parse(topic).unwrap()).unwrap()] = p;
+        probabilities[classes.out_of_scope()] = outside;
+        Classifier::with_semantic(
+            k,
+            Arc::new(Fixed(Scores {
+                classes: probabilities,
+                tiers: [0.0, 0.0, 1.0],
+            })),
+        )
+    }
+
+    #[test]
+    fn the_model_answers_only_when_the_message_reads_much_less_like_something_the_folder_does_not_answer()
+     {
+        let k = shipped();
+        // Words no matcher knows, so that only the model decides.
+        let text = "zzq wibble frob";
+        let after_care = k.topic_index(&TopicId::parse("after-care").unwrap());
+        let clear = leaning_model(&k, "after-care", 0.6, 0.1).classify(text);
+        assert!(
+            matches!(clear.verdict, Verdict::Answer { topic, .. } if Some(topic) == after_care),
+            "{:?}",
+            clear.verdict
+        );
+        let shadowed = leaning_model(&k, "after-care", 0.6, 0.35).classify(text);
+        assert!(
+            !matches!(shadowed.verdict, Verdict::Answer { .. }),
+            "{:?}",
+            shadowed.verdict
+        );
+        let weak = leaning_model(&k, "after-care", 0.38, 0.0).classify(text);
+        assert!(
+            !matches!(weak.verdict, Verdict::Answer { .. }),
+            "{:?}",
+            weak.verdict
+        );
     }
 
     #[test]
