@@ -218,6 +218,8 @@ fn denied_past_hypothetical_idiomatic_and_other_peoples_signs_are_routine() {
         "my ribs ache after needling, breathing doesnt hurt though",
         "my hay fever is awful this week, can I still come?",
         "tengo fiebre del heno, ¿puedo ir igual?",
+        "my calf kicked really hard when it was needled, is that normal?",
+        "can needling help? my ankle is still weak from an old sprain",
     ] {
         assert_eq!(tier(text), Triage::Routine, "{text}");
     }
