@@ -334,7 +334,10 @@ impl Classifier {
             locale: detected,
         };
         let asks = text.contains(['?', '¿']);
-        if let Some(talk) = super::smalltalk::small_talk(&folded, asks) {
+        // Small talk never names a medicine ("thanks, I take aspirin").
+        let talk = super::smalltalk::small_talk(&folded, asks)
+            .filter(|_| !rules.medicines.named(&folded));
+        if let Some(talk) = talk {
             return Classified {
                 verdict: Verdict::SmallTalk(talk),
                 urgent,
@@ -627,6 +630,24 @@ mod tests {
             alarmed_model(&k, 0.95).classify(broken).verdict,
             Verdict::Emergency(RedFlag::Unrecognised)
         );
+    }
+
+    #[test]
+    fn thanks_that_name_a_medicine_are_not_small_talk() {
+        let c = classifier();
+        assert_eq!(
+            c.classify("thanks so much").verdict,
+            Verdict::SmallTalk(SmallTalk::Thanks)
+        );
+        for text in [
+            "thanks, I take aspirin every day btw",
+            "ok gracias, tomo sintrom",
+        ] {
+            assert!(
+                !matches!(c.classify(text).verdict, Verdict::SmallTalk(_)),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -140,6 +140,11 @@ impl Medicines {
         }
     }
 
+    /// Whether a [`crate::text::fold`]ed message names a medicine at all.
+    pub fn named(&self, folded: &str) -> bool {
+        self.medicine.is_match(folded)
+    }
+
     /// Whether a [`crate::text::fold`]ed message asks about taking, dosing,
     /// stopping or prescribing a medicine; `asks` says whether it had a
     /// question mark.

@@ -198,7 +198,9 @@ const CONCERN: Phrases = Phrases {
         "stuck", "hospital", "allergic", "pregnant", "but", "however", "although", "though",
         "still", "except", "unfortunately", "sadly", "not", "dont", "doesnt", "didnt", "cant",
         "cannot", "couldnt", "wont", "isnt", "arent", "wasnt", "never", "no", "cancel",
-        "late", "sorry",
+        "late", "sorry", "diabetes", "diabetic", "pacemaker", "epilepsy", "cancer", "chemo",
+        "hiv", "lymphedema", "lymphoedema", "hemophilia", "haemophilia", "asthma", "heart",
+        "surgery", "operation", "injury", "fracture", "condition",
     ],
     es: &[
         "dolor", "dolores", "duele", "duelen", "doliendo", "dolorido", "dolorida", "molestia",
@@ -208,7 +210,10 @@ const CONCERN: Phrases = Phrases {
         "peor", "preocupa", "preocupado", "preocupada", "miedo", "problema", "rojo", "roja",
         "caliente", "pica", "picor", "infeccion", "pus", "urgente", "urgencia", "embarazada",
         "pero", "aunque", "todavia", "aun", "sigue", "sigo", "lamentablemente", "nunca",
-        "tampoco", "cancelar", "tarde", "perdon", "disculpa", "disculpe", "no",
+        "tampoco", "cancelar", "tarde", "perdon", "disculpa", "disculpe", "no", "diabetes",
+        "diabetico", "diabetica", "marcapasos", "epilepsia", "cancer", "quimio", "vih",
+        "linfedema", "hemofilia", "asma", "corazon", "cirugia", "operacion", "lesion",
+        "fractura",
     ],
     any: &[],
 };
@@ -539,6 +544,7 @@ mod tests {
             ("good morning, the needle spot is red and hot", None),
             ("gracias pero sigue doliendo", None),
             ("ok I'm on warfarin", None),
+            ("thank you. I have diabetes by the way", None),
         ];
         for (text, expected) in cases {
             assert_eq!(
