@@ -335,8 +335,8 @@ impl Classifier {
         };
         let asks = text.contains(['?', '¿']);
         // Small talk never names a medicine ("thanks, I take aspirin").
-        let talk = super::smalltalk::small_talk(&folded, asks)
-            .filter(|_| !rules.medicines.named(&folded));
+        let talk =
+            super::smalltalk::small_talk(&folded, asks).filter(|_| !rules.medicines.named(&folded));
         if let Some(talk) = talk {
             return Classified {
                 verdict: Verdict::SmallTalk(talk),
@@ -349,6 +349,9 @@ impl Classifier {
         }
         if rules.medicines.asked(&folded, asks) {
             return verdict(Verdict::MedicineAdvice);
+        }
+        if super::body::only_a_body_part(&folded) {
+            return verdict(Verdict::Fallback { score: 0.0 });
         }
         let scores = self
             .semantic
@@ -630,6 +633,19 @@ mod tests {
             alarmed_model(&k, 0.95).classify(broken).verdict,
             Verdict::Emergency(RedFlag::Unrecognised)
         );
+    }
+
+    #[test]
+    fn a_body_part_alone_falls_back_instead_of_guessing_a_topic() {
+        for text in ["left arm", "hombro", "dolor de espalda", "my knee"] {
+            assert!(
+                matches!(
+                    classifier().classify(text).verdict,
+                    Verdict::Fallback { .. }
+                ),
+                "{text}"
+            );
+        }
     }
 
     #[test]

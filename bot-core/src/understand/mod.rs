@@ -9,6 +9,7 @@
 //!   message.
 //! - [`matcher`]: ranking the knowledge folder's topics for a message
 //!   (stemmed words, synonyms, spelling tolerance).
+//! - [`body`]: a message that only names a part of the body.
 //! - [`medicine`]: questions about taking, stopping, dosing or prescribing
 //!   a medicine, which the bot never answers.
 //! - [`smalltalk`]: thanks, greetings, goodbyes and "ok"s, and a person
@@ -20,6 +21,7 @@
 //!   [`Verdict`].
 //! - [`eval`]: scoring the classifier against labelled questions.
 
+pub mod body;
 pub mod classify;
 pub mod eval;
 pub mod matcher;
