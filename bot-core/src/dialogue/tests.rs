@@ -258,6 +258,11 @@ fn the_bot_answers_in_the_patients_language_until_one_is_chosen() {
             .text(Locale::Es)
             .answer
     );
+    // An "ok" or a "bye" is in both languages: it switches nothing.
+    for word in ["ok", "bye", "super"] {
+        let s = step(&k, s.conversation.clone(), &incoming(text(word)));
+        assert_eq!(s.conversation.locale, Some(Locale::Es), "{word}");
+    }
     let s = step(&k, s.conversation, &incoming(text("/language en")));
     assert!(s.conversation.locale_pinned);
     let s = step(&k, s.conversation, &incoming(text("¿duele?")));

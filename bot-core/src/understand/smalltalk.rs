@@ -54,7 +54,7 @@ const THANKS: Phrases = Phrases {
 #[rustfmt::skip]
 const GOODBYE: Phrases = Phrases {
     en: &[
-        "bye", "byebye", "bye bye", "goodbye", "good bye", "cya", "see ya", "see you", "see u",
+        "byebye", "goodbye", "good bye", "cya", "see ya", "see you", "see u",
         "so long", "cheerio", "farewell", "later", "laters", "catch you later", "talk later",
         "talk soon", "speak soon", "ttyl", "gotta go", "got to go", "have to go",
         "i have to go", "must go", "take care", "have a good day", "have a nice day",
@@ -62,7 +62,7 @@ const GOODBYE: Phrases = Phrases {
         "have a great weekend", "have a good evening", "have a nice evening", "good night",
         "goodnight", "night", "nite", "gnight", "thats all", "thats it", "thats everything",
         "all for now", "thats all for now", "im done", "done for now", "until next time",
-        "till then", "til then", "peace out", "bb", "signing off", "enjoy your day",
+        "till then", "til then", "peace out", "signing off", "enjoy your day",
         "enjoy the weekend",
     ],
     es: &[
@@ -73,14 +73,14 @@ const GOODBYE: Phrases = Phrases {
         "que tengan un buen dia", "que tengas buena tarde", "que tengan buena tarde",
         "que tengan buenas tardes", "buen fin de semana", "feliz fin de semana",
         "me despido", "eso es todo", "es todo", "nada mas", "nada mas por ahora",
-        "por ahora es todo", "bye bye",
+        "por ahora es todo",
     ],
-    any: &["chao", "chau", "ciao", "bai"],
+    any: &["bye", "bye bye", "bb", "chao", "chau", "ciao", "bai"],
 };
 #[rustfmt::skip]
 const GREETING: Phrases = Phrases {
     en: &[
-        "hi", "hello", "hey", "heya", "hiya", "howdy", "yo", "sup", "whats up", "wassup",
+        "hi", "hello", "heya", "hiya", "howdy", "yo", "sup", "whats up", "wassup",
         "good morning", "morning", "good afternoon", "afternoon", "good evening", "evening",
         "gm", "greetings", "hi there", "hey there", "hello there", "how are you", "how are u",
         "how r u", "hows it going", "how is it going", "how are things", "hows things",
@@ -91,12 +91,12 @@ const GREETING: Phrases = Phrases {
         "buenas noches", "que tal", "que onda", "que hubo", "quiubo", "saludos", "como estas",
         "como esta", "como estan", "como va", "como le va", "alo", "hola que tal",
     ],
-    any: &["ey", "ei", "hei", "ola"],
+    any: &["hey", "ey", "ei", "hei", "ola"],
 };
 #[rustfmt::skip]
 const ACK: Phrases = Phrases {
     en: &[
-        "ok", "okay", "okey", "oki", "okie", "okk", "k", "kk", "kay", "got it", "gotcha",
+        "okay", "kay", "got it", "gotcha",
         "gotit", "understood", "i understand", "i see", "noted", "perfect", "great", "cool",
         "nice", "alright", "all right", "fine", "sure", "sure thing", "excellent", "awesome",
         "sounds good", "sounds great", "sounds fine", "sounds perfect", "good", "very good",
@@ -121,7 +121,7 @@ const ACK: Phrases = Phrases {
         "aja", "sisi", "de una", "okas", "ah ya", "ya esta", "ah bueno", "pues vale",
         "vale vale", "entonces vale", "me sirve", "sirve",
     ],
-    any: &["oka", "super"],
+    any: &["ok", "okey", "oki", "okie", "okk", "oka", "k", "kk", "super"],
 };
 
 /// Words that change nothing: filler, the addressee, a name's
@@ -552,6 +552,23 @@ mod tests {
                 expected,
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn small_talk_tells_its_language_only_by_words_one_language_has_alone() {
+        for (text, expected) in [
+            ("ok", None),
+            ("ok ok", None),
+            ("bye", None),
+            ("hey", None),
+            ("super", None),
+            ("ok gracias", Some(Locale::Es)),
+            ("vale, hasta luego", Some(Locale::Es)),
+            ("ok thanks", Some(Locale::En)),
+            ("see you", Some(Locale::En)),
+        ] {
+            assert_eq!(language(&fold(text)), expected, "{text}");
         }
     }
 
