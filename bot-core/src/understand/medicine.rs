@@ -41,11 +41,14 @@ const MEDICINE: &str = concat!(
     r"inhaler|puffer|cream|ointment|gel|drops|syrup|medicina|medicinas|medicamentos?|",
     r"pastillas?|capsulas?|comprimidos?|suplementos?|gotas|crema|pomada|inhalador|jarabe|",
     r"(lidocaine|pain|nicotine|medicated|voltaren|diclofenac) patch(es)?|parches?|",
-    r"something for (the )?pain|algo para el dolor)\b",
+    r"something for (the )?pain|algo para el dolor|deep heat|tiger balm|bengay|biofreeze|",
+    r"icy hot|flector|calpol|hrt|the pill|birth control|contraceptives?|anticonceptiv\w*|",
+    r"pildoras?|pre ?workout|balm|balsamo|pregabalina|gabapentina)\b",
     r"|\b[a-z]{2,}(profen|fenac|coxib|cillin|mycin|cycline|floxacin|azepam|zolam|pril|sartan|",
     r"olol|dipine|statin|prazole|tidine|tadine|oxetine|triptan|caine|parin|xaban|gatran|",
     r"codone|morphone|setron|lukast|dronate|formin|gliptin|semide|thiazide|conazole|",
-    r"solone|olona|cilina|micina|statina|prazol|caina)\b)",
+    r"solone|olona|cilina|micina|statina|prazol|caina|alina|profeno|fenaco|sartan|triptan|",
+    r"parina|xaban)\b)",
 );
 
 /// A verb asked about, as it opens a question in English or Spanish.
@@ -56,7 +59,7 @@ const ACT: &str = concat!(
     r"really need to |still need to )?",
     r"(take|taking|use|using|apply|rub|put|keep taking|keep using|continue|continue taking|",
     r"stop|stop taking|quit|skip|pause|hold|come off|get off|combine|mix|increase|decrease|",
-    r"double|swap|switch|carry on|keep on)",
+    r"double|swap|switch|carry on|keep on|need|drink)",
     r"|\b(ok|okay|safe|fine|alright|good|bad|wise|better|dangerous|a problem|possible|",
     r"allowed|a good idea|a bad idea|necessary|best|important|recommended) ",
     r"(for me |for him |for her |for them )?to (take|use|apply|rub|put|keep taking|stop|skip|",
@@ -65,7 +68,8 @@ const ACT: &str = concat!(
     r"rubbing|putting|stopping|skipping|combining|mixing)",
     r"|\b(puedo|podria|debo|deberia|tengo que|hay que|hay q|se puede|conviene|es bueno|",
     r"es malo|es seguro|esta bien|es recomendable|es necesario|pasa algo si|que pasa si|",
-    r"necesito|sirve|vale la pena) (seguir )?(tomar|tomarme|tomarlo|tomarla|tomarlos|",
+    r"necesito|sirve|vale la pena|es buena idea|es mala idea|seria bueno|hace falta) ",
+    r"(seguir )?(tomar|tomarme|tomarlo|tomarla|tomarlos|",
     r"tomarlas|tomo|usar|usarlo|usarla|usarme|poner|ponerme|ponerle|ponermelo|ponermela|aplicar|",
     r"aplicarme|aplicarlo|untar|untarme|dejar|dejarlo|dejarla|dejo|suspender|suspenderlo|",
     r"suspenderla|suspendo|parar|mezclar|mezclarlo|combinar|tomando|usando|dejar de tomar|",
@@ -79,8 +83,17 @@ const CARRIES_IT: &str = r"\b(tomarlo|tomarla|tomarlos|tomarlas|usarlo|usarla|po
 /// Stopping or skipping, as a bare question: "stopping my aspirin before?".
 const BARE_STOP: &str = r"\b(stop|stopping|skip|skipping|pause|pausing|quit|quitting|come off|coming off|hold off|dejar de tomar|suspender|suspendo|dejo)( taking| using| on)?\b";
 
+/// Whether needling is safe, asked beside a medicine: "I'm on warfarin, is
+/// dry needling safe for me?" is the knowledge folder's question.
+const NEEDLING_SAFE: &str = r"\b((is|are|es|son|sera) (the )?(dry )?(needling|needles|it|la puncion|las agujas|la puncion seca)( \w+)? (safe|ok|okay|fine|seguro|segura|un problema|a problem)|(ok|okay|safe|fine) (for me )?to (have|get|do) (dry )?(needling|needles|it|the needles|a session|treatment))\b";
+
+/// A medicine asked about in the passive ("can arnica cream be applied…")
+/// or a Spanish first person asked ("¿me la tomo ya o me la salto?").
+const PASSIVE: &str = r" be (applied|used|taken|rubbed|put on|combined|mixed)\b";
+const FIRST_PERSON: &str = r"\b(me (la |lo |las |los )?(pongo|tomo|aplico|salto|unto)|(la|lo|las|los) (retomo|tomo|dejo|salto|ajusto|suspendo)|retomo|ajusto)\b";
+
 /// A medicine followed by whether it is safe or good: "is arnica ok?".
-const SAFE: &str = r"\b(ok|okay|safe|fine|alright|good|bad|a problem|an issue|bueno|buena|malo|mala|seguro|segura|recomendable|peligroso|problema)\b";
+const SAFE: &str = r"\b(ok|okay|safe|fine|alright|good|bad|bueno|buena|malo|mala|seguro|segura|recomendable|peligroso)\b";
 
 /// Whether a medicine and the treatment mix: "will needling interact
 /// with my antidepressants?".
@@ -93,6 +106,7 @@ const DOSE: &str = concat!(
     r"\b(can|should|do|may|could) i (take|use)\b",
     r"|\bcuant[oa]s?\b.{0,30}\b(puedo|debo) (tomar|tomarme)\b",
     r"|\b(que|cual|cuanta) dosis\b",
+    r"|\bcuant[oa]s? (\w+ )?(tomo|me tomo)\b",
 );
 
 /// Asking the clinic for a prescription.
@@ -121,6 +135,9 @@ pub struct Medicines {
     dose: Regex,
     prescribe: Regex,
     opens_a_question: Regex,
+    passive: Regex,
+    first_person: Regex,
+    needling_safe: Regex,
 }
 
 impl Medicines {
@@ -137,6 +154,9 @@ impl Medicines {
             dose: compile(DOSE),
             prescribe: compile(PRESCRIBE),
             opens_a_question: compile(OPENS_A_QUESTION),
+            passive: compile(&format!(r"{MEDICINE}( \w+){{0,2}}{PASSIVE}")),
+            first_person: compile(FIRST_PERSON),
+            needling_safe: compile(NEEDLING_SAFE),
         }
     }
 
@@ -155,9 +175,12 @@ impl Medicines {
                 && self.medicine.is_match(folded))
             || self.dose.is_match(folded)
             || self.prescribe.is_match(folded)
+            || self.passive.is_match(folded)
             || ((asks || self.opens_a_question.is_match(folded))
                 && (self.bare_stop_then_medicine.is_match(folded)
-                    || self.medicine_then_safe.is_match(folded)))
+                    || (self.medicine_then_safe.is_match(folded)
+                        && !self.needling_safe.is_match(folded))))
+            || (asks && self.first_person.is_match(folded) && self.medicine.is_match(folded))
     }
 }
 
@@ -200,6 +223,11 @@ mod tests {
             "do I need to stop my meds the day before",
             "will the needling interact with my antidepressants?",
             "¿puedo seguir con el omeprazol?",
+            "do I need antibiotics after the session?",
+            "¿es buena idea seguir con el colágeno?",
+            "can voltaren gel be applied over the spot?",
+            "se me olvidó la pastilla, ¿me la tomo ya?",
+            "el ibuprofeno, ¿cuánto tomo?",
         ] {
             assert!(asked(&m, text), "{text}");
         }
@@ -218,6 +246,10 @@ mod tests {
             "should I stop running before my appointment?",
             "does it hurt more than a flu shot?",
             "I'm on warfarin, can I still have needling?",
+            "tomo xarelto, ¿es un problema para la punción?",
+            "tomo sintrom, ¿puedo hacerme la punción?",
+            "I'm on warfarin, is dry needling safe for me?",
+            "I take clopidogrel, am I ok to have needles?",
             "how many times do I have to come back?",
         ] {
             assert!(!asked(&m, text), "{text}");

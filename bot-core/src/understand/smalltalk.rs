@@ -447,49 +447,105 @@ pub fn language(folded: &str) -> Option<Locale> {
     }
 }
 
+/// Who a patient may ask for, in English or Spanish (folded).
+macro_rules! person {
+    () => {
+        concat!(
+            r"(person|human|humans|someone|somebody|anyone|anybody|staff|staff member|",
+            r"member of staff|receptionists?|reception|front desk|agent|operator|people|team|",
+            r"physios?|physiotherapists?|therapists?|practitioners?|chiros?|chiropractors?|",
+            r"clinicians?|manager|owner|",
+            r"supervisor|representative|rep|customer service|support|admin|office|secretary|boss|",
+            r"whoever is in charge|someone in charge|dr \w+|doctor|persona|personas|alguien|humano|",
+            r"recepcion|recepcionista|personal|equipo|fisio|fisioterapeuta|terapeuta|quiropractico|",
+            r"quiro|agente|encargad[oa]|gerente|responsable|duen[oa]|doctora|dra \w+|medico|",
+            r"secretaria|administracion)"
+        )
+    };
+}
+
 /// A request to talk to, or be contacted by, a person, in English,
 /// Spanish or a mix of both, on [`crate::text::fold`]ed text: a verb of
-/// talking with a person ("speak to Dr Patel", "talk con alguien"), a call
-/// asked for ("could your manager give me a call"), a person wanted
-/// ("I want a person"), or the bot refused ("not a bot please", "no quiero
-/// hablar con un bot").
+/// talking with a person ("speak to Dr Patel", "a quick word with the
+/// chiro", "talk con alguien"), a person asked to get in touch ("have one
+/// of your practitioners reach out", "could the manager give me a call",
+/// "¿alguien me puede escribir por wasap?"), a person wanted ("I want a
+/// person", "human please", "¿me atiende alguien?"), or the bot refused
+/// ("not a bot please", "rather than automated answers", "no quiero
+/// hablar con una máquina").
 pub const ASKS_FOR_A_PERSON: &str = concat!(
-    r"\b(talk|speak|chat|communicate|get through|put me through|connect me|transfer me|",
-    r"pass me|hablar|comunicarme|conversar|contactar|charlar)\b.{0,25}",
-    r"\b(person|human|humans|someone|somebody|anyone|anybody|staff|receptionist|reception|",
-    r"front desk|agent|operator|people|team|physio|physiotherapist|therapist|chiropractor|",
-    r"clinician|manager|owner|supervisor|dr|doctor|doctora|dra|persona|personas|alguien|",
-    r"humano|recepcion|recepcionista|personal|equipo|fisio|fisioterapeuta|terapeuta|",
-    r"quiropractico|agente|encargad[oa]|gerente|responsable|representative|rep|",
-    r"customer service|support|admin|office|secretary|secretaria|administracion)\b",
-    r"|\b(get|request|arrange|book|schedule|want|need) a (call ?back|phone call|call from)\b",
-    r"|\b(devolver|devuelvan|devuelva|devolverme) (la )?llamada\b",
-    r"|\b(real|actual|live) (person|human|people|agent)\b",
-    r"|^(a |an )?(human|person|real person|agent|operator|receptionist)( please| pls| plz)?$",
+    // Talking with a person.
+    r"\b(talk|speak|chat|communicate|discuss\w*|go over|sort (this|it|things) out|",
+    r"get through|put me through|connect (me|us)|transfer me|pass me|a (quick )?word|",
+    r"hablar|ablar|comunicarme|conversar|contactar|charlar|(tratar|resolver|ver) ",
+    r"(esto|eso|el tema|lo)( directamente)? con)\b.{0,30}\b",
+    person!(),
+    r"\b",
+    r"|\b(talk|speak|hablar|ablar) (to|with|con) (him|her|them|ella|ellos)\b",
+    r"|\b(real|actual|live|proper) ",
+    person!(),
+    r"\b",
+    // A person wanted, on its own or with "please".
+    r"|^(hi |hello |hey |hola )?(a |an |una |un )?(human|person|real person|representative|rep|",
+    r"agent|operator|receptionist|persona|humano|una persona|un humano)( now| please| pls| plz|",
+    r"| por favor| porfa| ya)*$",
+    r"|\b(human|person|representative|agent|operator|receptionist|persona|humano)",
+    r"( now| please| pls| plz| por favor| porfa| ya)+\b",
     r"|\b(want|need|prefer|give me|get me|bring me|find me)( to talk to| to speak to)? ",
     r"(a |an |the )?(real |actual |live )?(human|person|somebody|someone|staff member|",
-    r"receptionist|reception|front desk|manager)\b",
-    r"|\b(someone|somebody|anyone) (from [a-z ]{1,20} )?(to )?(reach out|get back|get in touch|",
-    r"email|message|whatsapp|text|call|phone|ring|contact)\b.{0,8}\bme\b",
+    r"member of staff|receptionist|reception|front desk|manager|representative|persona|",
+    r"humano|alguien)\b",
+    r"|\b(get|put) (a |an |the |one of your )?(real |actual |live )?",
+    person!(),
+    r" (on the (phone|line)|to (look|reply|respond|answer|call|check|read))\b",
+    // A person asked to get in touch.
+    r"|\b",
+    person!(),
+    r" (\w+ ){0,3}(to )?((reach out|get back|get in touch)\b|(email|message|whatsapp|wasap|",
+    r"text|call|phone|ring|contact|reply|respond|answer)( to| with)? (me|us)\b)",
+    r"|\bhave (one of )?(your |the |a |an )?",
+    person!(),
+    r" (to )?(reach out|call|contact|message|get back|get in touch|phone|ring|text|whatsapp|email)",
+    r"|\b(reply|answer|response|call|message) from (a |an |the |one of your )?((real |actual )?",
+    r"(human|person|someone|somebody|staff member|member of staff|receptionist|",
+    r"representative|persona|humano|alguien)|(real|actual) ",
+    person!(),
+    r")\b",
     r"|\bis (there|this) (a |an )?(human|person|real person|someone)\b",
+    r"|\bis (anybody|anyone|somebody|someone) (there|here|real|alive|reading)\b",
+    r"|\b(anyone|someone|somebody|anybody) (i|we) (can|could) (\w+ )?(speak|talk|chat)\b",
+    r"|\bis (the |your )?(owner|manager|boss|receptionist|physio|chiro|doctor|dr \w+) ",
+    r"(around|there)\b",
     r"|\b(call|phone|ring|contact|text) me( back)?\b",
     r"|\bgive me a (call|ring|bell|phone call)\b",
+    r"|\b(be |get )?(called|rung|phoned|contacted) (back )?by\b",
+    r"|\b(get|request|arrange|book|schedule|want|need) a (call ?back|phone call|call from)\b",
+    // The bot refused.
     r"|\b(not|no|dont|do not|hate|stop|tired of|sick of|enough of|done with)\b",
-    r"( want| like)?( to talk to| to speak to| talking to| talking with)?",
+    r"( want| like)?( to talk to| to speak to| talking to| talking with| to type to| to write to|",
+    r" to chat with| to deal with| typing to| writing to)?",
     r" (a |an |the |this |your |that )?(stupid |dumb |useless )?(bot|robot|chatbot|machine|",
     r"ai|automated)\b",
     r"|\b(bot|robot|chatbot|machine)\b.{0,12}\b(useless|stupid|dumb|rubbish|not helping|",
     r"no sirve|inutil|no ayuda|no me ayuda|no entiende)\b",
+    r"|\b(rather than|instead of|not) (the |these |this |an? )?(automated|automatic|canned) ",
+    r"(answers|replies|responses|thing|messages)\b|\binstead of this thing\b",
+    r"|\brespuestas automaticas\b",
     r"|\bno quiero (hablar con |escribirle a |escribir a )?(un |una |el |la |este |esta )?",
     r"(bot|robot|maquina|contestador|chatbot|ia)\b",
     r"|\bquiero (hablar con )?(una persona|un humano|alguien (real|de verdad|del personal))\b",
-    r"|\b(persona|humano) (real|de verdad)\b",
+    r"|\b(persona|humano) (real|de verdad)\b|\bde carne y hueso\b",
     r"|\b(hay|eres) (alguien|una persona|un humano)( (ahi|alli|por ahi|por alli|real|de verdad|",
     r"leyendo|atendiendo|disponible|al otro lado|ahi dentro))*$",
+    r"|\balguien con (quien|el que|la que) (pueda|puedo|podria) hablar\b",
+    r"|\b(me )?(atiende|atienda|atiendan|atenderme|puede atenderme|podria atenderme) ",
+    r"(alguien|una persona|un humano)\b|\balguien (que )?(me )?(atienda|atiende|pueda atender)\b",
+    r"|\balguien (me )?(puede|podria|pueda) (escribir|llamar|marcar|contactar|atender)\b",
     r"|\b(pasame|paseme|pasenme|ponme|pongame|comunicame|comuniqueme|me comunicas|",
     r"me comunica|me pasas|me pasa|me conectas|me conecta|me transfieres) con\b",
-    r"|\b(llamenme|llamame|me (pueden|puede|podrian|podria) (llamar|contactar|dar una llamada)|",
-    r"(que )?me llame(n)?|contactenme|contactame)\b",
+    r"|\b(llamenme|llamame|me (pueden|puede|podrian|podria) (llamar|marcar|contactar|",
+    r"dar una llamada)|(que )?me llame(n)?|contactenme|contactame)\b",
+    r"|\b(devolver|devuelvan|devuelva|devolverme) (la )?llamada\b",
 );
 
 /// The compiled [`ASKS_FOR_A_PERSON`].
@@ -590,6 +646,15 @@ mod tests {
             "no quiero hablar con una máquina",
             "¿me comunicas con recepción?",
             "¿hay alguien de verdad por ahí?",
+            "Could I have a quick word with Dr. Okafor?",
+            "Kindly have one of your therapists reach out to me.",
+            "can I get someone on the phone",
+            "I'd rather get a reply from an actual staff member than automated answers",
+            "human. now.",
+            "¿me atiende alguien?",
+            "¿alguien me puede escribir por wasap?",
+            "prefiero tratar esto con una persona",
+            "is the owner around?",
         ] {
             assert!(person.is_match(&fold(text)), "{text}");
         }
@@ -599,6 +664,14 @@ mod tests {
             "what should I call you",
             "¿hay alguien en la clínica que hable francés?",
             "is the physio who treats me a woman?",
+            "does the physio call you after the session?",
+            "is the physio in network with my insurance?",
+            "do I need a physio referral?",
+            "how do I get a physio appointment",
+            "¿pueden tratar a alguien con diabetes?",
+            "do you deal with people with back pain",
+            "I got a message from the physio yesterday about my booking",
+            "¿puedo hablar con el seguro sobre la factura?",
         ] {
             assert!(!person.is_match(&fold(text)), "{text}");
         }
