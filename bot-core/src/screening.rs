@@ -383,6 +383,43 @@ pub enum Parsed {
 }
 
 impl Screening {
+    /// Every English text of the screen in the clinic's English, once, as
+    /// the folder loads.
+    pub(crate) fn spell_english(&mut self, english: crate::knowledge::English) {
+        for q in &mut self.questions {
+            q.en = english.spell(&q.en);
+            if let Kind::Choice(choices) = &mut q.kind {
+                for c in choices {
+                    c.en = english.spell(&c.en);
+                }
+            }
+        }
+        let t = &mut self.en;
+        for field in [
+            &mut t.yes,
+            &mut t.no,
+            &mut t.unsure,
+            &mut t.back,
+            &mut t.stop,
+            &mut t.reask_choice,
+            &mut t.reask_number,
+            &mut t.reask_text,
+            &mut t.offer_human,
+            &mut t.first_question,
+            &mut t.stopped,
+            &mut t.not_now,
+            &mut t.restarted,
+            &mut t.resumed,
+            &mut t.not_screening,
+            &mut t.outcome_clear,
+            &mut t.outcome_review,
+            &mut t.outcome_reschedule,
+            &mut t.outcome_decline,
+        ] {
+            *field = english.spell(field);
+        }
+    }
+
     pub fn questions(&self) -> &[Question] {
         &self.questions
     }

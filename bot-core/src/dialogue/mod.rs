@@ -608,21 +608,11 @@ impl Turn<'_> {
 
     /// Small talk is short: "gracias" alone is clearly Spanish.
     fn small_talk_in(&self, text: &str, locale: Locale) -> bool {
-        let folded = fold(text);
-        crate::understand::smalltalk::small_talk(&folded, false).is_some()
-            && crate::understand::smalltalk::language(&folded) == Some(locale)
+        crate::understand::smalltalk::heard(&fold(text), false)
+            .is_some_and(|(_, language)| language == Some(locale))
     }
 
-    fn say(&mut self, mut reply: Reply) {
-        // The screen's texts, and anything else not filled from the
-        // folder, in the clinic's English.
-        if self.locale() == Locale::En {
-            let english = self.k.clinic.english;
-            reply.text = english.spell(&reply.text);
-            for choice in &mut reply.choices {
-                choice.label = english.spell(&choice.label);
-            }
-        }
+    fn say(&mut self, reply: Reply) {
         self.replies.push(reply);
     }
 

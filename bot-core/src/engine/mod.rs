@@ -246,10 +246,13 @@ impl<S: Store> Engine<S> {
         let _guard = self.lock_chat(&incoming.chat);
         // A typed number, label or yes/no presses a button of the latest
         // prompt, whoever made it (the dialogue, or the engine below).
-        // A text message's state is read once, for both the press and the
-        // route.
-        let mut stored = None;
-        let pressed = self.pressed_by_typing(incoming, &mut stored);
+        // A private text message's state is read once, for both the press
+        // and the route.
+        let stored = typed_in_private(incoming).then(|| self.conversation(&incoming.chat));
+        let pressed = match &stored {
+            Some(Ok(Some(conversation))) => pressed_by_typing(incoming, conversation),
+            _ => None,
+        };
         let incoming = pressed.as_ref().unwrap_or(incoming);
         let (response, by_dialogue) = self.dispatch(&loaded, incoming, stored);
         // The dialogue keeps its own prompts with the state it saves.
@@ -257,29 +260,6 @@ impl<S: Store> Engine<S> {
             self.remember_prompt(incoming, &response);
         }
         response
-    }
-
-    /// A typed message that presses a button of the latest prompt, as the
-    /// press. Not in a shared chat, where typed words press nothing.
-    /// `stored` keeps the chat's state read here for the route.
-    fn pressed_by_typing(
-        &self,
-        incoming: &Incoming,
-        stored: &mut Option<Result<Option<Conversation>, EngineError>>,
-    ) -> Option<Incoming> {
-        let Input::Text(text) = &incoming.input else {
-            return None;
-        };
-        if incoming.shared {
-            return None;
-        }
-        let read = stored.insert(self.conversation(&incoming.chat));
-        let conversation = read.as_ref().ok()?.as_ref()?;
-        let id = dialogue::typed_choice(text, &conversation.offered)?;
-        Some(Incoming {
-            input: Input::Choice(id.to_owned()),
-            ..incoming.clone()
-        })
     }
 
     /// Makes the buttons of a reply made outside the dialogue (the forget
@@ -318,13 +298,12 @@ impl<S: Store> Engine<S> {
     }
 
     /// Routes a message and carries it out; says whether the dialogue
-    /// answered it.
-    /// `stored` is the chat's state when it was read already.
+    /// answered it. `stored` is the chat's state when it was read already.
     fn dispatch(
         &self,
         loaded: &Loaded,
         incoming: &Incoming,
-        stored: Option<Result<Option<Conversation>, EngineError>>,
+        stored: Option<Stored>,
     ) -> (Response, bool) {
         let failed = |what: &str, e: EngineError| {
             tracing::error!(chat = %incoming.chat, error = %e, "{what}");
@@ -365,11 +344,7 @@ impl<S: Store> Engine<S> {
 
     /// Works out what a message is for. Only the dialogue and redelivery
     /// need the chat's state.
-    fn route(
-        &self,
-        incoming: &Incoming,
-        stored: Option<Result<Option<Conversation>, EngineError>>,
-    ) -> Result<Route, EngineError> {
+    fn route(&self, incoming: &Incoming, stored: Option<Stored>) -> Result<Route, EngineError> {
         if let Some(action) = privacy::PrivacyAction::of(incoming) {
             return Ok(Route::Privacy(action));
         }
@@ -552,6 +527,27 @@ fn internal_error(
 
 fn info(text: &str) -> Reply {
     Reply::outside_dialogue(ReplyKind::Info, text)
+}
+
+/// A chat's state as read from the store: `None` before its first message.
+type Stored = Result<Option<Conversation>, EngineError>;
+
+/// Whether typed words may press a button: text, in a private chat.
+fn typed_in_private(incoming: &Incoming) -> bool {
+    matches!(incoming.input, Input::Text(_)) && !incoming.shared
+}
+
+/// A typed message that presses a button of the latest prompt, as the
+/// press.
+fn pressed_by_typing(incoming: &Incoming, conversation: &Conversation) -> Option<Incoming> {
+    let Input::Text(text) = &incoming.input else {
+        return None;
+    };
+    let id = dialogue::typed_choice(text, &conversation.offered)?;
+    Some(Incoming {
+        input: Input::Choice(id.to_owned()),
+        ..incoming.clone()
+    })
 }
 
 /// A message that may be an appointment link code: `/start CODE` (a Telegram

@@ -45,8 +45,8 @@ use crate::screening::{RawScreening, Screening};
 pub mod clinic;
 mod model;
 
-pub use clinic::Clinic;
 use clinic::RawClinic;
+pub use clinic::{Clinic, English};
 use model::RawOutOfScope;
 pub use model::{LexiconSet, LocalText, MessageSet, OutOfScope, Topic};
 
@@ -291,6 +291,9 @@ impl Knowledge {
         let (Some(clinic), Some(screening), Some(desk)) = (clinic, screening, desk) else {
             return Err(KnowledgeError::Invalid(diags));
         };
+        // The screen's texts are not filled like the others: spelled here.
+        let mut screening = screening;
+        screening.spell_english(clinic.english);
 
         let topics = build_topics(raw_knowledge, &clinic, &knowledge_src, &mut diags);
         let reminders =

@@ -336,12 +336,12 @@ impl Classifier {
         let asks = text.contains(['?', '¿']);
         // Small talk never names a medicine ("thanks, I take aspirin").
         let talk =
-            super::smalltalk::small_talk(&folded, asks).filter(|_| !rules.medicines.named(&folded));
-        if let Some(talk) = talk {
+            super::smalltalk::heard(&folded, asks).filter(|_| !rules.medicines.named(&folded));
+        if let Some((talk, language)) = talk {
             return Classified {
                 verdict: Verdict::SmallTalk(talk),
                 urgent,
-                locale: super::smalltalk::language(&folded).or(detected),
+                locale: language.or(detected),
             };
         }
         if rules.person.is_match(&folded) {

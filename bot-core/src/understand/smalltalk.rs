@@ -383,13 +383,25 @@ fn cut_runs(word: &str, kept: usize, cut: usize) -> String {
 /// What a message that asks nothing is, if it is one: `folded` is the
 /// message [`crate::text::fold`]ed, `asks` whether it had a question mark.
 pub fn small_talk(folded: &str, asks: bool) -> Option<SmallTalk> {
+    kind_of(&read(folded), folded, asks)
+}
+
+/// Small talk and its language ([`small_talk`] and [`language`]) from one
+/// reading of the message.
+pub fn heard(folded: &str, asks: bool) -> Option<(SmallTalk, Option<Locale>)> {
     let reads = read(folded);
+    let kind = kind_of(&reads, folded, asks)?;
+    Some((kind, language_of(&reads)))
+}
+
+/// The kind of small talk a message read as `reads` is, if it is some.
+fn kind_of(reads: &[Read], folded: &str, asks: bool) -> Option<SmallTalk> {
     if reads.is_empty() || reads.len() > MAX_WORDS {
         return None;
     }
     let mut kind: Option<SmallTalk> = None;
     let mut unknown = 0;
-    for r in &reads {
+    for r in reads {
         match r.part {
             Part::Asking | Part::Concern | Part::Request => return None,
             Part::Unknown => unknown += 1,
@@ -432,7 +444,10 @@ fn strength(talk: SmallTalk) -> u8 {
 /// nothing for phrases both share ("ok", "chao", "super"), so that one
 /// "ok" never switches a conversation's language.
 pub fn language(folded: &str) -> Option<Locale> {
-    let reads = read(folded);
+    language_of(&read(folded))
+}
+
+fn language_of(reads: &[Read]) -> Option<Locale> {
     let has = |l: Locale| {
         reads
             .iter()
