@@ -350,7 +350,8 @@ pub enum RedFlag {
     CaudaEquina,
     /// Red flags confirmed in answer to the health screen's question.
     ReportedInScreen,
-    /// Read as an emergency by the semantic model, in words no rule knows.
+    /// No longer given (a model's emergency reading names its category);
+    /// kept so that a staff alert stored by an earlier version still reads.
     Unrecognised,
 }
 

@@ -24,7 +24,9 @@ pub mod softmax;
 use std::sync::Arc;
 
 use frontdesk_core::Knowledge;
-use frontdesk_core::understand::semantic::{Classes, Scores, Semantic, training_examples};
+use frontdesk_core::understand::semantic::{
+    Classes, Scores, Semantic, TRIAGE_FLAGS, emergency_class, training_examples,
+};
 
 pub use cache::EmbeddingCache;
 pub use encoder::{EncodeError, Encoder, use_every_core};
@@ -36,31 +38,49 @@ pub use softmax::{Softmax, TrainOptions};
 /// change what counts as an emergency.
 const TRIAGE_EXAMPLES: &str = include_str!("../data/triage.tsv");
 
-/// An encoder and the two softmax regressions trained for one knowledge
-/// folder: topics (with out of scope and medicine advice), and triage.
+/// An encoder and the three softmax regressions trained for one knowledge
+/// folder: topics (with out of scope and medicine advice), triage tiers,
+/// and which emergency.
 pub struct SemanticModel {
     encoder: Arc<Encoder>,
     softmax: Softmax,
     triage: Softmax,
+    /// Which emergency, for a message read as one: the category its
+    /// answer and staff alert name.
+    emergencies: Softmax,
     /// Embeddings read instead of encoding the text again (see
     /// [`SemanticModel::remembering`]).
     known: Option<EmbeddingCache>,
 }
 
-/// The built-in triage examples, then the folder's own texts as tier 3.
+/// The built-in triage examples, then the folder's own texts as tier 3,
+/// each with its tier less one.
 pub fn triage_examples(knowledge_texts: &[(String, usize)]) -> Vec<(String, usize)> {
-    let mut out: Vec<(String, usize)> = TRIAGE_EXAMPLES
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut cols = line.split('\t');
-            let text = cols.next()?.trim();
-            let tier: usize = cols.next()?.trim().parse().ok()?;
-            (1..=3).contains(&tier).then(|| (text.to_owned(), tier - 1))
-        })
+    let mut out: Vec<(String, usize)> = builtin_triage()
+        .map(|(text, tier, _)| (text.to_owned(), usize::from(tier) - 1))
         .collect();
     out.extend(knowledge_texts.iter().map(|(t, _)| (t.clone(), 2)));
     out
+}
+
+/// The built-in emergencies (tier 1), each with its category's index in
+/// [`TRIAGE_FLAGS`].
+pub fn emergency_examples() -> Vec<(String, usize)> {
+    builtin_triage()
+        .filter(|&(_, tier, _)| tier == 1)
+        .filter_map(|(text, _, category)| Some((text.to_owned(), emergency_class(category)?)))
+        .collect()
+}
+
+/// The built-in triage examples: text, tier (1 to 3) and category.
+fn builtin_triage() -> impl Iterator<Item = (&'static str, u8, &'static str)> {
+    TRIAGE_EXAMPLES.lines().skip(1).filter_map(|line| {
+        let mut cols = line.split('\t');
+        let text = cols.next()?.trim();
+        let tier: u8 = cols.next()?.trim().parse().ok()?;
+        let category = cols.next().unwrap_or("").trim();
+        (1..=3).contains(&tier).then_some((text, tier, category))
+    })
 }
 
 impl SemanticModel {
@@ -77,10 +97,20 @@ impl SemanticModel {
         let softmax = train_cached(&encoder, cache, "topics", &examples, classes, options)?;
         let tiers = triage_examples(&examples);
         let triage = train_cached(&encoder, cache, "triage", &tiers, 3, options)?;
+        let flags = emergency_examples();
+        let emergencies = train_cached(
+            &encoder,
+            cache,
+            "emergencies",
+            &flags,
+            TRIAGE_FLAGS.len(),
+            options,
+        )?;
         Ok(SemanticModel {
             encoder,
             softmax,
             triage,
+            emergencies,
             known: None,
         })
     }
@@ -113,9 +143,14 @@ impl SemanticModel {
             None => self.encoder.embed_message(text)?,
         };
         let t = self.triage.probabilities(&embedding);
+        let flags = self.emergencies.probabilities(&embedding);
+        let best = (0..flags.len())
+            .max_by(|&a, &b| flags[a].total_cmp(&flags[b]))
+            .unwrap_or(0);
         Ok(Scores {
             classes: self.softmax.probabilities(&embedding),
             tiers: [t[0], t[1], t[2]],
+            red_flag: TRIAGE_FLAGS[best],
         })
     }
 }

@@ -59,7 +59,7 @@ fn answer(
             topic: None,
             candidates: vec![],
             score: 1.0,
-            text: &m.emergency,
+            text: m.emergency_for(*flag),
         },
         Verdict::Answer { topic: t, score } => Answer {
             kind: "answer",
@@ -92,6 +92,14 @@ fn answer(
             candidates: vec![],
             score: 0.0,
             text: &m.fallback_medicine,
+        },
+        Verdict::AdvisedAgainst => Answer {
+            kind: "advised-against",
+            category: None,
+            topic: None,
+            candidates: vec![],
+            score: 0.0,
+            text: &m.advised_against,
         },
         Verdict::SmallTalk(talk) => Answer {
             kind: "smalltalk",

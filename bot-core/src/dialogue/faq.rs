@@ -45,6 +45,15 @@ impl Turn<'_> {
                 self.say(reply);
                 self.conv.state = State::OfferedHuman;
             }
+            // Never booked past a clinician's advice: the team is offered.
+            Verdict::AdvisedAgainst => {
+                let m = self.k.messages(self.locale());
+                let reply = Reply::new(ReplyKind::Fallback, &m.advised_against)
+                    .with(Action::Human.choice(&m.human_button))
+                    .with(Action::NoThanks.choice(&m.no_thanks_button));
+                self.say(reply);
+                self.conv.state = State::OfferedHuman;
+            }
             Verdict::Answer { topic, .. } => {
                 let id = self.k.topics()[topic].id.clone();
                 self.answer(&id);

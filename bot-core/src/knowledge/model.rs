@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::chat::RedFlag;
 use crate::ids::{Locale, TopicId};
 
 /// A topic's text in one language, placeholders filled in.
@@ -45,11 +46,16 @@ pub struct MessageSet {
     pub help: String,
     pub emergency: String,
     pub emergency_self_harm: String,
+    /// An overdose or poisoning: the emergency number, and the crisis line
+    /// in case it was on purpose.
+    pub emergency_overdose: String,
     /// Triage tier 2: contact the clinic or a doctor today.
     pub urgent: String,
     pub clarify: String,
     pub fallback: String,
     pub fallback_medicine: String,
+    /// A clinician advised against needling: the team reviews first.
+    pub advised_against: String,
     pub human_button: String,
     pub no_thanks_button: String,
     pub screen_button: String,
@@ -94,16 +100,29 @@ pub struct MessageSet {
 }
 
 impl MessageSet {
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 49] {
+    /// The emergency answer for a category: the one place that decides it,
+    /// for every platform and command. A crisis (self-harm, an overdose)
+    /// gets the crisis line in a caring tone.
+    pub fn emergency_for(&self, flag: RedFlag) -> &str {
+        match flag {
+            RedFlag::SelfHarm => &self.emergency_self_harm,
+            RedFlag::Overdose => &self.emergency_overdose,
+            _ => &self.emergency,
+        }
+    }
+
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 51] {
         [
             &mut self.welcome,
             &mut self.help,
             &mut self.emergency,
             &mut self.emergency_self_harm,
+            &mut self.emergency_overdose,
             &mut self.urgent,
             &mut self.clarify,
             &mut self.fallback,
             &mut self.fallback_medicine,
+            &mut self.advised_against,
             &mut self.human_button,
             &mut self.no_thanks_button,
             &mut self.screen_button,

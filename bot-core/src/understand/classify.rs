@@ -6,6 +6,7 @@ use regex::Regex;
 
 use std::sync::Arc;
 
+use super::advised::Advice;
 use super::matcher::Matcher;
 use super::medicine::Medicines;
 use super::semantic::{Classes, Semantic};
@@ -40,6 +41,9 @@ pub enum Verdict {
     Human,
     /// Asks whether to start, stop or change a medicine: never answered.
     MedicineAdvice,
+    /// A doctor or another clinician advised against needling (or to
+    /// wait): never booked or encouraged; the clinical team reviews first.
+    AdvisedAgainst,
     Answer {
         topic: usize,
         score: f32,
@@ -69,6 +73,7 @@ pub struct Classified {
 struct Rules {
     triage: Triager,
     medicines: Medicines,
+    advice: Advice,
     person: Regex,
 }
 
@@ -77,6 +82,7 @@ impl Rules {
         Rules {
             triage: Triager::new(),
             medicines: Medicines::new(),
+            advice: Advice::new(),
             person: super::smalltalk::person_pattern(),
         }
     }
@@ -347,6 +353,9 @@ impl Classifier {
         if rules.person.is_match(&folded) {
             return verdict(Verdict::Human);
         }
+        if rules.advice.against(&folded) {
+            return verdict(Verdict::AdvisedAgainst);
+        }
         if rules.medicines.asked(&folded, asks) {
             return verdict(Verdict::MedicineAdvice);
         }
@@ -360,21 +369,24 @@ impl Classifier {
             .filter(|s| s.classes.len() == self.classes.count());
         // The model can only add to the rules' triage: an emergency or an
         // urgent worry the rules did not recognise, in words they did not
-        // set aside ("all recovered", "no pus", an idiom).
-        let tiers = match (&assessment.without_idioms, &self.semantic) {
-            (Some(plain), Some(model)) => model.scores(plain).map(|s| s.tiers),
-            _ => scores.as_ref().map(|s| s.tiers),
+        // set aside ("all recovered", "no pus", an idiom). It was trained
+        // and checked on English: it raises no alarm on another language.
+        let reading = match (&assessment.without_idioms, &self.semantic) {
+            _ if detected != Some(Locale::En) => None,
+            (Some(plain), Some(model)) => model.scores(plain).map(|s| (s.tiers, s.red_flag)),
+            _ => scores.as_ref().map(|s| (s.tiers, s.red_flag)),
         };
-        let model_tier = tiers.map(|t| TRIAGE_THRESHOLDS.model_tier(&t, &assessment));
+        let model_tier =
+            reading.map(|(tiers, flag)| (TRIAGE_THRESHOLDS.model_tier(&tiers, &assessment), flag));
         let urgent = match model_tier {
-            Some(1) => {
+            Some((1, flag)) => {
                 return Classified {
-                    verdict: Verdict::Emergency(RedFlag::Unrecognised),
+                    verdict: Verdict::Emergency(flag),
                     urgent: None,
                     locale: detected,
                 };
             }
-            Some(2) if urgent.is_none() => Some(Urgency::Unrecognised),
+            Some((2, _)) if urgent.is_none() => Some(Urgency::Unrecognised),
             _ => urgent,
         };
         // The lexical matcher runs only where it decides: without a model,
@@ -511,6 +523,7 @@ mod tests {
             Arc::new(Fixed(Scores {
                 classes: p,
                 tiers: [0.0, 0.0, 1.0],
+                red_flag: RedFlag::ChestOrBreathing,
             })),
         )
     }
@@ -526,6 +539,7 @@ mod tests {
             Arc::new(Fixed(Scores {
                 classes: probabilities,
                 tiers: [0.0, 0.0, 1.0],
+                red_flag: RedFlag::ChestOrBreathing,
             })),
         )
     }
@@ -579,8 +593,9 @@ mod tests {
         ));
     }
 
-    /// A model that reads an emergency with probability `p` in everything.
-    fn alarmed_model(k: &Knowledge, p: f32) -> Classifier {
+    /// A model that reads an emergency of `flag`'s kind with probability
+    /// `p` in everything.
+    fn alarmed_model(k: &Knowledge, p: f32, flag: RedFlag) -> Classifier {
         let mut classes = vec![0.0; Classes::of(k).count()];
         classes[0] = 1.0;
         Classifier::with_semantic(
@@ -588,6 +603,7 @@ mod tests {
             Arc::new(Fixed(Scores {
                 classes,
                 tiers: [p, 0.0, 1.0 - p],
+                red_flag: flag,
             })),
         )
     }
@@ -597,30 +613,51 @@ mod tests {
         let k = shipped();
         let denied =
             "my shoulder is sore since the needling but no chest pain and i can breathe fine";
-        let unsure = alarmed_model(&k, 0.7);
+        let unsure = alarmed_model(&k, 0.7, RedFlag::Stroke);
         assert!(!matches!(
             unsure.classify(denied).verdict,
             Verdict::Emergency(_)
         ));
-        // Words the rules do not know: the model adds the emergency.
+        // Words the rules do not know: the model adds the emergency, and
+        // names its category.
         assert_eq!(
             unsure
                 .classify("everything went grey and my mouth is doing weird things")
                 .verdict,
-            Verdict::Emergency(RedFlag::Unrecognised)
+            Verdict::Emergency(RedFlag::Stroke)
         );
-        let sure = alarmed_model(&k, 0.95);
+        let sure = alarmed_model(&k, 0.95, RedFlag::ChestOrBreathing);
         assert_eq!(
             sure.classify(denied).verdict,
-            Verdict::Emergency(RedFlag::Unrecognised)
+            Verdict::Emergency(RedFlag::ChestOrBreathing)
         );
+    }
+
+    #[test]
+    fn a_model_trained_on_english_raises_no_alarm_on_spanish() {
+        let k = shipped();
+        let sure = alarmed_model(&k, 0.99, RedFlag::SelfHarm);
+        assert_eq!(
+            sure.classify("i just want everything to be quiet for good")
+                .verdict,
+            Verdict::Emergency(RedFlag::SelfHarm)
+        );
+        for text in [
+            "tengo que cancelar la cita del jueves, me cambiaron el turno",
+            "¿es verdad que te pueden pinchar el pulmón? lo vi en un vídeo",
+        ] {
+            assert!(
+                !matches!(sure.classify(text).verdict, Verdict::Emergency(_)),
+                "{text}"
+            );
+        }
     }
 
     #[test]
     fn a_models_alarm_over_a_sign_the_rules_read_as_urgent_stays_urgent_unless_it_is_very_sure() {
         let k = shipped();
         let broken = "the needle broke and i think the tip is still in there";
-        let unsure = alarmed_model(&k, 0.7).classify(broken);
+        let unsure = alarmed_model(&k, 0.7, RedFlag::Bleeding).classify(broken);
         assert_eq!(
             unsure.verdict,
             Verdict::Answer {
@@ -630,8 +667,10 @@ mod tests {
         );
         assert_eq!(unsure.urgent, Some(Urgency::NeedleProblem));
         assert_eq!(
-            alarmed_model(&k, 0.95).classify(broken).verdict,
-            Verdict::Emergency(RedFlag::Unrecognised)
+            alarmed_model(&k, 0.95, RedFlag::Bleeding)
+                .classify(broken)
+                .verdict,
+            Verdict::Emergency(RedFlag::Bleeding)
         );
     }
 

@@ -148,7 +148,9 @@ pub fn label(knowledge: &Knowledge, verdict: &Verdict) -> String {
             let ids: Vec<&str> = candidates.iter().map(|&i| id(i)).collect();
             format!("clarify({})", ids.join("|"))
         }
-        Verdict::Fallback { .. } | Verdict::MedicineAdvice => "fallback".into(),
+        Verdict::Fallback { .. } | Verdict::MedicineAdvice | Verdict::AdvisedAgainst => {
+            "fallback".into()
+        }
         Verdict::SmallTalk(_) => "greeting".into(),
         Verdict::Human => "human".into(),
     }
@@ -169,7 +171,9 @@ pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) 
             {
                 0.5
             }
-            (Verdict::Fallback { .. } | Verdict::MedicineAdvice, e) => score(*e == Expected::None),
+            (Verdict::Fallback { .. } | Verdict::MedicineAdvice | Verdict::AdvisedAgainst, e) => {
+                score(*e == Expected::None)
+            }
             // Asking for a person in words now starts the hand-off the
             // topic's answer offered.
             (Verdict::Human, Expected::Topic(t)) => {

@@ -4,6 +4,8 @@
 //!
 //! # Layout
 //!
+//! - [`advised`]: a doctor's or another clinician's advice against
+//!   needling, which the bot never books past.
 //! - [`triage`]: emergency, urgent or routine, by rules in code so that no
 //!   edit of the knowledge folder can switch one off; checked first on every
 //!   message.
@@ -21,6 +23,7 @@
 //!   [`Verdict`].
 //! - [`eval`]: scoring the classifier against labelled questions.
 
+pub mod advised;
 pub mod body;
 pub mod classify;
 pub mod eval;

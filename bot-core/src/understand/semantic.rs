@@ -8,6 +8,7 @@
 //! examples of what the clinic does not answer (with advice about
 //! medicines, which is never given, as a class of its own).
 
+use crate::chat::RedFlag;
 use crate::knowledge::Knowledge;
 
 /// A trained semantic model's reading of one message, or `None` if it
@@ -25,6 +26,50 @@ pub struct Scores {
     /// neither (triage tiers 1, 2 and 3). It can only add to the rules'
     /// verdict, never take one away.
     pub tiers: [f32; 3],
+    /// The most probable emergency category: what an emergency reading of
+    /// the model names, so that its answer (the crisis line for self-harm
+    /// and overdose) and the staff alert are the category's.
+    pub red_flag: RedFlag,
+}
+
+/// The emergency categories a model names, in the order of its classes.
+pub const TRIAGE_FLAGS: [RedFlag; 13] = [
+    RedFlag::ChestOrBreathing,
+    RedFlag::Pneumothorax,
+    RedFlag::Collapse,
+    RedFlag::Confusion,
+    RedFlag::Stroke,
+    RedFlag::ThunderclapHeadache,
+    RedFlag::Seizure,
+    RedFlag::Allergy,
+    RedFlag::Bleeding,
+    RedFlag::Overdose,
+    RedFlag::SelfHarm,
+    RedFlag::SeriousInjury,
+    RedFlag::CaudaEquina,
+];
+
+/// The emergency category of a labelled tier-1 message (by the labels of
+/// `shared/domain/red-flags.md`, as the project's sets write them), as an
+/// index into [`TRIAGE_FLAGS`]; `None` for a label no category answers to.
+pub fn emergency_class(category: &str) -> Option<usize> {
+    let flag = match category {
+        "breathing-chest" => RedFlag::ChestOrBreathing,
+        "pneumothorax" => RedFlag::Pneumothorax,
+        "collapse" => RedFlag::Collapse,
+        "confusion" => RedFlag::Confusion,
+        "stroke" => RedFlag::Stroke,
+        "thunderclap-headache" | "headache" => RedFlag::ThunderclapHeadache,
+        "seizure" => RedFlag::Seizure,
+        "anaphylaxis" | "allergy" => RedFlag::Allergy,
+        "bleeding" => RedFlag::Bleeding,
+        "overdose" => RedFlag::Overdose,
+        "self-harm" => RedFlag::SelfHarm,
+        "serious-injury" | "injury" => RedFlag::SeriousInjury,
+        "cauda-equina" => RedFlag::CaudaEquina,
+        _ => return None,
+    };
+    TRIAGE_FLAGS.iter().position(|&f| f == flag)
 }
 
 /// The classes of a knowledge folder: its topics in order, then out of
