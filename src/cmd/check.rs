@@ -36,6 +36,9 @@ pub fn run(cli: &Cli, topics: Option<&Path>) -> anyhow::Result<()> {
     for value in knowledge.example_values() {
         println!("warning: {}: {value}", cli.faq.display());
     }
+    for warning in knowledge.warnings() {
+        println!("warning: {warning}");
+    }
     println!("{}", crate::understanding::describe(cli.understanding));
     confusable(cli, &knowledge)
 }

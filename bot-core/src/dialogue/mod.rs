@@ -25,12 +25,13 @@ use crate::chat::{
 };
 use crate::ids::{ChatKey, Locale, TopicId};
 use crate::knowledge::Knowledge;
-use crate::screening::Answer;
+use crate::screening::Answered;
 use crate::text::fold;
 use crate::understand::{Classifier, Verdict};
 
 mod faq;
 mod screen;
+pub use screen::back_from_staff;
 #[cfg(test)]
 mod tests;
 
@@ -43,8 +44,8 @@ pub const TRIES_BEFORE_HUMAN: u8 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScreenProgress {
-    /// Question id and answer, in the order given.
-    pub answers: Vec<(String, Answer)>,
+    /// The answers, in the order given.
+    pub answers: Vec<Answered>,
     /// Failed attempts at the current question.
     #[serde(default)]
     pub tries: u8,
@@ -59,7 +60,8 @@ pub struct ScreenRecord {
     pub completed: Timestamp,
     pub outcome: Clearance,
     pub flags: Vec<String>,
-    pub answers: Vec<(String, Answer)>,
+    /// Each answer with the patient's words beyond it, for the clinician.
+    pub answers: Vec<Answered>,
     pub locale: Locale,
 }
 
@@ -76,8 +78,40 @@ pub enum State {
     /// In the middle of the health screen.
     Screening(ScreenProgress),
     /// With a person: the bot stays quiet (but for emergencies) and relays
-    /// the patient's messages to the ticket.
-    HandedOff,
+    /// the patient's messages to the ticket. A screen in progress waits
+    /// here, to go on when the patient is back with the bot.
+    HandedOff {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        screen: Option<ScreenProgress>,
+    },
+}
+
+impl State {
+    /// With a person, keeping a screen in progress for after.
+    pub fn hand_off(self) -> State {
+        match self {
+            State::Screening(progress) => State::HandedOff {
+                screen: Some(progress),
+            },
+            State::HandedOff { screen } => State::HandedOff { screen },
+            _ => State::HandedOff { screen: None },
+        }
+    }
+
+    pub fn is_handed_off(&self) -> bool {
+        matches!(self, State::HandedOff { .. })
+    }
+
+    /// The screen in progress, also while it waits for a hand-off.
+    pub fn screen(&self) -> Option<&ScreenProgress> {
+        match self {
+            State::Screening(progress)
+            | State::HandedOff {
+                screen: Some(progress),
+            } => Some(progress),
+            _ => None,
+        }
+    }
 }
 
 /// Everything kept about one chat between messages.
@@ -178,6 +212,13 @@ pub fn typed_choice<'a>(text: &str, offered: &'a [Offered]) -> Option<&'a str> {
     if let Some(o) = offered
         .iter()
         .find(|o| !o.label.is_empty() && fold(&o.label) == typed)
+    {
+        return Some(&o.id);
+    }
+    // "Sí, empecemos" takes up the offer to start the screen.
+    let start = Action::ScreenStart.id();
+    if screen::go_ahead(&typed)
+        && let Some(o) = offered.iter().find(|o| o.id == start)
     {
         return Some(&o.id);
     }
@@ -367,10 +408,9 @@ fn private_step(
         other => other.clone(),
     };
     match std::mem::take(&mut turn.conv.state) {
-        State::HandedOff => {
-            turn.conv.state = State::HandedOff;
+        State::HandedOff { screen } => {
+            turn.conv.state = State::HandedOff { screen };
             turn.handed_off(&input);
-            return turn.finish();
         }
         State::Screening(progress) => turn.screening(progress, &input),
         State::OfferedHuman => turn.offered_human(&input),
@@ -561,10 +601,8 @@ impl Turn<'_> {
                 }
             }
             Input::Command(Command::Stop) => {
-                self.conv.state = State::Idle;
                 self.handoff = Some(HandoffChange::End);
-                let m = self.k.messages(self.locale());
-                self.info(&m.handoff_ended);
+                self.back_from_staff();
             }
             Input::Command(Command::Language(Some(arg))) => {
                 if let Ok(locale) = Locale::parse(arg) {
@@ -717,7 +755,7 @@ impl Turn<'_> {
             _ => m.human_requested.clone(),
         };
         self.say(Reply::new(ReplyKind::Handoff, text));
-        self.conv.state = State::HandedOff;
+        self.conv.state = std::mem::take(&mut self.conv.state).hand_off();
         self.handoff = Some(HandoffChange::Open(reason));
         self.staff.push(StaffEvent::HumanRequested {
             chat: self.incoming.chat.clone(),

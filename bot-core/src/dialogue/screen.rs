@@ -1,14 +1,17 @@
 //! The health screen in the chat: asking the current question with its
-//! answer buttons, reading typed answers, moving back, restarting or
-//! stopping, and completing with the screen's [`Clearance`]. The screen
-//! itself (questions, follow-ups, rules) is data: [`crate::screening`].
+//! answer buttons, reading typed answers (with what the patient wrote
+//! beyond the answer), moving back, restarting or stopping, pausing for a
+//! hand-off to staff and resuming after it, and completing with the
+//! screen's [`Clearance`]. The screen itself (questions, follow-ups, rules)
+//! is data: [`crate::screening`].
 
-use super::{ScreenProgress, ScreenRecord, State, Turn};
+use super::{Conversation, Offered, ScreenProgress, ScreenRecord, State, Turn};
 use crate::chat::{
     Action, Clearance, Command, HandoffReason, Input, RedFlag, Reply, ReplyKind, StaffEvent,
 };
 use crate::ids::Locale;
-use crate::screening::{Answer, Kind, Parsed, Question, ScreenText};
+use crate::knowledge::Knowledge;
+use crate::screening::{Answer, Answered, Detail, Kind, Parsed, Question, ScreenText};
 use crate::text::fold;
 use crate::understand::Verdict;
 
@@ -27,6 +30,93 @@ const NAV_RESTART: &[&str] = &[
     "empezar de nuevo",
     "desde el principio",
 ];
+
+/// Words that take up the offer to start the screen, one after another:
+/// "sí, empecemos", "yes let's start", "dale, empecemos", "ok".
+const GO_AHEAD: &[&str] = &[
+    "yes",
+    "yeah",
+    "yep",
+    "sure",
+    "ok",
+    "okay",
+    "please",
+    "of course",
+    "si",
+    "claro",
+    "vale",
+    "dale",
+    "venga",
+    "vamos",
+    "adelante",
+    "por favor",
+    "por supuesto",
+    "de acuerdo",
+    "lets start",
+    "lets begin",
+    "lets go",
+    "lets do it",
+    "go ahead",
+    "start",
+    "begin",
+    "im ready",
+    "ready",
+    "empecemos",
+    "empezamos",
+    "comencemos",
+    "comenzamos",
+    "empezar",
+    "listo",
+    "lista",
+];
+
+/// What may follow a go-ahead: "let's start the questions", "empecemos
+/// con las preguntas ya".
+const GO_AHEAD_OBJECT: &[&str] = &[
+    "the",
+    "my",
+    "health",
+    "questions",
+    "screen",
+    "now",
+    "then",
+    "with",
+    "them",
+    "it",
+    "all",
+    "right",
+    "con",
+    "las",
+    "mis",
+    "preguntas",
+    "de",
+    "salud",
+    "ya",
+    "ahora",
+    "pues",
+    "alla",
+];
+
+/// Whether folded text only says to go ahead, in one or more of the
+/// [`GO_AHEAD`] words: what a patient types for the start-screen button.
+pub(super) fn go_ahead(folded: &str) -> bool {
+    let mut rest = folded;
+    let mut said = false;
+    while !rest.is_empty() {
+        let phrase = GO_AHEAD
+            .iter()
+            .filter(|p| rest == **p || rest.strip_prefix(**p).is_some_and(|r| r.starts_with(' ')))
+            .max_by_key(|p| p.len());
+        let (word, after) = rest.split_once(' ').unwrap_or((rest, ""));
+        rest = match phrase {
+            Some(p) => rest[p.len()..].trim_start(),
+            None if said && GO_AHEAD_OBJECT.contains(&word) => after,
+            None => return false,
+        };
+        said = true;
+    }
+    said
+}
 
 /// How a screen message moves through the screen, if it does.
 enum Nav {
@@ -99,7 +189,7 @@ impl Turn<'_> {
             Some(Action::Answer { question, value }) => {
                 match self.current_question().filter(|q| q.id == question) {
                     Some(q) => match answer_from_button(q, &value) {
-                        Some(answer) => self.accept(answer),
+                        Some(answer) => self.accept(answer, None),
                         None => self.stale_button(),
                     },
                     None => self.stale_button(),
@@ -152,39 +242,20 @@ impl Turn<'_> {
 
     /// Asks the current question, after `preface` when given.
     fn ask(&mut self, preface: Option<String>) {
-        let locale = self.locale();
-        let Some(q) = self.current_question() else {
+        let State::Screening(progress) = &self.conv.state else {
             return;
         };
-        let t = self.k.screening().text(locale);
-        let text = match preface {
-            Some(p) => format!("{p}\n\n{}", q.text(locale)),
-            None => q.text(locale).to_owned(),
-        };
-        let mut reply = Reply::new(ReplyKind::Question, text);
-        reply.question = Some(q.id.clone());
-        reply.numbered = matches!(q.kind, Kind::YesNo | Kind::Choice(_));
-        for (value, label) in answer_buttons(q, locale, t) {
-            reply = reply.with(
-                Action::Answer {
-                    question: q.id.clone(),
-                    value,
-                }
-                .choice(label),
-            );
+        if let Some(reply) = question_reply(self.k, progress, self.locale(), preface) {
+            self.say(reply);
         }
-        let answered = matches!(&self.conv.state, State::Screening(p) if !p.answers.is_empty());
-        if answered {
-            reply = reply.with(Action::ScreenBack.choice(&t.back));
-        }
-        reply = reply.with(Action::ScreenStop.choice(&t.stop));
-        let tries = self.screening_progress().map_or(0, |p| p.tries);
-        if tries >= TRIES_BEFORE_HUMAN {
-            let m = self.k.messages(locale);
-            reply.text = format!("{}\n\n{}", reply.text, t.offer_human);
-            reply = reply.with(Action::Human.choice(&m.human_button));
-        }
-        self.say(reply);
+    }
+
+    /// Back from a hand-off (the patient's `/stop`): told so, and a screen
+    /// the hand-off paused goes on.
+    pub(super) fn back_from_staff(&mut self) {
+        let locale = self.locale();
+        let replies = back_from_staff(self.k, &mut self.conv, locale);
+        self.replies.extend(replies);
     }
 
     fn screen_text(&mut self, text: &str, folded: &str, verdict: Verdict) {
@@ -192,7 +263,7 @@ impl Turn<'_> {
         // Back button and /back still go back.
         let free_text = self
             .current_question()
-            .is_some_and(|q| matches!(q.kind, crate::screening::Kind::Text));
+            .is_some_and(|q| matches!(q.kind, Kind::Text { .. }));
         let nav = if NAV_BACK.contains(&folded) && !free_text {
             Some(Nav::Back)
         } else if NAV_STOP.contains(&folded) {
@@ -209,8 +280,12 @@ impl Turn<'_> {
             return;
         };
         match self.k.screening().parse(q, text) {
-            Parsed::Answer(answer) => self.accept(answer),
+            Parsed::Answer { answer, detail } => self.accept(answer, detail),
             Parsed::NotUnderstood => {
+                if verdict == Verdict::Human {
+                    // The screen waits for the hand-off to end.
+                    return self.request_human(HandoffReason::Asked);
+                }
                 if let Verdict::Answer { .. } | Verdict::MedicineAdvice = verdict {
                     // A question about something else: answer it, then ask again.
                     let state = self.conv.state.clone();
@@ -255,7 +330,9 @@ impl Turn<'_> {
         }
     }
 
-    fn accept(&mut self, answer: Answer) {
+    /// Takes an answer to the current question, with what the patient
+    /// wrote beyond it, and moves on: the next question, or the outcome.
+    fn accept(&mut self, answer: Answer, detail: Option<Detail>) {
         let locale = self.locale();
         let screening = self.k.screening();
         let Some(q) = self.current_question() else {
@@ -272,7 +349,11 @@ impl Turn<'_> {
         let Some(progress) = self.screening_progress() else {
             return;
         };
-        progress.answers.push((id, answer));
+        progress.answers.push(Answered {
+            question: id,
+            answer,
+            detail,
+        });
         progress.tries = 0;
         let (outcome, flags) = screening.outcome(&progress.answers);
         let done = screening.next(&progress.answers).is_none();
@@ -322,10 +403,80 @@ impl Turn<'_> {
     }
 }
 
+/// The reply asking the screen's current question with its buttons, after
+/// `preface` when given; `None` once every question is answered.
+fn question_reply(
+    k: &Knowledge,
+    progress: &ScreenProgress,
+    locale: Locale,
+    preface: Option<String>,
+) -> Option<Reply> {
+    let q = k.screening().next(&progress.answers)?;
+    let t = k.screening().text(locale);
+    let text = match preface {
+        Some(p) => format!("{p}\n\n{}", q.text(locale)),
+        None => q.text(locale).to_owned(),
+    };
+    let mut reply = Reply::new(ReplyKind::Question, text);
+    reply.question = Some(q.id.clone());
+    reply.numbered = matches!(q.kind, Kind::YesNo { .. } | Kind::Choice(_));
+    for (value, label) in answer_buttons(q, locale, t) {
+        reply = reply.with(
+            Action::Answer {
+                question: q.id.clone(),
+                value,
+            }
+            .choice(label),
+        );
+    }
+    if !progress.answers.is_empty() {
+        reply = reply.with(Action::ScreenBack.choice(&t.back));
+    }
+    reply = reply.with(Action::ScreenStop.choice(&t.stop));
+    if progress.tries >= TRIES_BEFORE_HUMAN {
+        let m = k.messages(locale);
+        reply.text = format!("{}\n\n{}", reply.text, t.offer_human);
+        reply = reply.with(Action::Human.choice(&m.human_button));
+    }
+    Some(reply)
+}
+
+/// The patient is back with the bot after a hand-off (staff closed the
+/// ticket, or the patient sent `/stop`): they are told so, and a screen
+/// the hand-off paused goes on where it was, its pending question asked
+/// again. Sets the conversation's state and latest buttons; returns what
+/// to send.
+pub fn back_from_staff(
+    k: &Knowledge,
+    conversation: &mut Conversation,
+    locale: Locale,
+) -> Vec<Reply> {
+    let mut replies = vec![Reply::new(
+        ReplyKind::Info,
+        &k.messages(locale).handoff_ended,
+    )];
+    conversation.state = match std::mem::take(&mut conversation.state) {
+        State::HandedOff {
+            screen: Some(mut progress),
+        } => {
+            // A fresh start at the question: no person offered straight away.
+            progress.tries = 0;
+            let t = k.screening().text(locale);
+            replies.push(Reply::new(ReplyKind::Info, &t.resumed));
+            replies.extend(question_reply(k, &progress, locale, None));
+            State::Screening(progress)
+        }
+        State::HandedOff { screen: None } => State::Idle,
+        other => other,
+    };
+    conversation.offered = replies.last().map(Offered::of).unwrap_or_default();
+    replies
+}
+
 /// The answer buttons of a question: (value, label).
 fn answer_buttons(q: &Question, locale: Locale, t: &ScreenText) -> Vec<(String, String)> {
     match &q.kind {
-        Kind::YesNo => vec![
+        Kind::YesNo { .. } => vec![
             ("yes".into(), t.yes.clone()),
             ("no".into(), t.no.clone()),
             ("unsure".into(), t.unsure.clone()),
@@ -335,16 +486,16 @@ fn answer_buttons(q: &Question, locale: Locale, t: &ScreenText) -> Vec<(String, 
             .map(|c| (c.id.clone(), c.label(locale).to_owned()))
             .collect(),
         Kind::Number { .. } => vec![("unsure".into(), t.unsure.clone())],
-        Kind::Text => Vec::new(),
+        Kind::Text { .. } => Vec::new(),
     }
 }
 
 /// The answer a button press stands for, if the question has that button.
 fn answer_from_button(q: &Question, value: &str) -> Option<Answer> {
     match (&q.kind, value) {
-        (Kind::YesNo, "yes") => Some(Answer::Yes),
-        (Kind::YesNo, "no") => Some(Answer::No),
-        (Kind::YesNo | Kind::Number { .. }, "unsure") => Some(Answer::Unsure),
+        (Kind::YesNo { .. }, "yes") => Some(Answer::Yes),
+        (Kind::YesNo { .. }, "no") => Some(Answer::No),
+        (Kind::YesNo { .. } | Kind::Number { .. }, "unsure") => Some(Answer::Unsure),
         (Kind::Choice(choices), v) => choices
             .iter()
             .any(|c| c.id == v)
@@ -360,8 +511,8 @@ fn reask(q: &Question, locale: Locale, t: &ScreenText) -> String {
             .reask_number
             .replace("{min}", &min.to_string())
             .replace("{max}", &max.to_string()),
-        Kind::Text => t.reask_text.clone(),
-        Kind::YesNo | Kind::Choice(_) => {
+        Kind::Text { .. } => t.reask_text.clone(),
+        Kind::YesNo { .. } | Kind::Choice(_) => {
             let options: Vec<String> = answer_buttons(q, locale, t)
                 .into_iter()
                 .map(|(_, label)| label)

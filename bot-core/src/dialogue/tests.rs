@@ -38,6 +38,7 @@ fn topic(id: &str) -> TopicId {
 fn the_dialogue_follows_its_transition_table() {
     let k = shipped();
     let clarifying = State::Clarifying;
+    let handed_off = State::HandedOff { screen: None };
     let table: Vec<(State, Input, State, Vec<ReplyKind>, bool)> = vec![
         (
             State::Idle,
@@ -91,7 +92,7 @@ fn the_dialogue_follows_its_transition_table() {
         (
             State::OfferedHuman,
             text("yes please"),
-            State::HandedOff,
+            handed_off.clone(),
             vec![ReplyKind::Handoff],
             true,
         ),
@@ -105,34 +106,34 @@ fn the_dialogue_follows_its_transition_table() {
         (
             State::OfferedHuman,
             Input::Choice("human".into()),
-            State::HandedOff,
+            handed_off.clone(),
             vec![ReplyKind::Handoff],
             true,
         ),
         (
             State::Idle,
             text("/human"),
-            State::HandedOff,
+            handed_off.clone(),
             vec![ReplyKind::Handoff],
             true,
         ),
         // With a person: quiet, but emergencies are still answered.
         (
-            State::HandedOff,
+            handed_off.clone(),
             text("does it hurt?"),
-            State::HandedOff,
+            handed_off.clone(),
             vec![],
             false,
         ),
         (
-            State::HandedOff,
+            handed_off.clone(),
             text("I can't breathe"),
-            State::HandedOff,
+            handed_off.clone(),
             vec![ReplyKind::Emergency],
             true,
         ),
         (
-            State::HandedOff,
+            handed_off.clone(),
             text("/stop"),
             State::Idle,
             vec![ReplyKind::Info],
@@ -140,9 +141,9 @@ fn the_dialogue_follows_its_transition_table() {
         ),
         // Asking again while waiting says so instead of silence.
         (
-            State::HandedOff,
+            handed_off.clone(),
             text("/human"),
-            State::HandedOff,
+            handed_off.clone(),
             vec![ReplyKind::Info],
             false,
         ),
@@ -342,6 +343,14 @@ fn record(steps: &[Transition]) -> &ScreenRecord {
         .expect("a completed screen")
 }
 
+/// The answer a completed screen recorded to a question.
+fn answer_to<'a>(r: &'a ScreenRecord, question: &str) -> Option<&'a Answer> {
+    r.answers
+        .iter()
+        .find(|a| a.question == question)
+        .map(|a| &a.answer)
+}
+
 fn asked(steps: &[Transition]) -> Vec<String> {
     steps
         .iter()
@@ -441,7 +450,8 @@ fn follow_ups_are_asked_only_when_their_parent_answer_calls_for_them() {
     let not = asked(&screen_with(&k, &[]));
     assert!(!not.contains(&"pregnancy_weeks".to_owned()));
     assert!(!not.contains(&"inr".to_owned()));
-    assert!(not.contains(&"trying_to_conceive".to_owned()));
+    let unsure = asked(&screen_with(&k, &[("pregnant", "not sure")]));
+    assert!(unsure.contains(&"trying_to_conceive".to_owned()));
 
     let early = screen_with(
         &k,
@@ -451,24 +461,247 @@ fn follow_ups_are_asked_only_when_their_parent_answer_calls_for_them() {
     assert!(record(&early).flags.contains(&"first_trimester".to_owned()));
 }
 
+/// The questions of `asked` that are about pregnancy.
+fn about_pregnancy(k: &Knowledge, asked: &[String]) -> Vec<String> {
+    asked
+        .iter()
+        .filter(|id| {
+            let q = k.screening().question(id).unwrap();
+            q.text(Locale::En).contains("pregnan") || id.contains("pregnan")
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_man_or_a_no_to_pregnancy_is_asked_about_pregnancy_once() {
+    let k = shipped();
+    for no in ["no", "nope", "I'm a man", "no, soy hombre", "No, I'm male"] {
+        let asked = asked(&screen_with(&k, &[("pregnant", no)]));
+        assert_eq!(about_pregnancy(&k, &asked), ["pregnant"], "{no}");
+    }
+}
+
+#[test]
+fn a_leading_yes_answers_the_question_asked_and_keeps_the_rest_as_its_detail() {
+    let k = shipped();
+    let steps = screen_with(
+        &k,
+        &[
+            ("blood_thinners", "si tomo eliquis"),
+            ("blood_thinner_which", "2"),
+            ("heart", "sí, fibrilación auricular"),
+            ("implants", "yes, I have a pacemaker since 2019"),
+            ("implants_which", "pacemaker, left chest, 2019"),
+        ],
+    );
+    let r = record(&steps);
+    let detail = |q: &str| {
+        let a = r.answers.iter().find(|a| a.question == q).unwrap();
+        (
+            a.answer.clone(),
+            a.detail.as_ref().map(|d| d.as_str().to_owned()),
+        )
+    };
+    assert_eq!(
+        detail("blood_thinners"),
+        (Answer::Yes, Some("tomo eliquis".into()))
+    );
+    assert_eq!(
+        detail("heart"),
+        (Answer::Yes, Some("fibrilación auricular".into()))
+    );
+    assert_eq!(
+        detail("implants"),
+        (Answer::Yes, Some("I have a pacemaker since 2019".into()))
+    );
+    // Never carried to another question: the follow-up is still asked,
+    // and nothing about pregnancy was answered by it.
+    assert!(asked(&steps).contains(&"blood_thinner_which".to_owned()));
+    assert_eq!(
+        answer_to(r, "blood_thinner_which"),
+        Some(&Answer::Choice("apixaban".into()))
+    );
+    assert_eq!(answer_to(r, "pregnant"), Some(&Answer::No));
+    assert!(
+        !r.flags
+            .iter()
+            .any(|f| f.contains("pregnan") || f.contains("conceive"))
+    );
+    assert!(r.flags.contains(&"heart_condition".to_owned()));
+}
+
+#[test]
+fn an_age_answers_are_you_under_18_by_its_value() {
+    let k = shipped();
+    for (age, minor) in [
+        ("I'm 52", false),
+        ("tengo 52", false),
+        ("52", false),
+        ("soy mayor de edad", false),
+        ("i'm 16", true),
+        ("tengo 16 años", true),
+        ("16 years old", true),
+    ] {
+        let steps = screen_with(&k, &[("under_18", age)]);
+        let asked = asked(&steps);
+        assert_eq!(
+            asked.iter().filter(|q| *q == "under_18").count(),
+            1,
+            "{age}: understood the first time"
+        );
+        assert_eq!(asked.contains(&"guardian".to_owned()), minor, "{age}");
+        assert_eq!(
+            record(&steps).flags.contains(&"minor".to_owned()),
+            minor,
+            "{age}"
+        );
+    }
+}
+
+#[test]
+fn nothing_else_in_any_words_leaves_no_note_for_the_clinician() {
+    let k = shipped();
+    for nothing in [
+        "2",
+        "nada más, gracias",
+        "no, that's all",
+        "eso es todo",
+        "nope",
+        ".",
+    ] {
+        let steps = screen_with(&k, &[("anything_else", nothing)]);
+        let r = record(&steps);
+        assert_eq!(r.outcome, Clearance::Clear, "{nothing}");
+        assert!(r.flags.is_empty(), "{nothing}: {:?}", r.flags);
+        assert_eq!(answer_to(r, "anything_else"), Some(&Answer::No));
+    }
+    let steps = screen_with(&k, &[("anything_else", "my left knee is the sore one")]);
+    assert_eq!(record(&steps).flags, ["note_for_clinician"]);
+}
+
+#[test]
+fn a_go_ahead_is_read_in_any_words_of_both_languages() {
+    for yes in [
+        "si empecemos",
+        "Yes, let's start!",
+        "dale, empecemos",
+        "ok let's go",
+        "sí, vamos allá",
+        "claro, empecemos con las preguntas",
+        "let's start the health questions",
+        "sure",
+        "venga",
+    ] {
+        assert!(screen::go_ahead(&fold(yes)), "{yes}");
+    }
+    for not in [
+        "no",
+        "not now",
+        "yes but how long does it take",
+        "the questions",
+        "",
+    ] {
+        assert!(!screen::go_ahead(&fold(not)), "{not}");
+    }
+}
+
+#[test]
+fn a_go_ahead_in_words_starts_the_screen_offered_by_its_button() {
+    let k = shipped();
+    for (ask, go) in [
+        ("do i have to fill in a health form?", "yes let's start"),
+        ("do i have to fill in a health form?", "ok, let's go"),
+        (
+            "¿tengo que llenar un cuestionario de salud?",
+            "si empecemos",
+        ),
+        (
+            "¿tengo que llenar un cuestionario de salud?",
+            "dale, empecemos",
+        ),
+    ] {
+        let (_, steps) = drive(&k, Conversation::default(), &[ask, go]);
+        assert_eq!(steps[0].replies[0].choices[0].id, "screen:start", "{ask}");
+        assert_eq!(
+            steps[1].replies[0].question.as_deref(),
+            Some("consent"),
+            "{go}: {:?}",
+            steps[1].replies
+        );
+    }
+    // A no, or a go-ahead with no button offered, starts nothing.
+    let (conv, _) = drive(
+        &k,
+        Conversation::default(),
+        &["do i have to fill in a health form?", "no"],
+    );
+    assert!(!matches!(conv.state, State::Screening(_)));
+    let (conv, _) = drive(&k, Conversation::default(), &["yes let's start"]);
+    assert!(!matches!(conv.state, State::Screening(_)));
+}
+
+#[test]
+fn a_hand_off_mid_screen_keeps_its_answers_and_the_screen_resumes_after_it() {
+    let k = shipped();
+    let (conv, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["/screen", "yes", "no", "no", "/human"],
+    );
+    let pending = steps[3].replies[0].question.clone().unwrap();
+    let State::HandedOff {
+        screen: Some(paused),
+    } = &conv.state
+    else {
+        panic!("the screen waits: {:?}", conv.state)
+    };
+    assert_eq!(paused.answers.len(), 3);
+    // Quiet with a person; back with the bot, the screen goes on.
+    let (conv, steps) = drive(&k, conv, &["does it hurt?", "/stop"]);
+    assert!(steps[0].replies.is_empty());
+    let back = &steps[1].replies;
+    assert_eq!(back[0].text, k.messages(Locale::En).handoff_ended);
+    assert_eq!(back[1].text, k.screening().text(Locale::En).resumed);
+    assert_eq!(back[2].question.as_deref(), Some(pending.as_str()));
+    assert_eq!(steps[1].handoff, Some(HandoffChange::End));
+    // Its buttons can be typed again: "2" is No.
+    let (conv, _) = drive(&k, conv, &["2"]);
+    let State::Screening(p) = &conv.state else {
+        panic!("{:?}", conv.state)
+    };
+    assert_eq!(p.answers.len(), 4);
+    assert_eq!(p.answers[3].answer, Answer::No);
+
+    // In Spanish, asked for in words.
+    let (conv, _) = drive(
+        &k,
+        Conversation::default(),
+        &["/screen", "sí", "no", "quiero hablar con una persona"],
+    );
+    assert!(matches!(&conv.state, State::HandedOff { screen: Some(p) } if p.answers.len() == 2));
+    let mut back = conv;
+    let replies = back_from_staff(&k, &mut back, Locale::Es);
+    assert_eq!(replies[1].text, k.screening().text(Locale::Es).resumed);
+    assert!(replies[2].question.is_some());
+    assert!(matches!(&back.state, State::Screening(p) if p.answers.len() == 2));
+    assert!(
+        !back.offered.is_empty(),
+        "its buttons are the latest prompt"
+    );
+}
+
 #[test]
 fn free_text_yes_and_no_work_in_both_languages() {
     let k = shipped();
     for (yes, no) in [("yep", "nope"), ("sí", "no"), ("i think so", "no, I don't")] {
         let steps = screen_with(&k, &[("epilepsy", yes), ("heart", no)]);
         let r = record(&steps);
-        assert!(
-            r.answers.contains(&("epilepsy".into(), Answer::Yes)),
-            "{yes}"
-        );
-        assert!(r.answers.contains(&("heart".into(), Answer::No)), "{no}");
+        assert_eq!(answer_to(r, "epilepsy"), Some(&Answer::Yes), "{yes}");
+        assert_eq!(answer_to(r, "heart"), Some(&Answer::No), "{no}");
     }
     let steps = screen_with(&k, &[("cancer", "no sé")]);
-    assert!(
-        record(&steps)
-            .answers
-            .contains(&("cancer".into(), Answer::Unsure))
-    );
+    assert_eq!(answer_to(record(&steps), "cancer"), Some(&Answer::Unsure));
 }
 
 #[test]
@@ -605,16 +838,9 @@ fn buttons_answer_only_the_question_being_asked() {
 fn a_number_typed_for_a_number_question_is_the_answer_not_a_button() {
     let steps = screen_with(&shipped(), &[("pregnant", "yes"), ("pregnancy_weeks", "2")]);
     let r = record(&steps);
-    assert!(
-        r.answers
-            .contains(&("pregnancy_weeks".into(), Answer::Number(2)))
-    );
+    assert_eq!(answer_to(r, "pregnancy_weeks"), Some(&Answer::Number(2)));
     let steps = screen_with(&shipped(), &[("needle_fear", "1")]);
-    assert!(
-        record(&steps)
-            .answers
-            .contains(&("needle_fear".into(), Answer::Yes))
-    );
+    assert_eq!(answer_to(record(&steps), "needle_fear"), Some(&Answer::Yes));
 }
 
 #[test]
@@ -670,7 +896,7 @@ fn typed_words_numbers_and_codes_in_a_shared_chat_open_nothing_in_any_state() {
         // States a shared chat can no longer reach, as an older version
         // may have stored them.
         State::OfferedHuman,
-        State::HandedOff,
+        State::HandedOff { screen: None },
         State::Screening(ScreenProgress {
             answers: Vec::new(),
             tries: 0,

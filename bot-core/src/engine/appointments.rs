@@ -19,7 +19,6 @@ use crate::appointments::{
 };
 use crate::chat::{Action, Choice, Incoming, PatientAction, Reply, ReplyKind};
 use crate::delivery::{Delivery, DeskEvent, Receipt};
-use crate::dialogue::{Conversation, State};
 use crate::handoff::{StaffAction, desk_text, digest_line, render};
 use crate::ids::{ChatKey, Locale, Platform};
 use crate::knowledge::Knowledge;
@@ -228,7 +227,7 @@ impl<S: Store> Engine<S> {
                 appointment.reschedule_requested = Some(incoming.at);
                 let reply = say(&m.reschedule_requested);
                 let mut conversation = self.conversation(chat)?.unwrap_or_default();
-                if conversation.state == State::HandedOff {
+                if conversation.state.is_handed_off() {
                     // Already with a person: they read it on the ticket.
                     if let Some(ticket) = self.open_ticket_of(chat)? {
                         out.desk.push(DeskEvent::PatientWrote {
@@ -241,7 +240,7 @@ impl<S: Store> Engine<S> {
                         });
                     }
                 } else {
-                    conversation.state = State::HandedOff;
+                    conversation.state = std::mem::take(&mut conversation.state).hand_off();
                     let mut recent = conversation.recent.clone();
                     recent.push(reply.text.clone());
                     let patient = incoming
@@ -316,13 +315,10 @@ impl<S: Store> Engine<S> {
         if let Some(record) = latest {
             return Ok(ScreenStatus::Done(record.outcome));
         }
-        let screening = matches!(
-            self.conversation(chat)?,
-            Some(Conversation {
-                state: State::Screening(_),
-                ..
-            })
-        );
+        // A screen waiting for a hand-off to end is in progress too.
+        let screening = self
+            .conversation(chat)?
+            .is_some_and(|c| c.state.screen().is_some());
         Ok(if screening {
             ScreenStatus::InProgress
         } else {

@@ -11,7 +11,7 @@ use super::records::{decode, encode, keys};
 use super::{Engine, EngineError, StaffResponse};
 use crate::chat::{HandoffReason, Incoming, Reply, ReplyKind, StaffEvent};
 use crate::delivery::{Delivery, DeskEvent, Receipt};
-use crate::dialogue::{HandoffChange, State, Transition};
+use crate::dialogue::{HandoffChange, Transition, back_from_staff};
 use crate::handoff::{Actor, Line, Speaker, StaffAction, Ticket, TicketStatus, render};
 use crate::ids::{ChatKey, Locale};
 use crate::ports::{Batch, Store};
@@ -320,23 +320,19 @@ impl<S: Store> Engine<S> {
                     at,
                 };
                 batch.delete(keys::open_ticket(&self.name(&ticket.chat)));
-                // The patient is back with the bot (their chat is locked above).
+                // The patient is back with the bot (their chat is locked
+                // above), and a screen the hand-off paused goes on.
                 let mut conversation = self.conversation(&ticket.chat)?.unwrap_or_default();
-                if conversation.state == State::HandedOff {
-                    conversation.state = State::Idle;
-                }
                 let locale = conversation.locale.unwrap_or(Locale::En);
+                let replies = back_from_staff(&knowledge, &mut conversation, locale);
                 batch.put(
                     keys::conversation(&self.name(&ticket.chat)),
                     encode(&conversation),
                 );
-                out.to_patients.push(Delivery::to_chat(
-                    ticket.chat.clone(),
-                    Reply::outside_dialogue(
-                        ReplyKind::Info,
-                        &knowledge.messages(locale).handoff_ended,
-                    ),
-                ));
+                for reply in replies {
+                    out.to_patients
+                        .push(Delivery::to_chat(ticket.chat.clone(), reply));
+                }
                 out.to_staff.push(render::CLOSED.into());
                 out.desk.push(DeskEvent::Closed { number, by: name });
             }
@@ -354,8 +350,8 @@ impl<S: Store> Engine<S> {
                             record.outcome.as_str(),
                             record.flags.join(", ")
                         );
-                        for (question, answer) in &record.answers {
-                            text.push_str(&format!("\n{question}: {answer}"));
+                        for answered in &record.answers {
+                            text.push_str(&format!("\n{answered}"));
                         }
                         out.private.push(text);
                         out.to_staff.push(render::SENT_PRIVATELY.into());

@@ -373,7 +373,7 @@ impl<S: Store> Engine<S> {
         incoming: &Incoming,
     ) -> Response {
         let knowledge = &loaded.knowledge;
-        let was_handed_off = conversation.state == State::HandedOff;
+        let was_handed_off = conversation.state.is_handed_off();
         let mut transition = dialogue::step(knowledge, &loaded.classifier, conversation, incoming);
         if incoming.sequence.is_some() {
             transition.conversation.last_sequence = incoming.sequence;

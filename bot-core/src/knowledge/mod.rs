@@ -166,6 +166,8 @@ pub struct Knowledge {
     reminders: ReminderSettings,
     retention: RetentionSettings,
     out_of_scope: OutOfScope,
+    /// What loads but should be changed (a confusing screen question).
+    warnings: Vec<Diagnostic>,
 }
 
 /// One source file's text, for turning byte offsets into lines.
@@ -291,6 +293,11 @@ impl Knowledge {
         let (Some(clinic), Some(screening), Some(desk)) = (clinic, screening, desk) else {
             return Err(KnowledgeError::Invalid(diags));
         };
+        let warnings = screening
+            .warnings()
+            .iter()
+            .map(|p| screening_src.at(p.span.clone(), p.message.clone()))
+            .collect();
         // The screen's texts are not filled like the others: spelled here.
         let mut screening = screening;
         screening.spell_english(clinic.english);
@@ -348,7 +355,14 @@ impl Knowledge {
             reminders,
             retention,
             out_of_scope,
+            warnings,
         })
+    }
+
+    /// What loads but should be changed, with file and line, for
+    /// `frontdesk check` to warn about.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     pub fn topics(&self) -> &[Topic] {
