@@ -719,11 +719,7 @@ impl Turn<'_> {
 
     fn emergency(&mut self, flag: RedFlag) {
         let m = self.k.messages(self.locale());
-        let text = match flag {
-            RedFlag::SelfHarm => &m.emergency_self_harm,
-            _ => &m.emergency,
-        };
-        self.say(Reply::new(ReplyKind::Emergency, text));
+        self.say(Reply::new(ReplyKind::Emergency, m.emergency_for(flag)));
         self.staff.push(StaffEvent::Emergency {
             chat: self.incoming.chat.clone(),
             flag,
