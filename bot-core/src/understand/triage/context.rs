@@ -25,7 +25,11 @@ pub(super) const IDIOMS: &[&str] = &[
     r"(is|are|was) (slowly )?killing my (neck|back|shoulders?|knees?|feet|legs?|hips?)",
     r"me va a dar algo",
     r"kill(s|ing)? me (with|when)",
-    r"(me|le) (da|dio|va a dar|dan) (un )?(infarto|ataque)",
+    // "el precio me da un infarto", "le va a dar un ataque": not "a mi padre
+    // le dio un infarto" or "le dio un ataque epileptico"
+    r"(me|te) (da|dan) (un )?(infarto|ataque)",
+    r"(me|te|le|les) (va|van) a dar (un )?(infarto|ataque)",
+    r"casi (me|te|le) (da|dio) (un )?(infarto|ataque)",
     r"me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)",
     r"(me|te) (esta|estan) matando",
     r"me mata (el|la|los|las)",
@@ -41,6 +45,11 @@ pub(super) const IDIOMS: &[&str] = &[
     r"bites? the dust",
     r"(screaming|screams) at me",
     r"fiebre del heno",
+    // "he nearly had a fit when he saw the bill"
+    r"(nearly|almost) had a fit",
+    // "I'm so confused by your booking page", "estoy confundida con los horarios"
+    r"(im|i am) (so |very |really |totally |a bit |a little )?confused (by|about|with|as to)",
+    r"(estoy|estamos) (muy |un poco |algo |bastante )?confundid[oa]s? (con|por|sobre)",
 ];
 
 /// Words that deny the sign that follows them within a few words.
@@ -110,6 +119,8 @@ pub(super) const PAST: &[&str] = &[
     r"se le paso",
     r"(an |my |from an |from my |de una |de mi )?old (sprain|injury|fracture|break|surgery|operation|tear|accident)",
     r"(esguince|lesion|fractura|operacion) (antigu[oa]|vieja|de hace anos)",
+    // "hace tres anos", "hace un par de meses"
+    r"hace (un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|un par de) (anos?|mes|meses|semanas?)",
 ];
 
 /// A question about a risk, or a hypothetical, rather than a report.
@@ -185,6 +196,12 @@ pub(super) const HYPOTHETICAL: &[&str] = &[
     r"senales de",
     r"como se si",
     r"como sabria",
+    // "es frecuente?", "es peligroso?", "suele pasar?"
+    r"es (muy |tan )?(comun|frecuente|habitual)",
+    r"peligros[oa]s?",
+    r"suelen? (pasar|ocurrir)",
+    // "could the needles leave my hand numb?"
+    r"(can|could|will|would|might) (it|this|that|the needles?|needling|dry needling) (leave|make)",
 ];
 
 /// Words that make it about the writer (or someone with them), now.
@@ -300,12 +317,15 @@ pub(super) const THIRD_PARTY: &[&str] = &[
     // friends, neighbours and relatives
     r"my (friend|cousin|colleague|coworker)",
     r"my (neighbour|neighbor)",
+    // "my colleague's fingers" (folded: "my colleagues fingers")
+    r"my (friends|cousins|colleagues|coworkers|neighbours|neighbors)",
     r"my (aunt|uncle|grandma|grandpa|grandmother|grandfather)",
     r"a friend",
     r"someone i know",
     r"i (read|heard|saw)",
     r"on (the news|tv|youtube|tiktok|reddit|google)",
     r"mi (amig[oa]|prim[oa]|vecin[oa]|compa\w*|abuel[oa])",
+    r"mis? ti[oa]s?",
     r"lei",
     r"escuche",
     r"vi en",
@@ -326,4 +346,8 @@ pub(super) const CHRONIC: &[&str] = &[
     r"for (\d+|a few|several|many|some|two|three|six) (months|years)",
     r"(since|for) (last|a) (year|summer|winter)",
     r"(desde hace|hace|llevo) (\d+|unos|varios|muchos|dos|tres|seis) (meses|anos)",
+    // "its been like that for months", "el brazo desde hace meses"
+    r"been (like (that|this)|that way) for (months|years)",
+    r"(brazo|pierna|mano|hombro) (\w+ )?desde hace (meses|anos)",
+    r"llevo (meses|anos) sin poder",
 ];

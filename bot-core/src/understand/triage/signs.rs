@@ -48,6 +48,7 @@ pub(super) const PNEUMOTHORAX: &[Sign] = &[
     ("a deep breath is painful", r"deep breath\w* (\w+ ){0,3}(hurts?|is painful|painful|pain)"),
     ("breathing in hurts", r"(breathe|breath|breathing) in (\w+ ){0,3}(hurts?|pain)"),
     ("hurts to breathe", r"hurts? to (breathe|breath|take a breath)"),
+    ("hurts to take a deep breath", r"hurts? to (take|get|draw) a (deep|big|full) breath"),
     ("collapsed lung", r"collapsed lung"),
     ("pneumothorax", r"pneumothorax"),
     ("punctured lung", r"punctured (my |a )?lung"),
@@ -204,7 +205,9 @@ pub(super) const STROKE: &[Sign] = &[
     ("mouth or face twisted (es)", r"(boca|cara) (\w+ ){0,2}torcid\w*"),
     ("mouth or face twisted (es)", r"torcid\w* (la|su) (boca|cara)"),
     ("twisted mouth (es)", r"boca torcida"),
-    ("cannot speak or move an arm or leg (es)", r"no pued[eo] (hablar|mover (el|la|mi|su) (brazo|pierna))"),
+    // An arm or leg that cannot be moved is `STROKE_LIMB`'s, which weighs
+    // a treatment and months of it.
+    ("cannot speak (es)", r"no pued[eo] hablar"),
     ("speech slurred or strange (es)", r"habla (arrastrada|rara|raro)"),
     ("slurring words (es)", r"arrastra las palabras"),
     ("stroke (es)", r"derrame cerebral"),
@@ -310,6 +313,7 @@ pub(super) const ALLERGY: &[Sign] = &[
     ("swelling of throat, tongue, lips, face (es)", r"(inflamando|inflamado|inflamada) (\w+ ){0,3}(garganta|lengua|labios|cara)"),
     ("throat, tongue or lips closing up (es)", r"cerrando (\w+ ){0,3}(garganta|lengua|labios|cara)"),
     ("I cannot swallow (es)", r"no puedo tragar"),
+    ("their throat, tongue or lips closing or swelling (es)", r"se (le|te) (cierra|esta cerrando|hincha|esta hinchando) (la|los) (garganta|lengua|labios)"),
     ("they cannot swallow (es)", r"no puede tragar"),
     ("anaphylaxis (es)", r"anafila\w*"),
     ("severe allergic reaction (es)", r"reaccion alergica (grave|fuerte|severa)"),
@@ -336,6 +340,7 @@ pub(super) const BLEEDING: &[Sign] = &[
     ("severe or uncontrolled bleeding", r"(uncontrolled|severe) (bleeding|blood)"),
     ("blood pouring or gushing", r"(pouring|gushing) (bleeding|blood)"),
     ("bleeding heavily or badly", r"bleeding (heavily|a lot|badly|everywhere|through)"),
+    ("will not stop bleeding", r"(wont|will not|doesnt|does not|cant|cannot|hasnt|has not) stop(ped)? bleeding"),
     ("gushing", r"gushing"),
     ("soaking through", r"soak(ed|ing)? (through|the)"),
     ("swelling or bruise growing fast", r"(swelling|bruise|lump) (\w+ ){0,4}(growing|getting bigger|spreading|expanding) (fast|quickly|rapidly|by the minute)?"),
@@ -481,6 +486,7 @@ pub(super) const NERVE_SYMPTOMS: &[Sign] = &[
     ("numb or weak since yesterday or session (es)", r"desde (ayer|anoche|antier|anteayer|hace (\w+ ){1,2}(horas|dias)|el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)|la (sesion|puncion|cita)) (\w+ ){0,6}(entumecid\w*|adormecid\w*|dormid[oa]|con hormigueo|sin fuerza|sin sensibilidad)"),
     ("numb or weak since yesterday or session", r"since (yesterday|last night|the (session|treatment|needling|appointment)|my (session|treatment|appointment)|(monday|tuesday|wednesday|thursday|friday|saturday|sunday)) (\w+ ){0,6}(numb\w*|tingl\w*|pins and needles|weak\w*|no feeling)"),
     ("tingling or weakness not going away (es)", r"no se me (pasa|quita) (el hormigueo|la debilidad)"),
+    ("cannot feel a hand or limb well since the session (es)", r"no (siento|noto) (bien )?(el|la|mi|los|las) (mano|brazo|pierna|pie|dedos) (\w+ ){0,4}(desde|despues de) (la |el )?(sesion|puncion|tratamiento|cita)"),
     ("tingling all day or since the session", r"(tingly|tingling) (\w+ ){0,6}(all day|since (the|my|this|yesterday)|been like that)"),
     ("numb all day or since the session", r"numb (\w+ ){0,6}(all day|since (the|my|this|yesterday)|been like that)"),
     ("weak all day or since the session", r"(weak|weakish|weak ish) (\w+ ){0,6}(all day|since (the|my|this|yesterday)|been like that)"),
@@ -499,6 +505,9 @@ pub(super) const NERVE_SYMPTOMS: &[Sign] = &[
 /// Urgency::Clot.
 #[rustfmt::skip]
 pub(super) const CLOT: &[Sign] = &[
+    // First, so that a longer sign cannot run on into "but not hot".
+    ("calf swollen", r"calf (is |feels |looks |got |has gone )?(really |very )?(swollen|puffy)"),
+    ("calf swollen (es)", r"(gemelo|pantorrilla) ((derech[oa]|izquierd[oa]|esta|muy) ){0,2}(hinchad\w*|inflamad\w*)"),
     ("one calf or leg bigger than the other (es)", r"(un|una|el|la) (gemelo|pantorrilla|pierna) (\w+ ){0,3}(mas gord[oa]|mas hinchad[oa]|mas grande) que (el|la) otr[oa]"),
     ("one leg swollen on one side (es)", r"pierna (hinchada|inflamada) (\w+ ){0,4}(un|de un) (solo )?lado"),
     ("calf swollen, red or hot", r"calf (\w+ ){0,5}(swollen|swelling|red|hot|warm|puffy)"),
@@ -506,6 +515,7 @@ pub(super) const CLOT: &[Sign] = &[
     ("swollen, red or hot calf", r"(swollen|swelling|red|hot|puffy) calf"),
     ("leg or calf swollen and painful", r"(one|my) (leg|calf) (\w+ ){0,4}(swollen|swelling|hot|red) (\w+ ){0,4}(pain\w*|hurts?|tender|sore)"),
     ("leg or calf swollen and painful", r"(his|her) (leg|calf) (\w+ ){0,4}(swollen|swelling|hot|red) (\w+ ){0,4}(pain\w*|hurts?|tender|sore)"),
+    ("right or left leg swollen and painful", r"(right|left) (leg|calf) (\w+ ){0,4}(swollen|swelling|hot|red) (\w+ ){0,4}(pain\w*|hurts?|tender|sore)"),
     ("blood clot", r"blood clot"),
     ("DVT", r"dvt"),
     ("deep vein thrombosis", r"deep vein"),
@@ -584,6 +594,7 @@ pub(super) const NEEDLE_PROBLEM: &[Sign] = &[
     ("needle broke or still in", r"needle (\w+ ){0,3}(broke|broken|snapped|stuck|left|still in)"),
     ("broke under the skin", r"(broke|snapped) (\w+ ){0,2}(in|under) (my )?skin"),
     ("piece of the needle", r"piece of (the )?needle"),
+    ("still a needle in", r"still (a|one|the) needles? (in|stuck in|left in)"),
     ("needle broken or left inside (es)", r"aguja (\w+ ){0,3}(rota|se rompio|partida|se quedo|dentro)"),
     ("needle broke (es)", r"(roto|rompio|partido|partio) (\w+ ){0,2}aguja"),
     ("needle broke (es)", r"se rompio (la|una) aguja"),
