@@ -13,6 +13,7 @@ mod encryption;
 mod handoff;
 mod hostile;
 mod reminders;
+mod safety;
 mod screen;
 mod serve;
 mod telegram;

@@ -120,7 +120,7 @@ pub struct TriageThresholds {
 }
 
 pub const TRIAGE_THRESHOLDS: TriageThresholds = TriageThresholds {
-    emergency: 0.5,
+    emergency: 0.6,
     urgent: 0.5,
     over_set_aside: 0.9,
 };

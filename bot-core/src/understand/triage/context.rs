@@ -114,9 +114,6 @@ pub(super) const PAST: &[&str] = &[
     r"el ano pasado",
     r"en (19|20)\d\d",
     r"antes tenia",
-    r"ya paso",
-    r"se me paso",
-    r"se le paso",
     r"(an |my |from an |from my |de una |de mi )?old (sprain|injury|fracture|break|surgery|operation|tear|accident)",
     r"(esguince|lesion|fractura|operacion) (antigu[oa]|vieja|de hace anos)",
     // "hace tres anos", "hace un par de meses"
@@ -274,7 +271,7 @@ pub(super) const RESOLVED: &[&str] = &[
     r"totalmente recuperad[oa]",
     // "resuelta", "ya se me pasó", "bien desde entonces"
     r"resuelt[oa]s?",
-    r"(ya )?se me paso",
+    r"ya paso|se (me|le) paso",
     r"(todo|estoy|esta) (muy )?bien desde (entonces|hace)",
 ];
 
@@ -350,4 +347,12 @@ pub(super) const CHRONIC: &[&str] = &[
     r"been (like (that|this)|that way) for (months|years)",
     r"(brazo|pierna|mano|hombro) (\w+ )?desde hace (meses|anos)",
     r"llevo (meses|anos) sin poder",
+];
+
+/// Sudden: a limb that went weak all of a sudden is a stroke's sign even in
+/// a message about an old knee.
+#[rustfmt::skip]
+pub(super) const SUDDEN: &[&str] = &[
+    r"suddenly|all of a sudden|out of nowhere|out of the blue",
+    r"de repente|de golpe|derepente|repentin[oa]",
 ];

@@ -79,6 +79,7 @@ pub struct Triager {
     stroke_limb: Rule<RedFlag>,
     after_treatment: Regex,
     chronic: Regex,
+    sudden: Regex,
     emergency: Vec<Rule<RedFlag>>,
     urgent: Vec<Rule<Urgency>>,
     idioms: Regex,
@@ -139,6 +140,7 @@ impl Triager {
             stroke_limb: rule(RedFlag::Stroke, signs::STROKE_LIMB),
             after_treatment: any(context::AFTER_TREATMENT),
             chronic: any(context::CHRONIC),
+            sudden: any(context::SUDDEN),
             emergency: signs::EMERGENCY
                 .iter()
                 .map(|&(category, signs)| rule(category, signs))
@@ -217,7 +219,7 @@ impl Triager {
         // a treatment (then it is numbness that has not passed, tier 2) or
         // has been so for months (a physio's question).
         match self.reading(&self.stroke_limb.pattern, &text, true) {
-            Reading::Reported if self.chronic.is_match(&text) => {}
+            Reading::Reported if self.chronic.is_match(&text) && !self.sudden.is_match(&text) => {}
             Reading::Reported if self.after_treatment.is_match(&text) => {
                 return answer(Triage::Urgent(Urgency::NerveSymptoms));
             }
@@ -226,9 +228,10 @@ impl Triager {
             Reading::Absent => {}
         }
         for rule in &self.urgent {
-            // Fainting "and fine now" is what the category is about.
-            let past_discounts = rule.category != Urgency::FaintRecovered;
-            match self.reading(&rule.pattern, &text, past_discounts) {
+            // Fainting "and fine now" is what the category is about: being
+            // fine again does not set it aside (years ago does).
+            let resolved_discounts = rule.category != Urgency::FaintRecovered;
+            match self.reading(&rule.pattern, &text, resolved_discounts) {
                 Reading::Reported => return answer(Triage::Urgent(rule.category)),
                 Reading::SetAside => routine.urgent_set_aside = true,
                 Reading::Absent => {}
@@ -239,12 +242,12 @@ impl Triager {
 
     /// Whether the pattern matches, and if so whether somewhere it is
     /// neither denied nor explained away.
-    fn reading(&self, pattern: &Regex, text: &str, past_discounts: bool) -> Reading {
+    fn reading(&self, pattern: &Regex, text: &str, resolved_discounts: bool) -> Reading {
         let mut found = Reading::Absent;
         for m in pattern.find_iter(text) {
             if !self.denied(&text[..m.start()])
                 && !denied_within(m.as_str())
-                && !self.discounted(text, m.start(), m.end(), past_discounts)
+                && !self.discounted(text, m.start(), m.end(), resolved_discounts)
             {
                 return Reading::Reported;
             }
@@ -302,17 +305,22 @@ impl Triager {
     /// Whether a sign (at `start..end`) is past and resolved, a question
     /// about a risk or someone else's story, with nothing that says it is
     /// happening to the writer (or someone with them) now.
-    fn discounted(&self, text: &str, start: usize, end: usize, past_discounts: bool) -> bool {
-        // Resolved, unless something after that says it is back ("fully
-        // recovered, but right now my hand went numb"; a bare "now" is only
-        // how things are: "all recovered, on aspirin now").
-        if past_discounts && self.resolved_since(text) {
+    fn discounted(&self, text: &str, start: usize, end: usize, resolved_discounts: bool) -> bool {
+        if resolved_discounts && self.resolved_since(text) {
             return true;
         }
-        if self.present.is_match(text) {
+        // Something says it is happening now ("since this morning", "worse
+        // now"): a report, even beside the past or a question. "Suddenly"
+        // only tells how it came: not that it is now, in a question or an
+        // old story ("my friend suddenly got a headache after it, normal?").
+        if self
+            .present
+            .find_iter(text)
+            .any(|m| !self.sudden.is_match(m.as_str()))
+        {
             return false;
         }
-        if past_discounts && self.past.is_match(text) {
+        if self.past.is_match(text) {
             return true;
         }
         if !self.hypothetical.is_match(text) {

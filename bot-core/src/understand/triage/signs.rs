@@ -28,9 +28,10 @@ pub(super) const EMERGENCY: &[(RedFlag, &[Sign])] = &[
 
 /// Tier 2, by category, in the order they are tried.
 pub(super) const URGENT: &[(Urgency, &[Sign])] = &[
+    // A clot first: a swollen, red, hot calf is its sign before an infection's.
+    (Urgency::Clot, CLOT),
     (Urgency::Infection, INFECTION),
     (Urgency::NerveSymptoms, NERVE_SYMPTOMS),
-    (Urgency::Clot, CLOT),
     (Urgency::FaintRecovered, FAINT_RECOVERED),
     (Urgency::Fever, FEVER),
     (Urgency::NeedleProblem, NEEDLE_PROBLEM),
@@ -465,6 +466,8 @@ pub(super) const INFECTION: &[Sign] = &[
 /// Urgency::NerveSymptoms.
 #[rustfmt::skip]
 pub(super) const NERVE_SYMPTOMS: &[Sign] = &[
+    ("went numb and is not passing (es)", r"se me (durmio|ha dormido|duerme|entumecio|adormecio) (\w+ ){0,8}(no se me pasa|no se pasa|sigue igual|todavia|aun|desde)"),
+    ("went numb after the session (es)", r"se me (durmio|ha dormido|entumecio|adormecio) (\w+ ){0,6}(despues de|tras|desde) (la |el )?(sesion|puncion|tratamiento)"),
     ("numb or weak and not passing (es)", r"(adormecid\w*|dormid[oa]s?|hormigue\w*|entumecid\w*|menos fuerza|sin fuerza) (\w+ ){0,8}(no se me pasa|no se pasa|sigue igual|no se va|no se me va)"),
     ("numb or weak since the session (es)", r"(desde|despues de) (la |el )?(sesion|puncion|tratamiento) (\w+ ){0,8}(adormecid\w*|dormid[oa]s?|hormigueo|entumecid\w*|menos fuerza|sin fuerza)"),
     ("still numb, tingling or weak", r"(still|keeps?|constant\w*) (\w+ ){0,4}(numb\w*|tingl\w*|pins and needles|weak\w*)"),

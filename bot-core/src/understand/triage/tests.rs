@@ -836,3 +836,24 @@ fn on_the_tuning_part_of_the_triage_set_every_tier_is_answered_as_labelled() {
         misses.join("\n")
     );
 }
+
+#[test]
+#[rustfmt::skip]
+fn sudden_words_in_a_question_a_faint_years_ago_and_a_few_pills_are_not_emergencies() {
+    use RedFlag::*;
+    use Urgency::*;
+    assert_triage(&[
+        ("I fainted after a needling session years ago, I've been fine since", Triage::Routine),
+        ("hace años me desmayé después de la sesión de punción, pero estoy bien desde entonces", Triage::Routine),
+        ("a mi amiga le vino de repente un dolor de cabeza insoportable tras la punción, ¿es normal?", Triage::Routine),
+        ("I took 2 paracetamol before the session, is that ok?", Triage::Routine),
+        ("me tomé 2 ibuprofenos antes de venir, pasa algo?", Triage::Routine),
+        ("fainted at the clinic this afternoon but I'm fine now, sitting and talking", Triage::Urgent(FaintRecovered)),
+        ("I took 30 paracetamol an hour ago", Triage::Emergency(Overdose)),
+        ("my daughter says she doesn't want to live anymore", Triage::Emergency(SelfHarm)),
+        ("mi hijo dice que se quiere morir", Triage::Emergency(SelfHarm)),
+        ("since my flight my left calf is swollen, red and hurts to walk on", Triage::Urgent(Clot)),
+        ("I've had knee pain for 6 months but suddenly I can't move my right arm", Triage::Emergency(Stroke)),
+        ("se me durmió el brazo después de la punción y sigue igual", Triage::Urgent(NerveSymptoms)),
+    ]);
+}
