@@ -31,6 +31,9 @@ pub(super) const IDIOMS: &[&str] = &[
     r"(me|te|le|les) (va|van) a dar (un )?(infarto|ataque)",
     r"casi (me|te|le) (da|dio) (un )?(infarto|ataque)",
     r"me muero de (ganas|risa|sueno|hambre|verguenza|calor|frio)",
+    // "me quiero morir de la vergüenza", "me quiero morir jaja"
+    r"me quiero morir de (la )?(verguenza|risa|pena|sueno)",
+    r"me quiero morir (\w+ ){0,1}(jaja\w*|jeje\w*|xd)",
     r"(me|te) (esta|estan) matando",
     r"me mata (el|la|los|las)",
     r"muerto de (risa|ganas|cansancio)",
@@ -69,6 +72,7 @@ pub(super) const NEGATION: &[&str] = &[
     r"didnt have",
     r"havent had",
     r"havent got",
+    r"havent|hasnt|have not|has not",
     r"isnt",
     r"arent",
     r"wasnt",
@@ -355,4 +359,13 @@ pub(super) const CHRONIC: &[&str] = &[
 pub(super) const SUDDEN: &[&str] = &[
     r"suddenly|all of a sudden|out of nowhere|out of the blue",
     r"de repente|de golpe|derepente|repentin[oa]",
+];
+
+/// A denial right before a self-harm sign ("I'm not suicidal", "not going to
+/// hurt myself"): the only denial that sets self-harm aside. A negation a
+/// few words earlier denies something else ("don't worry, I'll be gone").
+#[rustfmt::skip]
+pub(super) const SELF_HARM_DENIAL: &[&str] = &[
+    r"(not|never|nunca)( going to| gonna| planning to| planning on| really| at all| actually)?",
+    r"no (soy|estoy|voy a|pienso|planeo)",
 ];

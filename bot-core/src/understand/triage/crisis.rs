@@ -49,6 +49,26 @@ pub(super) const SELF_HARM: &[Sign] = &[
     ("thinks of death (es)", r"pienso (mucho |todo el dia |cada dia )?en (morir\w*|la muerte|matarme|quitarme la vida)"),
     ("self-harm (es)", r"autolesi\w*|me estoy haciendo dano|me he (estado )?haciendo dano"),
     ("goodbye to everyone (es)", r"adios a todos|despedirme de (todos|ustedes|vosotros)"),
+    // A lethal amount asked about for oneself.
+    ("a lethal dose asked for oneself", r"(lethal|fatal|deadly) (dose|amount)|(how much|how many) (\w+ ){0,3}(is|would be) (lethal|fatal|deadly)|enough (\w+ ){0,4}to (not|never) wake"),
+    ("a lethal dose asked for oneself (es)", r"dosis (letal|mortal)|(cuanta|cuanto|cuantas|cuantos) (\w+ ){0,2}(es|seria|sera) (letal|mortal)|pa(ra)? no despertar"),
+    // A means kept at hand, a place, a way.
+    ("a blade, rope or gun at hand", r"(knife|blade|razor) (to|against|on) my (wrist|arm|throat)|got the (shotgun|gun|rifle) out|(stockpiled|hoarded|saved up|saving up|been saving) (\w+ ){0,3}(pills|tablets|meds|tramadol|oxy\w*|gabapentin|pregabalin|insulin|codeine)"),
+    ("stepping in front of a train, driving off", r"(step|stepping|jump|jumping|throw myself|throwing myself) (\w+ ){0,2}(in front of|under|off) (a |the )?(train|bus|bridge|truck|lorry|cliff)|(driving|drive|drove) (\w+ ){0,2}(into a tree|into a wall|off (a|the) (bridge|cliff|road))"),
+    ("a blade, rope or gun at hand (es)", r"(navaja|cuchilla|soga|cuerda|pistola|escopeta) (\w+ ){0,6}(la saco|la miro|para hacerlo|pa hacerlo)|(compre|tengo|consegui) (una |la )?soga|se llevo la pistola"),
+    ("jumping from a bridge, under a train (es)", r"(tirarme|tiro|lanzarme|lanzo|aventarme|arrojarme) (\w+ ){0,4}(del |al |a las |por el |desde el |de un |a un )?(puente|tren|vias|balcon|acantilado|barranco|edificio|azotea|metro|ventana)"),
+    ("pills saved for when they can't go on (es)", r"(junt|guard|ahorr|acumul)\w* (\w+ ){0,4}(pastillas|cajas|pildoras) (\w+ ){0,6}(pa|para) (cuando|hacerlo)|compre las pastillas (pa|para) hacerlo"),
+    // Not wanting to exist, said other ways.
+    ("wishes not to exist (es)", r"quisiera no existir|no quiero estar en este mundo|irme de este mundo|prefiero estar muert[oa]|quitarme del medio|no voy a ser (un )?problema (pa|para) nadie|sobro en (esta casa|este mundo)"),
+    ("looking forward to dying", r"(looking forward to|not afraid of) (dying|death|it ending)"),
+    ("relief if gone", r"(relieved|better|easier) (\w+ ){0,4}if i (wasnt|was not|werent|were not) (here|around|alive)|take the weight off (them|everyone) for good|dont plan on being around"),
+    ("this is goodbye", r"this is goodbye|(the )?last (msg|message|text) (youll|you will) (get|have) from me|(final|last) goodbye"),
+    ("this is goodbye (es)", r"(es|sera) la ultima vez (que|q) (les |te |os )?(escribo|hablo)|ya me despedi de todos|se despedia de todos|(mensaje|audio) (\w+ ){0,3}(adios|despedida)"),
+    // Someone else's threat.
+    ("someone threatens to end it", r"(he|she|they)(ll| will| would)? (end it|kill (himself|herself|themselves))|(se|me) (quitaba|quitaria|va a quitar) la vida"),
+    // Harm done, other ways.
+    ("hurt on purpose", r"(punched|hit|banged|scratched|scratching|cut|cutting|burnt|burned|burning) (\w+ ){0,5}(on purpose|till it bled|until it bled|till they bleed|till it bleeds)|hit my head against the wall"),
+    ("hurt on purpose (es)", r"(me pego|me rasguno|me clavo|me di|me golpeo|me corto|me quemo|me abro) (\w+ ){0,8}(a proposito|hasta sacarme sangre|hasta sangrar|marcas)|me (volvi|he vuelto) a cortar"),
     // Ending it, and a time for it.
     ("ending it", r"ending it|end it (all )?(tonight|today|soon)|decided to end (things|it)|end(ing)? things (tonight|today|soon)"),
     ("make it all stop", r"make it (all )?stop|(want|need) (it|everything) (all )?to stop"),
@@ -105,6 +125,12 @@ pub(super) const OVERDOSE: &[Sign] = &[
     ("took a dose twice", r"took (\w+ ){0,2}(my |the )?(\w+ )?twice"),
     ("a double dose", r"double (dose|the dose|my dose)"),
     ("drinks then pills", r"(beers|drinks|wine|alcohol|vodka|whisky) (\w+ ){0,6}(took|and) (\w+ ){0,6}(tablets|pills|painkillers|sleeping)"),
+    ("a child swallowed or chewed medicine or poison", r"(toddler|baby|son|daughter|kid|child|boy|girl) (\w+ ){0,5}(chewing|chewed|swallowed|drank|ate|bit|got into) (\w+ ){0,6}(patch\w*|pills?|tablets?|liniment|oil|bleach|detergent|pods?|capsules?|medicine|syrup|batteries|button battery)"),
+    ("too much of a medicine, counted", r"(taken|took|had) (\d\d+|[5-9]) (\w+ ){0,2}(ibuprofen|paracetamol|tylenol|advil|pills|tablets|codeine|tramadol)|doubled up on (my|his|her)|a fistful|handful of (my |his |her )?(pills|tablets|meds|gabapentin|pregabalin|oxy\w*)|empty (bottle|box|packet) of (\w+ )?(pills|tablets|tramadol|paracetamol|\w+codone)"),
+    ("took an insulin dose twice or all of it", r"(insulin) (\w+ ){0,4}(twice|two times|all of it|too much)|(injected|took) (all|too much) (\w+ )?insulin|using all of it on myself"),
+    ("a child swallowed medicine or poison (es)", r"(se tomo|se trago|se comio|mordio|bebio|se bebio) (\w+ ){0,4}(frasco|jarabe|pastilla|pastillas|capsula|detergente|liquido|gomitas|lejia|cloro|veneno|pila)"),
+    ("too much of a medicine (es)", r"(me pase|se me fue la mano) con (\w+ ){0,2}(el |la |los |las )?(\w+ )?(pastillas|tramadol|pildoras|calmantes|relajantes|insulina|\w+azepam)|(un|el) blister entero|(se puso|me puse|me inyecte) (\w+ ){0,3}insulina (\w+ ){0,3}(dos veces|dos|toda|de mas)|toda la insulina"),
+    ("pesticide or fumes (es, en)", r"(drank|swallowed|bebio|trago|tomo) (\w+ ){0,3}(pesticid\w*|insecticid\w*|veneno para (ratas|ratones)|weed ?killer)|carbon monoxide"),
     ("took five or more pills", r"took (like |about |around )?([5-9]|\d\d+) (\w+ )?(paracetamol|ibuprofen|pills|tablets|painkillers|advil|tylenol)"),
     ("a double dose (es)", r"el doble de"),
     ("mixed with alcohol (es)", r"(mezcle|mezclo|junte) (\w+ ){0,4}con (\w+ ){0,2}(cervezas|alcohol|vino|copas)"),

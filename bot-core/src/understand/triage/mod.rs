@@ -77,6 +77,7 @@ struct Rule<C> {
 pub struct Triager {
     self_harm: Rule<RedFlag>,
     stroke_limb: Rule<RedFlag>,
+    self_harm_denied: Regex,
     after_treatment: Regex,
     chronic: Regex,
     sudden: Regex,
@@ -138,6 +139,10 @@ impl Triager {
         Triager {
             self_harm: rule(RedFlag::SelfHarm, crisis::SELF_HARM),
             stroke_limb: rule(RedFlag::Stroke, signs::STROKE_LIMB),
+            self_harm_denied: compile(&format!(
+                r"\b(?:{}) ?$",
+                alternatives(context::SELF_HARM_DENIAL.iter().copied())
+            )),
             after_treatment: any(context::AFTER_TREATMENT),
             chronic: any(context::CHRONIC),
             sudden: any(context::SUDDEN),
@@ -195,16 +200,21 @@ impl Triager {
             without_idioms: without_idioms.clone(),
         };
         // Self-harm is explained away only where it is over and done with
-        // ("I used to self harm as a teenager, I'm fine now"): never by a
-        // question, an idiom, a denial or someone else's story.
+        // ("I used to self harm as a teenager, I'm fine now") or denied
+        // right before it ("not suicidal or anything"; not "don't worry,
+        // I'll be gone by then"): never by a question, an idiom or someone
+        // else's story.
         let over = self.past.is_match(&text) && self.resolved_since(&text);
-        if self.self_harm.pattern.is_match(&text) && !over {
+        let denied = |m: regex::Match| self.self_harm_denied.is_match(&text[..m.start()]);
+        let mut self_harm = self.self_harm.pattern.find_iter(&text).peekable();
+        let named = self_harm.peek().is_some();
+        if named && !over && !self_harm.all(denied) {
             return answer(Triage::Emergency(RedFlag::SelfHarm));
         }
         // Over and done with ("an embolism in 2018, fully resolved"): a
         // model's alarm is heard only when it is very sure.
         let mut routine = Assessment {
-            emergency_set_aside: over,
+            emergency_set_aside: over || named,
             urgent_set_aside: over,
             ..answer(Triage::Routine)
         };

@@ -588,7 +588,7 @@ fn an_overdose_with_drowsiness_is_an_overdose_whose_answer_carries_the_crisis_li
 /// Self-harm is set aside only where it is over and done with: a question,
 /// an idiom, a denial or someone else's words about it still count.
 #[test]
-fn self_harm_counts_however_it_is_said_unless_it_is_over_and_done_with() {
+fn self_harm_counts_however_it_is_said_unless_it_is_over_and_done_with_or_denied_outright() {
     let self_harm = Emergency(RedFlag::SelfHarm);
     #[rustfmt::skip]
     let cases = [
@@ -597,7 +597,9 @@ fn self_harm_counts_however_it_is_said_unless_it_is_over_and_done_with() {
         ("I just want to go to sleep and not wake up", self_harm),
         ("is it normal to feel like I want to die because of the pain?", self_harm),
         ("this back pain makes me want to kill myself", self_harm),
-        ("I'm not suicidal or anything, just exhausted by the pain", self_harm),
+        ("I'm not suicidal or anything, just exhausted by the pain", Triage::Routine),
+        ("if i dont answer on friday dont worry, ill be gone by then", self_harm),
+        ("no se preocupen si no contesto, ya no voy a estar", self_harm),
         ("my brother keeps saying he wants to end it all", self_harm),
         ("ya no le veo sentido a nada", self_harm),
         ("estoy harta de vivir así", self_harm),
