@@ -7,6 +7,7 @@ use super::{State, Turn};
 use crate::chat::HandoffReason;
 use crate::chat::{Action, Reply, ReplyKind};
 use crate::ids::TopicId;
+use crate::knowledge::MessageSet;
 use crate::understand::{SmallTalk, Verdict};
 
 /// Most of an unanswered question kept for staff: enough for any question,
@@ -38,22 +39,9 @@ impl Turn<'_> {
                 self.info(text);
             }
             Verdict::Human => self.request_human(HandoffReason::Asked),
-            Verdict::MedicineAdvice => {
-                let m = self.k.messages(self.locale());
-                let reply = Reply::new(ReplyKind::Fallback, &m.fallback_medicine)
-                    .with(Action::Human.choice(&m.human_button));
-                self.say(reply);
-                self.conv.state = State::OfferedHuman;
-            }
+            Verdict::MedicineAdvice => self.offer_team(|m| &m.fallback_medicine, false),
             // Never booked past a clinician's advice: the team is offered.
-            Verdict::AdvisedAgainst => {
-                let m = self.k.messages(self.locale());
-                let reply = Reply::new(ReplyKind::Fallback, &m.advised_against)
-                    .with(Action::Human.choice(&m.human_button))
-                    .with(Action::NoThanks.choice(&m.no_thanks_button));
-                self.say(reply);
-                self.conv.state = State::OfferedHuman;
-            }
+            Verdict::AdvisedAgainst => self.offer_team(|m| &m.advised_against, true),
             Verdict::Answer { topic, .. } => {
                 let id = self.k.topics()[topic].id.clone();
                 self.answer(&id);
@@ -74,15 +62,23 @@ impl Turn<'_> {
             // The urgent reply already points to the clinic's phone.
             Verdict::Fallback { .. } if self.told_urgent() => {}
             Verdict::Fallback { .. } => {
-                let m = self.k.messages(self.locale());
-                let reply = Reply::new(ReplyKind::Fallback, &m.fallback)
-                    .with(Action::Human.choice(&m.human_button))
-                    .with(Action::NoThanks.choice(&m.no_thanks_button));
-                self.say(reply);
-                self.conv.state = State::OfferedHuman;
+                self.offer_team(|m| &m.fallback, true);
                 self.unanswered = Some(text.trim().chars().take(UNANSWERED_MAX_CHARS).collect());
             }
         }
+    }
+
+    /// A reply that offers the team (and "no, thanks" where declining is
+    /// a choice), then waits for the answer to the offer.
+    fn offer_team(&mut self, text: impl Fn(&MessageSet) -> &String, no_thanks: bool) {
+        let m = self.k.messages(self.locale());
+        let mut reply =
+            Reply::new(ReplyKind::Fallback, text(m)).with(Action::Human.choice(&m.human_button));
+        if no_thanks {
+            reply = reply.with(Action::NoThanks.choice(&m.no_thanks_button));
+        }
+        self.say(reply);
+        self.conv.state = State::OfferedHuman;
     }
 
     pub(super) fn answer(&mut self, id: &TopicId) {
