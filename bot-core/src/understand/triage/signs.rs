@@ -428,6 +428,10 @@ pub(super) const CAUDA_EQUINA: &[Sign] = &[
 /// Urgency::Infection.
 #[rustfmt::skip]
 pub(super) const INFECTION: &[Sign] = &[
+    ("hot, swollen or pus where needled (es)", r"(donde|zona|sitio|punto) (\w+ ){0,4}(pinch\w*|agujas?|puncion) (\w+ ){0,6}(hinchad[oa]|calient\w*|calentit[oa]|pus|supura\w*)"),
+    ("hot or swollen where needled (es)", r"(hinchad[oa]|calient\w*|calentit[oa]) (\w+ ){0,6}donde (me )?(pincharon|pusieron la aguja|entro la aguja)"),
+    ("redness spreading (es)", r"(roj[oa]|colorad[oa]|mancha|rojez) (\w+ ){0,6}(se esta extendiendo|se extiende|se va extendiendo|cada vez mas grande)"),
+    ("a fever after the session (es)", r"(fiebre|calentura) (\w+ ){0,4}(despues de|desde|tras) (la |el )?(puncion|sesion|tratamiento)|(despues de|desde|tras) (la |el )?(puncion|sesion|tratamiento) (\w+ ){0,4}(fiebre|calentura)"),
     ("a red streak (es)", r"(raya|linea|estria) roja"),
     ("pus", r"pus"),
     ("oozing", r"oozing"),
@@ -466,6 +470,9 @@ pub(super) const INFECTION: &[Sign] = &[
 /// Urgency::NerveSymptoms.
 #[rustfmt::skip]
 pub(super) const NERVE_SYMPTOMS: &[Sign] = &[
+    ("numb, tingling or weak since being needled (es)", r"(hormigueo|hormigas|corrientazos?|dormid[oa]s?|adormecid[oa]s?|entumid[oa]s?|entumecid[oa]s?|acorchad[oa]s?|debil|sin fuerza|de trapo|no (lo|la|le) siento bien|no siento bien) (\w+ ){0,10}(desde|despues de|tras) (que )?(la |el |me )?(sesion|puncion|pincharon|pinchazo|pusieron (la |las )?agujas?|hicieron la puncion|tratamiento)"),
+    ("numb, tingling or weak since being needled (es)", r"(desde|despues de|tras) (que )?(la |el |me )?(sesion|puncion|pincharon|pinchazo|pusieron (la |las )?agujas?|hicieron la puncion|tratamiento) (\w+ ){0,10}(hormigueo|hormigas|corrientazos?|dormid[oa]s?|adormecid[oa]s?|entumid[oa]s?|entumecid[oa]s?|acorchad[oa]s?|debil|sin fuerza|de trapo|no (lo|la) siento bien)"),
+    ("a foot that drops (es)", r"(me cuesta|no puedo) levantar la punta del pie|se me cae el pie"),
     ("went numb and is not passing (es)", r"se me (durmio|ha dormido|duerme|entumecio|adormecio) (\w+ ){0,8}(no se me pasa|no se pasa|sigue igual|todavia|aun|desde)"),
     ("went numb after the session (es)", r"se me (durmio|ha dormido|entumecio|adormecio) (\w+ ){0,6}(despues de|tras|desde) (la |el )?(sesion|puncion|tratamiento)"),
     ("numb or weak and not passing (es)", r"(adormecid\w*|dormid[oa]s?|hormigue\w*|entumecid\w*|menos fuerza|sin fuerza) (\w+ ){0,8}(no se me pasa|no se pasa|sigue igual|no se va|no se me va)"),
@@ -508,6 +515,10 @@ pub(super) const NERVE_SYMPTOMS: &[Sign] = &[
 /// Urgency::Clot.
 #[rustfmt::skip]
 pub(super) const CLOT: &[Sign] = &[
+    ("one calf bigger or warmer than the other (es)", r"(pantorrilla|gemelo|chamorro|pierna) (\w+ ){0,6}(mas gord[oa]|mas hinchad[oa]|mas grande|mas calient\w*|mas calentit[oa]) (\w+ ){0,3}(que|q) (la|el) otr[oa]"),
+    ("one calf only (es)", r"(una sola|solo una) (pantorrilla|pierna)|(pantorrilla|gemelo|chamorro|pierna) (\w+ ){0,8}(solo de un lado|solo esa|de un solo lado)"),
+    ("calf swollen, hot or hard (es)", r"chamorro (\w+ ){0,4}(hinchad\w*|calient\w*|dur[oa]|tirante)|(dur[oa]) como (una )?piedra"),
+    ("calf pain after a long journey or surgery (es)", r"(vuelo|avion|viaje|cirugia|operacion) (\w+ ){0,12}(pantorrilla|gemelo|chamorro) (\w+ ){0,6}(duele|hinch\w*|calient\w*|grande)"),
     // First, so that a longer sign cannot run on into "but not hot".
     ("calf swollen", r"calf (is |feels |looks |got |has gone )?(really |very )?(swollen|puffy)"),
     ("calf swollen (es)", r"(gemelo|pantorrilla) ((derech[oa]|izquierd[oa]|esta|muy) ){0,2}(hinchad\w*|inflamad\w*)"),
@@ -536,6 +547,8 @@ pub(super) const CLOT: &[Sign] = &[
 /// Urgency::FaintRecovered.
 #[rustfmt::skip]
 pub(super) const FAINT_RECOVERED: &[Sign] = &[
+    ("fainted, now recovered (es)", r"(me desmaye|se desmayo|perdi el (conocimiento|sentido)|me desvaneci|lipotimia|bajada de (presion|tension)|vahido|se me nublo la vista|casi me desmayo|me agarro un mareo|me dio un mareo) (\w+ ){0,14}(ya|ahora) (\w+ ){0,3}(estoy|esta|me siento|se siente) (\w+ ){0,2}(bien|recuperad[oa]|consciente|normal|sentad[oa]|ok|mejor)"),
+    ("fainted, now awake and talking (es)", r"(me desmaye|se desmayo|perdi el (conocimiento|sentido)|me desvaneci|lipotimia|vahido) (\w+ ){0,14}(ya desperto|esta conversando|esta hablando|ya se me paso|ya estoy (bien|ok|normal|mejor))"),
     ("blacked out, now sitting and talking (es)", r"(se me fue todo negro|me dio un mareo fuerte|casi me desmay\w*|me desmay\w*) (\w+ ){0,10}(ya|ahora) (estoy|esta) (\w+ )?(bien|sentad[oa]|hablando)"),
     ("fainted or dizzy at the session", r"(fainted|passed out|blacked out|felt faint|nearly fainted|almost fainted|went light ?headed|very dizzy|so dizzy|really dizzy|lightheaded|light headed|dizzy) (\w+ ){0,8}(after|during|at|in) (the |my |your |today s |todays )?(\w+ )?(treatment|session|needling|appointment|visit|clinic)"),
     ("fainted or dizzy after the session", r"(after|during) (the |my )?(treatment|session|needling|appointment) (\w+ ){0,6}(fainted|passed out|blacked out|dizzy|light ?headed|faint)"),
@@ -578,7 +591,7 @@ pub(super) const FEVER: &[Sign] = &[
     ("rigors and feeling unwell", r"rigors (\w+ ){0,8}(unwell|ill|awful|terrible|rough|sick|poorly|weak|achy|shaking)"),
     ("unwell with a fever", r"(unwell|ill|awful|terrible|poorly) (\w+ ){0,6}(fever|temperature|chills)"),
     ("has a fever", r"(running|have|got|with) a (high )?(fever|temperature)"),
-    ("fever and very unwell (es)", r"fiebre (\w+ ){0,8}(muy mal|fatal|malisim[oa]|no me puedo levantar|temblando|tiritando|escalofrios)"),
+    ("fever and very unwell (es)", r"fiebre (\w+ ){0,8}(muy mal|fatal|malisim[oa]|pesim[oa]|no me puedo levantar|no quiere levantarse|temblando|tiritando|tiemblo|escalofrios|chuchos|decaid[oa]|me duele todo|dolor de cuerpo|me duelen)"),
     ("very unwell with a fever (es)", r"(muy mal|fatal|malisim[oa]|no me puedo levantar) (\w+ ){0,8}(fiebre|calor y frio|3[89] \d|3[89] grados)"),
     ("hot and cold, shivering (es)", r"calor y frio"),
     ("chills (es)", r"escalofrios"),

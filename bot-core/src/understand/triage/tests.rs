@@ -859,3 +859,20 @@ fn sudden_words_in_a_question_a_faint_years_ago_and_a_few_pills_are_not_emergenc
         ("se me durmió el brazo después de la punción y sigue igual", Triage::Urgent(NerveSymptoms)),
     ]);
 }
+
+#[test]
+#[rustfmt::skip]
+fn spanish_urgent_worries_are_read_in_everyday_words() {
+    use Urgency::*;
+    assert_triage(&[
+        ("el sitio donde me pincharon está rojo y calentito, y hoy más hinchado", Triage::Urgent(Infection)),
+        ("me dio calentura después de la sesión y el brazo me late", Triage::Urgent(Infection)),
+        ("desde que me pusieron las agujas en el cuello tengo los dedos acorchados y ya es de noche", Triage::Urgent(NerveSymptoms)),
+        ("tengo el chamorro derecho hinchado y caliente, respiro bien", Triage::Urgent(Clot)),
+        ("después del vuelo largo la pantorrilla izquierda me duele y está más grande", Triage::Urgent(Clot)),
+        ("perdí el conocimiento un momento en la camilla pero ya estoy bien y sentada", Triage::Urgent(FaintRecovered)),
+        ("tengo fiebre y estoy decaído, me duele todo el cuerpo", Triage::Urgent(Fever)),
+        ("no puedo ir mañana, tengo un resfriado sin fiebre", Triage::Routine),
+        ("un puntito rojo donde me pincharon que ya casi no se ve", Triage::Routine),
+    ]);
+}
