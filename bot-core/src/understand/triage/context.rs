@@ -43,6 +43,10 @@ pub(super) const IDIOMS: &[&str] = &[
     r"bored to death",
     r"(laughing|laughed) (so hard|till)",
     r"hay ?fever",
+    // A panic attack has no sign of tier 1 on its own: a model must not read
+    // one into the words; chest pain or breathlessness beside it still count.
+    r"(panic|anxiety) attacks?",
+    r"ataques? de (panico|ansiedad|nervios)",
     // "these stairs will be the death of me", "another one bites the dust"
     r"(be|is|are|was) (the )?death of (me|us)",
     r"bites? the dust",

@@ -876,3 +876,24 @@ fn spanish_urgent_worries_are_read_in_everyday_words() {
         ("un puntito rojo donde me pincharon que ya casi no se ve", Triage::Routine),
     ]);
 }
+
+#[test]
+fn a_panic_attack_alone_is_no_emergency_and_the_model_does_not_read_one_into_it() {
+    let triager = Triager::new();
+    for text in [
+        "I think I'm having a panic attack",
+        "creo que me está dando un ataque de pánico",
+    ] {
+        let assessment = triager.assess(&fold(text));
+        assert_eq!(assessment.triage, Triage::Routine, "{text}");
+        let read = assessment.without_idioms.expect("the phrase is taken out");
+        assert!(
+            !read.contains("panic") && !read.contains("panico"),
+            "{read}"
+        );
+    }
+    assert_eq!(
+        tier("having a panic attack and crushing chest pain going down my arm"),
+        Triage::Emergency(RedFlag::ChestOrBreathing)
+    );
+}
