@@ -54,6 +54,18 @@ pub fn folded_pattern(pattern: &str) -> Regex {
     Regex::new(&ascii).unwrap_or_else(|e| panic!("a fixed pattern does not compile: {e}"))
 }
 
+/// A list of short patterns compiled as one [`folded_pattern`], each
+/// matched as whole words: the form every rule list (triage signs, their
+/// context, a clinician's advice) is written in, one pattern a line.
+///
+/// # Panics
+///
+/// If a pattern does not compile: the lists are constants covered by tests.
+pub fn folded_words<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Regex {
+    let joined: Vec<&str> = patterns.into_iter().collect();
+    folded_pattern(&format!(r"\b(?:{})\b", joined.join("|")))
+}
+
 /// Unicode's format characters (general category Cf) that appear in chat:
 /// invisible, so they must not split or hide a word.
 fn is_format(c: char) -> bool {

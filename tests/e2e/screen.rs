@@ -155,6 +155,15 @@ fn walk(
 }
 
 /// A chat in Spanish: a first question sets the language.
+/// A live chat with patient "pat", switched to Spanish first if asked.
+fn patient_chat(bot: &TestBot, spanish: bool) -> LiveChat {
+    let mut chat = bot.live_chat("pat");
+    if spanish {
+        in_spanish(&mut chat);
+    }
+    chat
+}
+
 fn in_spanish(chat: &mut LiveChat) {
     let faq = chat.say("hola, ¿duele la punción?");
     assert!(faq["text"].as_str().unwrap().contains("aguja"), "{faq}");
@@ -189,10 +198,7 @@ fn an_age_typed_to_are_you_under_18_is_read_by_its_value_in_english_and_spanish(
         (true, "soy mayor de edad", false),
     ] {
         let bot = spawn_bot();
-        let mut chat = bot.live_chat("pat");
-        if spanish {
-            in_spanish(&mut chat);
-        }
+        let mut chat = patient_chat(&bot, spanish);
         let (asked, last) = walk(&mut chat, &[("consent", "yes"), ("under_18", age)], "no");
         chat.close();
         assert_eq!(last["kind"], "outcome", "{age}");
@@ -270,10 +276,7 @@ fn nothing_else_in_any_words_leaves_no_note_for_the_clinician_in_english_and_spa
         (true, "."),
     ] {
         let bot = spawn_bot();
-        let mut chat = bot.live_chat("pat");
-        if spanish {
-            in_spanish(&mut chat);
-        }
+        let mut chat = patient_chat(&bot, spanish);
         let (asked, last) = walk(
             &mut chat,
             &[("consent", "yes"), ("anything_else", nothing)],
@@ -295,10 +298,7 @@ fn a_man_or_a_no_to_pregnancy_is_not_asked_about_pregnancy_again() {
         (true, "no, soy hombre"),
     ] {
         let bot = spawn_bot();
-        let mut chat = bot.live_chat("pat");
-        if spanish {
-            in_spanish(&mut chat);
-        }
+        let mut chat = patient_chat(&bot, spanish);
         let mut asked = Vec::new();
         let mut last = chat.send("/screen").pop().unwrap();
         while let Some(q) = last["question"].as_str().map(str::to_owned) {
@@ -384,10 +384,7 @@ fn a_go_ahead_in_words_after_the_start_screen_button_starts_the_screen() {
         ),
     ] {
         let bot = spawn_bot();
-        let mut chat = bot.live_chat("pat");
-        if spanish {
-            in_spanish(&mut chat);
-        }
+        let mut chat = patient_chat(&bot, spanish);
         let offer = chat.say(ask);
         assert_eq!(offer["choices"][0]["id"], "screen:start", "{offer}");
         let started = chat.send(go);

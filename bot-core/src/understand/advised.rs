@@ -56,11 +56,9 @@ impl Default for Advice {
 
 impl Advice {
     pub fn new() -> Advice {
-        let any =
-            |lines: &[&str]| crate::text::folded_pattern(&format!(r"\b(?:{})\b", lines.join("|")));
         Advice {
-            clinician: any(CLINICIAN),
-            against: any(AGAINST),
+            clinician: crate::text::folded_words(CLINICIAN.iter().copied()),
+            against: crate::text::folded_words(AGAINST.iter().copied()),
         }
     }
 

@@ -75,8 +75,10 @@ struct Rule<C> {
 
 /// The compiled triage rules. Built once and passed in.
 pub struct Triager {
-    self_harm: Rule<RedFlag>,
-    stroke_limb: Rule<RedFlag>,
+    /// Tried first and apart: self-harm is set aside only in narrow ways.
+    self_harm: Regex,
+    /// A limb numb or weak: a stroke unless tied to a treatment or old.
+    stroke_limb: Regex,
     self_harm_denied: Regex,
     after_treatment: Regex,
     chronic: Regex,
@@ -111,53 +113,45 @@ fn compile(pattern: &str) -> Regex {
     crate::text::folded_pattern(pattern)
 }
 
-fn words(pattern: &str) -> Regex {
-    compile(&format!(r"\b(?:{pattern})\b"))
+/// A list of phrases, each matched as whole words.
+fn any(phrases: &[&str]) -> Regex {
+    crate::text::folded_words(phrases.iter().copied())
 }
 
-/// A category's signs, compiled into one expression.
-fn rule<C>(category: C, signs: &[Sign]) -> Rule<C> {
-    Rule {
-        category,
-        pattern: words(&alternatives(signs.iter().map(|&(_, p)| p))),
-    }
-}
-
-/// Patterns joined as alternatives of one expression.
-fn alternatives<'a>(patterns: impl Iterator<Item = &'a str>) -> String {
-    patterns.collect::<Vec<_>>().join("|")
+/// Signs, each matched as whole words.
+fn of_signs(list: &[Sign]) -> Regex {
+    crate::text::folded_words(list.iter().map(|&(_, pattern)| pattern))
 }
 
 impl Triager {
     pub fn new() -> Triager {
-        let any = |phrases: &[&str]| {
-            compile(&format!(
-                r"\b(?:{})\b",
-                alternatives(phrases.iter().copied())
-            ))
-        };
+        // A denial ends right where the sign begins.
+        let at_end = |phrases: &[&str]| compile(&format!(r"\b(?:{}) ?$", phrases.join("|")));
         Triager {
-            self_harm: rule(RedFlag::SelfHarm, crisis::SELF_HARM),
-            stroke_limb: rule(RedFlag::Stroke, signs::STROKE_LIMB),
-            self_harm_denied: compile(&format!(
-                r"\b(?:{}) ?$",
-                alternatives(context::SELF_HARM_DENIAL.iter().copied())
-            )),
+            self_harm: of_signs(crisis::SELF_HARM),
+            stroke_limb: of_signs(signs::STROKE_LIMB),
+            self_harm_denied: at_end(context::SELF_HARM_DENIAL),
             after_treatment: any(context::AFTER_TREATMENT),
             chronic: any(context::CHRONIC),
             sudden: any(context::SUDDEN),
             emergency: signs::EMERGENCY
                 .iter()
-                .map(|&(category, signs)| rule(category, signs))
+                .map(|&(category, list)| Rule {
+                    category,
+                    pattern: of_signs(list),
+                })
                 .collect(),
             urgent: signs::URGENT
                 .iter()
-                .map(|&(category, signs)| rule(category, signs))
+                .map(|&(category, list)| Rule {
+                    category,
+                    pattern: of_signs(list),
+                })
                 .collect(),
-            idioms: words(&alternatives(context::IDIOMS.iter().copied())),
+            idioms: any(context::IDIOMS),
             negation: compile(&format!(
                 r"\b({})\b((?: \w+){{0,3}}) ?$",
-                alternatives(context::NEGATION.iter().copied())
+                context::NEGATION.join("|")
             )),
             past: any(context::PAST),
             hypothetical: any(context::HYPOTHETICAL),
@@ -206,7 +200,7 @@ impl Triager {
         // else's story.
         let over = self.past.is_match(&text) && self.resolved_since(&text);
         let denied = |m: regex::Match| self.self_harm_denied.is_match(&text[..m.start()]);
-        let mut self_harm = self.self_harm.pattern.find_iter(&text).peekable();
+        let mut self_harm = self.self_harm.find_iter(&text).peekable();
         let named = self_harm.peek().is_some();
         if named && !over && !self_harm.all(denied) {
             return answer(Triage::Emergency(RedFlag::SelfHarm));
@@ -228,7 +222,7 @@ impl Triager {
         // A limb gone numb or weak is a stroke's sign, unless it is tied to
         // a treatment (then it is numbness that has not passed, tier 2) or
         // has been so for months (a physio's question).
-        match self.reading(&self.stroke_limb.pattern, &text, true) {
+        match self.reading(&self.stroke_limb, &text, true) {
             Reading::Reported if self.chronic.is_match(&text) && !self.sudden.is_match(&text) => {}
             Reading::Reported if self.after_treatment.is_match(&text) => {
                 return answer(Triage::Urgent(Urgency::NerveSymptoms));
