@@ -20,12 +20,14 @@ pub enum IdError {
     UnknownLocale(String),
 }
 
-/// The chat platforms the bot can run on.
+/// The chat platforms the bot can run on, and the staff console (where
+/// staff act, never a patient's chat: no [`ChatKey`] names it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Platform {
     Terminal,
     Telegram,
     Discord,
+    Console,
 }
 
 impl Platform {
@@ -34,6 +36,7 @@ impl Platform {
             Platform::Terminal => "terminal",
             Platform::Telegram => "telegram",
             Platform::Discord => "discord",
+            Platform::Console => "console",
         }
     }
 
@@ -42,6 +45,7 @@ impl Platform {
             "terminal" => Ok(Platform::Terminal),
             "telegram" => Ok(Platform::Telegram),
             "discord" => Ok(Platform::Discord),
+            "console" => Ok(Platform::Console),
             other => Err(IdError::UnknownPlatform(other.to_owned())),
         }
     }
@@ -66,7 +70,8 @@ impl ChatKey {
     /// A chat key from its parts. The id must be non-empty, at most 128
     /// characters, and free of whitespace, control characters and `/`.
     pub fn new(platform: Platform, id: &str) -> Result<Self, IdError> {
-        let ok = !id.is_empty()
+        let ok = platform != Platform::Console
+            && !id.is_empty()
             && id.len() <= 128
             && !id
                 .chars()

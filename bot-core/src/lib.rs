@@ -23,6 +23,8 @@
 //!   reminders that are due.
 //! - [`retention`]: how long records are kept and which are due for the sweep.
 //! - [`handoff`]: staff, tickets, staff commands and what staff read.
+//! - [`accounts`]: console accounts and roles, Argon2id passwords, sessions
+//!   and the audit log.
 //! - [`delivery`]: deliveries to patients' chats and staff desks, and the
 //!   router between platforms.
 //! - [`knowledge`]: loading and validating the clinic-editable folder, with
@@ -42,6 +44,7 @@
 //! each feature's settings, `understand` and `dialogue` use `knowledge`, and
 //! only `engine` uses everything.
 
+pub mod accounts;
 pub mod appointments;
 pub mod chat;
 pub mod delivery;

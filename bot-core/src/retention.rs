@@ -13,7 +13,10 @@
 //! - a closed hand-off ticket with its transcript: `days_after_ticket_closed`
 //!   after it was closed. An open ticket is never deleted;
 //! - an unanswered question: `days_after_unanswered_question` after it was
-//!   asked.
+//!   asked;
+//! - a line of the staff audit log: `days_audit_log` after it was written
+//!   (six years by default, as HIPAA keeps its documentation). Console
+//!   sessions end within a day and are deleted once ended.
 //!
 //! One limit covers a visit's appointment and its screens, so the appointment
 //! a screen is judged by is never deleted before the screen.
@@ -52,6 +55,12 @@ pub(crate) struct RawRetention {
     days_after_ticket_closed: toml::Spanned<i64>,
     #[serde(default = "default_unanswered")]
     days_after_unanswered_question: toml::Spanned<i64>,
+    #[serde(default = "default_audit")]
+    days_audit_log: toml::Spanned<i64>,
+}
+
+fn default_audit() -> toml::Spanned<i64> {
+    toml::Spanned::new(0..0, 6 * 365)
 }
 
 fn default_visit() -> toml::Spanned<i64> {
@@ -72,6 +81,7 @@ impl Default for RawRetention {
             days_after_visit: default_visit(),
             days_after_ticket_closed: default_ticket(),
             days_after_unanswered_question: default_unanswered(),
+            days_audit_log: default_audit(),
         }
     }
 }
@@ -86,6 +96,8 @@ pub struct RetentionSettings {
     pub after_ticket_closed: SignedDuration,
     /// Unanswered questions, after they were asked.
     pub after_unanswered: SignedDuration,
+    /// Lines of the staff audit log, after they were written.
+    pub audit_log: SignedDuration,
 }
 
 impl Default for RetentionSettings {
@@ -118,6 +130,7 @@ impl RawRetention {
                 "days_after_unanswered_question",
                 &self.days_after_unanswered_question,
             ),
+            audit_log: days("days_audit_log", &self.days_audit_log),
         };
         if errors.is_empty() {
             Ok(settings)
@@ -147,6 +160,9 @@ pub enum Record {
     Unanswered {
         asked: Timestamp,
     },
+    AuditEntry {
+        written: Timestamp,
+    },
 }
 
 impl RetentionSettings {
@@ -157,6 +173,7 @@ impl RetentionSettings {
             Record::Screen { done, visit } => (visit.unwrap_or(done).max(done), self.after_visit),
             Record::Ticket { closed } => (closed?, self.after_ticket_closed),
             Record::Unanswered { asked } => (asked, self.after_unanswered),
+            Record::AuditEntry { written } => (written, self.audit_log),
         };
         from.checked_add(keep).ok()
     }

@@ -253,6 +253,8 @@ impl<S: Store> Engine<S> {
                         recent,
                         at: incoming.at,
                         shared: incoming.shared,
+                        locale: conversation.locale,
+                        alerts: Vec::new(),
                     };
                     out.desk.push(self.open_ticket(chat, opened, &mut batch)?);
                     batch.put(keys::conversation(&self.name(chat)), encode(&conversation));

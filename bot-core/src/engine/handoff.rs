@@ -12,7 +12,9 @@ use super::{Engine, EngineError, StaffResponse};
 use crate::chat::{HandoffReason, Incoming, Reply, ReplyKind, StaffEvent};
 use crate::delivery::{Delivery, DeskEvent, Receipt};
 use crate::dialogue::{HandoffChange, Transition, back_from_staff};
-use crate::handoff::{Actor, Line, Speaker, StaffAction, Ticket, TicketStatus, render};
+use crate::handoff::{
+    Actor, Line, Speaker, StaffAction, Ticket, TicketAlert, TicketStatus, render,
+};
 use crate::ids::{ChatKey, Locale};
 use crate::ports::{Batch, Store};
 
@@ -25,6 +27,21 @@ pub(super) struct NewTicket {
     pub at: Timestamp,
     /// Opened from a chat others read.
     pub shared: bool,
+    pub locale: Option<Locale>,
+    /// Emergency or urgent answers given in the message that opened it.
+    pub alerts: Vec<TicketAlert>,
+}
+
+/// The emergency and urgent answers among a step's staff events.
+fn alerts_in(events: &[StaffEvent], at: Timestamp) -> Vec<TicketAlert> {
+    events
+        .iter()
+        .filter_map(|event| match *event {
+            StaffEvent::Emergency { flag, .. } => Some(TicketAlert::Emergency { flag, at }),
+            StaffEvent::Urgent { urgency, .. } => Some(TicketAlert::Urgent { urgency, at }),
+            _ => None,
+        })
+        .collect()
 }
 
 impl<S: Store> Engine<S> {
@@ -72,6 +89,8 @@ impl<S: Store> Engine<S> {
                 recent,
                 at: incoming.at,
                 shared: incoming.shared,
+                locale: transition.conversation.locale,
+                alerts: alerts_in(&transition.staff, incoming.at),
             };
             desk.push(self.open_ticket(chat, opened, batch)?);
             return Ok(());
@@ -99,6 +118,9 @@ impl<S: Store> Engine<S> {
                 },
             });
         }
+        ticket
+            .alerts
+            .extend(alerts_in(&transition.staff, incoming.at));
         for event in &transition.staff {
             if let StaffEvent::Emergency { flag, .. } = event {
                 ticket.emergency = true;
@@ -137,6 +159,8 @@ impl<S: Store> Engine<S> {
             recent,
             at,
             shared,
+            locale,
+            alerts,
         } = new;
         let number = match self.store.get(keys::TICKET_COUNTER)? {
             Some(bytes) => decode::<u64>(keys::TICKET_COUNTER, &bytes)? + 1,
@@ -152,8 +176,12 @@ impl<S: Store> Engine<S> {
             status: TicketStatus::Open,
             recent: recent.clone(),
             transcript: Vec::new(),
-            emergency: false,
+            emergency: alerts
+                .iter()
+                .any(|a| matches!(a, TicketAlert::Emergency { .. })),
             shared,
+            locale,
+            alerts,
         };
         batch.put(keys::TICKET_COUNTER, encode(&number));
         batch.put(keys::open_ticket(&self.name(chat)), encode(&number));
@@ -181,14 +209,28 @@ impl<S: Store> Engine<S> {
     }
     /// Tickets not yet closed, oldest first.
     pub fn open_tickets(&self) -> Result<Vec<Ticket>, EngineError> {
+        Ok(self.open_tickets_page(usize::MAX)?.1)
+    }
+
+    /// How many tickets are open, and the `limit` oldest of them. Read
+    /// through the index of open tickets (one per chat), so closed tickets
+    /// cost nothing however many there are.
+    pub fn open_tickets_page(&self, limit: usize) -> Result<(usize, Vec<Ticket>), EngineError> {
+        let mut numbers = self
+            .store
+            .scan_prefix(keys::OPEN_TICKETS)?
+            .into_iter()
+            .map(|(key, bytes)| decode::<u64>(&key, &bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        numbers.sort_unstable();
+        numbers.dedup();
         let mut list = Vec::new();
-        for (key, bytes) in self.store.scan_prefix(keys::TICKETS)? {
-            let ticket: Ticket = decode(&key, &bytes)?;
-            if !ticket.is_closed() {
+        for number in numbers.iter().take(limit) {
+            if let Some(ticket) = self.ticket(*number)?.filter(|t| !t.is_closed()) {
                 list.push(ticket);
             }
         }
-        Ok(list)
+        Ok((numbers.len(), list))
     }
 
     /// Unclaimed tickets waiting longer than the desk's re-announce time, to
@@ -271,8 +313,11 @@ impl<S: Store> Engine<S> {
             out.to_staff.push(render::NO_SUCH_TICKET.into());
             return Ok(out);
         };
+        // Claimed by this account, or by another account of the same
+        // listed staff member (a Telegram claim answered from the console).
         let mine = matches!(&ticket.status, TicketStatus::Claimed { platform, user_id, .. }
-            if *platform == who.platform && *user_id == who.user_id);
+            if (*platform == who.platform && *user_id == who.user_id)
+                || knowledge.desk().same_member(who, (*platform, user_id)));
         let mut batch = Batch::default();
         match action {
             StaffAction::Claim(_) => {

@@ -32,6 +32,7 @@ use crate::knowledge::Knowledge;
 use crate::ports::{Batch, Store, StoreError};
 use crate::understand::Classifier;
 
+mod accounts;
 mod appointments;
 mod handoff;
 mod outbox;
@@ -41,6 +42,7 @@ mod retention;
 #[cfg(test)]
 mod tests;
 
+pub use accounts::LoginRefused;
 pub use outbox::Alert;
 pub use privacy::{FORGET_NO, FORGET_YES, Forgotten};
 use records::{encode, keys};
@@ -52,6 +54,8 @@ pub use retention::SweepReport;
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Account(#[from] crate::accounts::AccountError),
 }
 
 /// What to send after one incoming message.
@@ -147,6 +151,10 @@ pub struct Engine<S: Store> {
     alerts_made: std::sync::atomic::AtomicU64,
     /// Store writes that failed in a row.
     write_failures: std::sync::atomic::AtomicU32,
+    /// Console accounts change one at a time.
+    accounts_lock: Mutex<()>,
+    /// Audit entries made by this run (for their keys).
+    audit_seq: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Clone)]
@@ -194,6 +202,8 @@ impl<S: Store> Engine<S> {
             run: std::collections::hash_map::RandomState::new().hash_one(std::process::id()),
             alerts_made: Default::default(),
             write_failures: Default::default(),
+            accounts_lock: Mutex::new(()),
+            audit_seq: Default::default(),
         }
     }
 

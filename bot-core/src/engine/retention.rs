@@ -50,6 +50,10 @@ pub struct SweepReport {
     pub unanswered: usize,
     /// Staff alerts no desk took in two days.
     pub alerts: usize,
+    /// Lines of the staff audit log.
+    pub audit: usize,
+    /// Console sessions that had ended.
+    pub sessions: usize,
     /// Conversation states deleted because nothing else of the chat was left.
     pub conversations: usize,
     /// Records that could not be read and were left in place (their keys
@@ -66,6 +70,8 @@ impl SweepReport {
             + self.tickets
             + self.unanswered
             + self.alerts
+            + self.audit
+            + self.sessions
             + self.conversations
     }
 }
@@ -288,6 +294,27 @@ impl<S: Store> Engine<S> {
             if now.duration_since(alert.created) > super::outbox::GIVE_UP_AFTER {
                 plan.batch.delete(key);
                 plan.report.alerts += 1;
+            }
+        }
+
+        for (key, bytes) in self.store.scan_prefix(super::accounts::keys::AUDIT)? {
+            let Some(entry) = plan.read::<crate::accounts::AuditEntry>(&key, &bytes) else {
+                continue;
+            };
+            if settings.is_due(Record::AuditEntry { written: entry.at }, now) {
+                plan.batch.delete(key);
+                plan.report.audit += 1;
+            }
+        }
+
+        for (key, bytes) in self.store.scan_prefix(super::accounts::keys::SESSIONS)? {
+            let Some(session) = plan.read::<crate::accounts::Session>(&key, &bytes) else {
+                continue;
+            };
+            // Whatever the limits in use, no session outlives a day.
+            if now.duration_since(session.created) > jiff::SignedDuration::from_hours(24) {
+                plan.batch.delete(key);
+                plan.report.sessions += 1;
             }
         }
 

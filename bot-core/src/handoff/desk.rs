@@ -15,6 +15,10 @@ pub struct StaffMember {
     /// Discord user id.
     #[serde(default)]
     pub discord: Option<String>,
+    /// Staff console account name, so one person is one staff member on
+    /// every desk.
+    #[serde(default)]
+    pub console: Option<String>,
 }
 
 /// Staff and desks (`desk.toml`).
@@ -67,20 +71,17 @@ impl DeskConfig {
     /// The staff name of an actor, or `None` if they are not staff.
     /// Whoever acts from the terminal is staff: they run the bot on the
     /// data folder and can read every record with the command line anyway.
+    /// So is a console account (the console logged them in): by the name
+    /// of the staff member it is linked to, else by the account's name.
     pub fn staff_name(&self, who: &Actor) -> Option<String> {
         if who.platform == Platform::Terminal {
             return Some(format!("{} (at the terminal)", who.display_name));
         }
-        let listed = self.staff.iter().find(|m| {
-            let id = match who.platform {
-                Platform::Telegram => &m.telegram,
-                Platform::Discord => &m.discord,
-                Platform::Terminal => return false,
-            };
-            id.as_deref() == Some(who.user_id.as_str())
-        });
-        if let Some(m) = listed {
+        if let Some(m) = self.member(who) {
             return Some(m.name.clone());
+        }
+        if who.platform == Platform::Console {
+            return Some(who.user_id.clone());
         }
         let by_role = who.platform == Platform::Discord
             && who
@@ -88,6 +89,32 @@ impl DeskConfig {
                 .iter()
                 .any(|r| self.discord_staff_roles.contains(r));
         by_role.then(|| who.display_name.clone())
+    }
+
+    /// The listed staff member an actor's account belongs to.
+    pub fn member(&self, who: &Actor) -> Option<&StaffMember> {
+        self.staff.iter().find(|m| {
+            let id = match who.platform {
+                Platform::Telegram => &m.telegram,
+                Platform::Discord => &m.discord,
+                Platform::Console => &m.console,
+                Platform::Terminal => return false,
+            };
+            id.as_deref() == Some(who.user_id.as_str())
+        })
+    }
+
+    /// Whether two accounts (platform and user id) are one listed person.
+    pub fn same_member(&self, a: &Actor, b: (Platform, &str)) -> bool {
+        let other = Actor {
+            platform: b.0,
+            user_id: b.1.to_owned(),
+            roles: Vec::new(),
+            display_name: String::new(),
+        };
+        self.member(a)
+            .zip(self.member(&other))
+            .is_some_and(|(x, y)| std::ptr::eq(x, y))
     }
 }
 
@@ -101,6 +128,7 @@ mod tests {
                 name: "Maria".into(),
                 telegram: Some("111".into()),
                 discord: Some("222".into()),
+                console: Some("maria".into()),
             }],
             discord_staff_roles: vec!["900".into()],
             ..DeskConfig::default()
@@ -146,5 +174,23 @@ mod tests {
                 .is_some_and(|n| n.ends_with("(at the terminal)")),
             "the terminal's user runs the bot"
         );
+        assert_eq!(
+            d.staff_name(&actor(Platform::Console, "maria", &[])),
+            Some("Maria".into()),
+            "a linked console account"
+        );
+        assert_eq!(
+            d.staff_name(&actor(Platform::Console, "lee", &[])),
+            Some("lee".into()),
+            "a console account is staff by its own name"
+        );
+        assert!(d.same_member(
+            &actor(Platform::Console, "maria", &[]),
+            (Platform::Telegram, "111")
+        ));
+        assert!(!d.same_member(
+            &actor(Platform::Console, "lee", &[]),
+            (Platform::Telegram, "111")
+        ));
     }
 }

@@ -23,4 +23,6 @@ pub mod ticket;
 
 pub use desk::{Actor, DeskConfig, StaffMember};
 pub use render::{desk_text, digest_line};
-pub use ticket::{Line, Speaker, StaffAction, Ticket, TicketStatus, parse_staff_command};
+pub use ticket::{
+    Line, Speaker, StaffAction, Ticket, TicketAlert, TicketStatus, parse_staff_command,
+};

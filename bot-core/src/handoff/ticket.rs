@@ -4,8 +4,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::chat::HandoffReason;
-use crate::ids::{ChatKey, Platform};
+use crate::chat::{HandoffReason, RedFlag, Urgency};
+use crate::ids::{ChatKey, Locale, Platform};
 
 /// Who said a line of a ticket's transcript.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,31 @@ pub struct Ticket {
     /// replies are not delivered to it.
     #[serde(default)]
     pub shared: bool,
+    /// The patient's language when the ticket opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+    /// Emergency and urgent answers the patient got when the ticket opened
+    /// and while it was open (the category, never the words).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<TicketAlert>,
+}
+
+/// An emergency or urgent answer given around a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TicketAlert {
+    Emergency { flag: RedFlag, at: Timestamp },
+    Urgent { urgency: Urgency, at: Timestamp },
+}
+
+impl TicketAlert {
+    /// "emergency: chest pain" / "urgent: infection", for staff.
+    pub fn label(&self) -> String {
+        match self {
+            TicketAlert::Emergency { flag, .. } => format!("emergency: {}", flag.as_str()),
+            TicketAlert::Urgent { urgency, .. } => format!("urgent: {}", urgency.as_str()),
+        }
+    }
 }
 
 impl Ticket {
