@@ -39,6 +39,8 @@
 //!   retention.
 //! - [`store`]: the sled store (optionally encrypted), an in-memory one, and
 //!   backups.
+//! - [`fhir`]: a completed screen ([`dialogue::ScreenRecord`]) as a FHIR R4
+//!   `QuestionnaireResponse`, for the patient's record.
 //!
 //! Dependencies point one way: features use the leaves, `knowledge` reads
 //! each feature's settings, `understand` and `dialogue` use `knowledge`, and
@@ -50,6 +52,7 @@ pub mod chat;
 pub mod delivery;
 pub mod dialogue;
 pub mod engine;
+pub mod fhir;
 pub mod handoff;
 pub mod ids;
 pub mod knowledge;
