@@ -183,6 +183,9 @@ type Route = Box<dyn Fn(Delivery) + Send + Sync>;
 #[derive(Default)]
 pub struct Router {
     routes: RwLock<HashMap<Platform, Route>>,
+    /// Desks that are no chat platform (the staff console): they see every
+    /// desk event and serve no patient's chat.
+    watchers: RwLock<Vec<Route>>,
 }
 
 impl std::fmt::Debug for Router {
@@ -209,6 +212,14 @@ impl Router {
             .remove(&platform);
     }
 
+    /// Adds a desk that is no chat platform: it gets every desk delivery.
+    pub fn watch_desk(&self, route: impl Fn(Delivery) + Send + Sync + 'static) {
+        self.watchers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Box::new(route));
+    }
+
     pub fn serves(&self, platform: Platform) -> bool {
         self.routes
             .read()
@@ -224,7 +235,17 @@ impl Router {
                 Some(route) => route(delivery),
                 None => tracing::warn!(%chat, "no adapter runs for this chat's platform"),
             },
-            Delivery::Desk { .. } => routes.values().for_each(|route| route(delivery.clone())),
+            Delivery::Desk { .. } => {
+                let watchers = self.watchers.read().unwrap_or_else(|e| e.into_inner());
+                // A watcher never confirms a receipt: an alert stays in the
+                // outbox until a chat desk takes it.
+                if let Delivery::Desk { event, .. } = &delivery {
+                    watchers
+                        .iter()
+                        .for_each(|watch| watch(Delivery::desk(event.clone())));
+                }
+                routes.values().for_each(|route| route(delivery.clone()))
+            }
         }
     }
 }

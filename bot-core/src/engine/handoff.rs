@@ -106,6 +106,7 @@ impl<S: Store> Engine<S> {
                 from: Speaker::Patient,
                 text: text.clone(),
                 at: incoming.at,
+                in_doubt: false,
             });
             desk.push(DeskEvent::PatientWrote {
                 number: ticket.number,
@@ -233,6 +234,27 @@ impl<S: Store> Engine<S> {
         Ok((numbers.len(), list))
     }
 
+    /// Marks a ticket's latest staff reply as one that may not have
+    /// reached the patient.
+    pub(super) fn mark_reply_in_doubt(&self, number: u64) -> Result<(), EngineError> {
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(mut ticket) = self.ticket(number)? else {
+            return Ok(());
+        };
+        let latest = ticket
+            .transcript
+            .iter_mut()
+            .rev()
+            .find(|line| matches!(line.from, Speaker::Staff(_)));
+        if let Some(line) = latest {
+            line.in_doubt = true;
+            let mut batch = Batch::default();
+            batch.put(keys::ticket(number), encode(&ticket));
+            self.apply(batch)?;
+        }
+        Ok(())
+    }
+
     /// Unclaimed tickets waiting longer than the desk's re-announce time, to
     /// post again; marks them announced now.
     pub fn due_reannouncements(&self, now: Timestamp) -> Result<Vec<DeskEvent>, EngineError> {
@@ -348,6 +370,7 @@ impl<S: Store> Engine<S> {
                     from: Speaker::Staff(name),
                     text: text.clone(),
                     at,
+                    in_doubt: false,
                 });
                 out.to_patients.push(Delivery::ToChat {
                     chat: ticket.chat.clone(),

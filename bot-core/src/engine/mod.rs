@@ -45,6 +45,7 @@ mod tests;
 pub use accounts::LoginRefused;
 pub use outbox::Alert;
 pub use privacy::{FORGET_NO, FORGET_YES, Forgotten};
+pub use records::UnfinishedScreen;
 use records::{encode, keys};
 pub use retention::SweepReport;
 

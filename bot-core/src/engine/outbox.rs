@@ -190,10 +190,13 @@ impl<S: Store> Engine<S> {
     /// waits for the next try.
     pub fn undelivered(&self, receipt: &Receipt, why: &str) -> Result<Vec<Delivery>, EngineError> {
         match receipt {
-            Receipt::Relay { ticket } => Ok(vec![Delivery::desk(DeskEvent::RelayFailed {
-                number: *ticket,
-                why: why.to_owned(),
-            })]),
+            Receipt::Relay { ticket } => {
+                self.mark_reply_in_doubt(*ticket)?;
+                Ok(vec![Delivery::desk(DeskEvent::RelayFailed {
+                    number: *ticket,
+                    why: why.to_owned(),
+                })])
+            }
             Receipt::Reminder { appointment, key } => self.reminder_undelivered(appointment, key),
             Receipt::Alert { .. } | Receipt::DoubtReported { .. } => Ok(Vec::new()),
         }

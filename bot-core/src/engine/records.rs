@@ -233,6 +233,48 @@ impl<S: Store> Engine<S> {
         Ok(list)
     }
 
+    /// Completed health screens, newest first, each with the id
+    /// [`Engine::screen_record`] finds it by.
+    pub fn screen_records(&self) -> Result<Vec<(String, ScreenRecord)>, EngineError> {
+        let mut list = self
+            .store
+            .scan_prefix(keys::SCREENS)?
+            .into_iter()
+            .map(|(key, bytes)| {
+                let record = decode::<ScreenRecord>(&key, &bytes)?;
+                Ok((key[keys::SCREENS.len()..].to_owned(), record))
+            })
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        list.sort_by_key(|(_, s)| std::cmp::Reverse(s.completed));
+        Ok(list)
+    }
+
+    /// A completed screen by the id [`Engine::screen_records`] gave.
+    pub fn screen_record(&self, id: &str) -> Result<Option<ScreenRecord>, EngineError> {
+        if id.is_empty() || id.contains("..") {
+            return Ok(None);
+        }
+        self.get(&format!("{}{id}", keys::SCREENS))
+    }
+
+    /// Screens started and not finished (a hand-off may have paused one),
+    /// newest first: when each started and how many answers it has.
+    pub fn unfinished_screens(&self) -> Result<Vec<UnfinishedScreen>, EngineError> {
+        let mut list = Vec::new();
+        for (key, bytes) in self.store.scan_prefix(keys::CONVERSATIONS)? {
+            let conversation: Conversation = decode(&key, &bytes)?;
+            if let Some(progress) = conversation.state.screen() {
+                list.push(UnfinishedScreen {
+                    started: progress.started,
+                    answers: progress.answers.len(),
+                    locale: conversation.locale,
+                });
+            }
+        }
+        list.sort_by_key(|s| std::cmp::Reverse(s.started));
+        Ok(list)
+    }
+
     /// Unanswered questions, most frequent first.
     pub fn unanswered(&self) -> Result<Vec<UnansweredSummary>, EngineError> {
         let mut groups: std::collections::HashMap<String, UnansweredSummary> = Default::default();
@@ -260,6 +302,14 @@ impl<S: Store> Engine<S> {
         });
         Ok(list)
     }
+}
+
+/// A health screen a patient started and has not finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnfinishedScreen {
+    pub started: jiff::Timestamp,
+    pub answers: usize,
+    pub locale: Option<crate::ids::Locale>,
 }
 
 pub(super) fn encode<T: Serialize>(value: &T) -> Vec<u8> {

@@ -20,6 +20,10 @@ pub struct Line {
     pub from: Speaker,
     pub text: String,
     pub at: Timestamp,
+    /// A staff reply the platform refused, or whose fate is unknown: it
+    /// may not have reached the patient.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_doubt: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,32 @@
+// Frontdesk staff console: live updates of the page's live part. Every
+// page works without this script; it only saves a reload. The server
+// renders (and escapes) every part; this fetches it and swaps it in.
+"use strict";
+(function () {
+  const live = document.querySelector("[data-live]");
+  if (!live || !window.EventSource) return;
+  let busy = false;
+  let again = false;
+  async function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      const response = await fetch(live.dataset.live, { credentials: "same-origin" });
+      if (response.redirected || response.status === 401) {
+        window.location.assign("/login");
+        return;
+      }
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const part = page.querySelector(".live-part");
+      if (part) live.replaceChildren(document.adoptNode(part));
+      live.dataset.updates = String(Number(live.dataset.updates || "0") + 1);
+    } finally {
+      busy = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+  const events = new EventSource("/events");
+  events.onmessage = refresh;
+  events.addEventListener("reset", refresh);
+})();

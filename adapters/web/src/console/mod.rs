@@ -1,0 +1,129 @@
+//! The staff console: a server-rendered site for the clinic's staff. Every
+//! page is readable without JavaScript; the one script only adds live
+//! updates of the inbox (server-sent events).
+//!
+//! - `auth`: log in and out, the [`auth::Staff`] extractor (a live
+//!   session, or a redirect to the login page), login throttling;
+//! - `guard`: security headers on every response, the origin check on
+//!   every change, the CSRF token of forms;
+//! - `inbox`: open tickets, one ticket, claim, reply and close;
+//! - `screens`: health screens, their answers and FHIR download;
+//! - `events`: the live stream of inbox changes, resumable;
+//! - `pages`: the templates' data, one struct a page.
+
+mod auth;
+mod events;
+mod guard;
+mod inbox;
+mod pages;
+mod screens;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::{get, post};
+use frontdesk_core::accounts::AuditEntry;
+use frontdesk_core::{Engine, Store};
+use frontdesk_shell::App;
+
+use crate::Settings;
+pub use events::{Hub, InboxEvent};
+
+/// What every handler shares.
+pub struct Console<S: Store> {
+    pub app: Arc<App<S>>,
+    pub settings: Settings,
+    pub throttle: auth::Throttle,
+    pub hub: Arc<Hub>,
+    /// A message for a session's next page ("Claimed #4."), by session.
+    notices: Mutex<HashMap<String, String>>,
+    /// Set when the server stops: live streams end.
+    stopped: tokio::sync::watch::Receiver<bool>,
+}
+
+type Shared<S> = Arc<Console<S>>;
+
+impl<S: Store> Console<S> {
+    /// Runs engine work (store reads and writes) off the async workers.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine<S>) -> T + Send + 'static,
+    ) -> Result<T, guard::Failure> {
+        let engine = self.app.engine.clone();
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "console work panicked");
+                guard::Failure::Internal
+            })
+    }
+
+    /// Writes an audit entry; a failure is logged (the action was done).
+    async fn audit(&self, entry: AuditEntry) {
+        let written = self.blocking(move |engine| engine.audit(&entry)).await;
+        if !matches!(written, Ok(Ok(()))) {
+            tracing::error!("cannot write to the audit log");
+        }
+    }
+
+    fn notice_for(&self, session: &str, text: String) {
+        self.lock_notices().insert(session.to_owned(), text);
+    }
+
+    fn take_notice(&self, session: &str) -> Option<String> {
+        self.lock_notices().remove(session)
+    }
+
+    fn lock_notices(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.notices.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Every console route, behind the security headers and the origin check.
+pub fn router<S: Store>(
+    app: Arc<App<S>>,
+    settings: Settings,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Router {
+    let hub = Arc::new(Hub::new());
+    {
+        let hub = hub.clone();
+        app.router.watch_desk(move |delivery| {
+            if let frontdesk_core::Delivery::Desk { event, .. } = delivery {
+                hub.publish_desk(&event);
+            }
+        });
+    }
+    let console: Shared<S> = Arc::new(Console {
+        app,
+        settings,
+        throttle: auth::Throttle::default(),
+        hub,
+        notices: Mutex::default(),
+        stopped,
+    });
+    Router::new()
+        .route("/", get(inbox::home))
+        .route("/login", get(auth::login_page::<S>).post(auth::log_in::<S>))
+        .route("/logout", post(auth::log_out::<S>))
+        .route("/inbox", get(inbox::inbox::<S>))
+        .route("/tickets/{number}", get(inbox::ticket::<S>))
+        .route("/tickets/{number}/claim", post(inbox::claim::<S>))
+        .route("/tickets/{number}/reply", post(inbox::reply::<S>))
+        .route("/tickets/{number}/close", post(inbox::close::<S>))
+        .route("/screens", get(screens::list::<S>))
+        .route("/screens/{id}", get(screens::show::<S>))
+        .route("/screens/{id}/fhir", get(screens::fhir::<S>))
+        .route("/events", get(events::stream::<S>))
+        .route("/assets/console.css", get(guard::stylesheet))
+        .route("/assets/console.js", get(guard::script))
+        .fallback(guard::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            console.clone(),
+            guard::same_origin::<S>,
+        ))
+        .layer(axum::middleware::from_fn(guard::headers))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+        .with_state(console)
+}

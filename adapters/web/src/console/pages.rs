@@ -1,0 +1,145 @@
+//! The pages' data: one struct a template (in `templates/`), holding text
+//! already formatted for staff. Askama escapes every value in an HTML
+//! template, so whatever a patient wrote is shown as text.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Renders a page, or says it could not.
+pub fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a console page did not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "This page could not be shown.").into_response()
+        }
+    }
+}
+
+/// The header of every page once logged in.
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    /// The session's token, for the forms.
+    pub csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub error: Option<&'static str>,
+}
+
+/// One open ticket in the inbox.
+pub struct TicketRow {
+    pub number: u64,
+    pub patient: String,
+    pub platform: &'static str,
+    pub language: &'static str,
+    pub reason: &'static str,
+    pub alerts: Vec<String>,
+    pub opened: String,
+    pub waiting_minutes: i64,
+    pub claimed_by: Option<String>,
+    /// The conversation's latest message, either side.
+    pub last: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+pub struct Inbox {
+    pub nav: Nav,
+    pub notice: Option<String>,
+    pub live: InboxLive,
+}
+
+/// The part of the inbox the script refreshes, alone.
+#[derive(Template)]
+#[template(path = "inbox_live.html")]
+pub struct InboxPart<'a> {
+    pub live: &'a InboxLive,
+}
+
+/// The part of the inbox the script refreshes.
+pub struct InboxLive {
+    pub total: usize,
+    pub rows: Vec<TicketRow>,
+}
+
+/// A line of a ticket's conversation.
+pub struct LineView {
+    pub who: String,
+    pub from_patient: bool,
+    pub text: String,
+    pub at: String,
+    pub in_doubt: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+pub struct TicketPage {
+    pub nav: Nav,
+    pub notice: Option<String>,
+    pub live: TicketLive,
+}
+
+/// The part of a ticket's page the script refreshes, alone.
+#[derive(Template)]
+#[template(path = "ticket_live.html")]
+pub struct TicketPart<'a> {
+    pub live: &'a TicketLive,
+}
+
+/// The part of a ticket's page the script refreshes.
+pub struct TicketLive {
+    pub row: TicketRow,
+    pub chat: String,
+    pub closed: bool,
+    /// The bot's messages before the hand-off.
+    pub recent: Vec<String>,
+    pub lines: Vec<LineView>,
+    pub can_claim: bool,
+    pub can_reply: bool,
+    pub csrf: String,
+}
+
+pub struct ScreenRow {
+    /// For the address of its page, when the reader may open it.
+    pub id: Option<String>,
+    pub chat: String,
+    pub completed: String,
+    pub outcome: &'static str,
+    pub flags: String,
+    pub language: &'static str,
+}
+
+pub struct UnfinishedRow {
+    pub started: String,
+    pub answers: usize,
+    pub language: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "screens.html")]
+pub struct Screens {
+    pub nav: Nav,
+    pub done: Vec<ScreenRow>,
+    pub unfinished: Vec<UnfinishedRow>,
+    pub can_open: bool,
+}
+
+pub struct AnswerView {
+    pub question: String,
+    pub answer: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "screen.html")]
+pub struct ScreenPage {
+    pub nav: Nav,
+    pub row: ScreenRow,
+    pub started: String,
+    pub answers: Vec<AnswerView>,
+}

@@ -1,0 +1,98 @@
+//! The web side of Frontdesk, an adapter like the chat platforms: HTTP in,
+//! the engine's calls, HTML out. Today it serves the staff console: log in,
+//! the live inbox of hand-off tickets, claiming and answering them, and the
+//! health screens for clinicians. The web chat for patients will sit on the
+//! same listener.
+//!
+//! Layout:
+//! - this file: [`Settings`] and [`run`], the listener;
+//! - [`console`]: the console's routes, one file per feature (`auth`,
+//!   `inbox`, `screens`, `events`), with the request guards (`guard`) and
+//!   the pages (`pages`, templates in `templates/`, which escape by
+//!   default);
+//! - `assets/`: the console's one stylesheet and one script, served from
+//!   the binary (a strict Content-Security-Policy allows nothing inline).
+//!
+//! Handlers only turn requests into engine calls (through the same
+//! [`frontdesk_shell::App`] the chat adapters use) and results into pages.
+
+pub mod console;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use frontdesk_core::Store;
+use frontdesk_core::accounts::SessionLimits;
+
+/// Why the web listener stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the web listener failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// How the console is reached and how long its sessions last.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen (behind a TLS reverse proxy in production).
+    pub listen: SocketAddr,
+    /// The address staff type in the browser when it is not `listen`
+    /// itself (behind a proxy: `https://clinic.example`). Requests that
+    /// change anything must come from this origin.
+    pub public_url: Option<url::Url>,
+    pub sessions: SessionLimits,
+}
+
+impl Settings {
+    pub fn new(listen: SocketAddr) -> Settings {
+        Settings {
+            listen,
+            public_url: None,
+            sessions: SessionLimits::default(),
+        }
+    }
+}
+
+/// Serves the console until `stop` completes. `bound` is told the address
+/// actually bound (port 0 picks one).
+pub async fn run<S: Store>(
+    app: Arc<frontdesk_shell::App<S>>,
+    settings: Settings,
+    bound: impl FnOnce(SocketAddr),
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| WebError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(WebError::Serve)?;
+    let mut settings = settings;
+    settings.listen = address;
+    bound(address);
+    tracing::info!(%address, "staff console listening");
+    // Live streams end on the stop signal too, so that the graceful
+    // shutdown does not wait for browsers that keep them open.
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let router = console::router(app, settings, stopped.clone());
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stopping.send(true);
+    });
+    let mut stopped = stopped;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    })
+    .await
+    .map_err(WebError::Serve)
+}
