@@ -12,6 +12,9 @@ use serde_json::Value;
 /// How a scripted patient answers the health screen (shared with the load test).
 pub use frontdesk_testkit::{ScreenMove, next_screen_move};
 
+mod browser;
+pub use browser::{Browser, spawn_browser};
+
 mod platforms;
 pub use platforms::{
     DiscordBot, TelegramBot, run_discord, run_telegram, spawn_discord_bot, spawn_telegram_bot,
