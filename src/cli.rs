@@ -98,6 +98,25 @@ pub enum Command {
         /// The local address the webhook listens on, such as 0.0.0.0:8443.
         #[arg(long)]
         webhook_listen: Option<std::net::SocketAddr>,
+        /// Where the staff console listens (default 127.0.0.1:8080, or
+        /// `listen` in the settings file); port 0 picks a free port.
+        #[arg(long, env = "FRONTDESK_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+        /// The installation's settings (the console's address, sessions).
+        #[arg(long, env = "FRONTDESK_SETTINGS")]
+        settings: Option<PathBuf>,
+    },
+    /// Staff console accounts: add, list, remove, reset a password.
+    Staff {
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
+    /// The staff audit log (who logged in, read a screen, claimed or
+    /// answered a ticket…), oldest first.
+    Audit {
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Add, list, cancel or import appointments.
     Appointments {
@@ -192,6 +211,37 @@ pub enum AppointmentsCommand {
     /// needling. All rows or none; importing the same file again changes
     /// nothing.
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a console account; the password is asked for on the terminal.
+    Add {
+        /// The account name staff log in with (lower-case letters, digits, . _ -).
+        name: String,
+        /// desk (tickets and appointments), clinician (also screen
+        /// answers) or admin (also staff and the audit log).
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts with their roles.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account; its sessions end at once.
+    Remove { name: String },
+    /// Set a new password; the account's sessions end at once.
+    ResetPassword {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

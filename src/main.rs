@@ -4,6 +4,7 @@
 mod cli;
 mod cmd;
 mod reload;
+mod settings;
 mod understanding;
 
 use std::io::IsTerminal;

@@ -2,6 +2,7 @@
 
 mod appointments;
 mod ask;
+mod audit;
 mod backup;
 mod chat;
 mod check;
@@ -11,6 +12,7 @@ mod keygen;
 mod model;
 mod screenings;
 mod serve;
+mod staff;
 mod sweep;
 mod tickets;
 mod unanswered;
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             watch_seconds,
             ref webhook_url,
             webhook_listen,
+            listen,
+            ref settings,
         } => serve::run(
             &cli,
             serve::Options {
@@ -56,8 +60,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 tick: std::time::Duration::from_secs(tick_seconds),
                 watch: std::time::Duration::from_secs(watch_seconds),
                 webhook: webhook_url.clone().zip(webhook_listen),
+                listen,
+                settings: settings.clone(),
             },
         ),
+        Command::Staff { ref action } => staff::run(&cli, action),
+        Command::Audit { json } => audit::run(&cli, json),
         Command::Unanswered { json } => unanswered::run(&cli, json),
         Command::Backup { ref file, force } => backup::backup(&cli, file, force),
         Command::Restore { ref file, replace } => backup::restore(&cli, file, replace),

@@ -16,6 +16,10 @@ pub struct Options {
     /// How often the knowledge folder is checked for edits (zero: on SIGHUP only).
     pub watch: std::time::Duration,
     pub webhook: Option<(url::Url, std::net::SocketAddr)>,
+    /// Where the staff console listens, over the settings file.
+    pub listen: Option<std::net::SocketAddr>,
+    /// The settings file named on the command line.
+    pub settings: Option<std::path::PathBuf>,
 }
 
 /// A token from the environment, read once here and never printed.
@@ -30,10 +34,16 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     let telegram = token("TELEGRAM_BOT_TOKEN");
     let discord = token("DISCORD_BOT_TOKEN");
     if telegram.is_none() && discord.is_none() {
-        anyhow::bail!(
-            "no chat platform is configured: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN (see the README)"
+        tracing::info!(
+            "no chat platform is configured (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN): \
+             the staff console is the only desk"
         );
     }
+    let settings = match &options.settings {
+        Some(path) => crate::settings::Settings::load(path, true)?,
+        None => crate::settings::Settings::load(std::path::Path::new("frontdesk.toml"), false)?,
+    };
+    let console = settings.console(options.listen);
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One router for all adapters: a desk on one platform serves patients on any.
@@ -121,6 +131,19 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             clock: clock.clone(),
             router: router.clone(),
         });
+        {
+            let (app, stop) = (app.clone(), stopped());
+            adapters.spawn(async move {
+                frontdesk_web::run(
+                    app,
+                    console,
+                    |address| tracing::info!(%address, "the staff console is at http://{address}/"),
+                    stop,
+                )
+                .await
+                .context("the staff console stopped")
+            });
+        }
         if let Some(token) = telegram {
             let mut settings =
                 frontdesk_telegram::Settings::new(frontdesk_telegram::Token::new(token));
