@@ -9,12 +9,14 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use frontdesk_core::accounts::{Account, AuditAction, AuditEntry, Permission, Session, SessionToken};
+use frontdesk_core::accounts::{
+    Account, AuditAction, AuditEntry, Permission, Session, SessionToken,
+};
 use frontdesk_core::handoff::Actor;
 use frontdesk_core::{Platform, Store};
 use serde::Deserialize;
@@ -292,7 +294,9 @@ pub async fn log_out<S: Store>(
 ) -> Result<Response, Failure> {
     guard::csrf(&staff.session, &form.csrf)?;
     let token = staff.token.clone();
-    console.blocking(move |engine| engine.log_out(&token)).await??;
+    console
+        .blocking(move |engine| engine.log_out(&token))
+        .await??;
     let now = console.app.clock.now();
     console.audit(staff.did(now, AuditAction::LogOut)).await;
     let mut response = Redirect::to("/login").into_response();
@@ -314,7 +318,10 @@ mod tests {
             throttle.failed("maria", "10.0.0.1");
         }
         assert!(!throttle.allows("maria", "10.0.0.1"));
-        assert!(!throttle.allows("Maria ", "10.0.0.2"), "whatever the address");
+        assert!(
+            !throttle.allows("Maria ", "10.0.0.2"),
+            "whatever the address"
+        );
         assert!(throttle.allows("lee", "10.0.0.1"));
     }
 

@@ -125,9 +125,9 @@ impl Hub {
             Some(last) if last == latest => Resume::Replay(Vec::new()),
             Some(last) if last > latest => Resume::Reset { latest },
             Some(last) => match state.kept.front() {
-                Some(first) if first.id <= last + 1 => Resume::Replay(
-                    state.kept.iter().filter(|e| e.id > last).cloned().collect(),
-                ),
+                Some(first) if first.id <= last + 1 => {
+                    Resume::Replay(state.kept.iter().filter(|e| e.id > last).cloned().collect())
+                }
                 _ => Resume::Reset { latest },
             },
         };
@@ -167,7 +167,12 @@ pub async fn stream<S: Store>(
         Resume::Replay(events) => events.iter().map(message).collect(),
         Resume::Reset { latest } => vec![reset(latest)],
     };
-    let state = (console, staff, receiver, tokio::time::interval(SESSION_CHECK));
+    let state = (
+        console,
+        staff,
+        receiver,
+        tokio::time::interval(SESSION_CHECK),
+    );
     let live = futures_util::stream::unfold(
         state,
         |(console, staff, mut receiver, mut check)| async move {

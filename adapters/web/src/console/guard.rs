@@ -55,7 +55,10 @@ impl From<frontdesk_core::EngineError> for Failure {
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -140,10 +143,7 @@ pub async fn stylesheet() -> impl IntoResponse {
 }
 
 pub async fn script() -> impl IntoResponse {
-    asset(
-        "text/javascript",
-        include_str!("../../assets/console.js"),
-    )
+    asset("text/javascript", include_str!("../../assets/console.js"))
 }
 
 fn asset(kind: &'static str, body: &'static str) -> impl IntoResponse {
@@ -183,8 +183,16 @@ mod tests {
         assert!(!own_origin(&proxied, "http://clinic.example", None));
         assert!(!own_origin(&proxied, "http://127.0.0.1:8080", None));
         let everywhere = settings("0.0.0.0:8080", None);
-        assert!(own_origin(&everywhere, "http://10.0.0.5:8080", Some("10.0.0.5:8080")));
-        assert!(!own_origin(&everywhere, "http://evil.example", Some("10.0.0.5:8080")));
+        assert!(own_origin(
+            &everywhere,
+            "http://10.0.0.5:8080",
+            Some("10.0.0.5:8080")
+        ));
+        assert!(!own_origin(
+            &everywhere,
+            "http://evil.example",
+            Some("10.0.0.5:8080")
+        ));
     }
 
     #[test]

@@ -77,7 +77,11 @@ pub async fn ticket<S: Store>(
         return Ok(pages::render(&pages::TicketPart { live: &live }));
     }
     console
-        .audit(staff.did(now, AuditAction::TicketViewed).on(format!("ticket #{number}")))
+        .audit(
+            staff
+                .did(now, AuditAction::TicketViewed)
+                .on(format!("ticket #{number}")),
+        )
         .await;
     let notice = console.take_notice(&staff.key());
     Ok(pages::render(&pages::TicketPage {
@@ -101,7 +105,14 @@ pub async fn claim<S: Store>(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, Failure> {
     guard::csrf(&staff.session, &form.csrf)?;
-    act(&console, &staff, number, StaffAction::Claim(number), AuditAction::TicketClaimed).await
+    act(
+        &console,
+        &staff,
+        number,
+        StaffAction::Claim(number),
+        AuditAction::TicketClaimed,
+    )
+    .await
 }
 
 pub async fn reply<S: Store>(
@@ -146,7 +157,14 @@ pub async fn close<S: Store>(
     Form(form): Form<ActionForm>,
 ) -> Result<Response, Failure> {
     guard::csrf(&staff.session, &form.csrf)?;
-    act(&console, &staff, number, StaffAction::Close(number), AuditAction::TicketClosed).await
+    act(
+        &console,
+        &staff,
+        number,
+        StaffAction::Close(number),
+        AuditAction::TicketClosed,
+    )
+    .await
 }
 
 /// Carries out a staff action as any desk does, records it, and shows the

@@ -12,7 +12,11 @@ pub fn render(page: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "a console page did not render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "This page could not be shown.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "This page could not be shown.",
+            )
+                .into_response()
         }
     }
 }

@@ -22,7 +22,12 @@ pub async fn list<S: Store>(
 ) -> Result<Response, Failure> {
     let can_open = staff.may(Permission::ReadScreens);
     let (done, unfinished) = console
-        .blocking(|engine| Ok::<_, frontdesk_core::EngineError>((engine.screen_records()?, engine.unfinished_screens()?)))
+        .blocking(|engine| {
+            Ok::<_, frontdesk_core::EngineError>((
+                engine.screen_records()?,
+                engine.unfinished_screens()?,
+            ))
+        })
         .await??;
     let done = done
         .iter()
@@ -119,7 +124,11 @@ async fn open<S: Store>(
     Ok(record)
 }
 
-fn screen_row<S: Store>(console: &Console<S>, id: Option<String>, record: &ScreenRecord) -> ScreenRow {
+fn screen_row<S: Store>(
+    console: &Console<S>,
+    id: Option<String>,
+    record: &ScreenRecord,
+) -> ScreenRow {
     ScreenRow {
         id,
         chat: record.chat.to_string(),
