@@ -29,12 +29,9 @@ fn token(name: &str) -> Option<String> {
 pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     let telegram = token("TELEGRAM_BOT_TOKEN");
     let discord = token("DISCORD_BOT_TOKEN");
-    if telegram.is_none() && discord.is_none() {
-        anyhow::bail!(
-            "no chat platform is configured: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN (see the README)"
-        );
-    }
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
+    // The staff commands, through this process that holds the store.
+    let admin = crate::admin::server::Listener::bind(&cli.data)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One router for all adapters: a desk on one platform serves patients on any.
     let router = Arc::new(frontdesk_core::Router::default());
@@ -67,6 +64,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             options.watch,
             stopped(),
         ));
+        tokio::spawn(admin.serve(engine.clone(), router.clone(), stopped()));
         let mut adapters = tokio::task::JoinSet::new();
         // Every `tick` (a minute), and as soon as an adapter starts serving:
         // unclaimed tickets posted again, reminders, the digest.
@@ -151,6 +149,12 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
                     .await
                     .context("the Discord adapter stopped")
             });
+        }
+        if adapters.is_empty() {
+            tracing::info!(
+                "no chat platform is configured (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN are not set)"
+            );
+            stopped().await;
         }
         // Adapters wind down on the stop signal (sending what is queued);
         // one still busy after STOP_GRACE (connecting to a platform it
