@@ -159,7 +159,11 @@ mod tests {
     fn every_request_and_frame_comes_back_the_same_from_one_line() {
         for request in every_request() {
             let line = encode(&request).unwrap();
-            assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1, "{request:?}");
+            assert_eq!(
+                line.iter().filter(|b| **b == b'\n').count(),
+                1,
+                "{request:?}"
+            );
             let back: Request = decode(std::str::from_utf8(&line).unwrap()).unwrap();
             assert_eq!(back, request);
         }
@@ -179,12 +183,18 @@ mod tests {
     #[test]
     fn the_frames_are_the_documented_json() {
         let text = |frame: &Frame| String::from_utf8(encode(frame).unwrap()).unwrap();
-        assert_eq!(text(&Frame::Exit(Exit::Ok(true))), "{\"exit\":{\"ok\":true}}\n");
+        assert_eq!(
+            text(&Frame::Exit(Exit::Ok(true))),
+            "{\"exit\":{\"ok\":true}}\n"
+        );
         assert_eq!(
             text(&Frame::Exit(Exit::Error("nothing".into()))),
             "{\"exit\":{\"error\":\"nothing\"}}\n"
         );
-        assert_eq!(text(&Frame::Stdout("a\n".into())), "{\"stdout\":\"a\\n\"}\n");
+        assert_eq!(
+            text(&Frame::Stdout("a\n".into())),
+            "{\"stdout\":\"a\\n\"}\n"
+        );
     }
 
     #[test]
@@ -194,7 +204,10 @@ mod tests {
         let error = decode::<Request>(r#"{"reset_everything":{"password":"hunter2"}}"#)
             .unwrap_err()
             .to_string();
-        assert!(!error.contains("hunter2") && !error.contains("reset"), "{error}");
+        assert!(
+            !error.contains("hunter2") && !error.contains("reset"),
+            "{error}"
+        );
     }
 
     #[test]

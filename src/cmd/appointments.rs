@@ -146,6 +146,9 @@ pub fn import(
         }
     }
     let (added, unchanged) = engine.import_appointments(&rows)?;
-    writeln!(output.out, "imported {added} new, {unchanged} already there")?;
+    writeln!(
+        output.out,
+        "imported {added} new, {unchanged} already there"
+    )?;
     Ok(())
 }

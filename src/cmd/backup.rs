@@ -60,7 +60,10 @@ pub fn backup(cli: &Cli, file: &Path, force: bool) -> anyhow::Result<()> {
     let written = match crate::admin::client::connect(&cli.data)? {
         // The running bot takes the snapshot; it is written here.
         Some(bot) => write_then_rename(&tmp, file, |data| {
-            let mut data = Lines { inner: data, lines: 0 };
+            let mut data = Lines {
+                inner: data,
+                lines: 0,
+            };
             let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
             bot.run(&Request::Backup {}, &mut out, &mut err, &mut data)?;
             // The header, then one line a record.
