@@ -70,7 +70,8 @@ pub enum Command {
         topics: Option<PathBuf>,
     },
     /// Run the bot on every chat platform whose token is set
-    /// (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN), until Ctrl-C or SIGTERM.
+    /// (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN), until Ctrl-C or SIGTERM,
+    /// and answer the staff commands on DATA/admin.sock.
     Serve {
         /// Another Telegram Bot API server (self-hosted, or a test fake).
         #[arg(long, env = "TELOXIDE_API_URL")]
@@ -142,7 +143,7 @@ pub enum Command {
         json: bool,
     },
     /// Write a consistent snapshot of the data folder's store to FILE
-    /// (JSON Lines). Run it while the bot is stopped.
+    /// (JSON Lines); while `serve` runs, the running bot takes it.
     Backup {
         /// Where to write the backup.
         file: PathBuf,
@@ -152,7 +153,7 @@ pub enum Command {
     },
     /// Restore a backup written by `backup` into the data folder's store,
     /// which must be empty. The whole file is checked first; then every
-    /// record is written at once, or none.
+    /// record is written at once, or none. Stop the bot first.
     Restore {
         /// The backup to restore.
         file: PathBuf,

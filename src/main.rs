@@ -1,6 +1,7 @@
 //! `frontdesk`: the command line of the Frontdesk clinic bot. Wiring only: the
 //! commands live in `cmd/`, the bot in `frontdesk-core` and the adapters.
 
+mod admin;
 mod cli;
 mod cmd;
 mod reload;
@@ -38,21 +39,8 @@ fn main() -> ExitCode {
         Err(e) => {
             // The error and its causes as one sentence, each said once,
             // and no backtrace whatever RUST_BACKTRACE says.
-            eprintln!("Error: {}", sentence(&e));
+            eprintln!("Error: {}", cmd::sentence(&e));
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and its causes, joined by ": ", leaving out a cause whose text
-/// the one before already holds.
-fn sentence(error: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if !parts.last().is_some_and(|last| last.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
 }

@@ -1,109 +1,154 @@
+//! `appointments add|list|cancel|import`: the clinic's calendar as the bot
+//! knows it.
+
+use std::io::Write;
+use std::path::Path;
+
 use anyhow::Context;
 use frontdesk_core::appointments::ics::{cancelled_events, parse_ics};
 use frontdesk_core::appointments::{
     NewAppointment, Status, import_warnings, parse_csv, parse_local,
 };
+use frontdesk_core::{Engine, SledStore};
 
+use crate::admin::protocol::Request;
 use crate::cli::{AppointmentsCommand, Cli};
 
 pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
-    let knowledge = engine.knowledge();
-    let tz = &knowledge.clinic.time_zone;
-    match action {
+    let request = match action {
         AppointmentsCommand::Add {
             patient,
             start,
             no_needling,
-        } => {
-            let row = NewAppointment {
-                patient: patient.clone(),
-                start: parse_local(start, tz)?,
-                needling: !no_needling,
-            };
-            let (added, _) = engine.import_appointments(std::slice::from_ref(&row))?;
-            let verb = if added == 1 { "added" } else { "already there" };
-            let code = engine
-                .appointment(&row.id())?
-                .map(|a| a.link_code)
-                .unwrap_or_default();
-            println!("{verb}: {} (link code {code})", row.id());
-        }
-        AppointmentsCommand::List { json } => {
-            let list = engine.appointments()?;
-            if *json {
-                println!("{}", serde_json::to_string(&list)?);
-            } else if list.is_empty() {
-                println!("no appointments");
+        } => Request::AppointmentsAdd {
+            patient: patient.clone(),
+            start: start.clone(),
+            needling: !no_needling,
+        },
+        AppointmentsCommand::List { json } => Request::AppointmentsList { json: *json },
+        AppointmentsCommand::Cancel { id } => Request::AppointmentsCancel { id: id.clone() },
+        // The file is read here, where the user named it; a running bot
+        // gets its contents.
+        AppointmentsCommand::Import { file } => Request::AppointmentsImport {
+            text: std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?,
+            name: file.display().to_string(),
+        },
+    };
+    super::staff(cli, &request)
+}
+
+pub fn add(
+    engine: &Engine<SledStore>,
+    patient: &str,
+    start: &str,
+    needling: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let tz = &engine.knowledge().clinic.time_zone;
+    let row = NewAppointment {
+        patient: patient.to_owned(),
+        start: parse_local(start, tz)?,
+        needling,
+    };
+    let (added, _) = engine.import_appointments(std::slice::from_ref(&row))?;
+    let verb = if added == 1 { "added" } else { "already there" };
+    let code = engine
+        .appointment(&row.id())?
+        .map(|a| a.link_code)
+        .unwrap_or_default();
+    writeln!(out, "{verb}: {} (link code {code})", row.id())?;
+    Ok(())
+}
+
+pub fn list(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let tz = &engine.knowledge().clinic.time_zone;
+    let list = engine.appointments()?;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&list)?)?;
+    } else if list.is_empty() {
+        writeln!(out, "no appointments")?;
+    } else {
+        for a in &list {
+            let status = if a.status == Status::Cancelled {
+                "CANCELLED".to_owned()
             } else {
-                for a in &list {
-                    let status = if a.status == Status::Cancelled {
-                        "CANCELLED".to_owned()
-                    } else {
-                        let screen = engine.screen_status(a)?.as_str();
-                        match &a.chat {
-                            Some(chat) => format!("linked on {}, {screen}", chat.platform()),
-                            None => format!("link code {}", a.link_code),
-                        }
-                    };
-                    println!(
-                        "{}  {}  {}  {}  {status}",
-                        a.id,
-                        a.start.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M"),
-                        a.patient,
-                        if a.needling {
-                            "needling"
-                        } else {
-                            "no needling"
-                        },
-                    );
-                }
-            }
-        }
-        AppointmentsCommand::Cancel { id } => {
-            if !engine.cancel_appointment(id)? {
-                anyhow::bail!("no appointment with id {id}");
-            }
-            println!("cancelled: {id}");
-        }
-        AppointmentsCommand::Import { file } => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let ics = file
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("ics"));
-            let parsed = if ics {
-                parse_ics(&text, tz)
-            } else {
-                parse_csv(&text, tz)
-            };
-            let rows = match parsed {
-                Ok(rows) => rows,
-                Err(errors) => {
-                    for e in &errors {
-                        eprintln!("{}:{e}", file.display());
-                    }
-                    anyhow::bail!(
-                        "{} row(s) could not be read; nothing was imported",
-                        errors.len()
-                    );
+                let screen = engine.screen_status(a)?.as_str();
+                match &a.chat {
+                    Some(chat) => format!("linked on {}, {screen}", chat.platform()),
+                    None => format!("link code {}", a.link_code),
                 }
             };
-            // Imported all the same, but worth a look.
-            let knowledge = engine.knowledge();
-            let now = jiff::Timestamp::now();
-            for warning in import_warnings(&rows, &knowledge.clinic, now) {
-                eprintln!("{}: warning: {warning}", file.display());
-            }
-            if ics {
-                let skipped = cancelled_events(&text);
-                if skipped > 0 {
-                    eprintln!("{}: skipped {skipped} cancelled event(s)", file.display());
-                }
-            }
-            let (added, unchanged) = engine.import_appointments(&rows)?;
-            println!("imported {added} new, {unchanged} already there");
+            writeln!(
+                out,
+                "{}  {}  {}  {}  {status}",
+                a.id,
+                a.start.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M"),
+                a.patient,
+                if a.needling {
+                    "needling"
+                } else {
+                    "no needling"
+                },
+            )?;
         }
     }
+    Ok(())
+}
+
+pub fn cancel(engine: &Engine<SledStore>, id: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+    if !engine.cancel_appointment(id)? {
+        anyhow::bail!("no appointment with id {id}");
+    }
+    writeln!(out, "cancelled: {id}")?;
+    Ok(())
+}
+
+/// Imports `text`, the calendar export the user named `name`: an iCalendar
+/// file if the name ends in `.ics`, else a CSV.
+pub fn import(
+    engine: &Engine<SledStore>,
+    name: &str,
+    text: &str,
+    output: &mut super::Output,
+) -> anyhow::Result<()> {
+    let knowledge = engine.knowledge();
+    let tz = &knowledge.clinic.time_zone;
+    let ics = Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ics"));
+    let parsed = if ics {
+        parse_ics(text, tz)
+    } else {
+        parse_csv(text, tz)
+    };
+    let rows = match parsed {
+        Ok(rows) => rows,
+        Err(errors) => {
+            for e in &errors {
+                writeln!(output.err, "{name}:{e}")?;
+            }
+            anyhow::bail!(
+                "{} row(s) could not be read; nothing was imported",
+                errors.len()
+            );
+        }
+    };
+    // Imported all the same, but worth a look.
+    let now = jiff::Timestamp::now();
+    for warning in import_warnings(&rows, &knowledge.clinic, now) {
+        writeln!(output.err, "{name}: warning: {warning}")?;
+    }
+    if ics {
+        let skipped = cancelled_events(text);
+        if skipped > 0 {
+            writeln!(output.err, "{name}: skipped {skipped} cancelled event(s)")?;
+        }
+    }
+    let (added, unchanged) = engine.import_appointments(&rows)?;
+    writeln!(
+        output.out,
+        "imported {added} new, {unchanged} already there"
+    )?;
     Ok(())
 }

@@ -1,10 +1,14 @@
 //! `backup FILE` and `restore FILE`: a consistent snapshot of the store to a
 //! file, and that file back into an empty store. Neither needs the knowledge
 //! folder, so a clinic can recover even with a broken one.
+//!
+//! While `serve` runs, `backup` gets its snapshot from the running bot
+//! through the admin socket, and writes it here just the same; `restore`
+//! replaces the store, so it refuses to run beside a running bot.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -12,6 +16,7 @@ use frontdesk_core::SledStore;
 use frontdesk_core::ports::StoreError;
 use frontdesk_core::store::backup::{export, import};
 
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 /// Opens the data folder's store for `command`; a store held by a running bot
@@ -51,9 +56,24 @@ pub fn backup(cli: &Cli, file: &Path, force: bool) -> anyhow::Result<()> {
             file.display()
         );
     }
-    let store = open_store(cli, "backup", false)?;
     let tmp = temporary(file);
-    let written = write_then_rename(&store, &tmp, file);
+    let written = match crate::admin::client::connect(&cli.data)? {
+        // The running bot takes the snapshot; it is written here.
+        Some(bot) => write_then_rename(&tmp, file, |data| {
+            let mut data = Lines {
+                inner: data,
+                lines: 0,
+            };
+            let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+            bot.run(&Request::Backup {}, &mut out, &mut err, &mut data)?;
+            // The header, then one line a record.
+            Ok(data.lines.saturating_sub(1))
+        }),
+        None => {
+            let store = open_store(cli, "backup", false)?;
+            write_then_rename(&tmp, file, |data| export_to(&store, data))
+        }
+    };
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -62,13 +82,41 @@ pub fn backup(cli: &Cli, file: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the backup to `tmp`, makes it durable, and renames it to `file`, so
-/// `file` is either the previous one or the whole new backup.
-fn write_then_rename(store: &SledStore, tmp: &Path, file: &Path) -> anyhow::Result<usize> {
+/// Writes a consistent snapshot of `store` to `data`; returns how many
+/// records it holds.
+pub fn export_to(store: &SledStore, mut data: &mut dyn Write) -> anyhow::Result<usize> {
+    Ok(export(store, &mut data)?)
+}
+
+/// A writer that counts the lines written through it.
+struct Lines<'a> {
+    inner: &'a mut dyn Write,
+    lines: usize,
+}
+
+impl Write for Lines<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.lines += buf[..n].iter().filter(|b| **b == b'\n').count();
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes the backup (by `fill`, which returns how many records it wrote) to
+/// `tmp`, makes it durable, and renames it to `file`, so `file` is either
+/// the previous one or the whole new backup.
+fn write_then_rename(
+    tmp: &Path,
+    file: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<usize>,
+) -> anyhow::Result<usize> {
     let out = File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut out = BufWriter::new(out);
-    let count =
-        export(store, &mut out).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let count = fill(&mut out).with_context(|| format!("cannot write {}", tmp.display()))?;
     let out = out
         .into_inner()
         .map_err(|e| e.into_error())
@@ -89,6 +137,12 @@ fn write_then_rename(store: &SledStore, tmp: &Path, file: &Path) -> anyhow::Resu
 }
 
 pub fn restore(cli: &Cli, file: &Path, replace: bool) -> anyhow::Result<()> {
+    if crate::admin::client::connect(&cli.data)?.is_some() {
+        bail!(
+            "the bot is running (`frontdesk serve`): a restore replaces the whole store, so stop \
+             the bot first, then run `frontdesk restore` again and start the bot"
+        );
+    }
     let input = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let store = open_store(cli, "restore", true)?;
     let count = import(&store, &mut BufReader::new(input), replace)

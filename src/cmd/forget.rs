@@ -1,14 +1,17 @@
-use std::io::BufRead;
+//! `forget --patient CHAT`: every record of one patient's chat deleted, after
+//! a typed confirmation (asked by the command line, before anything is sent
+//! to a running bot).
 
-use frontdesk_core::ChatKey;
+use std::io::{BufRead, Write};
 
+use frontdesk_core::{ChatKey, DeskEvent, Engine, SledStore};
+
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 /// Deletes one patient's records after a typed confirmation.
 pub fn run(cli: &Cli, patient: &str, yes: bool) -> anyhow::Result<()> {
-    let chat = chat_in(patient).map_err(|e| {
-        anyhow::anyhow!("{e} (write the chat as telegram:ID, discord:ID or terminal:ID)")
-    })?;
+    let chat = parse(patient)?;
     if !yes {
         eprintln!("Delete every record of {chat}? This cannot be undone. Type yes to go on:");
         let mut answer = String::new();
@@ -17,15 +20,37 @@ pub fn run(cli: &Cli, patient: &str, yes: bool) -> anyhow::Result<()> {
             anyhow::bail!("nothing was deleted");
         }
     }
-    let engine = super::open_engine(cli)?;
-    let (forgotten, _) = engine.forget(&chat)?;
-    println!(
+    super::staff(
+        cli,
+        &Request::Forget {
+            chat: chat.to_string(),
+        },
+    )
+}
+
+/// Deletes the records of `chat` (as `ChatKey` writes it); returns what the
+/// desks should hear (tickets closed by the deletion).
+pub fn execute(
+    engine: &Engine<SledStore>,
+    chat: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<Vec<DeskEvent>> {
+    let chat = parse(chat)?;
+    let (forgotten, events) = engine.forget(&chat)?;
+    writeln!(
+        out,
         "deleted {} record(s) of {chat}; {} appointment(s) unlinked; {} open ticket(s) closed",
         forgotten.records,
         forgotten.appointments,
         forgotten.closed_tickets.len()
-    );
-    Ok(())
+    )?;
+    Ok(events)
+}
+
+fn parse(patient: &str) -> anyhow::Result<ChatKey> {
+    chat_in(patient).map_err(|e| {
+        anyhow::anyhow!("{e} (write the chat as telegram:ID, discord:ID or terminal:ID)")
+    })
 }
 
 /// The chat in what staff copied from `tickets` or `screenings`: the chat

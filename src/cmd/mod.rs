@@ -17,12 +17,14 @@ mod sweep;
 mod tickets;
 mod unanswered;
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use frontdesk_core::{DataKey, Engine, Knowledge, SledStore, StoreError};
+use frontdesk_core::{DataKey, DeskEvent, Engine, Knowledge, SledStore, StoreError};
 
+use crate::admin::protocol::Request;
 use crate::cli::{Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -71,6 +73,81 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { ref file, replace } => backup::restore(&cli, file, replace),
         Command::Keygen => keygen::run(),
     }
+}
+
+/// Where a staff command writes: the terminal when it runs here, frames on
+/// the admin socket when it runs inside `serve`.
+pub struct Output<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// The bytes of a backup.
+    pub data: &'a mut dyn Write,
+}
+
+/// Runs one staff command on `engine`: the one implementation, whether the
+/// command line opened the store itself or `serve` runs it for the command
+/// line. Returns what the desks should hear of.
+pub fn execute(
+    engine: &Engine<SledStore>,
+    request: &Request,
+    output: &mut Output,
+) -> anyhow::Result<Vec<DeskEvent>> {
+    match request {
+        Request::Tickets { json } => tickets::execute(engine, *json, output.out)?,
+        Request::Screenings { json } => screenings::execute(engine, *json, output.out)?,
+        Request::Unanswered { json } => unanswered::execute(engine, *json, output.out)?,
+        Request::Sweep { dry_run } => sweep::execute(engine, *dry_run, output)?,
+        Request::Forget { chat } => return forget::execute(engine, chat, output.out),
+        Request::AppointmentsAdd {
+            patient,
+            start,
+            needling,
+        } => appointments::add(engine, patient, start, *needling, output.out)?,
+        Request::AppointmentsList { json } => appointments::list(engine, *json, output.out)?,
+        Request::AppointmentsCancel { id } => appointments::cancel(engine, id, output.out)?,
+        Request::AppointmentsImport { name, text } => {
+            appointments::import(engine, name, text, output)?
+        }
+        Request::Backup {} => {
+            backup::export_to(engine.store(), output.data)?;
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// Runs a staff command through the running bot when there is one (the
+/// store is then open in `serve`), else on the store opened here.
+fn staff(cli: &Cli, request: &Request) -> anyhow::Result<()> {
+    // Not locked: a log line from another thread must not wait on this.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let mut data = std::io::sink();
+    if let Some(bot) = crate::admin::client::connect(&cli.data)? {
+        return bot.run(request, &mut out, &mut err, &mut data);
+    }
+    let engine = open_engine(cli)?;
+    let mut output = Output {
+        out: &mut out,
+        err: &mut err,
+        data: &mut data,
+    };
+    // Desk events need a running bot's desks: without one they are not sent.
+    execute(&engine, request, &mut output)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// An error and its causes, joined by ": ", leaving out a cause whose text
+/// the one before already holds: what `Error: …` prints, here or sent from
+/// a running bot.
+pub fn sentence(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 fn load_knowledge(dir: &Path) -> anyhow::Result<Arc<Knowledge>> {

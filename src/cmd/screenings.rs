@@ -1,5 +1,11 @@
+//! `screenings`: the completed health screens, newest first.
+
+use std::io::Write;
+
+use frontdesk_core::{Engine, SledStore};
 use serde::Serialize;
 
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 /// What staff see at the terminal: who, when, outcome and flag names. The full
@@ -13,30 +19,34 @@ struct Row<'a> {
 }
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
+    super::staff(cli, &Request::Screenings { json })
+}
+
+pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let list = engine.screenings()?;
     let rows: Vec<Row> = list
         .iter()
         .map(|s| Row {
             patient: s.chat.to_string(),
-            completed: super::clinic_time(&engine, s.completed),
+            completed: super::clinic_time(engine, s.completed),
             outcome: s.outcome,
             flags: &s.flags,
         })
         .collect();
     if json {
-        println!("{}", serde_json::to_string(&rows)?);
+        writeln!(out, "{}", serde_json::to_string(&rows)?)?;
     } else if rows.is_empty() {
-        println!("no completed screens");
+        writeln!(out, "no completed screens")?;
     } else {
         for row in &rows {
-            println!(
+            writeln!(
+                out,
                 "{}  {}  {}  {}",
                 row.completed,
                 row.patient,
                 row.outcome.as_str(),
                 row.flags.join(", ")
-            );
+            )?;
         }
     }
     Ok(())

@@ -45,6 +45,8 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     };
     let console = settings.console(options.listen);
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
+    // The staff commands, through this process that holds the store.
+    let admin = crate::admin::server::Listener::bind(&cli.data)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One router for all adapters: a desk on one platform serves patients on any.
     let router = Arc::new(frontdesk_core::Router::default());
@@ -77,6 +79,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             options.watch,
             stopped(),
         ));
+        tokio::spawn(admin.serve(engine.clone(), router.clone(), stopped()));
         let mut adapters = tokio::task::JoinSet::new();
         // Every `tick` (a minute), and as soon as an adapter starts serving:
         // unclaimed tickets posted again, reminders, the digest.

@@ -1,27 +1,40 @@
-use frontdesk_core::engine::SweepReport;
+//! `sweep`: the retention sweep, now.
 
+use frontdesk_core::engine::SweepReport;
+use frontdesk_core::{Engine, SledStore};
+
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
+
+pub fn run(cli: &Cli, dry_run: bool) -> anyhow::Result<()> {
+    super::staff(cli, &Request::Sweep { dry_run })
+}
 
 /// Runs the retention sweep now (`serve` runs it daily), or with `dry_run`
 /// only counts what it would delete.
-pub fn run(cli: &Cli, dry_run: bool) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
+pub fn execute(
+    engine: &Engine<SledStore>,
+    dry_run: bool,
+    output: &mut super::Output,
+) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now();
     let report = if dry_run {
         engine.preview_sweep(now)?
     } else {
         engine.sweep(now)?
     };
-    println!(
+    writeln!(
+        output.out,
         "{} {}",
         if dry_run { "would delete" } else { "deleted" },
         describe(&report)
-    );
+    )?;
     if report.unreadable > 0 {
-        eprintln!(
+        writeln!(
+            output.err,
             "{} record(s) could not be read and were left (their keys are logged above)",
             report.unreadable
-        );
+        )?;
     }
     Ok(())
 }

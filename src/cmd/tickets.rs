@@ -1,5 +1,11 @@
+//! `tickets`: the open hand-off tickets, oldest first.
+
+use std::io::Write;
+
+use frontdesk_core::{Engine, SledStore};
 use serde::Serialize;
 
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 /// What staff see at the terminal: no transcript, no screening answers.
@@ -18,7 +24,10 @@ struct Row {
 }
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
+    super::staff(cli, &Request::Tickets { json })
+}
+
+pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let now = jiff::Timestamp::now();
     let rows: Vec<Row> = engine
         .open_tickets()?
@@ -28,19 +37,20 @@ pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
             patient: t.patient.clone(),
             chat: t.chat.to_string(),
             platform: t.chat.platform().to_string(),
-            opened: super::clinic_time(&engine, t.opened),
+            opened: super::clinic_time(engine, t.opened),
             waiting_minutes: now.duration_since(t.opened).as_mins(),
             claimed_by: t.claimed_by().map(str::to_owned),
             emergency: t.emergency,
         })
         .collect();
     if json {
-        println!("{}", serde_json::to_string(&rows)?);
+        writeln!(out, "{}", serde_json::to_string(&rows)?)?;
     } else if rows.is_empty() {
-        println!("no open tickets");
+        writeln!(out, "no open tickets")?;
     } else {
         for r in &rows {
-            println!(
+            writeln!(
+                out,
                 "#{:<4} {} ({}), opened {}, waiting {} min, {}{}",
                 r.number,
                 r.patient,
@@ -55,7 +65,7 @@ pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
                 } else {
                     ""
                 }
-            );
+            )?;
         }
     }
     Ok(())

@@ -1,16 +1,26 @@
+//! `unanswered`: the questions the bot could not answer, most frequent first.
+
+use std::io::Write;
+
+use frontdesk_core::{Engine, SledStore};
+
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
+    super::staff(cli, &Request::Unanswered { json })
+}
+
+pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let list = engine.unanswered()?;
     if json {
-        println!("{}", serde_json::to_string(&list)?);
+        writeln!(out, "{}", serde_json::to_string(&list)?)?;
     } else if list.is_empty() {
-        println!("no unanswered questions");
+        writeln!(out, "no unanswered questions")?;
     } else {
         for item in &list {
-            let last = super::clinic_time(&engine, item.last_seen);
-            println!("{:>4}x  last {last}  {}", item.count, item.text);
+            let last = super::clinic_time(engine, item.last_seen);
+            writeln!(out, "{:>4}x  last {last}  {}", item.count, item.text)?;
         }
     }
     Ok(())

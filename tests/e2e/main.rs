@@ -6,6 +6,7 @@ mod helpers;
 
 mod kill;
 
+mod admin;
 mod backup;
 mod cli;
 mod discord;
