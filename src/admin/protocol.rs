@@ -55,6 +55,25 @@ pub enum Request {
     },
     /// A consistent snapshot of the store, as [`Frame::Data`].
     Backup {},
+    /// A console account, with the password the client read.
+    StaffAdd {
+        name: String,
+        role: String,
+        password: String,
+    },
+    StaffList {
+        json: bool,
+    },
+    StaffRemove {
+        name: String,
+    },
+    StaffResetPassword {
+        name: String,
+        password: String,
+    },
+    Audit {
+        json: bool,
+    },
 }
 
 impl Request {
@@ -71,6 +90,11 @@ impl Request {
             Request::AppointmentsCancel { .. } => "appointments cancel",
             Request::AppointmentsImport { .. } => "appointments import",
             Request::Backup {} => "backup",
+            Request::StaffAdd { .. } => "staff add",
+            Request::StaffList { .. } => "staff list",
+            Request::StaffRemove { .. } => "staff remove",
+            Request::StaffResetPassword { .. } => "staff reset-password",
+            Request::Audit { .. } => "audit",
         }
     }
 }
@@ -152,6 +176,20 @@ mod tests {
                 text: "patient,start\nAna,2026-12-01 09:00\n".into(),
             },
             Request::Backup {},
+            Request::StaffAdd {
+                name: "maria".into(),
+                role: "desk".into(),
+                password: "a long \"password\"\n".into(),
+            },
+            Request::StaffList { json: true },
+            Request::StaffRemove {
+                name: "maria".into(),
+            },
+            Request::StaffResetPassword {
+                name: "maria".into(),
+                password: "another password".into(),
+            },
+            Request::Audit { json: false },
         ]
     }
 

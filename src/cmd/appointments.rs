@@ -35,7 +35,7 @@ pub fn run(cli: &Cli, action: &AppointmentsCommand) -> anyhow::Result<()> {
             name: file.display().to_string(),
         },
     };
-    super::staff(cli, &request)
+    super::through_bot(cli, &request)
 }
 
 pub fn add(

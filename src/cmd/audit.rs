@@ -6,11 +6,11 @@ use std::io::Write;
 use frontdesk_core::accounts::{AuditAction, AuditEntry};
 use frontdesk_core::{Engine, SledStore};
 
+use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    let engine = super::open_engine(cli)?;
-    execute(&engine, json, &mut std::io::stdout().lock())
+    super::through_bot(cli, &Request::Audit { json })
 }
 
 pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, patient: &str, yes: bool) -> anyhow::Result<()> {
             anyhow::bail!("nothing was deleted");
         }
     }
-    super::staff(
+    super::through_bot(
         cli,
         &Request::Forget {
             chat: chat.to_string(),

@@ -111,13 +111,18 @@ pub fn execute(
         Request::Backup {} => {
             backup::export_to(engine.store(), output.data)?;
         }
+        Request::StaffAdd { .. }
+        | Request::StaffList { .. }
+        | Request::StaffRemove { .. }
+        | Request::StaffResetPassword { .. } => staff::execute(engine, request, output.out)?,
+        Request::Audit { json } => audit::execute(engine, *json, output.out)?,
     }
     Ok(Vec::new())
 }
 
 /// Runs a staff command through the running bot when there is one (the
 /// store is then open in `serve`), else on the store opened here.
-fn staff(cli: &Cli, request: &Request) -> anyhow::Result<()> {
+pub fn through_bot(cli: &Cli, request: &Request) -> anyhow::Result<()> {
     // Not locked: a log line from another thread must not wait on this.
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let mut data = std::io::sink();

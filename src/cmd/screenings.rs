@@ -19,7 +19,7 @@ struct Row<'a> {
 }
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    super::staff(cli, &Request::Screenings { json })
+    super::through_bot(cli, &Request::Screenings { json })
 }
 
 pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 pub fn run(cli: &Cli, dry_run: bool) -> anyhow::Result<()> {
-    super::staff(cli, &Request::Sweep { dry_run })
+    super::through_bot(cli, &Request::Sweep { dry_run })
 }
 
 /// Runs the retention sweep now (`serve` runs it daily), or with `dry_run`

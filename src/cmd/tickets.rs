@@ -24,7 +24,7 @@ struct Row {
 }
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    super::staff(cli, &Request::Tickets { json })
+    super::through_bot(cli, &Request::Tickets { json })
 }
 
 pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -8,7 +8,7 @@ use crate::admin::protocol::Request;
 use crate::cli::Cli;
 
 pub fn run(cli: &Cli, json: bool) -> anyhow::Result<()> {
-    super::staff(cli, &Request::Unanswered { json })
+    super::through_bot(cli, &Request::Unanswered { json })
 }
 
 pub fn execute(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -1,0 +1,204 @@
+//! The console's routes without a browser (the browser tests are in the
+//! workspace's e2e binary): headers on every answer, sessions ending on a
+//! clock the test moves, and roles.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use frontdesk_core::accounts::{AccountName, Password, Role};
+use frontdesk_core::{Knowledge, ManualClock, MemoryStore};
+use http_body_util::BodyExt;
+use jiff::SignedDuration;
+use tower::ServiceExt;
+
+const ORIGIN: &str = "http://127.0.0.1:8080";
+
+struct Console {
+    router: Router,
+    clock: Arc<ManualClock>,
+    _stop: tokio::sync::watch::Sender<bool>,
+}
+
+fn console(accounts: &[(&str, Role)]) -> Console {
+    let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
+    let knowledge = Arc::new(Knowledge::load(&faq).unwrap());
+    let engine = Arc::new(frontdesk_core::Engine::new(
+        MemoryStore::default(),
+        knowledge,
+    ));
+    let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+    for (name, role) in accounts {
+        let password = Password::parse("a long password").unwrap();
+        engine
+            .add_account(
+                &AccountName::parse(name).unwrap(),
+                *role,
+                &password,
+                clock.now(),
+            )
+            .unwrap();
+    }
+    let app = Arc::new(frontdesk_shell::App {
+        engine,
+        clock: clock.clone(),
+        router: Arc::new(frontdesk_core::Router::default()),
+    });
+    let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    Console {
+        router: frontdesk_web::console::router(app, settings, stopped),
+        clock,
+        _stop: stop,
+    }
+}
+
+use frontdesk_core::Clock;
+
+impl Console {
+    async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    async fn log_in(&self, name: &str) -> String {
+        let request = Request::post("/login")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("name={name}&password=a+long+password")))
+            .unwrap();
+        let (status, headers, _) = self.send(request).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let request = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_strict_content_security_policy_and_no_sniffing() {
+    let console = console(&[("maria", Role::Desk)]);
+    let cookie = console.log_in("maria").await;
+    for path in [
+        "/login",
+        "/inbox",
+        "/screens",
+        "/nowhere",
+        "/assets/console.js",
+    ] {
+        let (_, headers, _) = console.get(path, &cookie).await;
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+    }
+    let (_, _, page) = console.get("/inbox", &cookie).await;
+    assert!(
+        !page.contains("<script>") && !page.contains("style="),
+        "nothing inline"
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes_and_stays_ended() {
+    let console = console(&[("maria", Role::Desk)]);
+    let cookie = console.log_in("maria").await;
+    console.clock.advance(SignedDuration::from_mins(29));
+    let (status, _, _) = console.get("/inbox", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    console.clock.advance(SignedDuration::from_mins(31));
+    let (status, headers, _) = console.get("/inbox", &cookie).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/login");
+    console.clock.advance(SignedDuration::from_mins(-40));
+    let (status, _, _) = console.get("/inbox", &cookie).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "deleted, not just expired");
+}
+
+#[tokio::test]
+async fn a_session_ends_twelve_hours_after_login_however_busy() {
+    let console = console(&[("maria", Role::Desk)]);
+    let cookie = console.log_in("maria").await;
+    for _ in 0..(12 * 4 - 1) {
+        console.clock.advance(SignedDuration::from_mins(15));
+        let (status, _, _) = console.get("/inbox", &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    console.clock.advance(SignedDuration::from_mins(15));
+    let (status, _, _) = console.get("/inbox", &cookie).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_change_from_another_origin_or_without_one_is_refused_before_anything_else() {
+    let console = console(&[("maria", Role::Desk)]);
+    for origin in [Some("https://evil.example"), Some("null"), None] {
+        let mut request = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        let body = Body::from("name=maria&password=a+long+password");
+        let (status, headers, _) = console.send(request.body(body).unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin:?}");
+        assert!(headers.get(header::SET_COOKIE).is_none());
+    }
+}
+
+#[tokio::test]
+async fn pages_need_a_login_and_the_login_cookie_is_http_only_and_strict() {
+    let console = console(&[("maria", Role::Desk)]);
+    for path in ["/inbox", "/tickets/1", "/screens", "/events"] {
+        let (status, headers, _) = console.get(path, "frontdesk=nothing").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(headers[header::LOCATION], "/login", "{path}");
+    }
+    let request = Request::post("/login")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=maria&password=a+long+password"))
+        .unwrap();
+    let (_, headers, _) = console.send(request).await;
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "on loopback: {cookie}");
+}
+
+#[tokio::test]
+async fn only_clinicians_and_admins_open_a_screen_and_desk_staff_see_outcomes_only() {
+    let console = console(&[("desk1", Role::Desk), ("doc", Role::Clinician)]);
+    let desk = console.log_in("desk1").await;
+    let doc = console.log_in("doc").await;
+    let (_, _, desk_list) = console.get("/screens", &desk).await;
+    assert!(desk_list.contains("outcomes only"));
+    // Whatever the id, a desk account is refused before the store is read.
+    let (status, _, _) = console
+        .get("/screens/74656c656772616d3a37372f31", &desk)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = console
+        .get("/screens/74656c656772616d3a37372f31", &doc)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "allowed, and there is no such screen"
+    );
+}
