@@ -42,13 +42,16 @@ pub fn execute(
 fn describe(r: &SweepReport) -> String {
     format!(
         "{} appointment(s), {} health screen(s), {} unfinished screen(s), {} closed ticket(s), \
-         {} unanswered question(s), {} undelivered staff alert(s) and {} conversation state(s)",
+         {} unanswered question(s), {} undelivered staff alert(s), {} conversation state(s), \
+         {} audit log line(s) and {} ended console session(s)",
         r.appointments,
         r.screens,
         r.unfinished_screens,
         r.tickets,
         r.unanswered,
         r.alerts,
-        r.conversations
+        r.conversations,
+        r.audit,
+        r.sessions
     )
 }

@@ -396,4 +396,43 @@ mod tests {
         let minutes: Vec<i64> = log.iter().map(|e| e.at.as_second() / 60).collect();
         assert_eq!(minutes, [1, 3, 3, 5]);
     }
+
+    #[test]
+    fn the_sweep_deletes_audit_lines_past_their_retention_and_sessions_over_a_day_old() {
+        let engine = engine();
+        let now = Timestamp::now();
+        let days = |n: i64| SignedDuration::from_hours(24 * n);
+        let kept = engine.knowledge().retention().audit_log;
+        let old = now - kept - days(1);
+        let recent = now - days(10);
+        for at in [old, recent] {
+            engine
+                .audit(&AuditEntry::new(at, "maria", AuditAction::LogIn))
+                .unwrap();
+        }
+        engine
+            .add_account(
+                &name("maria"),
+                Role::Desk,
+                &password("a long password"),
+                old,
+            )
+            .unwrap();
+        let (stale, ..) = engine
+            .log_in("maria", "a long password", now - days(2))
+            .unwrap()
+            .unwrap();
+        let (fresh, ..) = engine
+            .log_in("maria", "a long password", now)
+            .unwrap()
+            .unwrap();
+        let report = engine.sweep(now).unwrap();
+        assert_eq!((report.audit, report.sessions), (1, 1));
+        let left: Vec<Timestamp> = engine.audit_log().unwrap().iter().map(|e| e.at).collect();
+        assert_eq!(left, [recent]);
+        let sessions = engine.store.scan_prefix(keys::SESSIONS).unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert!(sessions[0].0.ends_with(&fresh.digest()));
+        assert!(!sessions[0].0.ends_with(&stale.digest()));
+    }
 }
