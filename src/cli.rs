@@ -72,41 +72,7 @@ pub enum Command {
     /// Run the bot on every chat platform whose token is set
     /// (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN), until Ctrl-C or SIGTERM,
     /// and answer the staff commands on DATA/admin.sock.
-    Serve {
-        /// Another Telegram Bot API server (self-hosted, or a test fake).
-        #[arg(long, env = "TELOXIDE_API_URL")]
-        telegram_api_url: Option<url::Url>,
-        /// A Discord REST proxy (such as twilight-http-proxy) or a test fake,
-        /// instead of discord.com; the gateway URL is taken from it. Turns
-        /// serenity's own rate limiter off: the proxy must limit the rate.
-        #[arg(long, env = "DISCORD_API_URL", value_parser = base_url)]
-        discord_api_url: Option<String>,
-        /// Do not queue sends to respect Telegram's rate limits (measurements only).
-        #[arg(long)]
-        no_throttle: bool,
-        /// How often to check for due reminders, the digest and tickets
-        /// still waiting, in seconds.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        tick_seconds: u64,
-        /// How often to check the knowledge folder for edits, in seconds
-        /// (0: reload on SIGHUP only).
-        #[arg(long, default_value_t = 2)]
-        watch_seconds: u64,
-        /// Receive Telegram updates by webhook at this public HTTPS URL
-        /// instead of long polling.
-        #[arg(long, requires = "webhook_listen")]
-        webhook_url: Option<url::Url>,
-        /// The local address the webhook listens on, such as 0.0.0.0:8443.
-        #[arg(long)]
-        webhook_listen: Option<std::net::SocketAddr>,
-        /// Where the staff console listens (default 127.0.0.1:8080, or
-        /// `listen` in the settings file); port 0 picks a free port.
-        #[arg(long, env = "FRONTDESK_LISTEN")]
-        listen: Option<std::net::SocketAddr>,
-        /// The installation's settings (the console's address, sessions).
-        #[arg(long, env = "FRONTDESK_SETTINGS")]
-        settings: Option<PathBuf>,
-    },
+    Serve(Box<ServeArgs>),
     /// Staff console accounts: add, list, remove, reset a password.
     Staff {
         #[command(subcommand)]
@@ -212,6 +178,44 @@ pub enum AppointmentsCommand {
     /// needling. All rows or none; importing the same file again changes
     /// nothing.
     Import { file: PathBuf },
+}
+
+/// `serve`'s options (boxed in [`Command`]: they are many).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Another Telegram Bot API server (self-hosted, or a test fake).
+    #[arg(long, env = "TELOXIDE_API_URL")]
+    pub telegram_api_url: Option<url::Url>,
+    /// A Discord REST proxy (such as twilight-http-proxy) or a test fake,
+    /// instead of discord.com; the gateway URL is taken from it. Turns
+    /// serenity's own rate limiter off: the proxy must limit the rate.
+    #[arg(long, env = "DISCORD_API_URL", value_parser = base_url)]
+    pub discord_api_url: Option<String>,
+    /// Do not queue sends to respect Telegram's rate limits (measurements only).
+    #[arg(long)]
+    pub no_throttle: bool,
+    /// How often to check for due reminders, the digest and tickets
+    /// still waiting, in seconds.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub tick_seconds: u64,
+    /// How often to check the knowledge folder for edits, in seconds
+    /// (0: reload on SIGHUP only).
+    #[arg(long, default_value_t = 2)]
+    pub watch_seconds: u64,
+    /// Receive Telegram updates by webhook at this public HTTPS URL
+    /// instead of long polling.
+    #[arg(long, requires = "webhook_listen")]
+    pub webhook_url: Option<url::Url>,
+    /// The local address the webhook listens on, such as 0.0.0.0:8443.
+    #[arg(long)]
+    pub webhook_listen: Option<std::net::SocketAddr>,
+    /// Where the staff console listens (default 127.0.0.1:8080, or
+    /// `listen` in the settings file); port 0 picks a free port.
+    #[arg(long, env = "FRONTDESK_LISTEN")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The installation's settings (the console's address, sessions).
+    #[arg(long, env = "FRONTDESK_SETTINGS")]
+    pub settings: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
