@@ -70,8 +70,9 @@ pub enum Command {
         topics: Option<PathBuf>,
     },
     /// Run the bot on every chat platform whose token is set
-    /// (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN), until Ctrl-C or SIGTERM,
-    /// and answer the staff commands on DATA/admin.sock.
+    /// (TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN, or none), serve the staff
+    /// console (--listen), and answer the staff commands on
+    /// DATA/admin.sock, until Ctrl-C or SIGTERM.
     Serve(Box<ServeArgs>),
     /// Staff console accounts: add, list, remove, reset a password.
     Staff {

@@ -9,6 +9,7 @@ mod kill;
 mod admin;
 mod backup;
 mod cli;
+mod console;
 mod discord;
 mod encryption;
 mod handoff;

@@ -15,6 +15,12 @@ pub use frontdesk_testkit::{ScreenMove, next_screen_move};
 mod browser;
 pub use browser::{Browser, spawn_browser};
 
+mod console;
+pub use console::{
+    ConsoleBot, PAGE_WAIT, count_live_streams, live_updates, spawn_console, spawn_other_origin,
+    status, wait_until_live,
+};
+
 mod platforms;
 pub use platforms::{
     DiscordBot, TelegramBot, run_discord, run_telegram, spawn_discord_bot, spawn_telegram_bot,
