@@ -355,6 +355,74 @@ fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
 }
 
 #[test]
+fn a_ticket_keeps_the_patients_language_and_the_alerts_given_around_it() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("telegram:1", "hola, quiero hablar con una persona", 0));
+    engine.handle(&say("telegram:1", "/human", 1));
+    engine.handle(&say("telegram:1", "no puedo respirar", 2));
+    let ticket = engine.ticket(1).unwrap().unwrap();
+    assert_eq!(ticket.locale, Some(Locale::Es));
+    let labels: Vec<String> = ticket.alerts.iter().map(|a| a.label()).collect();
+    assert_eq!(labels.len(), 1, "{labels:?}");
+    assert!(labels[0].starts_with("emergency: "), "{labels:?}");
+}
+
+#[test]
+fn a_console_account_linked_to_a_staff_member_may_answer_what_they_claimed_elsewhere() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("telegram:77", "/human", 1));
+    let now = Timestamp::from_second(1_000).unwrap();
+    engine
+        .handle_staff(&maria_on_discord(), &StaffAction::Claim(1), now)
+        .unwrap();
+    // shipped desk.toml: Maria's console account is "maria".
+    let reply = StaffAction::Reply(1, "On my way".into());
+    let from_console = engine
+        .handle_staff(&actor(Platform::Console, "maria"), &reply, now)
+        .unwrap();
+    assert_eq!(from_console.to_patients.len(), 1, "{from_console:?}");
+    let stranger = engine
+        .handle_staff(&actor(Platform::Console, "lee"), &reply, now)
+        .unwrap();
+    assert!(stranger.to_patients.is_empty(), "another account's claim");
+}
+
+#[test]
+fn a_reply_the_platform_did_not_take_is_marked_on_the_ticket() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("telegram:77", "/human", 1));
+    let now = Timestamp::from_second(1_000).unwrap();
+    let maria = maria_on_discord();
+    engine
+        .handle_staff(&maria, &StaffAction::Claim(1), now)
+        .unwrap();
+    for text in ["first", "second"] {
+        engine
+            .handle_staff(&maria, &StaffAction::Reply(1, text.into()), now)
+            .unwrap();
+    }
+    let told = engine
+        .undelivered(&crate::Receipt::Relay { ticket: 1 }, "refused")
+        .unwrap();
+    assert!(matches!(
+        told.as_slice(),
+        [crate::Delivery::Desk {
+            event: DeskEvent::RelayFailed { number: 1, .. },
+            ..
+        }]
+    ));
+    let doubts: Vec<bool> = engine
+        .ticket(1)
+        .unwrap()
+        .unwrap()
+        .transcript
+        .iter()
+        .map(|l| l.in_doubt)
+        .collect();
+    assert_eq!(doubts, [false, true], "the latest reply only");
+}
+
+#[test]
 fn staff_hear_of_an_emergency_or_urgent_worry_outside_a_handoff_by_category_only() {
     let engine = Engine::new(MemoryStore::new(), shipped());
     let mut message = say("telegram:7", "my husband collapsed and is not breathing", 1);
