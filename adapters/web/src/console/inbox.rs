@@ -98,21 +98,27 @@ pub struct ActionForm {
     text: String,
 }
 
-pub async fn claim<S: Store>(
+/// What a button on a ticket's page asks for, besides a reply.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Claim,
+    /// Closes the ticket: the patient is back with the bot.
+    Close,
+}
+
+pub async fn change<S: Store>(
     State(console): State<Shared<S>>,
     staff: Staff,
-    Path(number): Path<u64>,
+    Path((number, change)): Path<(u64, Change)>,
     Form(form): Form<ActionForm>,
 ) -> Result<Response, Failure> {
     guard::csrf(&staff.session, &form.csrf)?;
-    act(
-        &console,
-        &staff,
-        number,
-        StaffAction::Claim(number),
-        AuditAction::TicketClaimed,
-    )
-    .await
+    let (action, audited) = match change {
+        Change::Claim => (StaffAction::Claim(number), AuditAction::TicketClaimed),
+        Change::Close => (StaffAction::Close(number), AuditAction::TicketClosed),
+    };
+    act(&console, &staff, number, action, audited).await
 }
 
 pub async fn reply<S: Store>(
@@ -148,23 +154,6 @@ pub async fn reply<S: Store>(
     }
     let action = StaffAction::Reply(number, text.to_owned());
     act(&console, &staff, number, action, AuditAction::TicketReplied).await
-}
-
-pub async fn close<S: Store>(
-    State(console): State<Shared<S>>,
-    staff: Staff,
-    Path(number): Path<u64>,
-    Form(form): Form<ActionForm>,
-) -> Result<Response, Failure> {
-    guard::csrf(&staff.session, &form.csrf)?;
-    act(
-        &console,
-        &staff,
-        number,
-        StaffAction::Close(number),
-        AuditAction::TicketClosed,
-    )
-    .await
 }
 
 /// Carries out a staff action as any desk does, records it, and shows the
