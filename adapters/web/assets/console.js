@@ -26,7 +26,9 @@
       if (again) { again = false; refresh(); }
     }
   }
-  const events = new EventSource("/events");
+  // From the last event before the page was read (a reconnection sends
+  // Last-Event-ID, which the server prefers).
+  const events = new EventSource(live.dataset.events || "/events");
   events.onmessage = refresh;
   events.addEventListener("reset", refresh);
 })();

@@ -256,11 +256,9 @@ impl WebDriverCompatibleCommand for DevTools {
 }
 
 impl ConsoleBot {
-    /// A browser for this console, with [`send_origin_on_forms`] applied.
+    /// A browser for this console.
     pub async fn browser(&self) -> Browser {
-        let browser = super::spawn_browser().await;
-        send_origin_on_forms(&browser, &self.url).await;
-        browser
+        super::spawn_browser().await
     }
 }
 
@@ -274,30 +272,6 @@ async fn on_every_page(browser: &Browser, source: &str) {
         })
         .await
         .expect("chromedriver runs DevTools commands");
-}
-
-/// WORKAROUND for a console bug (remove once the console is fixed): its
-/// pages are served with `Referrer-Policy: no-referrer`, and by the Fetch
-/// standard a form POST from such a page carries `Origin: null`; the
-/// console's origin check then refuses every one of its own forms (log in
-/// included) with 403. A `<meta name="referrer" content="same-origin">`
-/// added to each of the console's own pages (only those: another origin's
-/// page keeps the browser's default, so a cross-origin post still says
-/// where it comes from) makes the browser send the page's real origin.
-pub async fn send_origin_on_forms(browser: &Browser, console: &str) {
-    let source = format!(
-        "(() => {{
-            if (location.origin !== {console:?}) return;
-            const add = () => {{
-                const meta = document.createElement('meta');
-                meta.name = 'referrer';
-                meta.content = 'same-origin';
-                document.head.appendChild(meta);
-            }};
-            if (document.head) add(); else document.addEventListener('DOMContentLoaded', add);
-        }})();"
-    );
-    on_every_page(browser, &source).await;
 }
 
 /// From now on, every page the browser opens counts its live streams that

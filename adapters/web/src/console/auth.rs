@@ -284,6 +284,7 @@ pub async fn log_in<S: Store>(
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 

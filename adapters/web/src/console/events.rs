@@ -12,12 +12,12 @@ use std::convert::Infallible;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use frontdesk_core::{DeskEvent, Store};
 use futures_util::Stream;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use super::Shared;
@@ -134,7 +134,8 @@ impl Hub {
         (resume, receiver)
     }
 
-    fn latest(&self) -> u64 {
+    /// The id of the latest event.
+    pub fn latest(&self) -> u64 {
         self.lock().next - 1
     }
 }
@@ -152,16 +153,25 @@ fn reset(latest: u64) -> Event {
         .data("{}")
 }
 
-/// `GET /events`: the live stream, for any logged-in role.
+#[derive(Deserialize)]
+pub struct After {
+    /// The last event the page's content reflects.
+    after: Option<u64>,
+}
+
+/// `GET /events[?after=ID]`: the live stream, for any logged-in role.
+/// `Last-Event-ID` (a reconnection) wins over `after` (the page's own).
 pub async fn stream<S: Store>(
     State(console): State<Shared<S>>,
     staff: Staff,
     headers: HeaderMap,
+    Query(after): Query<After>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(after.after);
     let (resume, receiver) = console.hub.resume(last);
     let first: Vec<Event> = match resume {
         Resume::Replay(events) => events.iter().map(message).collect(),

@@ -43,6 +43,9 @@ pub async fn inbox<S: Store>(
     Query(part): Query<Part>,
 ) -> Result<Response, Failure> {
     staff.require(Permission::WorkTickets)?;
+    // Taken before the store is read: the page's live stream starts here,
+    // so a ticket opened meanwhile is not missed.
+    let seen = console.hub.latest();
     let (total, tickets) = console
         .blocking(|engine| engine.open_tickets_page(SHOWN))
         .await??;
@@ -57,6 +60,7 @@ pub async fn inbox<S: Store>(
         nav: staff.nav(),
         notice,
         live,
+        seen,
     }))
 }
 
@@ -67,6 +71,7 @@ pub async fn ticket<S: Store>(
     Query(part): Query<Part>,
 ) -> Result<Response, Failure> {
     staff.require(Permission::WorkTickets)?;
+    let seen = console.hub.latest();
     let ticket = console
         .blocking(move |engine| engine.ticket(number))
         .await??
@@ -88,11 +93,14 @@ pub async fn ticket<S: Store>(
         nav: staff.nav(),
         notice,
         live,
+        seen,
     }))
 }
 
 #[derive(Deserialize)]
 pub struct ActionForm {
+    /// Missing, it is empty and refused as a wrong token (403).
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     text: String,

@@ -56,6 +56,8 @@ pub struct Inbox {
     pub nav: Nav,
     pub notice: Option<String>,
     pub live: InboxLive,
+    /// The last live event before the page was read, to follow on from.
+    pub seen: u64,
 }
 
 /// The part of the inbox the script refreshes, alone.
@@ -86,6 +88,7 @@ pub struct TicketPage {
     pub nav: Nav,
     pub notice: Option<String>,
     pub live: TicketLive,
+    pub seen: u64,
 }
 
 /// The part of a ticket's page the script refreshes, alone.
