@@ -597,3 +597,65 @@ async fn a_session_ended_by_logging_out_cannot_be_used_again_with_its_old_cookie
     }
     browser.assert_no_script_ran("the login page").await;
 }
+
+/// Maria is on the Telegram desk (`faq/desk.toml`: user 5000001) and her
+/// console account is linked to her (`console = "maria"`).
+const MARIA: (&str, &str, &str) = ("maria", "desk", "maria-password-1");
+const TELEGRAM_DESK: i64 = -1001000000001;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_at_the_telegram_desk_shows_in_the_console_and_the_cli_agrees_while_serve_runs() {
+    let console = spawn_console(&[MARIA, DESK]).await;
+    let pat = User::new(733, "Pat");
+    console.hand_off(&pat, "/human").await;
+    let browser = console.browser().await;
+    count_live_streams(&browser).await;
+    log_in_as(&console, &browser, MARIA).await;
+    browser.goto(&console.page("/tickets/1")).await;
+    browser.wait_for("#claim", PAGE_WAIT).await;
+    wait_until_live(&browser).await;
+
+    // Claimed at the Telegram desk: the open page shows it live.
+    let maria_on_telegram = User::new(5_000_001, "Maria");
+    console
+        .fake
+        .group_message(TELEGRAM_DESK, &maria_on_telegram, "/claim 1");
+    browser
+        .wait_for_text("#status", "claimed by Maria (front desk)", PAGE_WAIT)
+        .await;
+
+    // The command line, through the running bot, says the same.
+    let tickets = console.bot.run(&["tickets", "--json"], "");
+    assert!(
+        tickets.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tickets.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&tickets.stdout).unwrap();
+    assert_eq!(rows[0]["number"], 1);
+    assert_eq!(rows[0]["claimed_by"], "Maria (front desk)");
+
+    // Her console account may answer what she claimed on Telegram...
+    browser.goto(&console.page("/tickets/1")).await;
+    let before = console.fake.sent_to(pat.id).len();
+    browser
+        .fill("#reply-text", "Maria here, from the front desk.")
+        .await;
+    browser.click("#send").await;
+    let reply = console.fake.next_to(pat.id, before).await;
+    assert_eq!(
+        reply.plain_text(),
+        format!("{CLINIC}: Maria here, from the front desk.")
+    );
+
+    // ...and another desk account sees it taken and cannot reply.
+    browser.goto(&console.page("/inbox")).await;
+    console.log_out(&browser).await;
+    log_in_as(&console, &browser, DESK).await;
+    browser.goto(&console.page("/tickets/1")).await;
+    browser.wait_for("#claim", PAGE_WAIT).await;
+    assert!(
+        browser.find(Locator::Css("#send")).await.is_err(),
+        "no reply box on someone else's ticket"
+    );
+}

@@ -217,8 +217,12 @@ fn ticket_live<S: Store>(
     now: jiff::Timestamp,
 ) -> pages::TicketLive {
     let actor = staff.actor();
+    // As the engine decides it: this account, or another account of the
+    // same desk.toml staff member.
+    let desk = console.app.engine.knowledge();
     let mine = matches!(&t.status, TicketStatus::Claimed { platform, user_id, .. }
-        if *platform == actor.platform && *user_id == actor.user_id);
+        if (*platform == actor.platform && *user_id == actor.user_id)
+            || desk.desk().same_member(&actor, (*platform, user_id)));
     let mut row = row(console, t, now);
     if t.emergency && row.alerts.is_empty() {
         row.alerts.push("emergency".into());
