@@ -350,11 +350,12 @@ impl Browser {
         loop {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {
                 // The element may be replaced between find and text.
+                // The live part is swapped while it is read: any error
+                // here is retried until the deadline, and then reported.
                 match element.text().await {
                     Ok(text) if text.contains(needle) => return text,
                     Ok(text) => last = Some(text),
-                    Err(error) if error.is_stale_element_reference() => {}
-                    Err(error) => panic!("the text of {css:?}: {error}"),
+                    Err(error) => last = Some(format!("(cannot read it: {error})")),
                 }
             }
             if Instant::now() >= deadline {

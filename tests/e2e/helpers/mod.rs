@@ -101,6 +101,14 @@ impl TestBot {
             .arg(self.data.path())
             .arg("serve")
             .args(args)
+            // Tests run in parallel: each console on a port of its own,
+            // unless the test chose one.
+            .args(
+                (!args.contains(&"--listen"))
+                    .then_some(["--listen", "127.0.0.1:0"])
+                    .into_iter()
+                    .flatten(),
+            )
             .stderr(log)
             .kill_on_drop(true)
             .spawn()

@@ -47,6 +47,8 @@ impl Bot {
             .arg(data.path())
             .arg("serve")
             .args((!options.throttle).then_some("--no-throttle"))
+            // The staff console on a free port, so runs never collide.
+            .args(["--listen", "127.0.0.1:0"])
             .env("TELEGRAM_BOT_TOKEN", TOKEN)
             .env("TELOXIDE_API_URL", fake.api_url())
             .env_remove("DISCORD_BOT_TOKEN")
