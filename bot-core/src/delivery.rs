@@ -236,14 +236,11 @@ impl Router {
                 None => tracing::warn!(%chat, "no adapter runs for this chat's platform"),
             },
             Delivery::Desk { .. } => {
+                // A watcher sees the receipt (an alert's id tells a repeat)
+                // but never confirms it: an alert stays in the outbox until
+                // a chat desk takes it.
                 let watchers = self.watchers.read().unwrap_or_else(|e| e.into_inner());
-                // A watcher never confirms a receipt: an alert stays in the
-                // outbox until a chat desk takes it.
-                if let Delivery::Desk { event, .. } = &delivery {
-                    watchers
-                        .iter()
-                        .for_each(|watch| watch(Delivery::desk(event.clone())));
-                }
+                watchers.iter().for_each(|watch| watch(delivery.clone()));
                 routes.values().for_each(|route| route(delivery.clone()))
             }
         }

@@ -659,3 +659,28 @@ async fn a_claim_at_the_telegram_desk_shows_in_the_console_and_the_cli_agrees_wh
         "no reply box on someone else's ticket"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emergency_answer_given_to_a_patient_without_a_ticket_shows_in_the_inbox_by_category_only()
+ {
+    let console = spawn_console(&[DESK]).await;
+    let browser = console.browser().await;
+    count_live_streams(&browser).await;
+    log_in_as(&console, &browser, DESK).await;
+    wait_until_live(&browser).await;
+    let words = "crushing chest pain right now and my left arm is numb";
+    let pat = User::new(744, "Pat");
+    console.says(&pat, words).await;
+    let alerts = browser
+        .wait_for_text("#alerts", "Emergency", PAGE_WAIT)
+        .await;
+    assert!(alerts.contains("Pat, telegram"), "{alerts}");
+    assert!(
+        !alerts.contains("crushing"),
+        "the category, never the words: {alerts}"
+    );
+    assert!(
+        browser.find(Locator::Css("#no-tickets")).await.is_ok(),
+        "no ticket"
+    );
+}

@@ -46,6 +46,21 @@ pub struct Hub {
 struct HubState {
     next: u64,
     kept: VecDeque<InboxEvent>,
+    alerts: VecDeque<RecentAlert>,
+}
+
+/// Alerts listed at the top of the inbox (since the bot started).
+const ALERTS_SHOWN: usize = 20;
+
+/// An emergency or urgent answer given to a patient, for the inbox: the
+/// category, the patient's name and platform, never what they wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentAlert {
+    /// The outbox's id, which tells a repeat of the same alert.
+    pub id: Option<String>,
+    pub at: jiff::Timestamp,
+    pub emergency: bool,
+    pub text: String,
 }
 
 /// What a stream starts with.
@@ -73,6 +88,7 @@ impl Hub {
             state: Mutex::new(HubState {
                 next: start + 1,
                 kept: VecDeque::with_capacity(KEPT),
+                alerts: VecDeque::with_capacity(ALERTS_SHOWN),
             }),
             sender: broadcast::channel(KEPT).0,
         }
@@ -98,8 +114,60 @@ impl Hub {
         let _ = self.sender.send(event);
     }
 
-    /// Publishes what a desk event changes in the inbox.
-    pub fn publish_desk(&self, event: &DeskEvent) {
+    /// The latest alerts, newest first.
+    pub fn recent_alerts(&self) -> Vec<RecentAlert> {
+        self.lock().alerts.iter().rev().cloned().collect()
+    }
+
+    /// Keeps an alert for the inbox, once whatever how often it is sent.
+    fn keep_alert(&self, alert: RecentAlert) {
+        let mut state = self.lock();
+        if alert.id.is_some() && state.alerts.iter().any(|a| a.id == alert.id) {
+            return;
+        }
+        if state.alerts.len() == ALERTS_SHOWN {
+            state.alerts.pop_front();
+        }
+        state.alerts.push_back(alert);
+    }
+
+    /// Publishes what a desk event changes in the inbox; an emergency or
+    /// urgent answer is also kept for the inbox's alerts (`alert` is its
+    /// outbox id, when it has one).
+    pub fn publish_desk(&self, event: &DeskEvent, alert: Option<String>, at: jiff::Timestamp) {
+        let kept = |emergency: bool, text: String| RecentAlert {
+            id: alert.clone(),
+            at,
+            emergency,
+            text,
+        };
+        match event {
+            DeskEvent::Emergency {
+                patient,
+                platform,
+                flag,
+            } => self.keep_alert(kept(
+                true,
+                format!("Emergency ({}): {patient}, {platform}", flag.as_str()),
+            )),
+            DeskEvent::Urgent {
+                patient,
+                platform,
+                urgency,
+            } => self.keep_alert(kept(
+                false,
+                format!("Urgent ({}): {patient}, {platform}", urgency.as_str()),
+            )),
+            DeskEvent::EmergencyDuringHandoff { number, flag } => self.keep_alert(kept(
+                true,
+                format!("Emergency ({}) on ticket #{number}", flag.as_str()),
+            )),
+            _ => {}
+        }
+        self.publish_change(event);
+    }
+
+    fn publish_change(&self, event: &DeskEvent) {
         let (kind, ticket) = match event {
             DeskEvent::Opened { number, .. } => ("opened", Some(*number)),
             DeskEvent::Reannounced { number, .. }
@@ -270,11 +338,35 @@ mod tests {
     fn events_published_after_a_stream_starts_reach_it() {
         let hub = Hub::new();
         let (_, mut receiver) = hub.resume(None);
-        hub.publish_desk(&DeskEvent::Claimed {
-            number: 7,
-            by: "Maria".into(),
-        });
+        hub.publish_desk(
+            &DeskEvent::Claimed {
+                number: 7,
+                by: "Maria".into(),
+            },
+            None,
+            jiff::Timestamp::now(),
+        );
         let event = receiver.try_recv().unwrap();
         assert_eq!((event.kind, event.ticket), ("ticket", Some(7)));
+    }
+
+    #[test]
+    fn an_alert_sent_again_is_listed_once_and_never_with_the_patients_words() {
+        let hub = Hub::new();
+        let emergency = DeskEvent::Emergency {
+            patient: "Pat".into(),
+            platform: frontdesk_core::Platform::Telegram,
+            flag: frontdesk_core::RedFlag::ChestOrBreathing,
+        };
+        let now = jiff::Timestamp::now();
+        hub.publish_desk(&emergency, Some("a1".into()), now);
+        hub.publish_desk(&emergency, Some("a1".into()), now);
+        hub.publish_desk(&emergency, Some("a2".into()), now);
+        let alerts = hub.recent_alerts();
+        assert_eq!(alerts.len(), 2);
+        assert!(alerts[0].emergency);
+        assert!(
+            alerts[0].text.starts_with("Emergency (") && alerts[0].text.ends_with("Pat, telegram")
+        );
     }
 }

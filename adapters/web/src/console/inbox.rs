@@ -51,7 +51,21 @@ pub async fn inbox<S: Store>(
         .await??;
     let now = console.app.clock.now();
     let rows = tickets.iter().map(|t| row(&console, t, now)).collect();
-    let live = pages::InboxLive { total, rows };
+    let alerts = console
+        .hub
+        .recent_alerts()
+        .into_iter()
+        .map(|a| pages::AlertRow {
+            at: clinic_time(&console, a.at),
+            emergency: a.emergency,
+            text: a.text,
+        })
+        .collect();
+    let live = pages::InboxLive {
+        total,
+        rows,
+        alerts,
+    };
     if part.live() {
         return Ok(pages::render(&pages::InboxPart { live: &live }));
     }

@@ -89,9 +89,14 @@ pub fn router<S: Store>(
     let hub = Arc::new(Hub::new());
     {
         let hub = hub.clone();
+        let clock = app.clock.clone();
         app.router.watch_desk(move |delivery| {
-            if let frontdesk_core::Delivery::Desk { event, .. } = delivery {
-                hub.publish_desk(&event);
+            if let frontdesk_core::Delivery::Desk { event, receipt } = delivery {
+                let alert = match receipt {
+                    Some(frontdesk_core::Receipt::Alert { id }) => Some(id),
+                    _ => None,
+                };
+                hub.publish_desk(&event, alert, clock.now());
             }
         });
     }

@@ -71,6 +71,14 @@ pub struct InboxPart<'a> {
 pub struct InboxLive {
     pub total: usize,
     pub rows: Vec<TicketRow>,
+    /// Emergency and urgent answers since the bot started, newest first.
+    pub alerts: Vec<AlertRow>,
+}
+
+pub struct AlertRow {
+    pub at: String,
+    pub emergency: bool,
+    pub text: String,
 }
 
 /// A line of a ticket's conversation.
