@@ -213,11 +213,7 @@ fn set_cookie(settings: &crate::Settings, value: &str, max_age: i64) -> HeaderVa
     HeaderValue::from_str(&cookie).expect("a cookie of URL-safe characters is a header value")
 }
 
-pub async fn login_page<S: Store>(
-    State(console): State<Shared<S>>,
-    staff: Result<Staff, Failure>,
-) -> Response {
-    let _ = console;
+pub async fn login_page(staff: Result<Staff, Failure>) -> Response {
     if staff.is_ok() {
         return Redirect::to("/inbox").into_response();
     }

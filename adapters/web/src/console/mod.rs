@@ -44,6 +44,9 @@ pub struct Console<S: Store> {
 
 type Shared<S> = Arc<Console<S>>;
 
+/// Notices waiting for their session's next page, at most.
+const MAX_NOTICES: usize = 1000;
+
 impl<S: Store> Console<S> {
     /// Runs engine work (store reads and writes) off the async workers.
     async fn blocking<T: Send + 'static>(
@@ -68,7 +71,13 @@ impl<S: Store> Console<S> {
     }
 
     fn notice_for(&self, session: &str, text: String) {
-        self.lock_notices().insert(session.to_owned(), text);
+        let mut notices = self.lock_notices();
+        // A notice is taken by the next page; those of sessions that never
+        // came back are dropped rather than kept for ever.
+        if notices.len() >= MAX_NOTICES {
+            notices.clear();
+        }
+        notices.insert(session.to_owned(), text);
     }
 
     fn take_notice(&self, session: &str) -> Option<String> {
@@ -110,7 +119,7 @@ pub fn router<S: Store>(
     });
     Router::new()
         .route("/", get(inbox::home))
-        .route("/login", get(auth::login_page::<S>).post(auth::log_in::<S>))
+        .route("/login", get(auth::login_page).post(auth::log_in::<S>))
         .route("/logout", post(auth::log_out::<S>))
         .route("/inbox", get(inbox::inbox::<S>))
         .route("/tickets/{number}", get(inbox::ticket::<S>))
