@@ -119,7 +119,7 @@ impl Input {
 }
 
 /// A button the bot offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     pub id: String,
     pub label: String,
@@ -191,7 +191,7 @@ impl Action {
 }
 
 /// What kind of message the bot sends; adapters may render kinds differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyKind {
     Answer,
@@ -215,7 +215,7 @@ pub enum ReplyKind {
 }
 
 /// One message for the patient. Plain text: adapters escape and render it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     pub kind: ReplyKind,
     pub text: String,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Why a piece of text is not a valid identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    #[error("unknown platform {0:?} (expected terminal, telegram or discord)")]
+    #[error("unknown platform {0:?} (expected terminal, telegram, discord or web)")]
     UnknownPlatform(String),
     #[error("chat key {0:?} must look like PLATFORM:ID, for example telegram:12345")]
     MalformedChatKey(String),
@@ -27,6 +27,8 @@ pub enum Platform {
     Terminal,
     Telegram,
     Discord,
+    /// The web chat on the clinic's own site: a visitor's id.
+    Web,
     Console,
 }
 
@@ -36,6 +38,7 @@ impl Platform {
             Platform::Terminal => "terminal",
             Platform::Telegram => "telegram",
             Platform::Discord => "discord",
+            Platform::Web => "web",
             Platform::Console => "console",
         }
     }
@@ -45,6 +48,7 @@ impl Platform {
             "terminal" => Ok(Platform::Terminal),
             "telegram" => Ok(Platform::Telegram),
             "discord" => Ok(Platform::Discord),
+            "web" => Ok(Platform::Web),
             "console" => Ok(Platform::Console),
             other => Err(IdError::UnknownPlatform(other.to_owned())),
         }

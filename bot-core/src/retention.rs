@@ -16,7 +16,9 @@
 //!   asked;
 //! - a line of the staff audit log: `days_audit_log` after it was written
 //!   (six years by default, as HIPAA keeps its documentation). Console
-//!   sessions end within a day and are deleted once ended.
+//!   sessions end within a day and are deleted once ended, and a web chat's
+//!   messages kept for the visitor to come back to go after a week
+//!   (`engine::mailbox`).
 //!
 //! One limit covers a visit's appointment and its screens, so the appointment
 //! a screen is judged by is never deleted before the screen.

@@ -43,7 +43,7 @@ fn describe(r: &SweepReport) -> String {
     format!(
         "{} appointment(s), {} health screen(s), {} unfinished screen(s), {} closed ticket(s), \
          {} unanswered question(s), {} undelivered staff alert(s), {} conversation state(s), \
-         {} audit log line(s) and {} ended console session(s)",
+         {} audit log line(s), {} ended console session(s) and {} old web chat message(s)",
         r.appointments,
         r.screens,
         r.unfinished_screens,
@@ -52,6 +52,7 @@ fn describe(r: &SweepReport) -> String {
         r.alerts,
         r.conversations,
         r.audit,
-        r.sessions
+        r.sessions,
+        r.mailbox
     )
 }

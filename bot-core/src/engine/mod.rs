@@ -35,6 +35,7 @@ use crate::understand::Classifier;
 mod accounts;
 mod appointments;
 mod handoff;
+pub mod mailbox;
 mod outbox;
 mod privacy;
 mod records;

@@ -127,6 +127,12 @@ impl<S: Store> Engine<S> {
         for (key, _) in self.store.scan_prefix(&keys::alerts_of(&self.name(chat)))? {
             delete(&mut batch, key);
         }
+        for (key, _) in self
+            .store
+            .scan_prefix(&super::mailbox::keys::of(&self.name(chat)))?
+        {
+            delete(&mut batch, key);
+        }
         // Unanswered questions are keyed by time, then chat.
         let suffix = format!("/{}", self.name(chat));
         for (key, _) in self.store.scan_prefix(keys::UNANSWERED)? {

@@ -54,6 +54,8 @@ pub struct SweepReport {
     pub audit: usize,
     /// Console sessions that had ended.
     pub sessions: usize,
+    /// Web chat messages kept for a visitor past their time.
+    pub mailbox: usize,
     /// Conversation states deleted because nothing else of the chat was left.
     pub conversations: usize,
     /// Records that could not be read and were left in place (their keys
@@ -72,6 +74,7 @@ impl SweepReport {
             + self.alerts
             + self.audit
             + self.sessions
+            + self.mailbox
             + self.conversations
     }
 }
@@ -304,6 +307,16 @@ impl<S: Store> Engine<S> {
             if settings.is_due(Record::AuditEntry { written: entry.at }, now) {
                 plan.batch.delete(key);
                 plan.report.audit += 1;
+            }
+        }
+
+        for (key, bytes) in self.store.scan_prefix(super::mailbox::keys::MAILBOXES)? {
+            let Some(item) = plan.read::<super::mailbox::Posted>(&key, &bytes) else {
+                continue;
+            };
+            if now.duration_since(item.at) > super::mailbox::KEPT_FOR {
+                plan.batch.delete(key);
+                plan.report.mailbox += 1;
             }
         }
 

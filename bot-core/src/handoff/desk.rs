@@ -98,7 +98,7 @@ impl DeskConfig {
                 Platform::Telegram => &m.telegram,
                 Platform::Discord => &m.discord,
                 Platform::Console => &m.console,
-                Platform::Terminal => return false,
+                Platform::Terminal | Platform::Web => return false,
             };
             id.as_deref() == Some(who.user_id.as_str())
         })
