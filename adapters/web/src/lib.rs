@@ -6,6 +6,8 @@
 //!
 //! Layout:
 //! - this file: [`Settings`] and [`run`], the listener;
+//! - [`chat`]: the patients' web chat (being built: the visitor's signed
+//!   id so far);
 //! - [`console`]: the console's routes, one file per feature (`auth`,
 //!   `inbox`, `screens`, `events`), with the request guards (`guard`) and
 //!   the pages (`pages`, templates in `templates/`, which escape by
@@ -16,6 +18,7 @@
 //! Handlers only turn requests into engine calls (through the same
 //! [`frontdesk_shell::App`] the chat adapters use) and results into pages.
 
+pub mod chat;
 pub mod console;
 
 use std::net::SocketAddr;

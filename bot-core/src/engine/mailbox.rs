@@ -33,6 +33,7 @@ pub(super) mod keys {
     use super::super::records::ChatName;
 
     pub const MAILBOXES: &str = "mailbox/";
+    pub const SECRET: &str = "meta/visitor-secret";
 
     pub fn of(chat: &ChatName) -> String {
         format!("{MAILBOXES}{chat}/")
@@ -78,6 +79,23 @@ impl<S: Store> Engine<S> {
         }
         self.apply(batch)?;
         Ok(posted)
+    }
+
+    /// The secret that signs web visitors' ids: 32 random bytes made on
+    /// first use and kept in the store (encrypted with it, when it is).
+    pub fn visitor_secret(&self) -> Result<[u8; 32], EngineError> {
+        let _made_once = self.accounts_lock.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(secret) = self.get::<Vec<u8>>(keys::SECRET)? {
+            if let Ok(secret) = <[u8; 32]>::try_from(secret) {
+                return Ok(secret);
+            }
+        }
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).expect("the operating system's random source works");
+        let mut batch = Batch::default();
+        batch.put(keys::SECRET, encode(&secret.to_vec()));
+        self.apply(batch)?;
+        Ok(secret)
     }
 
     /// The messages after number `after`, oldest first.
@@ -144,6 +162,19 @@ mod tests {
         assert_eq!(kept.len(), KEEP);
         assert_eq!(kept[0].number, 6);
         assert_eq!(kept.last().unwrap().number, (KEEP + 5) as u64);
+    }
+
+    #[test]
+    fn the_visitor_secret_is_made_once_and_kept() {
+        let (one, another) = (engine(), engine());
+        let secret = one.visitor_secret().unwrap();
+        assert_eq!(one.visitor_secret().unwrap(), secret);
+        assert_ne!(secret, [0; 32]);
+        assert_ne!(
+            another.visitor_secret().unwrap(),
+            secret,
+            "each store its own"
+        );
     }
 
     #[test]

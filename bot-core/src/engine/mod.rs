@@ -153,7 +153,7 @@ pub struct Engine<S: Store> {
     alerts_made: std::sync::atomic::AtomicU64,
     /// Store writes that failed in a row.
     write_failures: std::sync::atomic::AtomicU32,
-    /// Console accounts change one at a time.
+    /// Console accounts, and the store's own secrets, change one at a time.
     accounts_lock: Mutex<()>,
     /// Audit entries made by this run (for their keys).
     audit_seq: std::sync::atomic::AtomicU64,
