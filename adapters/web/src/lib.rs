@@ -83,7 +83,10 @@ pub async fn run<S: Store>(
     // Live streams end on the stop signal too, so that the graceful
     // shutdown does not wait for browsers that keep them open.
     let (stopping, stopped) = tokio::sync::watch::channel(false);
-    let router = console::router(app, settings, stopped.clone());
+    let router = console::router(app.clone(), settings.clone(), stopped.clone())
+        .merge(chat::router(app, settings, stopped.clone()))
+        .layer(axum::middleware::from_fn(console::security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024));
     tokio::spawn(async move {
         stop.await;
         let _ = stopping.send(true);

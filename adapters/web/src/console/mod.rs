@@ -29,6 +29,7 @@ use frontdesk_shell::App;
 
 use crate::Settings;
 pub use events::{Hub, InboxEvent};
+pub use guard::{headers as security_headers, own_origin};
 
 /// What every handler shares.
 pub struct Console<S: Store> {
