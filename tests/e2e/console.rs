@@ -402,6 +402,36 @@ async fn a_patients_html_is_shown_as_text_on_the_inbox_and_the_ticket_page_and_n
     );
     assert_eq!(browser.alert_text().await, None);
     browser.assert_no_script_ran("the ticket page").await;
+
+    // A script element in a message is text too.
+    let script = "<script>alert(2)</script> hi";
+    console.fake.user_says(&pat, script);
+    let transcript = browser
+        .wait_for_text("#transcript", "alert(2)", PAGE_WAIT)
+        .await;
+    assert!(transcript.contains(script), "{transcript}");
+    assert!(
+        browser
+            .source()
+            .await
+            .unwrap()
+            .contains("&lt;script&gt;alert(2)&lt;/script&gt;")
+    );
+    assert_eq!(browser.alert_text().await, None);
+    browser
+        .assert_no_script_ran("the ticket page with a script")
+        .await;
+
+    // Nothing the pages loaded came from another host.
+    let foreign = browser
+        .execute(
+            "return performance.getEntriesByType('resource')\
+               .map(e => e.name).filter(n => !n.startsWith(location.origin));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(foreign, serde_json::json!([]), "requests to other hosts");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
