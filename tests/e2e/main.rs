@@ -20,3 +20,4 @@ mod screen;
 mod serve;
 mod telegram;
 mod terminal;
+mod webchat;

@@ -32,6 +32,15 @@ pub enum ClinicError {
     MissingFacts(Locale),
     #[error("fact name {0:?} must be lower-case letters, digits and underscores")]
     FactName(String),
+    #[error(
+        "web_chat site {0:?} must be an origin such as \"https://clinic.example\" (scheme and \
+         host, an optional port, no path)"
+    )]
+    Site(String),
+    #[error("web_chat colour {0:?} must be #RRGGBB, such as \"#1f4e5f\"")]
+    Colour(String),
+    #[error("web_chat position {0:?} must be \"right\" or \"left\"")]
+    Position(String),
 }
 
 /// The raw file, exactly as a clinic writes it.
@@ -53,6 +62,96 @@ pub(crate) struct RawClinic {
     pub country: Option<String>,
     pub hours: toml::Spanned<RawHours>,
     pub facts: toml::Spanned<BTreeMap<String, BTreeMap<String, String>>>,
+    #[serde(default)]
+    pub web_chat: RawWebChat,
+}
+
+/// `[web_chat]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebChat {
+    #[serde(default)]
+    sites: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    colour: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    position: Option<toml::Spanned<String>>,
+}
+
+/// How the web chat looks, and which sites may show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebChat {
+    /// Origins allowed to embed the chat ("https://clinic.example"),
+    /// beside the bot's own address.
+    pub sites: Vec<String>,
+    /// The panel's title: the clinic's name unless set.
+    pub title: String,
+    /// The launcher's and the panel's colour, `#rrggbb`.
+    pub colour: String,
+    /// Where the launcher sits: bottom right, or bottom left.
+    pub left: bool,
+}
+
+impl RawWebChat {
+    fn validate(self, clinic_name: &str, errors: &mut Vec<Spanned<ClinicError>>) -> WebChat {
+        let mut sites = Vec::new();
+        for site in self.sites {
+            match origin(site.get_ref()) {
+                Some(origin) => sites.push(origin),
+                None => errors.push((ClinicError::Site(site.get_ref().clone()), site.span())),
+            }
+        }
+        let colour = match self.colour {
+            None => "#1f4e5f".to_owned(),
+            Some(c) => {
+                let text = c.get_ref().trim();
+                let ok = text.len() == 7
+                    && text.starts_with('#')
+                    && text[1..].bytes().all(|b| b.is_ascii_hexdigit());
+                if !ok {
+                    errors.push((ClinicError::Colour(text.to_owned()), c.span()));
+                }
+                text.to_ascii_lowercase()
+            }
+        };
+        let left = match self.position {
+            None => false,
+            Some(p) => match p.get_ref().trim() {
+                "right" => false,
+                "left" => true,
+                other => {
+                    errors.push((ClinicError::Position(other.to_owned()), p.span()));
+                    false
+                }
+            },
+        };
+        WebChat {
+            sites,
+            title: self
+                .title
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| clinic_name.to_owned()),
+            colour,
+            left,
+        }
+    }
+}
+
+/// `https://host[:port]` as an origin (lower-case, no trailing slash), or
+/// `None` for anything else: a path, a wildcard, a quote or a space could
+/// widen the `frame-ancestors` it goes into.
+fn origin(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))?;
+    let ok = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    ok.then_some(text)
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +276,7 @@ pub struct Clinic {
     /// Monday first; `None` is closed.
     pub week: [Option<OpenHours>; 7],
     facts: BTreeMap<Locale, BTreeMap<String, String>>,
+    pub web_chat: WebChat,
 }
 
 /// A clinic problem with the byte span of the value it concerns.
@@ -252,6 +352,7 @@ impl RawClinic {
                 }
             }
         }
+        let web_chat = self.web_chat.validate(&self.name, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -272,6 +373,7 @@ impl RawClinic {
             english,
             week,
             facts,
+            web_chat,
         })
     }
 }
@@ -513,6 +615,39 @@ mod tests {
 
     fn clinic() -> Clinic {
         crate::testing::shipped().clinic.clone()
+    }
+
+    #[test]
+    fn the_web_chats_sites_are_origins_and_its_colour_and_side_are_checked() {
+        let raw = |text: &str| toml::from_str::<RawWebChat>(text).unwrap();
+        let mut errors = Vec::new();
+        let chat = raw(
+            "sites = [\"https://Clinic.example/\", \"http://localhost:8000\"]\n\
+                        colour = \"#AABBCC\"\nposition = \"left\"",
+        )
+        .validate("Bayside", &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            chat.sites,
+            ["https://clinic.example", "http://localhost:8000"]
+        );
+        assert_eq!((chat.colour.as_str(), chat.left), ("#aabbcc", true));
+        assert_eq!(chat.title, "Bayside");
+        for bad in [
+            "sites = [\"clinic.example\"]",
+            "sites = [\"https://clinic.example/chat\"]",
+            "sites = [\"https://*.example\"]",
+            "sites = [\"https://a.example 'unsafe-inline'\"]",
+            "colour = \"red\"",
+            "colour = \"#12345;\"",
+            "position = \"top\"",
+        ] {
+            let mut errors = Vec::new();
+            raw(bad).validate("Bayside", &mut errors);
+            assert_eq!(errors.len(), 1, "{bad}");
+        }
+        let shipped = clinic().web_chat;
+        assert_eq!(shipped.title, clinic().name);
     }
 
     fn at(s: &str) -> Timestamp {

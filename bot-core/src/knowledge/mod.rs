@@ -46,7 +46,7 @@ pub mod clinic;
 mod model;
 
 use clinic::RawClinic;
-pub use clinic::{Clinic, English};
+pub use clinic::{Clinic, English, WebChat};
 use model::RawOutOfScope;
 pub use model::{LexiconSet, LocalText, MessageSet, OutOfScope, Topic};
 

@@ -10,9 +10,14 @@
 //!   (`Last-Event-ID` wins over `after`), from the store, so none is lost
 //!   or shown twice across reconnections and restarts.
 //!
+//! The pages (`pages`): the panel the widget frames (`/chat/`), which
+//! only the clinic's listed sites and the bot's own pages may frame, the
+//! widget's script and styles, and a demo page (`/demo`).
+//!
 //! Replies from staff reach the chat through the router (`Platform::Web`):
 //! they are written to the mailbox, which confirms their receipt.
 
+mod pages;
 pub mod visitor;
 
 use std::convert::Infallible;
@@ -66,6 +71,14 @@ pub fn router<S: Store>(
         runtime.spawn(async move { chat.deliver(delivery).await });
     });
     Router::new()
+        .route("/chat/", get(pages::panel::<S>))
+        .route("/chat/theme.css", get(pages::theme::<S>))
+        .route("/chat/widget.css", get(pages::widget_css::<S>))
+        .route("/chat/widget.js", get(pages::widget_js))
+        .route("/chat/panel.js", get(pages::panel_js))
+        .route("/chat/panel.css", get(pages::panel_css))
+        .route("/chat/demo.css", get(pages::demo_css))
+        .route("/demo", get(pages::demo::<S>))
         .route("/chat/api/messages", post(message::<S>))
         .route("/chat/api/events", get(events::<S>))
         .with_state(chat)

@@ -15,7 +15,7 @@ mod auth;
 mod events;
 mod guard;
 mod inbox;
-mod pages;
+pub(crate) mod pages;
 mod screens;
 
 use std::collections::HashMap;
@@ -30,6 +30,7 @@ use frontdesk_shell::App;
 use crate::Settings;
 pub use events::{Hub, InboxEvent};
 pub use guard::{headers as security_headers, own_origin};
+pub use pages::render;
 
 /// What every handler shares.
 pub struct Console<S: Store> {

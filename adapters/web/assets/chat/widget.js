@@ -1,0 +1,49 @@
+// Frontdesk web chat: the one tag a clinic adds to its site loads this. It
+// adds a launcher button and, when pressed, the chat panel in an iframe
+// served by the clinic's own Frontdesk. Nothing is stored and nothing is
+// asked of any other host; the panel stores nothing until the patient writes.
+"use strict";
+(function () {
+  const script = document.currentScript;
+  if (!script) return;
+  const base = new URL(script.src).origin;
+  const sheet = document.createElement("link");
+  sheet.rel = "stylesheet";
+  sheet.href = base + "/chat/widget.css";
+  document.head.appendChild(sheet);
+
+  const launcher = document.createElement("button");
+  launcher.type = "button";
+  launcher.className = "frontdesk-launcher";
+  launcher.setAttribute("aria-haspopup", "dialog");
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-label", "Chat with the clinic");
+  launcher.textContent = "Chat";
+
+  let frame = null;
+  function open() {
+    if (!frame) {
+      frame = document.createElement("iframe");
+      frame.className = "frontdesk-panel";
+      frame.title = "Chat with the clinic";
+      frame.src = base + "/chat/?lang=" + encodeURIComponent(navigator.language || "");
+      document.body.appendChild(frame);
+    }
+    frame.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    frame.focus();
+  }
+  function close() {
+    if (frame) frame.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+  launcher.addEventListener("click", function () {
+    if (frame && !frame.hidden) close(); else open();
+  });
+  // The panel asks to be closed (its close button, or Escape).
+  window.addEventListener("message", function (event) {
+    if (event.origin === base && event.data === "frontdesk:close") close();
+  });
+  document.body.appendChild(launcher);
+})();
