@@ -178,3 +178,21 @@ async fn a_staff_reply_reaches_the_web_patient_through_the_router() {
         before + 1
     );
 }
+
+#[tokio::test]
+async fn more_than_thirty_messages_a_minute_from_one_address_are_refused() {
+    let (router, _, _stop) = chat();
+    let (_, taken) = send(&router, json!({"seq": 1, "text": "hello"}), ORIGIN).await;
+    let visitor = taken["visitor"].as_str().unwrap().to_owned();
+    let mut statuses = Vec::new();
+    for seq in 2..=frontdesk_web::chat::MESSAGES_PER_ADDRESS as u64 + 1 {
+        let body = json!({"visitor": visitor, "seq": seq, "text": "ok"});
+        statuses.push(send(&router, body, ORIGIN).await.0);
+    }
+    assert!(
+        statuses[..statuses.len() - 1]
+            .iter()
+            .all(|s| *s == StatusCode::OK)
+    );
+    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+}

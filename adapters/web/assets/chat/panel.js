@@ -79,7 +79,9 @@
         }
         status.textContent = response.status === 413
           ? "That message is too long: please keep it shorter."
-          : "The message could not be sent. Please try again, or call the clinic.";
+          : response.status === 429
+            ? "Too many messages at once: please wait a minute, or call the clinic."
+            : "The message could not be sent. Please try again, or call the clinic.";
         return;
       } catch (_) {
         // A network error: the same message (same number) again, taken once.

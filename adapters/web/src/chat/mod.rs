@@ -40,6 +40,11 @@ use visitor::Visitor;
 /// The longest message a patient may send, as on the other platforms.
 pub const MAX_CHARS: usize = 2000;
 
+/// Messages one address may send in [`PER`]; more are refused (429) and
+/// the patient told to wait or call.
+pub const MESSAGES_PER_ADDRESS: usize = 30;
+pub const PER: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What the chat's routes share.
 pub struct Chat<S: Store> {
     app: Arc<frontdesk_shell::App<S>>,
@@ -48,6 +53,10 @@ pub struct Chat<S: Store> {
     /// the truth).
     posted: broadcast::Sender<ChatKey>,
     stopped: tokio::sync::watch::Receiver<bool>,
+    /// Recent messages by address, for [`MESSAGES_PER_ADDRESS`].
+    recent: std::sync::Mutex<
+        std::collections::HashMap<String, std::collections::VecDeque<std::time::Instant>>,
+    >,
 }
 
 type Shared<S> = Arc<Chat<S>>;
@@ -63,6 +72,7 @@ pub fn router<S: Store>(
         settings,
         posted: broadcast::channel(1024).0,
         stopped,
+        recent: Default::default(),
     });
     let delivering = chat.clone();
     let runtime = tokio::runtime::Handle::current();
@@ -85,6 +95,22 @@ pub fn router<S: Store>(
 }
 
 impl<S: Store> Chat<S> {
+    /// Counts a message from `address`; false when over the limit.
+    fn allow(&self, address: &str) -> bool {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        recent.retain(|_, times| {
+            times.retain(|t| now.duration_since(*t) < PER);
+            !times.is_empty()
+        });
+        let times = recent.entry(address.to_owned()).or_default();
+        if times.len() >= MESSAGES_PER_ADDRESS {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+
     /// Writes replies to the chat's mailbox and wakes its streams.
     async fn post(&self, chat: ChatKey, replies: Vec<frontdesk_core::Reply>) -> bool {
         if replies.is_empty() {
@@ -155,11 +181,15 @@ fn refuse(status: StatusCode, error: &'static str) -> Response {
 
 async fn message<S: Store>(
     State(chat): State<Shared<S>>,
+    crate::console::auth::ClientAddress(address): crate::console::auth::ClientAddress,
     headers: HeaderMap,
     Json(message): Json<NewMessage>,
 ) -> Response {
     if !same_origin(&chat.settings, &headers) {
         return refuse(StatusCode::FORBIDDEN, "not from the chat's own page");
+    }
+    if !chat.allow(&address) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, "too many messages");
     }
     let input = match (&message.text, &message.choice) {
         (Some(text), None) if text.chars().count() > MAX_CHARS => {

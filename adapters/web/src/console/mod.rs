@@ -11,7 +11,7 @@
 //! - `events`: the live stream of inbox changes, resumable;
 //! - `pages`: the templates' data, one struct a page.
 
-mod auth;
+pub(crate) mod auth;
 mod events;
 mod guard;
 mod inbox;
