@@ -335,11 +335,7 @@ impl<S: Store> Engine<S> {
             out.to_staff.push(render::NO_SUCH_TICKET.into());
             return Ok(out);
         };
-        // Claimed by this account, or by another account of the same
-        // listed staff member (a Telegram claim answered from the console).
-        let mine = matches!(&ticket.status, TicketStatus::Claimed { platform, user_id, .. }
-            if (*platform == who.platform && *user_id == who.user_id)
-                || knowledge.desk().same_member(who, (*platform, user_id)));
+        let mine = ticket.is_claimed_by(who, knowledge.desk());
         let mut batch = Batch::default();
         match action {
             StaffAction::Claim(_) => {

@@ -91,6 +91,19 @@ impl TicketAlert {
 }
 
 impl Ticket {
+    /// Whether `who` holds this ticket: claimed by that account, or by
+    /// another account of the same `desk.toml` staff member (a Telegram
+    /// claim answered from the console).
+    pub fn is_claimed_by(
+        &self,
+        who: &crate::handoff::Actor,
+        desk: &crate::handoff::DeskConfig,
+    ) -> bool {
+        matches!(&self.status, TicketStatus::Claimed { platform, user_id, .. }
+            if (*platform == who.platform && *user_id == who.user_id)
+                || desk.same_member(who, (*platform, user_id)))
+    }
+
     pub fn claimed_by(&self) -> Option<&str> {
         match &self.status {
             TicketStatus::Claimed { by, .. } => Some(by),

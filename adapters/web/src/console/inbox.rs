@@ -231,12 +231,7 @@ fn ticket_live<S: Store>(
     now: jiff::Timestamp,
 ) -> pages::TicketLive {
     let actor = staff.actor();
-    // As the engine decides it: this account, or another account of the
-    // same desk.toml staff member.
-    let desk = console.app.engine.knowledge();
-    let mine = matches!(&t.status, TicketStatus::Claimed { platform, user_id, .. }
-        if (*platform == actor.platform && *user_id == actor.user_id)
-            || desk.desk().same_member(&actor, (*platform, user_id)));
+    let mine = t.is_claimed_by(&actor, console.app.engine.knowledge().desk());
     let mut row = row(console, t, now);
     if t.emergency && row.alerts.is_empty() {
         row.alerts.push("emergency".into());
