@@ -12,6 +12,8 @@
 //!   `inbox`, `screens`, `events`), with the request guards (`guard`) and
 //!   the pages (`pages`, templates in `templates/`, which escape by
 //!   default);
+//! - [`limit`]: the sliding-window counts behind login throttling and the
+//!   chat's message limit;
 //! - `assets/`: the console's one stylesheet and one script, served from
 //!   the binary (a strict Content-Security-Policy allows nothing inline).
 //!
@@ -20,6 +22,7 @@
 
 pub mod chat;
 pub mod console;
+pub mod limit;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

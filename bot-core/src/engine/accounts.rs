@@ -232,17 +232,29 @@ mod tests {
         Password::parse(text).unwrap()
     }
 
+    /// An engine with these accounts, each with "a long password", made at 0.
+    fn with_accounts(accounts: &[(&str, Role)]) -> Engine<MemoryStore> {
+        let engine = engine();
+        for (who, role) in accounts {
+            engine
+                .add_account(&name(who), *role, &password("a long password"), at(0))
+                .unwrap();
+        }
+        engine
+    }
+
+    /// A session of `who`, logged in with "a long password" at `when`.
+    fn logged_in(engine: &Engine<MemoryStore>, who: &str, when: Timestamp) -> SessionToken {
+        engine
+            .log_in(who, "a long password", when)
+            .unwrap()
+            .unwrap()
+            .0
+    }
+
     #[test]
     fn a_login_with_the_right_password_gives_a_session_and_a_wrong_one_nothing() {
-        let engine = engine();
-        engine
-            .add_account(
-                &name("maria"),
-                Role::Desk,
-                &password("a long password"),
-                at(0),
-            )
-            .unwrap();
+        let engine = with_accounts(&[("maria", Role::Desk)]);
         let refused = engine.log_in("maria", "a wrong password", at(1)).unwrap();
         assert_eq!(refused.unwrap_err(), LoginRefused::WrongCredentials);
         let unknown = engine.log_in("nobody", "a long password", at(1)).unwrap();
@@ -265,23 +277,11 @@ mod tests {
 
     #[test]
     fn each_login_gets_a_new_token_and_logging_out_ends_only_that_session() {
-        let engine = engine();
-        engine
-            .add_account(
-                &name("maria"),
-                Role::Desk,
-                &password("a long password"),
-                at(0),
-            )
-            .unwrap();
-        let log_in = || {
-            engine
-                .log_in("maria", "a long password", at(1))
-                .unwrap()
-                .unwrap()
-                .0
-        };
-        let (first, second) = (log_in(), log_in());
+        let engine = with_accounts(&[("maria", Role::Desk)]);
+        let (first, second) = (
+            logged_in(&engine, "maria", at(1)),
+            logged_in(&engine, "maria", at(1)),
+        );
         assert_ne!(first, second);
         engine.log_out(&first).unwrap();
         let limits = SessionLimits::default();
@@ -291,19 +291,8 @@ mod tests {
 
     #[test]
     fn an_idle_session_ends_and_stays_ended() {
-        let engine = engine();
-        engine
-            .add_account(
-                &name("maria"),
-                Role::Desk,
-                &password("a long password"),
-                at(0),
-            )
-            .unwrap();
-        let (token, ..) = engine
-            .log_in("maria", "a long password", at(0))
-            .unwrap()
-            .unwrap();
+        let engine = with_accounts(&[("maria", Role::Desk)]);
+        let token = logged_in(&engine, "maria", at(0));
         let limits = SessionLimits::default();
         assert!(engine.session(&token, at(20), limits).unwrap().is_some());
         assert!(
@@ -317,25 +306,11 @@ mod tests {
 
     #[test]
     fn a_password_reset_or_removal_ends_the_persons_sessions_only() {
-        let engine = engine();
-        for who in ["maria", "lee"] {
-            engine
-                .add_account(
-                    &name(who),
-                    Role::Clinician,
-                    &password("a long password"),
-                    at(0),
-                )
-                .unwrap();
-        }
-        let log_in = |who: &str| {
-            engine
-                .log_in(who, "a long password", at(1))
-                .unwrap()
-                .unwrap()
-                .0
-        };
-        let (maria, lee) = (log_in("maria"), log_in("lee"));
+        let engine = with_accounts(&[("maria", Role::Clinician), ("lee", Role::Clinician)]);
+        let (maria, lee) = (
+            logged_in(&engine, "maria", at(1)),
+            logged_in(&engine, "lee", at(1)),
+        );
         engine
             .reset_password(&name("maria"), &password("another password"), at(2))
             .unwrap();
@@ -418,14 +393,8 @@ mod tests {
                 old,
             )
             .unwrap();
-        let (stale, ..) = engine
-            .log_in("maria", "a long password", now - days(2))
-            .unwrap()
-            .unwrap();
-        let (fresh, ..) = engine
-            .log_in("maria", "a long password", now)
-            .unwrap()
-            .unwrap();
+        let stale = logged_in(&engine, "maria", now - days(2));
+        let fresh = logged_in(&engine, "maria", now);
         let report = engine.sweep(now).unwrap();
         assert_eq!((report.audit, report.sessions), (1, 1));
         let left: Vec<Timestamp> = engine.audit_log().unwrap().iter().map(|e| e.at).collect();

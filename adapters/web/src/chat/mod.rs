@@ -54,9 +54,7 @@ pub struct Chat<S: Store> {
     posted: broadcast::Sender<ChatKey>,
     stopped: tokio::sync::watch::Receiver<bool>,
     /// Recent messages by address, for [`MESSAGES_PER_ADDRESS`].
-    recent: std::sync::Mutex<
-        std::collections::HashMap<String, std::collections::VecDeque<std::time::Instant>>,
-    >,
+    recent: crate::limit::SlidingWindow,
 }
 
 type Shared<S> = Arc<Chat<S>>;
@@ -72,7 +70,7 @@ pub fn router<S: Store>(
         settings,
         posted: broadcast::channel(1024).0,
         stopped,
-        recent: Default::default(),
+        recent: crate::limit::SlidingWindow::new(PER),
     });
     let delivering = chat.clone();
     let runtime = tokio::runtime::Handle::current();
@@ -95,20 +93,17 @@ pub fn router<S: Store>(
 }
 
 impl<S: Store> Chat<S> {
-    /// Counts a message from `address`; false when over the limit.
-    fn allow(&self, address: &str) -> bool {
-        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        let now = std::time::Instant::now();
-        recent.retain(|_, times| {
-            times.retain(|t| now.duration_since(*t) < PER);
-            !times.is_empty()
-        });
-        let times = recent.entry(address.to_owned()).or_default();
-        if times.len() >= MESSAGES_PER_ADDRESS {
-            return false;
+    /// The secret visitors' ids are signed with (read off the async
+    /// workers: it may be made and written on first use).
+    async fn secret(&self) -> Option<[u8; 32]> {
+        let engine = self.app.engine.clone();
+        match tokio::task::spawn_blocking(move || engine.visitor_secret()).await {
+            Ok(Ok(secret)) => Some(secret),
+            _ => {
+                tracing::error!("cannot read the web chat's visitor secret");
+                None
+            }
         }
-        times.push_back(now);
-        true
     }
 
     /// Writes replies to the chat's mailbox and wakes its streams.
@@ -188,7 +183,7 @@ async fn message<S: Store>(
     if !same_origin(&chat.settings, &headers) {
         return refuse(StatusCode::FORBIDDEN, "not from the chat's own page");
     }
-    if !chat.allow(&address) {
+    if !chat.recent.take(&address, MESSAGES_PER_ADDRESS) {
         return refuse(StatusCode::TOO_MANY_REQUESTS, "too many messages");
     }
     let input = match (&message.text, &message.choice) {
@@ -200,12 +195,8 @@ async fn message<S: Store>(
         _ => return refuse(StatusCode::BAD_REQUEST, "a text or a choice"),
     };
     let now = chat.app.clock.now();
-    let secret = {
-        let engine = chat.app.engine.clone();
-        match tokio::task::spawn_blocking(move || engine.visitor_secret()).await {
-            Ok(Ok(secret)) => secret,
-            _ => return refuse(StatusCode::SERVICE_UNAVAILABLE, "try again"),
-        }
+    let Some(secret) = chat.secret().await else {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "try again");
     };
     let visitor = message
         .visitor
@@ -271,10 +262,8 @@ async fn events<S: Store>(
     Query(follow): Query<Follow>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
     let now = chat.app.clock.now();
-    let engine = chat.app.engine.clone();
-    let secret = match tokio::task::spawn_blocking(move || engine.visitor_secret()).await {
-        Ok(Ok(secret)) => secret,
-        _ => return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "try again")),
+    let Some(secret) = chat.secret().await else {
+        return Err(refuse(StatusCode::SERVICE_UNAVAILABLE, "try again"));
     };
     let Some(key) = Visitor::parse(&follow.visitor, &secret, now)
         .and_then(|v| ChatKey::new(Platform::Web, &v.id).ok())

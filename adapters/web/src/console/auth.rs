@@ -4,10 +4,8 @@
 //! address, in memory: a restart forgets them, and Argon2id makes each
 //! guess slow anyway.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -33,30 +31,28 @@ pub const PER_ADDRESS: usize = 20;
 pub const WINDOW: Duration = Duration::from_secs(60);
 
 /// Recent failed logins, by account name and by address.
-#[derive(Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: crate::limit::SlidingWindow,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle {
+            failures: crate::limit::SlidingWindow::new(WINDOW),
+        }
+    }
 }
 
 impl Throttle {
     /// Whether a login for this account from this address may be tried now.
     pub fn allows(&self, account: &str, address: &str) -> bool {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        failures.retain(|_, times| {
-            times.retain(|t| now.duration_since(*t) < WINDOW);
-            !times.is_empty()
-        });
-        let count = |key: &str| failures.get(key).map_or(0, VecDeque::len);
-        count(&account_key(account)) < PER_ACCOUNT && count(&address_key(address)) < PER_ADDRESS
+        self.failures.count(&account_key(account)) < PER_ACCOUNT
+            && self.failures.count(&address_key(address)) < PER_ADDRESS
     }
 
     pub fn failed(&self, account: &str, address: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        for key in [account_key(account), address_key(address)] {
-            failures.entry(key).or_default().push_back(now);
-        }
+        self.failures.record(&account_key(account));
+        self.failures.record(&address_key(address));
     }
 }
 
