@@ -1,6 +1,6 @@
 //! The web chat in a real browser (issue 26, being built): the demo page's
 //! widget opens the panel, a question gets its answer, and the answer is
-//! shown again after a reload, once.
+//! shown again after a reload, once; what a patient types is text.
 
 use std::time::Duration;
 
@@ -54,4 +54,38 @@ async fn a_question_on_the_demo_pages_chat_gets_its_answer_and_a_reload_shows_it
         .len();
     assert_eq!(again, bot_messages);
     browser.assert_no_script_ran("the chat panel").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_a_patient_types_in_the_chat_is_shown_as_text_and_nothing_asks_another_host() {
+    let console = spawn_console(&[]).await;
+    let browser = console.browser().await;
+    open_chat(&browser, &console.url).await;
+    let typed = "<img src=x onerror=alert(1)> <script>alert(2)</script>";
+    browser.fill("#text", typed).await;
+    browser.click("#send button[type=submit]").await;
+    let mine = browser
+        .wait_for_text("#messages li.me", "onerror", PAGE_WAIT)
+        .await;
+    assert_eq!(mine, typed);
+    // The bot answers (whatever it makes of it), and no element was made.
+    browser.wait_for("#messages li.bot", PAGE_WAIT).await;
+    assert!(
+        browser
+            .find_all(Locator::Css("#messages img, #messages script"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(browser.alert_text().await, None);
+    browser.assert_no_script_ran("the chat panel").await;
+    let foreign = browser
+        .execute(
+            "return performance.getEntriesByType('resource')\
+               .map(e => e.name).filter(n => !n.startsWith(location.origin));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(foreign, serde_json::json!([]), "requests to other hosts");
 }
