@@ -8,6 +8,10 @@
 //! public_url = "https://clinic.example"
 //! idle_minutes = 30
 //! session_hours = 12
+//!
+//! [web_chat]
+//! visitors_per_address_per_hour = 20
+//! messages_per_visitor_per_minute = 20
 //! ```
 
 use std::net::SocketAddr;
@@ -21,6 +25,38 @@ use serde::Deserialize;
 pub struct Settings {
     #[serde(default)]
     pub console: ConsoleSettings,
+    #[serde(default)]
+    pub web_chat: WebChatSettings,
+}
+
+/// Limits on the patients' web chat, against abuse.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebChatSettings {
+    /// New visitors (first messages without a visitor id) from one address
+    /// in an hour. A clinic's waiting room shares one address: not too few.
+    #[serde(default = "default_visitors")]
+    pub visitors_per_address_per_hour: usize,
+    /// Messages from one visitor in a minute.
+    #[serde(default = "default_messages")]
+    pub messages_per_visitor_per_minute: usize,
+}
+
+fn default_visitors() -> usize {
+    frontdesk_web::ChatLimits::default().new_visitors_per_address
+}
+
+fn default_messages() -> usize {
+    frontdesk_web::ChatLimits::default().messages_per_visitor
+}
+
+impl Default for WebChatSettings {
+    fn default() -> Self {
+        WebChatSettings {
+            visitors_per_address_per_hour: default_visitors(),
+            messages_per_visitor_per_minute: default_messages(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +120,12 @@ impl Settings {
             "{}: idle_minutes must be 1 to 1440 and session_hours 1 to 24",
             path.display()
         );
+        let w = &settings.web_chat;
+        anyhow::ensure!(
+            w.visitors_per_address_per_hour >= 1 && w.messages_per_visitor_per_minute >= 1,
+            "{}: the web chat's limits must be at least 1",
+            path.display()
+        );
         Ok(settings)
     }
 
@@ -95,6 +137,10 @@ impl Settings {
         web.sessions = frontdesk_core::accounts::SessionLimits {
             idle: jiff::SignedDuration::from_mins(c.idle_minutes.into()),
             absolute: jiff::SignedDuration::from_hours(c.session_hours.into()),
+        };
+        web.chat = frontdesk_web::ChatLimits {
+            new_visitors_per_address: self.web_chat.visitors_per_address_per_hour,
+            messages_per_visitor: self.web_chat.messages_per_visitor_per_minute,
         };
         web
     }
@@ -129,6 +175,12 @@ mod tests {
         .unwrap();
         let web = Settings::load(&path, true).unwrap().console(None);
         assert_eq!(web.listen.port(), 9000);
+        assert_eq!(web.chat.messages_per_visitor, 20, "the default");
         assert_eq!(web.public_url.unwrap().host_str(), Some("clinic.example"));
+        std::fs::write(&path, "[web_chat]\nmessages_per_visitor_per_minute = 0\n").unwrap();
+        assert!(Settings::load(&path, true).is_err());
+        std::fs::write(&path, "[web_chat]\nvisitors_per_address_per_hour = 500\n").unwrap();
+        let web = Settings::load(&path, true).unwrap().console(None);
+        assert_eq!(web.chat.new_visitors_per_address, 500);
     }
 }

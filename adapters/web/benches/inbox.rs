@@ -95,7 +95,12 @@ async fn run() {
     });
     let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
     let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let console = frontdesk_web::console::router(app.clone(), settings, stopped);
+    let console = frontdesk_web::console::router(
+        app.clone(),
+        settings,
+        frontdesk_web::chat::Live::default(),
+        stopped,
+    );
 
     let login = Request::post("/login")
         .header(header::ORIGIN, "http://127.0.0.1:8080")

@@ -1,19 +1,19 @@
 //! The web side of Frontdesk, an adapter like the chat platforms: HTTP in,
-//! the engine's calls, HTML out. Today it serves the staff console: log in,
-//! the live inbox of hand-off tickets, claiming and answering them, and the
-//! health screens for clinicians. The web chat for patients will sit on the
-//! same listener.
+//! the engine's calls, HTML out. On one listener it serves the staff
+//! console (log in, the live inbox of hand-off tickets, claiming and
+//! answering them, the health screens for clinicians) and the patients'
+//! web chat (a widget on the clinic's site, its panel and API).
 //!
 //! Layout:
 //! - this file: [`Settings`] and [`run`], the listener;
-//! - [`chat`]: the patients' web chat (being built: the visitor's signed
-//!   id so far);
+//! - [`chat`]: the patients' web chat: the panel and widget, its API, the
+//!   visitor's signed id;
 //! - [`console`]: the console's routes, one file per feature (`auth`,
 //!   `inbox`, `screens`, `events`), with the request guards (`guard`) and
 //!   the pages (`pages`, templates in `templates/`, which escape by
 //!   default);
 //! - [`limit`]: the sliding-window counts behind login throttling and the
-//!   chat's message limit;
+//!   web chat's limits;
 //! - `assets/`: the console's one stylesheet and one script, served from
 //!   the binary (a strict Content-Security-Policy allows nothing inline).
 //!
@@ -52,6 +52,7 @@ pub struct Settings {
     /// change anything must come from this origin.
     pub public_url: Option<url::Url>,
     pub sessions: SessionLimits,
+    pub chat: ChatLimits,
 }
 
 impl Settings {
@@ -60,6 +61,26 @@ impl Settings {
             listen,
             public_url: None,
             sessions: SessionLimits::default(),
+            chat: ChatLimits::default(),
+        }
+    }
+}
+
+/// Limits on the web chat, against abuse (the 2,000-character cap on a
+/// message is the same on every platform, [`chat::MAX_CHARS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ChatLimits {
+    /// New visitors from one address in an hour.
+    pub new_visitors_per_address: usize,
+    /// Messages from one visitor in a minute.
+    pub messages_per_visitor: usize,
+}
+
+impl Default for ChatLimits {
+    fn default() -> Self {
+        ChatLimits {
+            new_visitors_per_address: 20,
+            messages_per_visitor: 20,
         }
     }
 }
@@ -86,8 +107,9 @@ pub async fn run<S: Store>(
     // Live streams end on the stop signal too, so that the graceful
     // shutdown does not wait for browsers that keep them open.
     let (stopping, stopped) = tokio::sync::watch::channel(false);
-    let router = console::router(app.clone(), settings.clone(), stopped.clone())
-        .merge(chat::router(app, settings, stopped.clone()))
+    let live = chat::Live::default();
+    let router = console::router(app.clone(), settings.clone(), live.clone(), stopped.clone())
+        .merge(chat::router(app, settings, live, stopped.clone()))
         .layer(axum::middleware::from_fn(console::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024));
     tokio::spawn(async move {

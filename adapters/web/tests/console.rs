@@ -48,7 +48,12 @@ fn console(accounts: &[(&str, Role)]) -> Console {
     let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     Console {
-        router: frontdesk_web::console::router(app, settings, stopped),
+        router: frontdesk_web::console::router(
+            app,
+            settings,
+            frontdesk_web::chat::Live::default(),
+            stopped,
+        ),
         clock,
         _stop: stop,
     }

@@ -1,6 +1,7 @@
 //! Mailboxes for chats whose platform keeps no history of its own (the web
-//! chat): every message for the patient, the bot's and staff's, is written
-//! here with a number that grows by one, before any connection carries it.
+//! chat): every line of the conversation, the patient's and the bot's and
+//! staff's, is written here with a number that grows by one, before any
+//! connection carries it.
 //! A browser that lost its connection, or a bot that restarted (even one
 //! killed mid-send), asks for what came after the last number it showed,
 //! so each message is shown once, none lost. A mailbox keeps its latest
@@ -26,7 +27,25 @@ pub struct Posted {
     /// 1, 2, 3… within the chat.
     pub number: u64,
     pub at: Timestamp,
-    pub reply: Reply,
+    pub line: Line,
+}
+
+/// Who said what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Line {
+    /// The bot's or a staff member's message.
+    Clinic(Reply),
+    /// What the patient wrote, or the label of the button they pressed,
+    /// with the page's own number for the message.
+    Patient { seq: u64, text: String },
+}
+
+/// What a patient sent, as the mailbox shows it.
+#[derive(Debug, Clone, Copy)]
+pub enum Said<'a> {
+    Text(&'a str),
+    /// A button's id: shown as the button's label.
+    Choice(&'a str),
 }
 
 pub(super) mod keys {
@@ -53,29 +72,74 @@ impl<S: Store> Engine<S> {
         replies: &[Reply],
         at: Timestamp,
     ) -> Result<Vec<Posted>, EngineError> {
-        let name = self.name(chat);
         let _chat = self.lock_chat(chat);
-        let kept = self.store.scan_prefix(&keys::of(&name))?;
-        let last = match kept.last() {
-            Some((key, bytes)) => decode::<Posted>(key, bytes)?.number,
-            None => 0,
+        let kept = self.kept(chat)?;
+        let lines = replies.iter().cloned().map(Line::Clinic).collect();
+        self.append(chat, kept, lines, at)
+    }
+
+    /// Writes what the patient sent, numbered `seq` by their page, unless
+    /// a line numbered `seq` or later is there already: then it is a
+    /// resend, and `None` comes back.
+    pub fn post_patient(
+        &self,
+        chat: &ChatKey,
+        seq: u64,
+        said: Said<'_>,
+        at: Timestamp,
+    ) -> Result<Option<Posted>, EngineError> {
+        let _chat = self.lock_chat(chat);
+        let kept = self.kept(chat)?;
+        let mut label = None;
+        for posted in kept.iter().rev() {
+            match (&posted.line, said) {
+                (Line::Patient { seq: last, .. }, _) if *last >= seq => return Ok(None),
+                (Line::Clinic(reply), Said::Choice(id)) if label.is_none() => {
+                    label = reply.choices.iter().find(|c| c.id == id).map(|c| &c.label);
+                }
+                _ => {}
+            }
+        }
+        let text = match said {
+            Said::Text(text) => text.to_owned(),
+            Said::Choice(id) => label.map_or_else(|| id.to_owned(), Clone::clone),
         };
-        let mut batch = Batch::default();
-        let posted: Vec<Posted> = replies
+        let line = Line::Patient { seq, text };
+        Ok(self.append(chat, kept, vec![line], at)?.pop())
+    }
+
+    /// The chat's mailbox, oldest first (the caller holds its lock).
+    fn kept(&self, chat: &ChatKey) -> Result<Vec<Posted>, EngineError> {
+        let items = self.store.scan_prefix(&keys::of(&self.name(chat)))?;
+        items
             .iter()
+            .map(|(key, bytes)| decode(key, bytes))
+            .collect()
+    }
+
+    /// Numbers `lines` after the last one kept, writes them, and drops the
+    /// oldest beyond [`KEEP`], in one batch.
+    fn append(
+        &self,
+        chat: &ChatKey,
+        kept: Vec<Posted>,
+        lines: Vec<Line>,
+        at: Timestamp,
+    ) -> Result<Vec<Posted>, EngineError> {
+        let name = self.name(chat);
+        let last = kept.last().map_or(0, |p| p.number);
+        let posted: Vec<Posted> = lines
+            .into_iter()
             .zip(last + 1..)
-            .map(|(reply, number)| Posted {
-                number,
-                at,
-                reply: reply.clone(),
-            })
+            .map(|(line, number)| Posted { number, at, line })
             .collect();
+        let mut batch = Batch::default();
         for item in &posted {
             batch.put(keys::item(&name, item.number), encode(item));
         }
         let excess = (kept.len() + posted.len()).saturating_sub(KEEP);
-        for (key, _) in kept.into_iter().take(excess) {
-            batch.delete(key);
+        for old in kept.into_iter().take(excess) {
+            batch.delete(keys::item(&name, old.number));
         }
         self.apply(batch)?;
         Ok(posted)
@@ -126,7 +190,11 @@ mod tests {
     }
 
     fn texts(posted: &[Posted]) -> Vec<String> {
-        posted.iter().map(|p| p.reply.text.clone()).collect()
+        let text = |p: &Posted| match &p.line {
+            Line::Clinic(reply) => reply.text.clone(),
+            Line::Patient { text, .. } => format!("> {text}"),
+        };
+        posted.iter().map(text).collect()
     }
 
     #[test]
@@ -147,6 +215,29 @@ mod tests {
         assert!(
             engine.mailbox_after(&other, 0).unwrap().is_empty(),
             "one chat's only"
+        );
+    }
+
+    #[test]
+    fn the_patients_lines_are_kept_in_order_once_each_with_a_buttons_label() {
+        let engine = engine();
+        let chat = ChatKey::parse("web:v1").unwrap();
+        let now = Timestamp::now();
+        let said = |seq, what| engine.post_patient(&chat, seq, what, now).unwrap();
+        assert!(said(1, Said::Text("does it hurt?")).is_some());
+        let mut question = reply("Are you pregnant?");
+        question.choices = vec![crate::chat::Choice {
+            id: "screen:no".into(),
+            label: "No".into(),
+        }];
+        engine.post(&chat, &[question], now).unwrap();
+        assert!(said(1, Said::Text("does it hurt?")).is_none(), "a resend");
+        assert!(said(2, Said::Choice("screen:no")).is_some());
+        assert!(said(2, Said::Choice("screen:no")).is_none(), "a resend");
+        assert!(said(3, Said::Choice("gone")).is_some());
+        assert_eq!(
+            texts(&engine.mailbox_after(&chat, 0).unwrap()),
+            ["> does it hurt?", "Are you pregnant?", "> No", "> gone"]
         );
     }
 

@@ -97,6 +97,18 @@ pub struct MessageSet {
     pub smalltalk_thanks: String,
     pub smalltalk_goodbye: String,
     pub smalltalk_ack: String,
+    /// The web chat's own words: its launcher, panel and status lines.
+    pub chat_launcher: String,
+    pub chat_your_message: String,
+    pub chat_placeholder: String,
+    pub chat_send: String,
+    pub chat_close: String,
+    pub chat_start_over: String,
+    pub chat_typing: String,
+    pub chat_reconnecting: String,
+    pub chat_too_long: String,
+    pub chat_too_many: String,
+    pub chat_not_sent: String,
 }
 
 impl MessageSet {
@@ -111,7 +123,7 @@ impl MessageSet {
         }
     }
 
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 51] {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 62] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -164,6 +176,17 @@ impl MessageSet {
             &mut self.smalltalk_thanks,
             &mut self.smalltalk_goodbye,
             &mut self.smalltalk_ack,
+            &mut self.chat_launcher,
+            &mut self.chat_your_message,
+            &mut self.chat_placeholder,
+            &mut self.chat_send,
+            &mut self.chat_close,
+            &mut self.chat_start_over,
+            &mut self.chat_typing,
+            &mut self.chat_reconnecting,
+            &mut self.chat_too_long,
+            &mut self.chat_too_many,
+            &mut self.chat_not_sent,
         ]
     }
 }

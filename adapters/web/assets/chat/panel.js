@@ -1,20 +1,26 @@
-// Frontdesk web chat panel (inside the clinic site's frame). Replies come
-// from the server's mailbox as numbered events, so a reload or a lost
-// connection shows each reply once. Nothing is stored in the browser until
-// the patient first writes: then the visitor's signed id and counters.
+// Frontdesk web chat panel (inside the clinic site's frame). Every line of
+// the conversation comes from the server's mailbox as a numbered event, so
+// a reload or a lost connection shows each line once. Nothing is stored in
+// the browser until the patient first writes: then the visitor's signed id
+// and the count of messages sent. Every text is set with textContent.
 "use strict";
 (function () {
   const list = document.getElementById("messages");
   const form = document.getElementById("send");
   const input = document.getElementById("text");
   const status = document.getElementById("status");
+  const typing = document.getElementById("typing");
+  const confirm = document.getElementById("confirm");
+  const words = document.body.dataset;
   const store = window.localStorage;
   const lang = document.documentElement.lang || "en";
   let visitor = store.getItem("frontdesk.visitor");
-  let shown = 0;
+  let shown = 0;          // the last mailbox number shown
   let events = null;
+  let typingUntil = 0;
+  const pending = [];     // the patient's lines not yet back from the mailbox
 
-  function say(text, kind) {
+  function line(text, kind) {
     const item = document.createElement("li");
     item.className = kind;
     item.textContent = text;
@@ -23,21 +29,38 @@
     return item;
   }
 
-  function showReply(reply) {
-    if (reply.number <= shown) return;
-    shown = reply.number;
-    const item = say(reply.text, reply.kind === "emergency" ? "bot emergency" : "bot");
-    item.dataset.number = String(reply.number);
-    if (reply.choices && reply.choices.length) {
+  function setTyping(on, seconds) {
+    typingUntil = on ? Date.now() + seconds * 1000 : 0;
+    typing.hidden = !on;
+    if (on) setTimeout(function () { if (Date.now() >= typingUntil) typing.hidden = true; }, seconds * 1000);
+  }
+
+  function show(posted) {
+    if (posted.number <= shown) return;
+    shown = posted.number;
+    if (posted.from === "patient") {
+      const mine = pending.shift();
+      const item = mine || line(posted.text, "me");
+      item.classList.remove("pending");
+      item.dataset.number = String(posted.number);
+      return;
+    }
+    setTyping(false);
+    const kind = posted.kind === "emergency" || posted.kind === "urgent"
+      ? "bot " + posted.kind : posted.kind === "from_staff" ? "bot staff" : "bot";
+    const item = line(posted.text, kind);
+    item.dataset.number = String(posted.number);
+    item.dataset.kind = posted.kind;
+    if (posted.choices && posted.choices.length) {
       const choices = document.createElement("div");
       choices.className = "choices";
-      for (const choice of reply.choices) {
+      for (const choice of posted.choices) {
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = choice.label;
+        button.dataset.choice = choice.id;
         button.addEventListener("click", function () {
-          say(choice.label, "me");
-          send({ choice: choice.id });
+          send({ choice: choice.id }, choice.label);
         });
         choices.appendChild(button);
       }
@@ -47,19 +70,32 @@
 
   function follow() {
     if (events || !visitor) return;
-    events = new EventSource("/chat/api/events?visitor=" + encodeURIComponent(visitor) + "&after=0");
-    events.onmessage = function (event) { showReply(JSON.parse(event.data)); };
+    const url = "/chat/api/events?visitor=" + encodeURIComponent(visitor) + "&after=" + shown;
+    events = new EventSource(url);
+    events.onmessage = function (event) { show(JSON.parse(event.data)); status.textContent = ""; };
+    events.addEventListener("typing", function () { setTyping(true, 8); });
     events.onerror = function () {
-      status.textContent = navigator.onLine ? "" : "Offline: your messages will be sent when you are back.";
+      status.textContent = words.reconnecting;
+      // The browser retries by itself unless the server refused: then so do we.
+      if (events.readyState === EventSource.CLOSED) {
+        events = null;
+        setTimeout(follow, 3000);
+      }
     };
+    events.onopen = function () { status.textContent = ""; };
   }
 
-  async function send(body) {
+  async function send(body, text) {
+    const mine = line(text, "me pending");
+    pending.push(mine);
     const seq = Number(store.getItem("frontdesk.seq") || "0") + 1;
-    store.setItem("frontdesk.seq", String(seq));
     const message = Object.assign({ seq: seq, language: lang }, body);
-    if (visitor) message.visitor = visitor;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    if (visitor) {
+      message.visitor = visitor;
+      store.setItem("frontdesk.seq", String(seq));
+    }
+    setTyping(true, 15);
+    for (let attempt = 0; attempt < 6; attempt++) {
       try {
         const response = await fetch("/chat/api/messages", {
           method: "POST",
@@ -69,27 +105,62 @@
         if (response.ok) {
           const taken = await response.json();
           if (taken.visitor !== visitor) {
+            // The first message (or an id that had expired): from now on
+            // this browser keeps the visitor's id, and its count.
             visitor = taken.visitor;
             store.setItem("frontdesk.visitor", visitor);
+            store.setItem("frontdesk.seq", String(seq));
             if (events) { events.close(); events = null; }
+            shown = 0;
           }
           status.textContent = "";
           follow();
           return;
         }
-        status.textContent = response.status === 413
-          ? "That message is too long: please keep it shorter."
-          : response.status === 429
-            ? "Too many messages at once: please wait a minute, or call the clinic."
-            : "The message could not be sent. Please try again, or call the clinic.";
+        refused(mine, response.status === 413 ? words.tooLong
+          : response.status === 429 ? words.tooMany : words.notSent);
         return;
       } catch (_) {
         // A network error: the same message (same number) again, taken once.
-        status.textContent = "Reconnecting…";
+        status.textContent = words.reconnecting;
         await new Promise(function (done) { setTimeout(done, 1000 * (attempt + 1)); });
       }
     }
-    status.textContent = "The message could not be sent. Please try again, or call the clinic.";
+    refused(mine, words.notSent);
+  }
+
+  function refused(mine, why) {
+    setTyping(false);
+    const at = pending.indexOf(mine);
+    if (at >= 0) pending.splice(at, 1);
+    mine.classList.remove("pending");
+    mine.classList.add("not-sent");
+    status.textContent = why;
+  }
+
+  async function startOver() {
+    confirm.hidden = true;
+    if (visitor) {
+      try {
+        await fetch("/chat/api/start-over", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ visitor: visitor }),
+        });
+      } catch (_) {
+        status.textContent = words.notSent;
+        return;
+      }
+    }
+    if (events) { events.close(); events = null; }
+    store.removeItem("frontdesk.visitor");
+    store.removeItem("frontdesk.seq");
+    visitor = null;
+    shown = 0;
+    pending.length = 0;
+    list.replaceChildren();
+    status.textContent = "";
+    input.focus();
   }
 
   form.addEventListener("submit", function (event) {
@@ -97,8 +168,7 @@
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
-    say(text, "me");
-    send({ text: text });
+    send({ text: text }, text);
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) {
@@ -106,11 +176,30 @@
       form.requestSubmit();
     }
   });
-  document.getElementById("close").addEventListener("click", function () {
-    window.parent.postMessage("frontdesk:close", "*");
+  document.getElementById("start-over").addEventListener("click", function () {
+    confirm.hidden = false;
+    document.getElementById("confirm-no").focus();
   });
+  document.getElementById("confirm-yes").addEventListener("click", startOver);
+  document.getElementById("confirm-no").addEventListener("click", function () {
+    confirm.hidden = true;
+    input.focus();
+  });
+  function close() { window.parent.postMessage("frontdesk:close", "*"); }
+  document.getElementById("close").addEventListener("click", close);
+  // A dialog: Escape closes it, and Tab stays inside it.
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") window.parent.postMessage("frontdesk:close", "*");
+    if (event.key === "Escape") { close(); return; }
+    if (event.key !== "Tab") return;
+    const inside = Array.from(document.querySelectorAll("#panel button, #panel textarea"))
+      .filter(function (e) { return !e.disabled && e.offsetParent !== null; });
+    if (!inside.length) return;
+    const first = inside[0], last = inside[inside.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault(); last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault(); first.focus();
+    }
   });
   follow();
   input.focus();

@@ -3,9 +3,11 @@
 // served by the clinic's own Frontdesk. Nothing is stored and nothing is
 // asked of any other host; the panel stores nothing until the patient writes.
 "use strict";
-(function () {
+(function (texts) {
   const script = document.currentScript;
   if (!script) return;
+  const language = (navigator.language || "en").slice(0, 2).toLowerCase();
+  const words = (texts && (texts[language] || texts.en)) || { launcher: "Chat", title: "Chat" };
   const base = new URL(script.src).origin;
   const sheet = document.createElement("link");
   sheet.rel = "stylesheet";
@@ -17,15 +19,14 @@
   launcher.className = "frontdesk-launcher";
   launcher.setAttribute("aria-haspopup", "dialog");
   launcher.setAttribute("aria-expanded", "false");
-  launcher.setAttribute("aria-label", "Chat with the clinic");
-  launcher.textContent = "Chat";
+  launcher.textContent = words.launcher;
 
   let frame = null;
   function open() {
     if (!frame) {
       frame = document.createElement("iframe");
       frame.className = "frontdesk-panel";
-      frame.title = "Chat with the clinic";
+      frame.title = words.title;
       frame.src = base + "/chat/?lang=" + encodeURIComponent(navigator.language || "");
       document.body.appendChild(frame);
     }
@@ -46,4 +47,4 @@
     if (event.origin === base && event.data === "frontdesk:close") close();
   });
   document.body.appendChild(launcher);
-})();
+})(/*TEXTS*/null);

@@ -7,7 +7,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use frontdesk_core::Store;
+use frontdesk_core::knowledge::MessageSet;
+use frontdesk_core::{Locale, Store};
 use serde::Deserialize;
 
 use super::Shared;
@@ -15,11 +16,10 @@ use crate::console::render;
 
 #[derive(Template)]
 #[template(path = "chat_panel.html")]
-struct Panel {
+struct Panel<'a> {
     lang: &'static str,
-    title: String,
-    placeholder: &'static str,
-    send: &'static str,
+    title: &'a str,
+    m: &'a MessageSet,
 }
 
 #[derive(Template)]
@@ -34,20 +34,24 @@ pub struct Lang {
     lang: String,
 }
 
-/// `GET /chat/`: the panel, in the browser's language when it is Spanish.
+/// The language a browser asks for ("es-MX" is Spanish), English when it
+/// is neither.
+fn locale(lang: &str) -> Locale {
+    lang.get(..2)
+        .and_then(|l| Locale::parse(&l.to_ascii_lowercase()).ok())
+        .unwrap_or(Locale::En)
+}
+
+/// `GET /chat/`: the panel, in the browser's language, its texts from
+/// `messages.toml`.
 pub async fn panel<S: Store>(State(chat): State<Shared<S>>, Query(lang): Query<Lang>) -> Response {
     let knowledge = chat.app.engine.knowledge();
     let web = &knowledge.clinic.web_chat;
-    let spanish = lang.lang.to_ascii_lowercase().starts_with("es");
+    let locale = locale(&lang.lang);
     let page = Panel {
-        lang: if spanish { "es" } else { "en" },
-        title: web.title.clone(),
-        placeholder: if spanish {
-            "Escribe tu mensaje"
-        } else {
-            "Type your message"
-        },
-        send: if spanish { "Enviar" } else { "Send" },
+        lang: if locale == Locale::Es { "es" } else { "en" },
+        title: &web.title,
+        m: knowledge.messages(locale),
     };
     let mut response = render(&page);
     // Listed sites are checked origins (no space, quote or wildcard).
@@ -102,11 +106,17 @@ pub async fn widget_css<S: Store>(State(chat): State<Shared<S>>) -> Response {
     file("text/css", css)
 }
 
-pub async fn widget_js() -> Response {
-    file(
-        "text/javascript",
-        include_str!("../../assets/chat/widget.js"),
-    )
+/// The widget's script, with the launcher's words in each language.
+pub async fn widget_js<S: Store>(State(chat): State<Shared<S>>) -> Response {
+    let knowledge = chat.app.engine.knowledge();
+    let words = |locale| {
+        let m = knowledge.messages(locale);
+        serde_json::json!({ "launcher": m.chat_launcher, "title": knowledge.clinic.web_chat.title })
+    };
+    let texts = serde_json::json!({ "en": words(Locale::En), "es": words(Locale::Es) });
+    let script =
+        include_str!("../../assets/chat/widget.js").replace("/*TEXTS*/null", &texts.to_string());
+    file("text/javascript", script)
 }
 
 pub async fn panel_js() -> Response {

@@ -5,6 +5,7 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use frontdesk_core::accounts::{AuditAction, Permission};
 use frontdesk_core::handoff::{Speaker, StaffAction, Ticket, TicketStatus};
@@ -176,6 +177,24 @@ pub async fn reply<S: Store>(
     }
     let action = StaffAction::Reply(number, text.to_owned());
     act(&console, &staff, number, action, AuditAction::TicketReplied).await
+}
+
+/// `POST /tickets/{n}/typing`: a staff member is writing a reply; a web
+/// patient's panel shows it. Nothing is stored. 204.
+pub async fn typing<S: Store>(
+    State(console): State<Shared<S>>,
+    staff: Staff,
+    Path(number): Path<u64>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, Failure> {
+    guard::csrf(&staff.session, &form.csrf)?;
+    let ticket = console
+        .blocking(move |engine| engine.ticket(number))
+        .await??;
+    if let Some(ticket) = ticket.filter(|t| !t.is_closed()) {
+        console.live.typing(&ticket.chat);
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Carries out a staff action as any desk does, records it, and shows the

@@ -6,7 +6,8 @@
 //!   session, or a redirect to the login page), login throttling;
 //! - `guard`: security headers on every response, the origin check on
 //!   every change, the CSRF token of forms;
-//! - `inbox`: open tickets, one ticket, claim, reply and close;
+//! - `inbox`: open tickets, one ticket, claim, reply and close, and "staff
+//!   is writing" for a web patient;
 //! - `screens`: health screens, their answers and FHIR download;
 //! - `events`: the live stream of inbox changes, resumable;
 //! - `pages`: the templates' data, one struct a page.
@@ -38,6 +39,8 @@ pub struct Console<S: Store> {
     pub settings: Settings,
     pub throttle: auth::Throttle,
     pub hub: Arc<Hub>,
+    /// The web chat's live streams: told when staff write to a web patient.
+    pub live: crate::chat::Live,
     /// A message for a session's next page ("Claimed #4."), by session.
     notices: Mutex<HashMap<String, String>>,
     /// Set when the server stops: live streams end.
@@ -95,6 +98,7 @@ impl<S: Store> Console<S> {
 pub fn router<S: Store>(
     app: Arc<App<S>>,
     settings: Settings,
+    live: crate::chat::Live,
     stopped: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
     let hub = Arc::new(Hub::new());
@@ -116,6 +120,7 @@ pub fn router<S: Store>(
         settings,
         throttle: auth::Throttle::default(),
         hub,
+        live,
         notices: Mutex::default(),
         stopped,
     });
@@ -126,6 +131,7 @@ pub fn router<S: Store>(
         .route("/inbox", get(inbox::inbox::<S>))
         .route("/tickets/{number}", get(inbox::ticket::<S>))
         .route("/tickets/{number}/reply", post(inbox::reply::<S>))
+        .route("/tickets/{number}/typing", post(inbox::typing::<S>))
         .route("/tickets/{number}/{change}", post(inbox::change::<S>))
         .route("/screens", get(screens::list::<S>))
         .route("/screens/{id}", get(screens::show::<S>))
