@@ -11,7 +11,7 @@
 //!
 //! [web_chat]
 //! visitors_per_address_per_hour = 20
-//! messages_per_visitor_per_minute = 20
+//! messages_per_visitor_per_minute = 60
 //! ```
 
 use std::net::SocketAddr;
@@ -175,7 +175,7 @@ mod tests {
         .unwrap();
         let web = Settings::load(&path, true).unwrap().console(None);
         assert_eq!(web.listen.port(), 9000);
-        assert_eq!(web.chat.messages_per_visitor, 20, "the default");
+        assert_eq!(web.chat.messages_per_visitor, 60, "the default");
         assert_eq!(web.public_url.unwrap().host_str(), Some("clinic.example"));
         std::fs::write(&path, "[web_chat]\nmessages_per_visitor_per_minute = 0\n").unwrap();
         assert!(Settings::load(&path, true).is_err());

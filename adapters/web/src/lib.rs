@@ -80,7 +80,9 @@ impl Default for ChatLimits {
     fn default() -> Self {
         ChatLimits {
             new_visitors_per_address: 20,
-            messages_per_visitor: 20,
+            // The health screen is some twenty questions, answered by
+            // buttons as fast as a patient reads.
+            messages_per_visitor: 60,
         }
     }
 }

@@ -382,3 +382,82 @@ async fn the_panel_speaks_the_browsers_language_with_the_words_of_messages_toml(
     let words = knowledge.messages(frontdesk_core::Locale::En);
     assert!(english.contains(&words.chat_send) && english.contains("lang=\"en\""));
 }
+
+#[tokio::test]
+async fn a_staff_member_typing_in_the_console_shows_on_the_web_patients_stream() {
+    use frontdesk_core::accounts::{AccountName, Password, Role};
+    let chat = chat_with(frontdesk_web::ChatLimits::default());
+    let name = AccountName::parse("maria").unwrap();
+    let password = Password::parse("a long password").unwrap();
+    let now = jiff::Timestamp::now();
+    chat.app
+        .engine
+        .add_account(&name, Role::Desk, &password, now)
+        .unwrap();
+    let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let console =
+        frontdesk_web::console::router(chat.app.clone(), settings, chat.live.clone(), stopped);
+    let (_, taken) = send(&chat.router, json!({"seq": 1, "text": "/human"}), ORIGIN).await;
+    let visitor = taken["visitor"].as_str().unwrap().to_owned();
+
+    let form = |path: &str, cookie: Option<&str>, body: String| {
+        let mut request = Request::post(path)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        console
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+    };
+    let login = form("/login", None, "name=maria&password=a+long+password".into())
+        .await
+        .unwrap();
+    let cookie = login.headers()[header::SET_COOKIE].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let page = Request::get("/tickets/1")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let page = console.clone().oneshot(page).await.unwrap();
+    let html = String::from_utf8(
+        page.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    let request = Request::get(format!("/chat/api/events?visitor={visitor}&after=99"))
+        .body(Body::empty())
+        .unwrap();
+    let stream = chat.router.clone().oneshot(request).await.unwrap();
+    let refused = form("/tickets/1/typing", Some(&cookie), "csrf=wrong".into())
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let typing = form("/tickets/1/typing", Some(&cookie), format!("csrf={csrf}"))
+        .await
+        .unwrap();
+    assert_eq!(typing.status(), StatusCode::NO_CONTENT);
+    let mut body = stream.into_body();
+    let mut text = String::new();
+    while let Ok(Some(Ok(frame))) =
+        tokio::time::timeout(std::time::Duration::from_millis(300), body.frame()).await
+    {
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    assert_eq!(text.matches("event: typing").count(), 1, "{text}");
+}

@@ -34,13 +34,23 @@ pub struct ConsoleBot {
     pub url: String,
     /// What serve has written to its standard error so far.
     log: Arc<Mutex<Vec<String>>>,
+    /// serve's arguments, for a restart.
+    args: Vec<String>,
 }
 
 /// Adds the accounts `(name, role, password)` to a fresh data folder, then
 /// starts `frontdesk serve --listen 127.0.0.1:0` on it against a fake
 /// Telegram, and returns once serve has said where the console is.
 pub async fn spawn_console(accounts: &[(&str, &str, &str)]) -> ConsoleBot {
-    let bot = spawn_bot();
+    spawn_console_on(spawn_bot(), accounts, &[]).await
+}
+
+/// [`spawn_console`] on `bot`'s folders, with more arguments to serve.
+pub async fn spawn_console_on(
+    bot: TestBot,
+    accounts: &[(&str, &str, &str)],
+    args: &[&str],
+) -> ConsoleBot {
     for (name, role, password) in accounts {
         let out = bot.run(
             &["staff", "add", name, "--role", role, "--password-stdin"],
@@ -49,7 +59,26 @@ pub async fn spawn_console(accounts: &[(&str, &str, &str)]) -> ConsoleBot {
         assert!(out.status.success(), "staff add {name}: {}", stderr(&out));
     }
     let fake = FakeTelegram::start().await;
-    let mut serve = bot.serve(&fake, &["--listen", "127.0.0.1:0"], Stdio::piped());
+    let args = [args, &["--listen", "127.0.0.1:0"]].concat();
+    let (serve, url, log) = start_serve(&bot, &fake, &args).await;
+    ConsoleBot {
+        bot,
+        fake,
+        serve,
+        url,
+        log,
+        args: args.iter().map(|a| a.to_string()).collect(),
+    }
+}
+
+/// Starts serve and reads its log for its whole life (so the pipe never
+/// fills), until it says where the console is.
+async fn start_serve(
+    bot: &TestBot,
+    fake: &FakeTelegram,
+    args: &[&str],
+) -> (tokio::process::Child, String, Arc<Mutex<Vec<String>>>) {
+    let mut serve = bot.serve(fake, args, Stdio::piped());
     let pipe = serve
         .stderr
         .take()
@@ -58,7 +87,6 @@ pub async fn spawn_console(accounts: &[(&str, &str, &str)]) -> ConsoleBot {
     let (found, address) = tokio::sync::oneshot::channel();
     {
         let log = log.clone();
-        // Reads serve's log for its whole life, so the pipe never fills.
         tokio::spawn(async move {
             let mut found = Some(found);
             let mut lines = BufReader::new(pipe).lines();
@@ -79,13 +107,7 @@ pub async fn spawn_console(accounts: &[(&str, &str, &str)]) -> ConsoleBot {
             log.lock().unwrap().join("\n")
         ),
     };
-    ConsoleBot {
-        bot,
-        fake,
-        serve,
-        url,
-        log,
-    }
+    (serve, url, log)
 }
 
 /// The console's address in serve's line "the staff console is at
@@ -179,6 +201,36 @@ impl ConsoleBot {
         let before = self.fake.sent_to(on.chat_id).len();
         self.fake.user_presses(patient, on, data);
         self.fake.next_to(on.chat_id, before).await
+    }
+
+    /// Kills serve (SIGKILL: no chance to finish anything).
+    pub async fn kill(&mut self) {
+        signal(&self.serve, "KILL");
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.serve.wait())
+            .await
+            .expect("serve dies on SIGKILL");
+    }
+
+    /// Starts serve again, after [`ConsoleBot::kill`], on the same data
+    /// folder and address, as a supervisor would.
+    pub async fn restart(&mut self) {
+        let address = self.url.trim_start_matches("http://").to_owned();
+        let mut args: Vec<&str> = Vec::new();
+        let mut given = self.args.iter();
+        while let Some(arg) = given.next() {
+            if arg == "--listen" {
+                given.next();
+            } else {
+                args.push(arg);
+            }
+        }
+        args.extend(["--listen", &address]);
+        let (serve, url, log) = start_serve(&self.bot, &self.fake, &args).await;
+        assert_eq!(url, self.url, "serve came back on its address");
+        let before = std::mem::take(&mut *self.log.lock().unwrap());
+        log.lock().unwrap().splice(0..0, before);
+        self.serve = serve;
+        self.log = log;
     }
 
     /// Stops serve with SIGTERM and waits for it to exit (successfully);
@@ -329,17 +381,33 @@ pub async fn live_updates(browser: &Browser) -> u64 {
         .unwrap_or_default()
 }
 
-/// Serves `html` at every path of a second loopback origin (another port),
-/// until the returned task is aborted; returns the origin's URL.
+/// A page served on another loopback port (another origin), for
+/// cross-origin attacks on the console and chat.
 pub async fn spawn_other_origin(html: String) -> (String, tokio::task::JoinHandle<()>) {
+    let site = spawn_site().await;
+    *site.page.lock().unwrap() = html;
+    (site.url, site.task)
+}
+
+/// A web site on its own loopback port: every path answers [`Site::page`],
+/// which a test may set once it knows what to put there.
+pub struct Site {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    pub page: Arc<Mutex<String>>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+pub async fn spawn_site() -> Site {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free loopback port");
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let html = Arc::new(html);
+    let page = Arc::new(Mutex::new(String::new()));
+    let serving = page.clone();
     let task = tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let html = html.clone();
+            let html = serving.lock().unwrap().clone();
             tokio::spawn(async move {
                 // Read the request's head; the body (if any) does not matter.
                 let mut head = Vec::new();
@@ -360,5 +428,5 @@ pub async fn spawn_other_origin(html: String) -> (String, tokio::task::JoinHandl
             });
         }
     });
-    (url, task)
+    Site { url, page, task }
 }

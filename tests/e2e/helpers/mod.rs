@@ -21,6 +21,9 @@ pub use console::{
     status, wait_until_live,
 };
 
+mod webchat;
+pub use webchat::{enter_panel, lines, settled_lines, spawn_web_chat, write};
+
 mod platforms;
 pub use platforms::{
     DiscordBot, TelegramBot, run_discord, run_telegram, spawn_discord_bot, spawn_telegram_bot,
