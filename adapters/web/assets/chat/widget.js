@@ -31,6 +31,7 @@
       document.body.appendChild(frame);
     }
     frame.hidden = false;
+    fit();
     launcher.setAttribute("aria-expanded", "true");
     frame.focus();
   }
@@ -42,6 +43,19 @@
   launcher.addEventListener("click", function () {
     if (frame && !frame.hidden) close(); else open();
   });
+  // On a phone the panel takes the whole screen, and the keyboard must not
+  // cover its input: the frame follows the part of the page in view.
+  function fit() {
+    const view = window.visualViewport;
+    if (!frame || !view) return;
+    const phone = window.matchMedia("(max-width: 32rem)").matches;
+    frame.style.height = phone ? view.height + "px" : "";
+    frame.style.top = phone ? view.offsetTop + "px" : "";
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", fit);
+    window.visualViewport.addEventListener("scroll", fit);
+  }
   // The panel asks to be closed (its close button, or Escape).
   window.addEventListener("message", function (event) {
     if (event.origin === base && event.data === "frontdesk:close") close();
