@@ -97,9 +97,13 @@ async fn stream(
     if !status.is_success() {
         return (status, String::new());
     }
+    (status, read_now(response).await)
+}
+
+/// What a live stream sends at once (then it waits).
+async fn read_now(response: axum::response::Response) -> String {
     let mut body = response.into_body();
     let mut text = String::new();
-    // What is there is sent at once; then the stream waits.
     while let Ok(Some(Ok(frame))) =
         tokio::time::timeout(std::time::Duration::from_millis(300), body.frame()).await
     {
@@ -107,7 +111,7 @@ async fn stream(
             text.push_str(&String::from_utf8_lossy(&data));
         }
     }
-    (status, text)
+    text
 }
 
 #[tokio::test]
@@ -287,20 +291,8 @@ async fn staff_writing_to_a_web_patient_shows_on_their_stream_and_on_no_other() 
     // The visitor's chat: its id is the token's part before the first dot.
     let id = visitors[0].split('.').next().unwrap();
     chat.live.typing(&ChatKey::new(Platform::Web, id).unwrap());
-    let read = |response: axum::response::Response| async move {
-        let mut body = response.into_body();
-        let mut text = String::new();
-        while let Ok(Some(Ok(frame))) =
-            tokio::time::timeout(std::time::Duration::from_millis(300), body.frame()).await
-        {
-            if let Ok(data) = frame.into_data() {
-                text.push_str(&String::from_utf8_lossy(&data));
-            }
-        }
-        text
-    };
-    assert!(read(one).await.contains("event: typing"));
-    assert!(!read(other).await.contains("event: typing"));
+    assert!(read_now(one).await.contains("event: typing"));
+    assert!(!read_now(other).await.contains("event: typing"));
 }
 
 #[tokio::test]
@@ -450,14 +442,6 @@ async fn a_staff_member_typing_in_the_console_shows_on_the_web_patients_stream()
         .await
         .unwrap();
     assert_eq!(typing.status(), StatusCode::NO_CONTENT);
-    let mut body = stream.into_body();
-    let mut text = String::new();
-    while let Ok(Some(Ok(frame))) =
-        tokio::time::timeout(std::time::Duration::from_millis(300), body.frame()).await
-    {
-        if let Ok(data) = frame.into_data() {
-            text.push_str(&String::from_utf8_lossy(&data));
-        }
-    }
+    let text = read_now(stream).await;
     assert_eq!(text.matches("event: typing").count(), 1, "{text}");
 }
