@@ -1,6 +1,6 @@
 //! The bot under test: the real `frontdesk serve` binary as a child process,
-//! on the fake Bot API and a fresh data folder, so that its memory and CPU
-//! are its own.
+//! on a fresh data folder, so that its memory and CPU are its own: on the
+//! fake Bot API, or (web mode) with no chat platform, its listener only.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -39,26 +39,51 @@ impl Bot {
             ),
             None => Stdio::null(),
         };
-        let mut command = tokio::process::Command::new(&options.binary);
+        let mut command = serve_command(options, data.path());
         command
-            .arg("--faq")
-            .arg(&options.faq)
-            .arg("--data")
-            .arg(data.path())
-            .arg("serve")
             .args((!options.throttle).then_some("--no-throttle"))
             // The staff console on a free port, so runs never collide.
             .args(["--listen", "127.0.0.1:0"])
             .env("TELEGRAM_BOT_TOKEN", TOKEN)
             .env("TELOXIDE_API_URL", fake.api_url())
             .env_remove("DISCORD_BOT_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .kill_on_drop(true);
+            .stderr(stderr);
         if options.log.is_some() && std::env::var_os("FRONTDESK_LOG").is_none() {
             command.env("FRONTDESK_LOG", "info");
         }
+        Bot::start(command, options, data)
+    }
+
+    /// The bot with no chat platform, so the listener (staff console and
+    /// web chat) is its only door, on a free loopback port, with the given
+    /// settings file. Its log (at `info`) comes back as a pipe: the web mode
+    /// reads the listener's address and the model's readiness from it.
+    pub fn spawn_web(
+        options: &BotOptions,
+        settings: &Path,
+    ) -> anyhow::Result<(Bot, tokio::process::ChildStderr)> {
+        let data = tempfile::tempdir().context("cannot make a temporary data folder")?;
+        let mut command = serve_command(options, data.path());
+        command
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--settings")
+            .arg(settings)
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .env_remove("DISCORD_BOT_TOKEN")
+            .stderr(Stdio::piped());
+        if std::env::var_os("FRONTDESK_LOG").is_none() {
+            command.env("FRONTDESK_LOG", "info");
+        }
+        let mut bot = Bot::start(command, options, data)?;
+        let stderr = bot.child.stderr.take().context("no pipe from the bot")?;
+        Ok((bot, stderr))
+    }
+
+    fn start(
+        mut command: tokio::process::Command,
+        options: &BotOptions,
+        data: tempfile::TempDir,
+    ) -> anyhow::Result<Bot> {
         let child = command.spawn().with_context(|| {
             format!(
                 "cannot start {} (build it with `cargo build --release -p frontdesk -p frontdesk-load`, or give --bot)",
@@ -99,6 +124,23 @@ impl Bot {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// `frontdesk --faq FAQ --data DATA serve`, its output nowhere until said
+/// otherwise, killed with its handle.
+fn serve_command(options: &BotOptions, data: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(&options.binary);
+    command
+        .arg("--faq")
+        .arg(&options.faq)
+        .arg("--data")
+        .arg(data)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    command
 }
 
 /// `frontdesk` next to this executable (`target/release/frontdesk` when both

@@ -1,11 +1,14 @@
 //! `loadtest`: N simulated patients at once against the real `frontdesk
 //! serve`, on the test kit's fake Telegram Bot API; reports throughput, reply
 //! latency, lost, duplicated and out-of-order replies, and the bot's memory.
+//! With `--web`, N visitors of the web chat instead, over its HTTP API on
+//! loopback, with dropped and resumed event streams and resent messages.
 //!
 //! ```sh
 //! cargo build --release -p frontdesk -p frontdesk-load
 //! target/release/loadtest --patients 1000            # throttle off
 //! target/release/loadtest --patients 1000 --throttle # Telegram's limits
+//! target/release/loadtest --web --patients 500       # the web chat
 //! ```
 //!
 //! # Layout
@@ -15,24 +18,44 @@
 //! - [`run`]: the reference walk, the load, the accounting.
 //! - [`report`]: percentiles, lost/duplicated/out-of-order, the report.
 //! - [`rss`]: the bot's memory and CPU time from `/proc`.
+//! - [`web`]: the web mode's run: serve on its listener only, a reference
+//!   visitor, the load, serve's memory.
+//! - [`visitor`]: one web visitor's script, its stream's drops and
+//!   resumptions, its resend, and its stream checked against its mailbox.
+//! - [`webapi`]: the web chat's HTTP API as a page uses it, and a
+//!   server-sent events parser.
+//! - [`webreport`]: the web mode's figures and report.
 
 mod bot;
 mod patient;
 mod report;
 mod rss;
 mod run;
+mod visitor;
+mod web;
+mod webapi;
+mod webreport;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 
-/// Load-test Frontdesk's Telegram adapter against a fake Bot API.
+/// Load-test Frontdesk's Telegram adapter against a fake Bot API, or its web
+/// chat (`--web`).
 #[derive(Debug, Parser)]
 struct Args {
-    /// Patients at once.
+    /// Patients at once (web visitors with `--web`).
     #[arg(long, default_value_t = 100)]
     patients: usize,
+    /// The web chat instead of Telegram: each visitor sends 10 messages over
+    /// the chat's HTTP API on loopback, drops and resumes its event stream,
+    /// and resends one message.
+    #[arg(long)]
+    web: bool,
+    /// With `--web`: the whole run fails after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    deadline_secs: u64,
     /// Think time between a reply and the patient's next message, uniformly
     /// in MIN-MAX milliseconds (`0-0` for a saturation run).
     #[arg(long, default_value = "1000-3000", value_parser = parse_range)]
@@ -44,7 +67,7 @@ struct Args {
     #[arg(long, default_value_t = 30)]
     step_timeout_secs: u64,
     /// Keep Telegram's production rate limits (the bot's default).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "web")]
     throttle: bool,
     /// The `frontdesk` binary [default: `frontdesk` next to this executable].
     #[arg(long)]
@@ -79,27 +102,55 @@ fn parse_range(s: &str) -> Result<(u64, u64), String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let bot = bot::BotOptions {
+        binary: args.bot.map_or_else(bot::default_binary, Ok)?,
+        faq: args.faq.unwrap_or_else(bot::default_faq),
+        throttle: args.throttle,
+        log: args.log,
+    };
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let ramp = Duration::from_secs_f64(args.ramp_secs);
+    let think = (
+        Duration::from_millis(args.think_ms.0),
+        Duration::from_millis(args.think_ms.1),
+    );
+    let step_timeout = Duration::from_secs(args.step_timeout_secs);
+    if args.web {
+        let config = web::Config {
+            bot,
+            visitors: args.patients,
+            pace: visitor::Pace {
+                ramp,
+                think,
+                step_timeout,
+                disturb: true,
+            },
+            seed,
+            deadline: Duration::from_secs(args.deadline_secs),
+        };
+        let report = web::run(&config).await?;
+        if args.json {
+            println!("{}", report.json());
+        } else {
+            println!("{report}");
+        }
+        let failures = report.load.failures();
+        anyhow::ensure!(failures.is_empty(), "{}", failures.join(", "));
+        return Ok(());
+    }
     let config = run::Config {
-        bot: bot::BotOptions {
-            binary: args.bot.map_or_else(bot::default_binary, Ok)?,
-            faq: args.faq.unwrap_or_else(bot::default_faq),
-            throttle: args.throttle,
-            log: args.log,
-        },
+        bot,
         patients: args.patients,
         pace: patient::Pace {
-            ramp: Duration::from_secs_f64(args.ramp_secs),
-            think: (
-                Duration::from_millis(args.think_ms.0),
-                Duration::from_millis(args.think_ms.1),
-            ),
-            step_timeout: Duration::from_secs(args.step_timeout_secs),
+            ramp,
+            think,
+            step_timeout,
         },
-        seed: args.seed.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
-        }),
+        seed,
     };
     let report = run::run(&config).await?;
     if args.json {

@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 pub struct Latencies {
     pub count: usize,
     pub p50: Duration,
+    /// Shown by the web mode's report only.
+    pub p90: Duration,
     pub p95: Duration,
     pub p99: Duration,
     pub max: Duration,
@@ -30,6 +32,7 @@ impl Latencies {
         Latencies {
             count: samples.len(),
             p50: rank(0.50),
+            p90: rank(0.90),
             p95: rank(0.95),
             p99: rank(0.99),
             max: samples.last().copied().unwrap_or_default(),
@@ -58,7 +61,7 @@ impl fmt::Display for Latencies {
     }
 }
 
-fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e4).round() / 10.0
 }
 
