@@ -139,7 +139,10 @@ async fn main() -> anyhow::Result<()> {
             println!("{report}");
         }
         let failures = report.load.failures();
-        anyhow::ensure!(failures.is_empty(), "{}", failures.join(", "));
+        if !failures.is_empty() {
+            eprintln!("loadtest: FAILED: {}", failures.join(", "));
+            std::process::exit(1);
+        }
         return Ok(());
     }
     let config = run::Config {

@@ -43,6 +43,22 @@ pub fn cpu(pid: Option<u32>) -> Option<Duration> {
     Some(Duration::from_millis(total * 10))
 }
 
+/// CPU time the whole machine has been busy (all cores, every process:
+/// `/proc/stat`'s first line less idle and iowait), to tell how much other
+/// work ran during a load.
+pub fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is already
+    // in user and nice).
+    let busy: u64 = ticks.iter().take(8).sum::<u64>() - ticks.get(3)? - ticks.get(4)?;
+    Some(Duration::from_millis(busy * 10))
+}
+
 /// Bytes as mebibytes, for reports.
 pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
@@ -57,5 +73,6 @@ mod tests {
         let me = memory(std::process::id()).expect("Linux /proc");
         assert!(me.rss > 0 && me.peak >= me.rss);
         assert!(cpu(None).is_some());
+        assert!(machine_busy().is_some());
     }
 }

@@ -555,9 +555,9 @@ pub struct Delivery {
     /// The patient's own lines beyond the messages sent (a resend kept
     /// twice); only when the server says who lines are from.
     pub extra_own_lines: usize,
-    /// Clinic lines after the resent message that repeat an earlier line
-    /// of that message's reply (the resend answered again).
-    pub resend_repeats: usize,
+    /// Resends answered again: the clinic's lines after the resent
+    /// message's own line repeat one of them (the same text and choices).
+    pub resends_answered_again: usize,
     /// Clinic lines in the mailbox.
     pub clinic_lines: usize,
 }
@@ -570,7 +570,7 @@ impl Delivery {
         self.differing += other.differing;
         self.mailbox_gaps += other.mailbox_gaps;
         self.extra_own_lines += other.extra_own_lines;
-        self.resend_repeats += other.resend_repeats;
+        self.resends_answered_again += other.resends_answered_again;
         self.clinic_lines += other.clinic_lines;
     }
 }
@@ -634,10 +634,9 @@ impl Visit {
             for line in reply {
                 let key = (line.text.as_str(), line.choices.as_slice());
                 if shown.contains(&key) {
-                    d.resend_repeats += 1;
-                } else {
-                    shown.push(key);
+                    d.resends_answered_again = 1;
                 }
+                shown.push(key);
             }
         }
         d
@@ -681,7 +680,7 @@ mod tests {
             (1, 1, 1, 0)
         );
         assert_eq!(
-            (d.extra_own_lines, d.resend_repeats, d.clinic_lines),
+            (d.extra_own_lines, d.resends_answered_again, d.clinic_lines),
             (0, 1, 3)
         );
         visit.received = vec![1, 2, 3, 4, 5];

@@ -149,7 +149,7 @@ async fn measure(
     report.rss_after_reference = rss::memory(pid).map_or(0, |m| m.rss);
 
     eprintln!("{} visitors…", config.visitors);
-    let (cpu_bot, cpu_me) = (rss::cpu(Some(pid)), rss::cpu(None));
+    let (cpu_bot, cpu_me, busy) = (rss::cpu(Some(pid)), rss::cpu(None), rss::machine_busy());
     let done = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn({
         let done = done.clone();
@@ -179,6 +179,7 @@ async fn measure(
     report.wall = load_started.elapsed();
     report.bot_cpu = diff(rss::cpu(Some(pid)), cpu_bot);
     report.generator_cpu = diff(rss::cpu(None), cpu_me);
+    report.machine_cpu = diff(rss::machine_busy(), busy);
     done.store(true, Ordering::Relaxed);
     (report.rss_load_most, report.max_threads) = sampler.await.unwrap_or_default();
     bot.check_running()?;

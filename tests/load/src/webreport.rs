@@ -156,7 +156,9 @@ impl Figures {
     }
 
     pub fn duplicated(&self) -> usize {
-        self.delivery.duplicated + self.delivery.extra_own_lines + self.delivery.resend_repeats
+        self.delivery.duplicated
+            + self.delivery.extra_own_lines
+            + self.delivery.resends_answered_again
     }
 
     /// What makes a run fail, in words; empty when it passed.
@@ -167,7 +169,7 @@ impl Figures {
             (d.mailbox_gaps, "gaps in the mailboxes' numbers"),
             (d.duplicated, "lines delivered twice"),
             (d.extra_own_lines, "patient's lines kept twice"),
-            (d.resend_repeats, "lines repeated for a resend"),
+            (d.resends_answered_again, "resends answered again"),
             (d.out_of_order, "lines out of order"),
             (d.differing, "lines differing from the mailbox"),
             (self.unanswered, "messages never answered"),
@@ -213,7 +215,7 @@ impl Figures {
                 "mailbox_gaps": self.delivery.mailbox_gaps,
                 "duplicated_on_streams": self.delivery.duplicated,
                 "own_lines_kept_twice": self.delivery.extra_own_lines,
-                "resend_repeats": self.delivery.resend_repeats,
+                "resends_answered_again": self.delivery.resends_answered_again,
                 "out_of_order": self.delivery.out_of_order,
                 "differing": self.delivery.differing,
                 "clinic_lines_in_mailboxes": self.delivery.clinic_lines,
@@ -249,6 +251,9 @@ pub struct WebReport {
     pub store_bytes: u64,
     pub bot_cpu: Duration,
     pub generator_cpu: Duration,
+    /// The whole machine's busy CPU time during the load: what is not
+    /// serve's or the generator's is other work sharing the cores.
+    pub machine_cpu: Duration,
     pub max_threads: usize,
     /// serve's log during the whole run.
     pub serve_warnings: usize,
@@ -257,6 +262,13 @@ pub struct WebReport {
 }
 
 impl WebReport {
+    /// CPU the machine spent on other work during the load.
+    fn other_cpu(&self) -> Duration {
+        self.machine_cpu
+            .saturating_sub(self.bot_cpu)
+            .saturating_sub(self.generator_cpu)
+    }
+
     pub fn json(&self) -> Value {
         let mib = |b: u64| (mib(b) * 10.0).round() / 10.0;
         json!({
@@ -280,12 +292,21 @@ impl WebReport {
                 "end": mib(self.rss_end),
             },
             "store_mib": mib(self.store_bytes),
-            "cpu_secs": {"serve": self.bot_cpu.as_secs_f64(), "generator": self.generator_cpu.as_secs_f64()},
+            "cpu_secs": {
+                "serve": self.bot_cpu.as_secs_f64(),
+                "generator": self.generator_cpu.as_secs_f64(),
+                "other": self.other_cpu().as_secs_f64(),
+                "machine_busy": self.machine_cpu.as_secs_f64(),
+            },
             "serve_max_threads": self.max_threads,
             "serve_log": {"warnings": self.serve_warnings, "errors": self.serve_errors, "first": self.serve_problems},
             "failures": self.load.failures(),
         })
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn latencies(l: &Latencies) -> Value {
@@ -402,14 +423,14 @@ impl fmt::Display for WebReport {
         let d = &load.delivery;
         writeln!(
             f,
-            "delivery:         {} lost, {} duplicated ({} lost and {} shown twice on the streams, {} gaps in the mailboxes, {} patient's lines kept twice, {} lines repeated for a resend), {} out of order, {} differing from the mailbox",
+            "delivery:         {} lost, {} duplicated ({} lost and {} shown twice on the streams, {} gaps in the mailboxes, {} patient's lines kept twice, {} resends answered again), {} out of order, {} differing from the mailbox",
             load.lost(),
             load.duplicated(),
             d.lost,
             d.duplicated,
             d.mailbox_gaps,
             d.extra_own_lines,
-            d.resend_repeats,
+            d.resends_answered_again,
             d.out_of_order,
             d.differing
         )?;
@@ -421,7 +442,12 @@ impl fmt::Display for WebReport {
         }
         writeln!(
             f,
-            "serve RSS:        after start (model loaded) {:.1} MiB, after the reference visitor {:.1} MiB, most during the load {:.1} MiB, peak (VmHWM) {:.1} MiB, end {:.1} MiB (store on disk {:.1} MiB)",
+            "serve RSS:        after start{} {:.1} MiB, after the reference visitor {:.1} MiB, most during the load {:.1} MiB, peak (VmHWM) {:.1} MiB, end {:.1} MiB (store on disk {:.1} MiB)",
+            if self.model_ready.is_some() {
+                " (model loaded)"
+            } else {
+                ""
+            },
             mib(self.rss_after_start),
             mib(self.rss_after_reference),
             mib(self.rss_load_most),
@@ -431,10 +457,14 @@ impl fmt::Display for WebReport {
         )?;
         writeln!(
             f,
-            "CPU in the load:  serve {:.1} s (at most {} threads), generator {:.1} s",
+            "CPU in the load:  serve {:.1} s (at most {} threads), generator {:.1} s, other processes {:.1} s; the machine busy {:.1} s of {:.1} s ({} cores)",
             self.bot_cpu.as_secs_f64(),
             self.max_threads,
-            self.generator_cpu.as_secs_f64()
+            self.generator_cpu.as_secs_f64(),
+            self.other_cpu().as_secs_f64(),
+            self.machine_cpu.as_secs_f64(),
+            self.wall.as_secs_f64() * cores() as f64,
+            cores()
         )?;
         write!(
             f,
