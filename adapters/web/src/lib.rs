@@ -119,6 +119,13 @@ pub async fn run<S: Store>(
         let _ = stopping.send(true);
     });
     let mut stopped = stopped;
+    // Live streams send a few small writes at once: no waiting for the
+    // browser's acknowledgement before each (Nagle's delay, some 40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

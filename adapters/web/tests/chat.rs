@@ -445,3 +445,25 @@ async fn a_staff_member_typing_in_the_console_shows_on_the_web_patients_stream()
     let text = read_now(stream).await;
     assert_eq!(text.matches("event: typing").count(), 1, "{text}");
 }
+
+#[tokio::test]
+async fn a_resend_in_the_health_screen_even_at_the_same_moment_is_answered_once() {
+    let (router, _, _stop) = chat();
+    let (_, taken) = send(&router, json!({"seq": 1, "text": "/screen"}), ORIGIN).await;
+    let visitor = taken["visitor"].as_str().unwrap().to_owned();
+    let consent = json!({"visitor": visitor, "seq": 2, "choice": "ans:consent:yes"});
+    let (one, two) = tokio::join!(
+        send(&router, consent.clone(), ORIGIN),
+        send(&router, consent.clone(), ORIGIN)
+    );
+    assert_eq!((one.0, two.0), (StatusCode::OK, StatusCode::OK));
+    let lines = events(&router, &visitor, 0).await.1;
+    send(&router, consent, ORIGIN).await;
+    assert_eq!(events(&router, &visitor, 0).await.1, lines, "nothing new");
+    let from: Vec<&str> = lines.iter().map(|l| l["from"].as_str().unwrap()).collect();
+    assert_eq!(
+        from,
+        ["patient", "clinic", "patient", "clinic"],
+        "one question after the consent: {lines:?}"
+    );
+}

@@ -40,6 +40,18 @@ pub enum Line {
     Patient { seq: u64, text: String },
 }
 
+/// What became of a patient's line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Received {
+    /// Written, with its number: the bot has yet to answer it.
+    New(Posted),
+    /// A resend of a line already there and answered: nothing to do.
+    Answered,
+    /// A resend of a line already there whose answer is not (the bot
+    /// stopped between the two): it is to be answered.
+    Unanswered,
+}
+
 /// What a patient sent, as the mailbox shows it.
 #[derive(Debug, Clone, Copy)]
 pub enum Said<'a> {
@@ -79,23 +91,36 @@ impl<S: Store> Engine<S> {
     }
 
     /// Writes what the patient sent, numbered `seq` by their page, unless
-    /// a line numbered `seq` or later is there already: then it is a
-    /// resend, and `None` comes back.
+    /// a line numbered `seq` or later is there already (a resend): then
+    /// says whether the bot's answer to it is there too.
     pub fn post_patient(
         &self,
         chat: &ChatKey,
         seq: u64,
         said: Said<'_>,
         at: Timestamp,
-    ) -> Result<Option<Posted>, EngineError> {
+    ) -> Result<Received, EngineError> {
         let _chat = self.lock_chat(chat);
         let kept = self.kept(chat)?;
         let mut label = None;
+        let mut answered = false;
         for posted in kept.iter().rev() {
             match (&posted.line, said) {
-                (Line::Patient { seq: last, .. }, _) if *last >= seq => return Ok(None),
-                (Line::Clinic(reply), Said::Choice(id)) if label.is_none() => {
-                    label = reply.choices.iter().find(|c| c.id == id).map(|c| &c.label);
+                (Line::Patient { seq: last, .. }, _) if *last > seq => {
+                    return Ok(Received::Answered);
+                }
+                (Line::Patient { seq: last, .. }, _) if *last == seq => {
+                    return Ok(if answered {
+                        Received::Answered
+                    } else {
+                        Received::Unanswered
+                    });
+                }
+                (Line::Clinic(reply), said) => {
+                    answered = true;
+                    if let (Said::Choice(id), None) = (said, label) {
+                        label = reply.choices.iter().find(|c| c.id == id).map(|c| &c.label);
+                    }
                 }
                 _ => {}
             }
@@ -105,7 +130,8 @@ impl<S: Store> Engine<S> {
             Said::Choice(id) => label.map_or_else(|| id.to_owned(), Clone::clone),
         };
         let line = Line::Patient { seq, text };
-        Ok(self.append(chat, kept, vec![line], at)?.pop())
+        let posted = self.append(chat, kept, vec![line], at)?;
+        Ok(Received::New(posted.into_iter().next().expect("one line")))
     }
 
     /// The chat's mailbox, oldest first (the caller holds its lock).
@@ -219,22 +245,28 @@ mod tests {
     }
 
     #[test]
-    fn the_patients_lines_are_kept_in_order_once_each_with_a_buttons_label() {
+    fn the_patients_lines_are_kept_once_each_with_a_buttons_label_and_a_resend_knows_if_answered() {
         let engine = engine();
         let chat = ChatKey::parse("web:v1").unwrap();
         let now = Timestamp::now();
         let said = |seq, what| engine.post_patient(&chat, seq, what, now).unwrap();
-        assert!(said(1, Said::Text("does it hurt?")).is_some());
+        let new = |received| matches!(received, Received::New(_));
+        assert!(new(said(1, Said::Text("does it hurt?"))));
+        assert_eq!(said(1, Said::Text("does it hurt?")), Received::Unanswered);
         let mut question = reply("Are you pregnant?");
         question.choices = vec![crate::chat::Choice {
             id: "screen:no".into(),
             label: "No".into(),
         }];
         engine.post(&chat, &[question], now).unwrap();
-        assert!(said(1, Said::Text("does it hurt?")).is_none(), "a resend");
-        assert!(said(2, Said::Choice("screen:no")).is_some());
-        assert!(said(2, Said::Choice("screen:no")).is_none(), "a resend");
-        assert!(said(3, Said::Choice("gone")).is_some());
+        assert_eq!(said(1, Said::Text("does it hurt?")), Received::Answered);
+        assert!(new(said(2, Said::Choice("screen:no"))));
+        assert!(new(said(3, Said::Choice("gone"))));
+        assert_eq!(
+            said(2, Said::Choice("screen:no")),
+            Received::Answered,
+            "older"
+        );
         assert_eq!(
             texts(&engine.mailbox_after(&chat, 0).unwrap()),
             ["> does it hurt?", "Are you pregnant?", "> No", "> gone"]

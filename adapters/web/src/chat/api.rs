@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use frontdesk_core::engine::FORGET_YES;
-use frontdesk_core::engine::mailbox::{Line, Posted, Said};
+use frontdesk_core::engine::mailbox::{Line, Posted, Received, Said};
 use frontdesk_core::{ChatKey, Choice, Incoming, Input, Locale, Platform, ReplyKind, Store};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
@@ -103,15 +103,22 @@ pub async fn message<S: Store>(
     let Ok(key) = ChatKey::new(Platform::Web, &visitor.id) else {
         return refuse(StatusCode::BAD_REQUEST, "a text or a choice");
     };
-    // The patient's line first, so that it comes before the answer.
+    let taken = Json(Taken {
+        visitor: visitor.token(&secret),
+    });
+    // One message of a visitor at a time, from its line to its answer: the
+    // answers stay in order, and a resend sees whether it was answered.
+    let _turn = chat.turn(&visitor.id).lock().await;
     let (seq, line_key, line) = (message.seq, key.clone(), OwnedSaid::from(said));
-    let written = chat
+    let received = chat
         .blocking(move |engine| engine.post_patient(&line_key, seq, line.said(), now))
         .await;
-    match written {
-        Some(Ok(Some(_))) => chat.live.posted(key.clone()),
-        // A resend: the engine knows it too (the sequence number).
-        Some(Ok(None)) => {}
+    match received {
+        Some(Ok(Received::New(_))) => chat.live.posted(key.clone()),
+        Some(Ok(Received::Answered)) => return taken.into_response(),
+        // The bot stopped before answering: the engine answers it now, or,
+        // if it had taken it, says again where the patient is.
+        Some(Ok(Received::Unanswered)) => {}
         _ => return refuse(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     }
     let input = match said {
@@ -127,10 +134,7 @@ pub async fn message<S: Store>(
     let response = chat.app.handle(incoming).await;
     chat.post(key, response.replies.clone()).await;
     chat.app.after_replies(&response);
-    Json(Taken {
-        visitor: visitor.token(&secret),
-    })
-    .into_response()
+    taken.into_response()
 }
 
 /// A patient's line, owned, to cross to the blocking pool.

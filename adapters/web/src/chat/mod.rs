@@ -83,7 +83,13 @@ pub struct Chat<S: Store> {
     visitors: SlidingWindow,
     /// Messages by visitor, in the last minute.
     messages: SlidingWindow,
+    /// Turns: one message of a visitor at a time (visitors share a turn
+    /// by their id's hash; a turn is held for one engine call).
+    turns: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// How many turns visitors share.
+const TURNS: usize = 256;
 
 type Shared<S> = Arc<Chat<S>>;
 
@@ -101,6 +107,7 @@ pub fn router<S: Store>(
         stopped,
         visitors: SlidingWindow::new(Duration::from_secs(3600)),
         messages: SlidingWindow::new(Duration::from_secs(60)),
+        turns: (0..TURNS).map(|_| tokio::sync::Mutex::new(())).collect(),
     });
     let delivering = chat.clone();
     let runtime = tokio::runtime::Handle::current();
@@ -124,6 +131,13 @@ pub fn router<S: Store>(
 }
 
 impl<S: Store> Chat<S> {
+    /// The visitor's turn.
+    fn turn(&self, visitor: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(visitor);
+        &self.turns[hash as usize % TURNS]
+    }
+
     /// The secret visitors' ids are signed with (read off the async
     /// workers: it may be made and written on first use).
     async fn secret(&self) -> Option<[u8; 32]> {
