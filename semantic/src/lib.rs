@@ -15,10 +15,14 @@
 //! - [`encoder`]: text to unit-length embeddings.
 //! - [`cache`]: embeddings of the folder's texts on disk, by model and hash.
 //! - [`softmax`]: the classifier trained on them.
+//! - [`ngram`]: a character n-gram reader trained on the same texts, whose
+//!   topic reading is averaged with the encoder's (it reads Spanish and
+//!   typos the English encoder misses).
 
 pub mod cache;
 pub mod encoder;
 pub mod model;
+pub mod ngram;
 pub mod softmax;
 
 use std::sync::Arc;
@@ -51,6 +55,8 @@ pub struct SemanticModel {
     /// Embeddings read instead of encoding the text again (see
     /// [`SemanticModel::remembering`]).
     known: Option<EmbeddingCache>,
+    /// The same topics read by character n-grams; averaged with `softmax`.
+    ngrams: ngram::NgramReader,
 }
 
 /// The built-in triage examples, then the folder's own texts as tier 3,
@@ -106,12 +112,14 @@ impl SemanticModel {
             TRIAGE_FLAGS.len(),
             options,
         )?;
+        let ngrams = ngram::NgramReader::train(&examples, classes);
         Ok(SemanticModel {
             encoder,
             softmax,
             triage,
             emergencies,
             known: None,
+            ngrams,
         })
     }
 
@@ -147,8 +155,12 @@ impl SemanticModel {
         let best = (0..flags.len())
             .max_by(|&a, &b| flags[a].total_cmp(&flags[b]))
             .unwrap_or(0);
+        let mut classes = self.softmax.probabilities(&embedding);
+        for (p, q) in classes.iter_mut().zip(self.ngrams.read(text)) {
+            *p = (*p + q) / 2.0;
+        }
         Ok(Scores {
-            classes: self.softmax.probabilities(&embedding),
+            classes,
             tiers: [t[0], t[1], t[2]],
             red_flag: TRIAGE_FLAGS[best],
         })
