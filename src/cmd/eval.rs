@@ -3,7 +3,8 @@ use std::path::Path;
 use anyhow::Context;
 use frontdesk_core::Classifier;
 use frontdesk_core::understand::eval::{
-    evaluate, evaluate_triage, is_triage_file, parse_cases, parse_triage_cases,
+    evaluate, evaluate_conversations, evaluate_triage, is_conversations_file, is_triage_file,
+    parse_cases, parse_conversations, parse_triage_cases,
 };
 
 use crate::cli::Cli;
@@ -23,6 +24,44 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
     );
     if is_triage_file(&text) {
         return triage(&classifier, &text, file, summary);
+    }
+    if is_conversations_file(&text) {
+        let turns = parse_conversations(&text)
+            .with_context(|| format!("{} is malformed", file.display()))?;
+        let (first, later) = evaluate_conversations(&classifier, &knowledge, &turns);
+        // Per turn, and per language where the conversation names it
+        // (`en-…`, `es-…`).
+        for (name, report) in [("first turns", &first), ("later turns", &later)] {
+            println!(
+                "{name}: {:.3} ({} turns)",
+                report.accuracy(),
+                report.results.len()
+            );
+        }
+        for language in ["en", "es"] {
+            let of = |r: &frontdesk_core::understand::eval::Report| {
+                let picked: Vec<f64> = r
+                    .results
+                    .iter()
+                    .zip(
+                        turns
+                            .iter()
+                            .filter(|t| (t.turn == 1) == std::ptr::eq(r, &first)),
+                    )
+                    .filter(|(_, t)| t.conversation.starts_with(language))
+                    .map(|(c, _)| c.score)
+                    .collect();
+                (
+                    picked.iter().sum::<f64>() / picked.len().max(1) as f64,
+                    picked.len(),
+                )
+            };
+            let ((f, fc), (l, lc)) = (of(&first), of(&later));
+            if fc + lc > 0 {
+                println!("  {language}: first turns {f:.3} ({fc}), later turns {l:.3} ({lc})");
+            }
+        }
+        return Ok(());
     }
     let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
     let report = evaluate(&classifier, &knowledge, &cases);

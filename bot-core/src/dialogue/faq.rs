@@ -22,7 +22,10 @@ pub const SCREENING_TOPIC: &str = "screening-questionnaire";
 impl Turn<'_> {
     pub(super) fn faq(&mut self, text: &str, verdict: Verdict) {
         match verdict {
-            Verdict::Emergency(flag) => self.emergency(flag),
+            Verdict::Emergency(flag) => {
+                self.conv.last_topic = None;
+                self.emergency(flag)
+            }
             // A first hello gets the welcome and its menu; later ones, and
             // thanks, goodbyes and an "ok", a short word back.
             Verdict::SmallTalk(SmallTalk::Greeting) if self.conv.recent.is_empty() => {
@@ -60,8 +63,9 @@ impl Turn<'_> {
                 self.conv.state = State::Clarifying;
             }
             // The urgent reply already points to the clinic's phone.
-            Verdict::Fallback { .. } if self.told_urgent() => {}
+            Verdict::Fallback { .. } if self.told_urgent() => self.conv.last_topic = None,
             Verdict::Fallback { .. } => {
+                self.conv.last_topic = None;
                 self.offer_team(|m| &m.fallback, true);
                 self.unanswered = Some(text.trim().chars().take(UNANSWERED_MAX_CHARS).collect());
             }
@@ -88,6 +92,7 @@ impl Turn<'_> {
         };
         let mut reply = Reply::new(ReplyKind::Answer, &topic.text(locale).answer);
         reply.topic = Some(topic.id.clone());
+        self.conv.last_topic = Some(topic.id.clone());
         let m = self.k.messages(locale);
         if topic.id.as_str() == TALK_TO_HUMAN {
             reply = reply.with(Action::Human.choice(&m.human_button));

@@ -136,6 +136,11 @@ pub struct Conversation {
     /// [`Incoming::sequence`]), stored with the state it produced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sequence: Option<u64>,
+    /// The topic the bot answered last, to read a follow-up with ("and
+    /// how long does that last?"); not the patient's words. Gone when the
+    /// bot falls back, and with the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_topic: Option<TopicId>,
 }
 
 /// A button of the latest prompt. Read from a record as a bare id too (what
@@ -522,7 +527,7 @@ impl Turn<'_> {
                     let m = self.k.messages(self.locale());
                     return self.info(&m.empty_message);
                 }
-                let verdict = self.classify(text);
+                let verdict = self.classify_follow_up(text);
                 self.faq(text, verdict);
             }
             Input::Command(command) => self.command(command),
@@ -558,6 +563,27 @@ impl Turn<'_> {
     /// doctor today (and staff are alerted) before it is answered.
     fn classify(&mut self, text: &str) -> Verdict {
         let classified = self.classifier.classify(text);
+        self.follow_language(classified.locale, text);
+        if let Some(urgency) = classified.urgent {
+            self.urgent(urgency);
+        }
+        classified.verdict
+    }
+
+    /// Like [`Self::classify`], read with the topic answered last (its
+    /// question in the conversation's language) when the message does not
+    /// stand on its own.
+    fn classify_follow_up(&mut self, text: &str) -> Verdict {
+        let locale = self.locale();
+        let context = self
+            .conv
+            .last_topic
+            .as_ref()
+            .and_then(|id| self.k.topic(id))
+            .map(|topic| topic.text(locale).question.clone());
+        let classified = self
+            .classifier
+            .classify_in_context(text, context.as_deref());
         self.follow_language(classified.locale, text);
         if let Some(urgency) = classified.urgent {
             self.urgent(urgency);

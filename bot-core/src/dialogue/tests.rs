@@ -1113,3 +1113,36 @@ fn thanks_greetings_goodbyes_requests_for_a_person_and_medicine_questions_get_fi
         }
     }
 }
+
+#[test]
+fn a_follow_up_is_read_with_the_topic_answered_last_and_a_new_question_alone() {
+    let k = shipped();
+    let answered = |s: &Transition| s.replies.iter().find_map(|r| r.topic.clone());
+    let (conv, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["how much does dry needling cost?", "is that per session?"],
+    );
+    assert_eq!(answered(&steps[0]), Some(topic("cost")));
+    assert_eq!(
+        answered(&steps[1]),
+        Some(topic("cost")),
+        "read with the price"
+    );
+    assert_eq!(conv.last_topic, Some(topic("cost")));
+
+    // A question that stands on its own is answered as itself.
+    let (conv, steps) = drive(&k, conv, &["and does insurance cover it?"]);
+    assert_eq!(answered(&steps[0]), Some(topic("insurance")));
+    // What the bot cannot answer ends the context: the next unsure
+    // message is not read with an old topic.
+    let (conv, _) = drive(&k, conv, &["do you sell gift vouchers for massages"]);
+    assert_eq!(conv.last_topic, None);
+    let alone = drive(&k, Conversation::default(), &["is that per session?"]).1;
+    let after_fallback = drive(&k, conv, &["is that per session?"]).1;
+    assert_eq!(
+        answered(&after_fallback[0]),
+        answered(&alone[0]),
+        "no context left"
+    );
+}

@@ -318,6 +318,32 @@ impl Classifier {
     }
 
     /// Classifies one free-text message.
+    /// A message read with the conversation so far: `context` is the
+    /// question of the topic last answered (the folder's own wording, never
+    /// the patient's). The message is read alone first, and whatever it
+    /// clearly is stands ("how much is it?" after the pain answer is about
+    /// the price). Only a message that alone is asked back or falls back
+    /// ("and how long does that last?") is read again after the context,
+    /// and that reading is taken if it answers. Triage is the message's
+    /// own.
+    pub fn classify_in_context(&self, text: &str, context: Option<&str>) -> Classified {
+        let alone = self.classify(text);
+        let unsure = matches!(
+            alone.verdict,
+            Verdict::Clarify { .. } | Verdict::Fallback { .. }
+        );
+        let Some(context) = context.filter(|_| unsure) else {
+            return alone;
+        };
+        match self.classify(&format!("{context} {text}")).verdict {
+            answer @ Verdict::Answer { .. } => Classified {
+                verdict: answer,
+                ..alone
+            },
+            _ => alone,
+        }
+    }
+
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
         let detected = detect_locale(text);

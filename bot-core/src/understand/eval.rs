@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::classify::{Classifier, Verdict};
-use crate::ids::TopicId;
+use crate::ids::{Locale, TopicId};
 use crate::knowledge::Knowledge;
 
 /// A malformed evaluation file.
@@ -98,7 +98,7 @@ pub struct ClassResult {
     pub score: f64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Report {
     pub results: Vec<CaseResult>,
     pub classes: BTreeMap<String, ClassResult>,
@@ -162,25 +162,7 @@ pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) 
     let mut classes: BTreeMap<String, ClassResult> = BTreeMap::new();
     for case in cases {
         let verdict = classifier.classify(&case.query).verdict;
-        let id = |i: usize| &knowledge.topics()[i].id;
-        let score = match (&verdict, &case.expected) {
-            (Verdict::Emergency(_), e) => score(*e == Expected::Emergency),
-            (Verdict::Answer { topic, .. }, Expected::Topic(t)) => score(id(*topic) == t),
-            (Verdict::Clarify { candidates, .. }, Expected::Topic(t))
-                if candidates.iter().any(|&i| id(i) == t) =>
-            {
-                0.5
-            }
-            (Verdict::Fallback { .. } | Verdict::MedicineAdvice | Verdict::AdvisedAgainst, e) => {
-                score(*e == Expected::None)
-            }
-            // Asking for a person in words now starts the hand-off the
-            // topic's answer offered.
-            (Verdict::Human, Expected::Topic(t)) => {
-                score(t.as_str() == crate::dialogue::TALK_TO_HUMAN)
-            }
-            _ => 0.0,
-        };
+        let score = score_verdict(knowledge, &verdict, &case.expected);
         let got = label(knowledge, &verdict);
         let class = classes.entry(case.expected.label().to_owned()).or_default();
         class.queries += 1;
@@ -192,6 +174,122 @@ pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) 
         });
     }
     Report { results, classes }
+}
+
+/// One turn of a labelled conversation.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub conversation: String,
+    pub turn: u32,
+    pub case: Case,
+}
+
+/// Parses a conversations TSV: `conversation<TAB>turn<TAB>query<TAB>expected_id`
+/// (first line is a header), turns in order.
+pub fn parse_conversations(text: &str) -> Result<Vec<Turn>, EvalError> {
+    let mut turns = Vec::new();
+    for (line_no, line) in rows(text)? {
+        let err = |message: &str| EvalError::Line {
+            line: line_no,
+            message: message.to_owned(),
+        };
+        let (conversation, rest) = line
+            .split_once('\t')
+            .ok_or_else(|| err("expected conversation<TAB>turn<TAB>query<TAB>expected_id"))?;
+        let (turn, rest) = rest.split_once('\t').ok_or_else(|| err("no turn"))?;
+        let turn: u32 = turn
+            .trim()
+            .parse()
+            .map_err(|_| err("the turn is not a number"))?;
+        let mut case = parse_cases(&format!("query\texpected_id\n{rest}"))
+            .map_err(|_| err("expected query<TAB>expected_id after the turn"))?;
+        let Some(mut case) = case.pop() else {
+            return Err(err("no query"));
+        };
+        case.line = line_no;
+        turns.push(Turn {
+            conversation: conversation.to_owned(),
+            turn,
+            case,
+        });
+    }
+    Ok(turns)
+}
+
+/// Whether a TSV's header names conversations.
+pub fn is_conversations_file(text: &str) -> bool {
+    text.lines()
+        .next()
+        .is_some_and(|h| h.starts_with("conversation\tturn\t"))
+}
+
+/// Plays each conversation as the bot does: each turn read with the topic
+/// the bot answered last in that conversation (its question in the turn's
+/// language). Scores first turns and later turns apart.
+pub fn evaluate_conversations(
+    classifier: &Classifier,
+    knowledge: &Knowledge,
+    turns: &[Turn],
+) -> (Report, Report) {
+    let (mut first, mut later) = (Report::default(), Report::default());
+    let mut last: Option<(String, usize)> = None;
+    for turn in turns {
+        if last.as_ref().is_some_and(|(c, _)| *c != turn.conversation) || turn.turn == 1 {
+            last = None;
+        }
+        let locale = crate::text::detect_locale(&turn.case.query).unwrap_or(Locale::En);
+        let context = last
+            .as_ref()
+            .map(|(_, topic)| knowledge.topics()[*topic].text(locale).question.as_str());
+        let verdict = classifier
+            .classify_in_context(&turn.case.query, context)
+            .verdict;
+        match verdict {
+            Verdict::Answer { topic, .. } => last = Some((turn.conversation.clone(), topic)),
+            Verdict::Fallback { .. } | Verdict::Emergency(_) => last = None,
+            _ => {}
+        }
+        let score = score_verdict(knowledge, &verdict, &turn.case.expected);
+        let report = if turn.turn == 1 {
+            &mut first
+        } else {
+            &mut later
+        };
+        let class = report
+            .classes
+            .entry(turn.case.expected.label().to_owned())
+            .or_default();
+        class.queries += 1;
+        class.score += score;
+        report.results.push(CaseResult {
+            case: turn.case.clone(),
+            got: label(knowledge, &verdict),
+            score,
+        });
+    }
+    (first, later)
+}
+
+/// How right a verdict is for what was expected: 1, 0.5 for asking back
+/// with the right topic among the choices, or 0.
+fn score_verdict(knowledge: &Knowledge, verdict: &Verdict, expected: &Expected) -> f64 {
+    let id = |i: usize| &knowledge.topics()[i].id;
+    match (verdict, expected) {
+        (Verdict::Emergency(_), e) => score(*e == Expected::Emergency),
+        (Verdict::Answer { topic, .. }, Expected::Topic(t)) => score(id(*topic) == t),
+        (Verdict::Clarify { candidates, .. }, Expected::Topic(t))
+            if candidates.iter().any(|&i| id(i) == t) =>
+        {
+            0.5
+        }
+        (Verdict::Fallback { .. } | Verdict::MedicineAdvice | Verdict::AdvisedAgainst, e) => {
+            score(*e == Expected::None)
+        }
+        // Asking for a person in words now starts the hand-off the
+        // topic's answer offered.
+        (Verdict::Human, Expected::Topic(t)) => score(t.as_str() == crate::dialogue::TALK_TO_HUMAN),
+        _ => 0.0,
+    }
 }
 
 fn score(right: bool) -> f64 {
@@ -295,4 +393,30 @@ pub fn evaluate_triage(classifier: &Classifier, cases: &[TriageCase]) -> TriageR
         }
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversations_are_played_in_order_with_first_and_later_turns_apart() {
+        let text = "conversation\tturn\tquery\texpected_id\n\
+                    en-1\t1\thow much does dry needling cost?\tcost\n\
+                    en-1\t2\tis that per session?\tcost\n\
+                    en-2\t1\tdoes it hurt?\tdoes-it-hurt\n";
+        assert!(is_conversations_file(text));
+        let turns = parse_conversations(text).unwrap();
+        assert_eq!(turns.len(), 3);
+        assert_eq!((turns[1].conversation.as_str(), turns[1].turn), ("en-1", 2));
+        let k = crate::testing::shipped();
+        let (first, later) = evaluate_conversations(&crate::testing::classifier(), &k, &turns);
+        assert_eq!((first.results.len(), later.results.len()), (2, 1));
+        assert_eq!(later.results[0].got, "cost", "read with the price");
+        let bad = "conversation\tturn\tquery\texpected_id\nen-1\tone\thi\tcost\n";
+        assert!(matches!(
+            parse_conversations(bad),
+            Err(EvalError::Line { line: 2, .. })
+        ));
+    }
 }
