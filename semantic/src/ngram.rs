@@ -213,6 +213,28 @@ impl NgramReader {
         self.probabilities(&self.weigh(&pieces(text)), None)
     }
 
+    /// A text as the reader sees it: its weighted pieces, unit length.
+    pub fn vector(&self, text: &str) -> Vec<(u32, f32)> {
+        self.weigh(&pieces(text))
+    }
+
+    /// How alike two texts' pieces are, from 0 to 1.
+    pub fn similarity(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += a[i].1 * b[j].1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
+    }
+
     /// The pieces it knows (for the figures in `docs/understanding.md`).
     pub fn vocabulary_size(&self) -> usize {
         self.vocabulary.len()
@@ -266,6 +288,17 @@ mod tests {
         assert_eq!(best(&reader, "horario?"), 2);
         let p = reader.read("hours");
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn similar_texts_share_pieces_and_unrelated_ones_few() {
+        let reader = NgramReader::train(&examples(), 3);
+        let v = |t| reader.vector(t);
+        let same = NgramReader::similarity(&v("cuánto cuesta"), &v("cuanto cuesta"));
+        assert!((same - 1.0).abs() < 1e-4, "{same}");
+        let near = NgramReader::similarity(&v("cuánto cuesta la sesión"), &v("cuánto cuesta"));
+        let far = NgramReader::similarity(&v("cuánto cuesta"), &v("a qué hora abren"));
+        assert!(near > 0.5 && far < 0.2, "{near} {far}");
     }
 
     #[test]

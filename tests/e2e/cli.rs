@@ -39,6 +39,54 @@ fn check_names_file_and_line_of_a_broken_edit_and_fails() {
     );
 }
 
+/// Adds `wording` to a topic's Spanish phrasings in a knowledge file.
+fn add_spanish(text: &str, topic: &str, wording: &str) -> String {
+    let at = text.find(&format!("id = \"{topic}\"")).unwrap();
+    let es = at + text[at..].find("[topic.es]").unwrap();
+    let list = es + text[es..].find("phrasings = [").unwrap() + "phrasings = [".len();
+    format!("{}\n  \"{wording}\",{}", &text[..list], &text[list..])
+}
+
+#[test]
+fn check_names_spanish_wordings_of_two_topics_too_alike_to_tell_apart() {
+    let out = spawn_bot().run(&["check"], "");
+    assert!(
+        stdout(&out).contains("0 pairs in two topics too alike"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("Spanish wordings; write at least"));
+
+    let faq = faq_copy();
+    let path = faq.path().join("knowledge.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = add_spanish(
+        &text,
+        "cost",
+        "a qué hora abre la clínica los sábados por la mañanita",
+    );
+    let text = add_spanish(
+        &text,
+        "hours",
+        "a qué hora abre la clínica los sábados por la mañana",
+    );
+    std::fs::write(&path, text).unwrap();
+    let mut bot = spawn_bot();
+    bot.faq = faq.path().to_owned();
+    let out = bot.run(&["check"], "");
+    assert!(out.status.success(), "warnings only: {}", stderr(&out));
+    let said = stdout(&out);
+    let close = said
+        .lines()
+        .find(|l| l.starts_with("close: "))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        close.contains("of cost") && close.contains("of hours"),
+        "{close}"
+    );
+    assert!(said.contains("1 pairs in two topics too alike"), "{said}");
+}
+
 #[test]
 fn check_reports_topics_missing_from_a_required_list() {
     let dir = tempfile::tempdir().unwrap();
