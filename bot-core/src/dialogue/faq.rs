@@ -48,6 +48,9 @@ impl Turn<'_> {
             Verdict::Answer { topic, .. } => {
                 let id = self.k.topics()[topic].id.clone();
                 self.answer(&id);
+                if let Some(other) = self.classifier.second_question(text, topic) {
+                    self.offer_also(other);
+                }
             }
             Verdict::Clarify { candidates, .. } => {
                 let locale = self.locale();
@@ -70,6 +73,17 @@ impl Turn<'_> {
                 self.unanswered = Some(text.trim().chars().take(UNANSWERED_MAX_CHARS).collect());
             }
         }
+    }
+
+    /// The second question of a message that asked two: its topic as a
+    /// button ("You also asked: How much does dry needling cost?").
+    fn offer_also(&mut self, topic: usize) {
+        let locale = self.locale();
+        let topic = &self.k.topics()[topic];
+        let m = self.k.messages(locale);
+        let reply = Reply::new(ReplyKind::Info, &m.also_asked)
+            .with(Action::Topic(topic.id.clone()).choice(&topic.text(locale).question));
+        self.say(reply);
     }
 
     /// A reply that offers the team (and "no, thanks" where declining is

@@ -1146,3 +1146,27 @@ fn a_follow_up_is_read_with_the_topic_answered_last_and_a_new_question_alone() {
         "no context left"
     );
 }
+
+#[test]
+fn a_message_asking_two_things_is_answered_on_one_and_offered_the_other() {
+    let k = shipped();
+    let (_, steps) = drive(
+        &k,
+        Conversation::default(),
+        &["does dry needling hurt? and how much does a session cost?"],
+    );
+    let replies = &steps[0].replies;
+    let answered = replies.iter().find_map(|r| r.topic.clone()).unwrap();
+    let also = replies.last().unwrap();
+    let m = k.messages(Locale::En);
+    assert_eq!(also.text, m.also_asked);
+    let offered: Vec<&str> = also.choices.iter().map(|c| c.id.as_str()).collect();
+    let both = [topic("does-it-hurt"), topic("cost")];
+    assert!(both.contains(&answered), "{answered}");
+    let other = both.iter().find(|t| **t != answered).unwrap();
+    assert_eq!(offered, [Action::Topic(other.clone()).id()], "{also:?}");
+
+    // One question: nothing more.
+    let (_, steps) = drive(&k, Conversation::default(), &["does dry needling hurt?"]);
+    assert!(steps[0].replies.iter().all(|r| r.text != m.also_asked));
+}

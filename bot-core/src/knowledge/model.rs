@@ -97,6 +97,8 @@ pub struct MessageSet {
     pub smalltalk_thanks: String,
     pub smalltalk_goodbye: String,
     pub smalltalk_ack: String,
+    /// Before the button of a message's second question.
+    pub also_asked: String,
     /// The web chat's own words: its launcher, panel and status lines.
     pub chat_launcher: String,
     pub chat_your_message: String,
@@ -123,7 +125,7 @@ impl MessageSet {
         }
     }
 
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 62] {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 63] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -176,6 +178,7 @@ impl MessageSet {
             &mut self.smalltalk_thanks,
             &mut self.smalltalk_goodbye,
             &mut self.smalltalk_ack,
+            &mut self.also_asked,
             &mut self.chat_launcher,
             &mut self.chat_your_message,
             &mut self.chat_placeholder,

@@ -344,6 +344,28 @@ impl Classifier {
         }
     }
 
+    /// In a message that asks two things ("does it hurt? and how much is
+    /// it?"), the topic of a question other than the one `answered`, when
+    /// that question alone is answered with confidence. Questions are
+    /// split at question marks only: a second topic is offered, never
+    /// answered, so a wrong split costs a button.
+    pub fn second_question(&self, text: &str, answered: usize) -> Option<usize> {
+        let questions: Vec<&str> = text
+            .split_inclusive(['?', '¿'])
+            .map(|q| q.trim_matches(|c: char| c == '¿' || c.is_whitespace()))
+            .filter(|q| q.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+            .collect();
+        if questions.len() < 2 {
+            return None;
+        }
+        questions
+            .iter()
+            .find_map(|question| match self.classify(question).verdict {
+                Verdict::Answer { topic, .. } if topic != answered => Some(topic),
+                _ => None,
+            })
+    }
+
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
         let detected = detect_locale(text);
