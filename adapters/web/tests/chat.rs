@@ -100,6 +100,12 @@ async fn stream(
     (status, read_now(response).await)
 }
 
+/// A whole response body, as text.
+async fn body_text(response: axum::response::Response) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
 /// What a live stream sends at once (then it waits).
 async fn read_now(response: axum::response::Response) -> String {
     let mut body = response.into_body();
@@ -348,29 +354,13 @@ async fn the_panel_speaks_the_browsers_language_with_the_words_of_messages_toml(
         .unwrap()
         .to_owned();
     assert!(policy.contains("frame-ancestors 'self' https://bayside-physio.example"));
-    let html = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let html = body_text(response).await;
     let knowledge = app.engine.knowledge();
     let spanish = knowledge.messages(frontdesk_core::Locale::Es);
     assert!(html.contains("lang=\"es\""));
     assert!(html.contains(&spanish.chat_send), "{html}");
     assert!(html.contains(&spanish.chat_start_over));
-    let english = page("fr")
-        .await
-        .unwrap()
-        .into_body()
-        .collect()
-        .await
-        .unwrap();
-    let english = String::from_utf8(english.to_bytes().to_vec()).unwrap();
+    let english = body_text(page("fr").await.unwrap()).await;
     let words = knowledge.messages(frontdesk_core::Locale::En);
     assert!(english.contains(&words.chat_send) && english.contains("lang=\"en\""));
 }
@@ -414,15 +404,7 @@ async fn a_staff_member_typing_in_the_console_shows_on_the_web_patients_stream()
         .body(Body::empty())
         .unwrap();
     let page = console.clone().oneshot(page).await.unwrap();
-    let html = String::from_utf8(
-        page.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let html = body_text(page).await;
     let csrf = html
         .split("name=\"csrf\" value=\"")
         .nth(1)
