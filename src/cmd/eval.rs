@@ -38,25 +38,27 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
                 report.results.len()
             );
         }
+        // The conversations of first turns and of later turns, in the
+        // reports' order.
+        let of = |first: bool| {
+            turns
+                .iter()
+                .filter(move |t| (t.turn == 1) == first)
+                .map(|t| t.conversation.as_str())
+        };
         for language in ["en", "es"] {
-            let of = |r: &frontdesk_core::understand::eval::Report| {
-                let picked: Vec<f64> = r
+            let score = |report: &frontdesk_core::understand::eval::Report, first: bool| {
+                let scores: Vec<f64> = report
                     .results
                     .iter()
-                    .zip(
-                        turns
-                            .iter()
-                            .filter(|t| (t.turn == 1) == std::ptr::eq(r, &first)),
-                    )
-                    .filter(|(_, t)| t.conversation.starts_with(language))
-                    .map(|(c, _)| c.score)
+                    .zip(of(first))
+                    .filter(|(_, conversation)| conversation.starts_with(language))
+                    .map(|(r, _)| r.score)
                     .collect();
-                (
-                    picked.iter().sum::<f64>() / picked.len().max(1) as f64,
-                    picked.len(),
-                )
+                let n = scores.len();
+                (scores.iter().sum::<f64>() / n.max(1) as f64, n)
             };
-            let ((f, fc), (l, lc)) = (of(&first), of(&later));
+            let ((f, fc), (l, lc)) = (score(&first, true), score(&later, false));
             if fc + lc > 0 {
                 println!("  {language}: first turns {f:.3} ({fc}), later turns {l:.3} ({lc})");
             }

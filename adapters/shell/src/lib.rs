@@ -26,6 +26,22 @@ pub struct App<S: Store> {
 }
 
 impl<S: Store> App<S> {
+    /// Runs engine work (store reads and writes) on a blocking thread,
+    /// never an async worker; `None` if it panicked (logged).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine<S>) -> T + Send + 'static,
+    ) -> Option<T> {
+        let engine = self.engine.clone();
+        match tokio::task::spawn_blocking(move || work(&engine)).await {
+            Ok(done) => Some(done),
+            Err(e) => {
+                tracing::error!(error = %e, "engine work panicked");
+                None
+            }
+        }
+    }
+
     /// Runs one patient message through the engine, which writes to disk:
     /// on a blocking thread, never an async worker.
     pub async fn handle(&self, incoming: Incoming) -> Response {

@@ -562,12 +562,7 @@ impl Turn<'_> {
     /// words tell. An urgent message is told to contact the clinic or a
     /// doctor today (and staff are alerted) before it is answered.
     fn classify(&mut self, text: &str) -> Verdict {
-        let classified = self.classifier.classify(text);
-        self.follow_language(classified.locale, text);
-        if let Some(urgency) = classified.urgent {
-            self.urgent(urgency);
-        }
-        classified.verdict
+        self.classify_in(text, None)
     }
 
     /// Like [`Self::classify`], read with the topic answered last (its
@@ -581,9 +576,14 @@ impl Turn<'_> {
             .as_ref()
             .and_then(|id| self.k.topic(id))
             .map(|topic| topic.text(locale).question.clone());
-        let classified = self
-            .classifier
-            .classify_in_context(text, context.as_deref());
+        self.classify_in(text, context.as_deref())
+    }
+
+    /// Reads `text` (after `context` when it does not stand alone),
+    /// following the patient's language; an urgent message gets the urgent
+    /// reply first.
+    fn classify_in(&mut self, text: &str, context: Option<&str>) -> Verdict {
+        let classified = self.classifier.classify_in_context(text, context);
         self.follow_language(classified.locale, text);
         if let Some(urgency) = classified.urgent {
             self.urgent(urgency);

@@ -53,11 +53,11 @@ pub enum Received {
 }
 
 /// What a patient sent, as the mailbox shows it.
-#[derive(Debug, Clone, Copy)]
-pub enum Said<'a> {
-    Text(&'a str),
+#[derive(Debug, Clone)]
+pub enum Said {
+    Text(String),
     /// A button's id: shown as the button's label.
-    Choice(&'a str),
+    Choice(String),
 }
 
 pub(super) mod keys {
@@ -97,7 +97,7 @@ impl<S: Store> Engine<S> {
         &self,
         chat: &ChatKey,
         seq: u64,
-        said: Said<'_>,
+        said: &Said,
         at: Timestamp,
     ) -> Result<Received, EngineError> {
         let _chat = self.lock_chat(chat);
@@ -119,15 +119,15 @@ impl<S: Store> Engine<S> {
                 (Line::Clinic(reply), said) => {
                     answered = true;
                     if let (Said::Choice(id), None) = (said, label) {
-                        label = reply.choices.iter().find(|c| c.id == id).map(|c| &c.label);
+                        label = reply.choices.iter().find(|c| &c.id == id).map(|c| &c.label);
                     }
                 }
                 _ => {}
             }
         }
         let text = match said {
-            Said::Text(text) => text.to_owned(),
-            Said::Choice(id) => label.map_or_else(|| id.to_owned(), Clone::clone),
+            Said::Text(text) => text.clone(),
+            Said::Choice(id) => label.unwrap_or(id).clone(),
         };
         let line = Line::Patient { seq, text };
         let posted = self.append(chat, kept, vec![line], at)?;
@@ -249,21 +249,27 @@ mod tests {
         let engine = engine();
         let chat = ChatKey::parse("web:v1").unwrap();
         let now = Timestamp::now();
-        let said = |seq, what| engine.post_patient(&chat, seq, what, now).unwrap();
+        let said = |seq, what: Said| engine.post_patient(&chat, seq, &what, now).unwrap();
         let new = |received| matches!(received, Received::New(_));
-        assert!(new(said(1, Said::Text("does it hurt?"))));
-        assert_eq!(said(1, Said::Text("does it hurt?")), Received::Unanswered);
+        assert!(new(said(1, Said::Text("does it hurt?".into()))));
+        assert_eq!(
+            said(1, Said::Text("does it hurt?".into())),
+            Received::Unanswered
+        );
         let mut question = reply("Are you pregnant?");
         question.choices = vec![crate::chat::Choice {
             id: "screen:no".into(),
             label: "No".into(),
         }];
         engine.post(&chat, &[question], now).unwrap();
-        assert_eq!(said(1, Said::Text("does it hurt?")), Received::Answered);
-        assert!(new(said(2, Said::Choice("screen:no"))));
-        assert!(new(said(3, Said::Choice("gone"))));
         assert_eq!(
-            said(2, Said::Choice("screen:no")),
+            said(1, Said::Text("does it hurt?".into())),
+            Received::Answered
+        );
+        assert!(new(said(2, Said::Choice("screen:no".into()))));
+        assert!(new(said(3, Said::Choice("gone".into()))));
+        assert_eq!(
+            said(2, Said::Choice("screen:no".into())),
             Received::Answered,
             "older"
         );

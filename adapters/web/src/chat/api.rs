@@ -74,8 +74,8 @@ pub async fn message<S: Store>(
         (Some(text), None) if text.chars().count() > MAX_CHARS => {
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, "message too long");
         }
-        (Some(text), None) if !text.trim().is_empty() => Said::Text(text),
-        (None, Some(choice)) if choice.len() <= 200 => Said::Choice(choice),
+        (Some(text), None) if !text.trim().is_empty() => Said::Text(text.clone()),
+        (None, Some(choice)) if choice.len() <= 200 => Said::Choice(choice.clone()),
         _ => return refuse(StatusCode::BAD_REQUEST, "a text or a choice"),
     };
     let now = chat.app.clock.now();
@@ -109,9 +109,9 @@ pub async fn message<S: Store>(
     // One message of a visitor at a time, from its line to its answer: the
     // answers stay in order, and a resend sees whether it was answered.
     let _turn = chat.turn(&visitor.id).lock().await;
-    let (seq, line_key, line) = (message.seq, key.clone(), OwnedSaid::from(said));
+    let (seq, line_key, line) = (message.seq, key.clone(), said.clone());
     let received = chat
-        .blocking(move |engine| engine.post_patient(&line_key, seq, line.said(), now))
+        .blocking(move |engine| engine.post_patient(&line_key, seq, &line, now))
         .await;
     match received {
         Some(Ok(Received::New(_))) => chat.live.posted(key.clone()),
@@ -122,8 +122,8 @@ pub async fn message<S: Store>(
         _ => return refuse(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     }
     let input = match said {
-        Said::Text(text) => Input::from_text(text),
-        Said::Choice(id) => Input::Choice(id.to_owned()),
+        Said::Text(text) => Input::from_text(&text),
+        Said::Choice(id) => Input::Choice(id),
     };
     let mut incoming = Incoming::private(key.clone(), input, now, "Web visitor");
     incoming.sequence = Some(message.seq);
@@ -135,30 +135,6 @@ pub async fn message<S: Store>(
     chat.post(key, response.replies.clone()).await;
     chat.app.after_replies(&response);
     taken.into_response()
-}
-
-/// A patient's line, owned, to cross to the blocking pool.
-enum OwnedSaid {
-    Text(String),
-    Choice(String),
-}
-
-impl From<Said<'_>> for OwnedSaid {
-    fn from(said: Said<'_>) -> OwnedSaid {
-        match said {
-            Said::Text(t) => OwnedSaid::Text(t.to_owned()),
-            Said::Choice(c) => OwnedSaid::Choice(c.to_owned()),
-        }
-    }
-}
-
-impl OwnedSaid {
-    fn said(&self) -> Said<'_> {
-        match self {
-            OwnedSaid::Text(t) => Said::Text(t),
-            OwnedSaid::Choice(c) => Said::Choice(c),
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -146,19 +146,12 @@ impl<S: Store> Chat<S> {
             .flatten()
     }
 
-    /// Runs engine work (store reads and writes) off the async workers.
+    /// Engine work off the async workers ([`frontdesk_shell::App::blocking`]).
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&frontdesk_core::Engine<S>) -> T + Send + 'static,
     ) -> Option<T> {
-        let engine = self.app.engine.clone();
-        match tokio::task::spawn_blocking(move || work(&engine)).await {
-            Ok(done) => Some(done),
-            Err(e) => {
-                tracing::error!(error = %e, "web chat work panicked");
-                None
-            }
-        }
+        self.app.blocking(work).await
     }
 
     /// Writes replies to the chat's mailbox and wakes its streams.

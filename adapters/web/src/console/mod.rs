@@ -58,13 +58,10 @@ impl<S: Store> Console<S> {
         &self,
         work: impl FnOnce(&Engine<S>) -> T + Send + 'static,
     ) -> Result<T, guard::Failure> {
-        let engine = self.app.engine.clone();
-        tokio::task::spawn_blocking(move || work(&engine))
+        self.app
+            .blocking(work)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "console work panicked");
-                guard::Failure::Internal
-            })
+            .ok_or(guard::Failure::Internal)
     }
 
     /// Writes an audit entry; a failure is logged (the action was done).
