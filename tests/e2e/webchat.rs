@@ -207,14 +207,22 @@ async fn a_message_sent_while_serve_was_killed_is_answered_once_when_it_is_back(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_patient_who_asks_for_a_person_sees_the_desks_reply_with_its_html_as_text() {
+async fn html_from_the_patient_and_from_the_desk_shows_as_text_and_never_runs() {
     let chat = spawn_web_chat("").await;
     let browser = chat.browser().await;
     chat.open(&browser).await;
+    // The patient's own HTML: shown as typed, and again from the mailbox.
+    let typed = "<img src=x onerror=alert(1)> <script>alert(2)</script> hi";
+    write(&browser, typed).await;
+    browser.wait_for("#messages li.bot", PAGE_WAIT).await;
+    assert_eq!(settled_lines(&browser, "li.me", 1).await, [typed]);
+    let before = lines(&browser, "li.bot").await.len();
     write(&browser, "can I talk to a real person?").await;
-    browser
-        .wait_for_text("#messages li.bot", "front-desk team", PAGE_WAIT)
-        .await;
+    let told = settled_lines(&browser, "li.bot", before + 1).await;
+    assert!(
+        told[before..].iter().any(|l| l.contains("front-desk team")),
+        "{told:?}"
+    );
     let post = chat.fake.next_to(TELEGRAM_DESK, 0).await;
     assert!(post.plain_text().contains("on web"), "{}", post.text);
     let maria = User::new(MARIA as i64, "Maria");
@@ -229,7 +237,7 @@ async fn a_patient_who_asks_for_a_person_sees_the_desks_reply_with_its_html_as_t
     assert!(shown.ends_with(reply), "{shown}");
     assert!(
         browser
-            .find_all(Locator::Css("#messages img, #messages b"))
+            .find_all(Locator::Css("#messages img, #messages b, #messages script"))
             .await
             .unwrap()
             .is_empty()
