@@ -77,7 +77,7 @@ fn answer(
             score: *score,
             text: &m.clarify,
         },
-        Verdict::Fallback { score } => Answer {
+        Verdict::Fallback { score, .. } => Answer {
             kind: "fallback",
             category: None,
             topic: None,

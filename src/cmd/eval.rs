@@ -3,8 +3,8 @@ use std::path::Path;
 use anyhow::Context;
 use frontdesk_core::Classifier;
 use frontdesk_core::understand::eval::{
-    evaluate, evaluate_conversations, evaluate_triage, is_conversations_file, is_triage_file,
-    parse_cases, parse_conversations, parse_triage_cases,
+    CaseResult, evaluate, evaluate_conversations, evaluate_triage, is_conversations_file,
+    is_triage_file, parse_cases, parse_conversations, parse_triage_cases,
 };
 
 use crate::cli::Cli;
@@ -63,6 +63,9 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
                 println!("  {language}: first turns {f:.3} ({fc}), later turns {l:.3} ({lc})");
             }
         }
+        if !summary {
+            print_misses(first.results.iter().chain(&later.results));
+        }
         return Ok(());
     }
     let cases = parse_cases(&text).with_context(|| format!("{} is malformed", file.display()))?;
@@ -83,19 +86,8 @@ pub fn run(cli: &Cli, file: &Path, summary: bool) -> anyhow::Result<()> {
             println!("  {expected} -> {got}  x{n}");
         }
     }
-    let misses: Vec<_> = report.results.iter().filter(|o| o.score < 1.0).collect();
-    if !misses.is_empty() && !summary {
-        println!("not fully right:");
-        for o in misses {
-            println!(
-                "  line {:>3} [{:.1}] {:?}: expected {}, got {}",
-                o.case.line,
-                o.score,
-                o.case.query,
-                o.case.expected.label(),
-                o.got
-            );
-        }
+    if !summary {
+        print_misses(&report.results);
     }
     println!(
         "overall accuracy: {:.3} ({} queries)",
@@ -145,4 +137,24 @@ fn triage(classifier: &Classifier, text: &str, file: &Path, summary: bool) -> an
         }
     }
     Ok(())
+}
+
+/// The results that were not fully right, with their messages (never for a
+/// held-out set: `--summary` leaves them out).
+fn print_misses<'a>(results: impl IntoIterator<Item = &'a CaseResult>) {
+    let mut misses = results.into_iter().filter(|o| o.score < 1.0).peekable();
+    if misses.peek().is_none() {
+        return;
+    }
+    println!("not fully right:");
+    for o in misses {
+        println!(
+            "  line {:>3} [{:.1}] {:?}: expected {}, got {}",
+            o.case.line,
+            o.score,
+            o.case.query,
+            o.case.expected.label(),
+            o.got
+        );
+    }
 }

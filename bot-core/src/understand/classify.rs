@@ -55,6 +55,10 @@ pub enum Verdict {
     },
     Fallback {
         score: f32,
+        /// Read as outside the clinic's subjects, not merely unsure: such a
+        /// message stands on its own and is never read with the
+        /// conversation's context.
+        outside: bool,
     },
 }
 
@@ -96,6 +100,12 @@ pub const SEMANTIC_MARGIN: f32 = 0.08;
 /// probability; otherwise ask back ("can I shower after?" reads a little
 /// like after-care and a lot like nothing the folder answers).
 pub const SEMANTIC_OUTSIDE_SHARE: f32 = 0.5;
+/// A message the model falls back on with the out-of-scope class at least
+/// this likely (and above every topic) stands on its own: it is not read
+/// again with the conversation's context ("what's the capital of
+/// Australia?" after the how-it-works answer). Short follow-ups ("and on
+/// Saturdays?") often lean a little to out of scope, never this much.
+pub const SEMANTIC_OUTSIDE_SURE: f32 = 0.5;
 /// Below this, the message is out of scope.
 pub const SEMANTIC_CLARIFY_MIN: f32 = 0.20;
 /// Topics offered when asking back: within this share of the best.
@@ -235,7 +245,12 @@ impl Classifier {
         let classes = self.classes;
         let (best, p1) = match ranked.first() {
             Some(&t) => (t, p[t]),
-            None => return Verdict::Fallback { score: 0.0 },
+            None => {
+                return Verdict::Fallback {
+                    score: 0.0,
+                    outside: false,
+                };
+            }
         };
         let p2 = ranked.get(1).map_or(0.0, |&t| p[t]);
         let medicine = p[classes.medicine()];
@@ -244,7 +259,10 @@ impl Classifier {
             return Verdict::MedicineAdvice;
         }
         if outside > p1 || p1 < SEMANTIC_CLARIFY_MIN {
-            return Verdict::Fallback { score: p1 };
+            return Verdict::Fallback {
+                score: p1,
+                outside: outside > p1 && outside >= SEMANTIC_OUTSIDE_SURE,
+            };
         }
         if p1 >= SEMANTIC_ANSWER_MIN
             && p1 - p2 >= SEMANTIC_MARGIN
@@ -295,7 +313,7 @@ impl Classifier {
             }
         };
         match (confirmed, semantic) {
-            (Some(topic), Verdict::Clarify { score, .. } | Verdict::Fallback { score }) => {
+            (Some(topic), Verdict::Clarify { score, .. } | Verdict::Fallback { score, .. }) => {
                 Verdict::Answer { topic, score }
             }
             (_, semantic) => semantic,
@@ -330,7 +348,7 @@ impl Classifier {
         let alone = self.classify(text);
         let unsure = matches!(
             alone.verdict,
-            Verdict::Clarify { .. } | Verdict::Fallback { .. }
+            Verdict::Clarify { .. } | Verdict::Fallback { outside: false, .. }
         );
         let Some(context) = context.filter(|_| unsure) else {
             return alone;
@@ -408,7 +426,10 @@ impl Classifier {
             return verdict(Verdict::MedicineAdvice);
         }
         if super::body::only_a_body_part(&folded) {
-            return verdict(Verdict::Fallback { score: 0.0 });
+            return verdict(Verdict::Fallback {
+                score: 0.0,
+                outside: false,
+            });
         }
         let scores = self
             .semantic
@@ -457,15 +478,24 @@ impl Classifier {
         let ranking = self.matcher.rank(text, detected);
         let best = ranking.top.first().copied();
         match best {
-            None => Verdict::Fallback { score: 0.0 },
+            None => Verdict::Fallback {
+                score: 0.0,
+                outside: false,
+            },
             // Mostly words the knowledge folder has never seen: not our subject.
             Some(best)
                 if ranking.out_of_scope
-                    || (ranking.unknown > ranking.known && best.score < UNFAMILIAR_MAX)
-                    || best.score < CLARIFY_MIN =>
+                    || (ranking.unknown > ranking.known && best.score < UNFAMILIAR_MAX) =>
             {
-                Verdict::Fallback { score: best.score }
+                Verdict::Fallback {
+                    score: best.score,
+                    outside: true,
+                }
             }
+            Some(best) if best.score < CLARIFY_MIN => Verdict::Fallback {
+                score: best.score,
+                outside: false,
+            },
             Some(best) => {
                 let second = ranking.top.get(1).map_or(0.0, |s| s.score);
                 let lead = best.score - second;
@@ -590,6 +620,63 @@ mod tests {
                 red_flag: RedFlag::ChestOrBreathing,
             })),
         )
+    }
+
+    /// A model that reads the message alone as out of scope at `outside`
+    /// (and no topic), and the message after a context as `topic`.
+    struct InContext {
+        alone: Scores,
+        with_context: Scores,
+    }
+
+    impl Semantic for InContext {
+        fn scores(&self, text: &str) -> Option<Scores> {
+            Some(if text.starts_with("Context.") {
+                self.with_context.clone()
+            } else {
+                self.alone.clone()
+            })
+        }
+    }
+
+    fn in_context_model(k: &Knowledge, topic: &str, outside: f32) -> Classifier {
+        let classes = Classes::of(k);
+        let scores = |p: Vec<f32>| Scores {
+            classes: p,
+            tiers: [0.0, 0.0, 1.0],
+            red_flag: RedFlag::ChestOrBreathing,
+        };
+        let mut alone = vec![0.01; classes.count()];
+        alone[classes.out_of_scope()] = outside;
+        let mut with_context = vec![0.001; classes.count()];
+        with_context[k.topic_index(&TopicId::parse(topic).unwrap()).unwrap()] = 0.9;
+        Classifier::with_semantic(
+            k,
+            Arc::new(InContext {
+                alone: scores(alone),
+                with_context: scores(with_context),
+            }),
+        )
+    }
+
+    #[test]
+    fn a_message_read_as_outside_the_clinics_subjects_is_not_read_again_with_the_context() {
+        let k = shipped();
+        let cost = k.topic_index(&TopicId::parse("cost").unwrap());
+        // Words no matcher knows, so that only the model decides.
+        let text = "zzq wibble frob";
+        let unsure = in_context_model(&k, "cost", 0.15).classify_in_context(text, Some("Context."));
+        assert!(
+            matches!(unsure.verdict, Verdict::Answer { topic, .. } if Some(topic) == cost),
+            "an unsure message is read with the context: {:?}",
+            unsure.verdict
+        );
+        let outside = in_context_model(&k, "cost", 0.6).classify_in_context(text, Some("Context."));
+        assert!(
+            matches!(outside.verdict, Verdict::Fallback { outside: true, .. }),
+            "a message the model reads as out of scope stands alone: {:?}",
+            outside.verdict
+        );
     }
 
     #[test]
