@@ -29,7 +29,8 @@ use std::sync::Arc;
 
 use frontdesk_core::Knowledge;
 use frontdesk_core::understand::semantic::{
-    Classes, Scores, Semantic, TRIAGE_FLAGS, emergency_class, training_examples,
+    Classes, SMALL_TALK, Scores, Semantic, TRIAGE_FLAGS, emergency_class, small_talk_examples,
+    training_examples,
 };
 
 pub use cache::EmbeddingCache;
@@ -57,6 +58,9 @@ pub struct SemanticModel {
     known: Option<EmbeddingCache>,
     /// The same topics read by character n-grams; averaged with `softmax`.
     ngrams: ngram::NgramReader,
+    /// Small talk or not, from the embedding and from character n-grams
+    /// (averaged): heard where the rules heard none.
+    small_talk: (Softmax, ngram::NgramReader),
 }
 
 /// The built-in triage examples, then the folder's own texts as tier 3,
@@ -113,6 +117,12 @@ impl SemanticModel {
             options,
         )?;
         let ngrams = ngram::NgramReader::train(&examples, classes);
+        let talk = small_talk_examples(knowledge);
+        let kinds = SMALL_TALK.len() + 1;
+        let small_talk = (
+            train_cached(&encoder, cache, "small talk", &talk, kinds, options)?,
+            ngram::NgramReader::train(&talk, kinds),
+        );
         Ok(SemanticModel {
             encoder,
             softmax,
@@ -120,6 +130,7 @@ impl SemanticModel {
             emergencies,
             known: None,
             ngrams,
+            small_talk,
         })
     }
 
@@ -159,10 +170,20 @@ impl SemanticModel {
         for (p, q) in classes.iter_mut().zip(self.ngrams.read(text)) {
             *p = (*p + q) / 2.0;
         }
+        let mut small_talk = [0.0; SMALL_TALK.len() + 1];
+        let (encoded, ngrams) = &self.small_talk;
+        for ((p, e), n) in small_talk
+            .iter_mut()
+            .zip(encoded.probabilities(&embedding))
+            .zip(ngrams.read(text))
+        {
+            *p = (e + n) / 2.0;
+        }
         Ok(Scores {
             classes,
             tiers: [t[0], t[1], t[2]],
             red_flag: TRIAGE_FLAGS[best],
+            small_talk,
         })
     }
 }

@@ -47,8 +47,8 @@ mod model;
 
 use clinic::RawClinic;
 pub use clinic::{Clinic, English, WebChat};
-use model::RawOutOfScope;
-pub use model::{LexiconSet, LocalText, MessageSet, OutOfScope, Topic};
+pub use model::{LexiconSet, LocalText, MessageSet, OutOfScope, SmallTalkExamples, Topic};
+use model::{RawOutOfScope, RawSmallTalk};
 
 /// Longest answer, in characters, after placeholders are filled in: short enough
 /// for any chat platform (Discord's limit is 2,000, Telegram's 4,096).
@@ -67,6 +67,9 @@ pub const RETENTION_FILE: &str = "retention.toml";
 /// Optional: examples of what the clinic does not answer, for the semantic
 /// classifier's out-of-scope class.
 pub const OUT_OF_SCOPE_FILE: &str = "out-of-scope.toml";
+/// Optional: examples of small talk, for the learned reader beside the
+/// small-talk rules.
+pub const SMALL_TALK_FILE: &str = "small-talk.toml";
 
 /// One problem found in a knowledge folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +169,7 @@ pub struct Knowledge {
     reminders: ReminderSettings,
     retention: RetentionSettings,
     out_of_scope: OutOfScope,
+    small_talk: SmallTalkExamples,
     /// What loads but should be changed (a confusing screen question).
     warnings: Vec<Diagnostic>,
 }
@@ -230,6 +234,7 @@ impl Knowledge {
         let reminders_src = Source::read_optional(dir, REMINDERS_FILE)?;
         let retention_src = Source::read_optional(dir, RETENTION_FILE)?;
         let scope_src = Source::read_optional(dir, OUT_OF_SCOPE_FILE)?;
+        let talk_src = Source::read_optional(dir, SMALL_TALK_FILE)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -321,6 +326,16 @@ impl Knowledge {
                     OutOfScope::default()
                 }),
         };
+        let small_talk = match &talk_src {
+            None => SmallTalkExamples::default(),
+            Some(src) => src
+                .parse::<RawSmallTalk>()
+                .map(|raw| raw.merged())
+                .unwrap_or_else(|d| {
+                    diags.push(d);
+                    SmallTalkExamples::default()
+                }),
+        };
         let mut en = raw_messages.en;
         let mut es = raw_messages.es;
         for (locale, set) in [(Locale::En, &mut en), (Locale::Es, &mut es)] {
@@ -355,6 +370,7 @@ impl Knowledge {
             reminders,
             retention,
             out_of_scope,
+            small_talk,
             warnings,
         })
     }
@@ -460,6 +476,11 @@ impl Knowledge {
     /// Examples of what the clinic does not answer (both languages).
     pub fn out_of_scope(&self) -> &OutOfScope {
         &self.out_of_scope
+    }
+
+    /// Examples of small talk (both languages).
+    pub fn small_talk(&self) -> &SmallTalkExamples {
+        &self.small_talk
     }
 
     pub fn retention(&self) -> &RetentionSettings {
@@ -722,6 +743,7 @@ mod tests {
             SCREENING_FILE,
             DESK_FILE,
             REMINDERS_FILE,
+            SMALL_TALK_FILE,
         ] {
             let text = std::fs::read_to_string(faq_dir().join(name)).unwrap();
             let text = match edit.take_if(|_| name == file) {
@@ -794,6 +816,25 @@ mod tests {
         std::fs::remove_file(dir.path().join(REMINDERS_FILE)).unwrap();
         let k = Knowledge::load(dir.path()).unwrap();
         assert_eq!(k.reminders(), &ReminderSettings::default());
+    }
+
+    #[test]
+    fn a_misspelt_small_talk_kind_is_reported_with_its_line_and_a_missing_file_means_none() {
+        let dir = edited(SMALL_TALK_FILE, |t| {
+            t.replacen("\ngoodbye = [", "\ngoodbyes = [", 1)
+        });
+        let text = std::fs::read_to_string(dir.path().join(SMALL_TALK_FILE)).unwrap();
+        let d = diagnostics(&dir);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].file.ends_with(SMALL_TALK_FILE));
+        assert!(d[0].message.contains("goodbyes"), "{}", d[0].message);
+        assert_eq!(d[0].line, line_of(&text, "goodbyes = ["));
+
+        let shipped = Knowledge::load(&faq_dir()).unwrap();
+        assert!(shipped.small_talk().thanks.len() >= 40);
+        std::fs::remove_file(dir.path().join(SMALL_TALK_FILE)).unwrap();
+        let k = Knowledge::load(dir.path()).unwrap();
+        assert!(k.small_talk().thanks.is_empty() && k.small_talk().asks.is_empty());
     }
 
     #[test]

@@ -248,3 +248,55 @@ impl RawOutOfScope {
         }
     }
 }
+
+/// Examples of small talk, for the learned reader that hears what the
+/// small-talk rules miss: thanks, greetings, goodbyes and "ok"s, and
+/// messages that look like them but ask or tell something (`asks`).
+#[derive(Debug, Clone, Default)]
+pub struct SmallTalkExamples {
+    pub thanks: Vec<String>,
+    pub greeting: Vec<String>,
+    pub goodbye: Vec<String>,
+    pub ok: Vec<String>,
+    pub asks: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTalkSet {
+    #[serde(default)]
+    thanks: Vec<String>,
+    #[serde(default)]
+    greeting: Vec<String>,
+    #[serde(default)]
+    goodbye: Vec<String>,
+    #[serde(default)]
+    ok: Vec<String>,
+    #[serde(default)]
+    asks: Vec<String>,
+}
+
+/// `small-talk.toml`: `[en]` and `[es]`, each with `thanks`, `greeting`,
+/// `goodbye`, `ok` and `asks`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSmallTalk {
+    #[serde(default)]
+    en: RawTalkSet,
+    #[serde(default)]
+    es: RawTalkSet,
+}
+
+impl RawSmallTalk {
+    pub(super) fn merged(self) -> SmallTalkExamples {
+        let (en, es) = (self.en, self.es);
+        let both = |a: Vec<String>, b: Vec<String>| a.into_iter().chain(b).collect();
+        SmallTalkExamples {
+            thanks: both(en.thanks, es.thanks),
+            greeting: both(en.greeting, es.greeting),
+            goodbye: both(en.goodbye, es.goodbye),
+            ok: both(en.ok, es.ok),
+            asks: both(en.asks, es.asks),
+        }
+    }
+}

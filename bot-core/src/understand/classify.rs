@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::advised::Advice;
 use super::matcher::Matcher;
 use super::medicine::Medicines;
-use super::semantic::{Classes, Semantic};
+use super::semantic::{Classes, SMALL_TALK, Semantic};
 use super::smalltalk::SmallTalk;
 use super::triage::{Assessment, Triage, Triager};
 use crate::chat::{RedFlag, Urgency};
@@ -72,6 +72,16 @@ pub struct Classified {
     pub locale: Option<Locale>,
 }
 
+/// The kind of small talk a model's reading names, if one kind is at least
+/// [`SMALL_TALK_MIN`] likely.
+fn small_talk(p: &[f32; SMALL_TALK.len() + 1]) -> Option<SmallTalk> {
+    SMALL_TALK
+        .iter()
+        .zip(p)
+        .find(|&(_, &p)| p >= SMALL_TALK_MIN)
+        .map(|(&kind, _)| kind)
+}
+
 /// The fixed safety rules around the matcher.
 #[derive(Debug)]
 struct Rules {
@@ -106,6 +116,9 @@ pub const SEMANTIC_OUTSIDE_SHARE: f32 = 0.5;
 /// Australia?" after the how-it-works answer). Short follow-ups ("and on
 /// Saturdays?") often lean a little to out of scope, never this much.
 pub const SEMANTIC_OUTSIDE_SURE: f32 = 0.5;
+/// The learned small-talk reader is heard where one kind of small talk is
+/// at least this likely (more likely than anything else).
+pub const SMALL_TALK_MIN: f32 = 0.5;
 /// Below this, the message is out of scope.
 pub const SEMANTIC_CLARIFY_MIN: f32 = 0.20;
 /// Topics offered when asking back: within this share of the best.
@@ -458,6 +471,16 @@ impl Classifier {
             Some((2, _)) if urgent.is_none() => Some(Urgency::Unrecognised),
             _ => urgent,
         };
+        // The learned reader hears the small talk the rules did not
+        // ("cheerio", "much obliged"), never over a medicine named.
+        let talk = scores.as_ref().and_then(|s| small_talk(&s.small_talk));
+        if let Some(talk) = talk.filter(|_| !rules.medicines.named(&folded)) {
+            return Classified {
+                verdict: Verdict::SmallTalk(talk),
+                urgent,
+                locale: detected,
+            };
+        }
         // The lexical matcher runs only where it decides: without a model,
         // to settle which of the model's close topics is meant, or where the
         // model is unsure of every topic (it reads Spanish less well) but
@@ -580,6 +603,9 @@ mod tests {
     /// A model that reads every message the same way.
     struct Fixed(Scores);
 
+    /// A model's small-talk reading of a message that is not small talk.
+    const NOTHING_SAID: [f32; 5] = [0.0, 0.0, 0.0, 0.0, 1.0];
+
     impl Semantic for Fixed {
         fn scores(&self, _: &str) -> Option<Scores> {
             Some(self.0.clone())
@@ -602,6 +628,7 @@ mod tests {
                 classes: p,
                 tiers: [0.0, 0.0, 1.0],
                 red_flag: RedFlag::ChestOrBreathing,
+                small_talk: NOTHING_SAID,
             })),
         )
     }
@@ -618,6 +645,7 @@ mod tests {
                 classes: probabilities,
                 tiers: [0.0, 0.0, 1.0],
                 red_flag: RedFlag::ChestOrBreathing,
+                small_talk: NOTHING_SAID,
             })),
         )
     }
@@ -645,6 +673,7 @@ mod tests {
             classes: p,
             tiers: [0.0, 0.0, 1.0],
             red_flag: RedFlag::ChestOrBreathing,
+            small_talk: NOTHING_SAID,
         };
         let mut alone = vec![0.01; classes.count()];
         alone[classes.out_of_scope()] = outside;
@@ -657,6 +686,51 @@ mod tests {
                 with_context: scores(with_context),
             }),
         )
+    }
+
+    /// A model that reads every message as `small_talk` with triage `tiers`
+    /// and no topic.
+    fn talking_model(k: &Knowledge, small_talk: [f32; 5], tiers: [f32; 3]) -> Classifier {
+        let classes = Classes::of(k);
+        Classifier::with_semantic(
+            k,
+            Arc::new(Fixed(Scores {
+                classes: vec![1.0 / classes.count() as f32; classes.count()],
+                tiers,
+                red_flag: RedFlag::Collapse,
+                small_talk,
+            })),
+        )
+    }
+
+    #[test]
+    fn the_learned_reader_hears_small_talk_the_rules_miss_but_not_over_a_medicine_or_an_emergency()
+    {
+        let k = shipped();
+        let routine = [0.0, 0.0, 1.0];
+        let goodbye = [0.1, 0.0, 0.7, 0.0, 0.2];
+        // Words the small-talk rules do not know.
+        let text = "the weather in town is lovely today";
+        let rules_only = classifier().classify(text).verdict;
+        assert!(
+            !matches!(rules_only, Verdict::SmallTalk(_)),
+            "{rules_only:?}"
+        );
+        let heard = talking_model(&k, goodbye, routine).classify(text);
+        assert_eq!(heard.verdict, Verdict::SmallTalk(SmallTalk::Goodbye));
+        let unsure = talking_model(&k, [0.3, 0.0, 0.4, 0.0, 0.3], routine).classify(text);
+        assert!(
+            !matches!(unsure.verdict, Verdict::SmallTalk(_)),
+            "{unsure:?}"
+        );
+        let medicine =
+            talking_model(&k, goodbye, routine).classify("the weather is lovely, ibuprofen");
+        assert!(
+            !matches!(medicine.verdict, Verdict::SmallTalk(_)),
+            "{medicine:?}"
+        );
+        let emergency = talking_model(&k, goodbye, [0.99, 0.0, 0.01]).classify(text);
+        assert_eq!(emergency.verdict, Verdict::Emergency(RedFlag::Collapse));
     }
 
     #[test]
@@ -739,6 +813,7 @@ mod tests {
                 classes,
                 tiers: [p, 0.0, 1.0 - p],
                 red_flag: flag,
+                small_talk: NOTHING_SAID,
             })),
         )
     }

@@ -8,6 +8,7 @@
 //! examples of what the clinic does not answer (with advice about
 //! medicines, which is never given, as a class of its own).
 
+use super::SmallTalk;
 use crate::chat::RedFlag;
 use crate::knowledge::Knowledge;
 
@@ -30,7 +31,18 @@ pub struct Scores {
     /// the model names, so that its answer (the crisis line for self-harm
     /// and overdose) and the staff alert are the category's.
     pub red_flag: RedFlag,
+    /// The probability of each kind of [`SMALL_TALK`], then of anything
+    /// else: heard only where the small-talk rules heard nothing.
+    pub small_talk: [f32; SMALL_TALK.len() + 1],
 }
+
+/// The kinds of small talk a model reads, in the order of its classes.
+pub const SMALL_TALK: [SmallTalk; 4] = [
+    SmallTalk::Thanks,
+    SmallTalk::Greeting,
+    SmallTalk::Goodbye,
+    SmallTalk::Ack,
+];
 
 /// The emergency categories a model names, in the order of its classes.
 pub const TRIAGE_FLAGS: [RedFlag; 13] = [
@@ -127,6 +139,28 @@ pub fn training_examples(knowledge: &Knowledge) -> Vec<(String, usize)> {
             .medicine
             .iter()
             .map(|t| (t.clone(), classes.medicine())),
+    );
+    out
+}
+
+/// Labelled texts for the small-talk reader: each kind of [`SMALL_TALK`]
+/// by its index, and as the last class everything else: the folder's
+/// `asks` (messages that look like small talk and are not) and every
+/// training text of [`training_examples`].
+pub fn small_talk_examples(knowledge: &Knowledge) -> Vec<(String, usize)> {
+    let talk = knowledge.small_talk();
+    let other = SMALL_TALK.len();
+    let kinds = [&talk.thanks, &talk.greeting, &talk.goodbye, &talk.ok];
+    let mut out: Vec<(String, usize)> = kinds
+        .iter()
+        .enumerate()
+        .flat_map(|(i, texts)| texts.iter().map(move |t| (t.clone(), i)))
+        .collect();
+    out.extend(talk.asks.iter().map(|t| (t.clone(), other)));
+    out.extend(
+        training_examples(knowledge)
+            .into_iter()
+            .map(|(t, _)| (t, other)),
     );
     out
 }
