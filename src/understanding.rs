@@ -40,8 +40,21 @@ pub fn encoder() -> anyhow::Result<Option<Arc<Encoder>>> {
 
 /// Trains the semantic model for one knowledge folder.
 pub fn train(encoder: &Arc<Encoder>, knowledge: &Knowledge) -> anyhow::Result<SemanticModel> {
-    SemanticModel::train_for_user(encoder.clone(), knowledge)
-        .context("cannot train the semantic classifier")
+    let model = SemanticModel::train_for_user(encoder.clone(), knowledge)
+        .context("cannot train the semantic classifier");
+    release_freed_memory();
+    model
+}
+
+/// Gives the memory training freed back to the system: the regressions'
+/// and n-gram readers' working sets are gone, but glibc keeps the freed
+/// pages of its heaps, and an idle serve would hold them for good.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The semantic model trained for `knowledge`, with its encoder, when the

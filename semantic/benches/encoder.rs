@@ -45,24 +45,36 @@ fn bench(c: &mut Criterion) {
         .map(|c| c.query)
         .collect();
 
-    let mut times: Vec<f64> = queries
-        .iter()
-        .map(|q| {
-            let start = Instant::now();
+    // Alone, and as the bot reads a first message: alone, then the
+    // questions inside a story when the whole is unclear.
+    let runs: [(&str, &dyn Fn(&str)); 2] = [
+        ("classify with the model", &|q| {
             black_box(classifier.classify(black_box(q)));
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-    println!(
-        "classify with the model: {} messages, median {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        times.len(),
-        at(0.5),
-        at(0.9),
-        at(0.99),
-        at(1.0)
-    );
+        }),
+        ("read as the bot reads a first message", &|q| {
+            black_box(classifier.classify_in_context(black_box(q), None));
+        }),
+    ];
+    for (name, run) in runs {
+        let mut times: Vec<f64> = queries
+            .iter()
+            .map(|q| {
+                let start = Instant::now();
+                run(q);
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "{name}: {} messages, median {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            times.len(),
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            at(1.0)
+        );
+    }
     c.bench_function("encode one short message", |b| {
         b.iter(|| encoder.embed(black_box(&["can I have dry needling if I am pregnant"])))
     });

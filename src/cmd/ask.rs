@@ -48,7 +48,7 @@ fn answer(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let classified = c.classify(query);
+    let classified = c.classify_in_context(query, None);
     let locale = classified.locale.unwrap_or(Locale::En);
     let m = k.messages(locale);
     let topic = |i: usize| k.topics()[i].id.as_str();

@@ -348,22 +348,34 @@ impl Classifier {
         self.rules.triage.assess(&fold(text))
     }
 
-    /// Classifies one free-text message.
-    /// A message read with the conversation so far: `context` is the
-    /// question of the topic last answered (the folder's own wording, never
-    /// the patient's). The message is read alone first, and whatever it
-    /// clearly is stands ("how much is it?" after the pain answer is about
-    /// the price). Only a message that alone is asked back or falls back
-    /// ("and how long does that last?") is read again after the context,
-    /// and that reading is taken if it answers. Triage is the message's
-    /// own.
+    /// A message read as the bot reads it in a conversation: `context` is
+    /// the question of the topic last answered (the folder's own wording,
+    /// never the patient's). The message is read alone first, and whatever
+    /// it clearly is stands ("how much is it?" after the pain answer is
+    /// about the price; "what's the capital of Australia?" is out of scope).
+    /// A message that alone is asked back or falls back unsure is read
+    /// again: first (when asked back) the questions inside it, if it tells
+    /// a story around them, then the whole message after the context ("and
+    /// how long does that last?"); a reading is taken if it answers. Triage
+    /// is the message's own.
     pub fn classify_in_context(&self, text: &str, context: Option<&str>) -> Classified {
         let alone = self.classify(text);
         let unsure = matches!(
             alone.verdict,
             Verdict::Clarify { .. } | Verdict::Fallback { outside: false, .. }
         );
-        let Some(context) = context.filter(|_| unsure) else {
+        if !unsure {
+            return alone;
+        }
+        if let Verdict::Clarify { candidates, .. } = &alone.verdict
+            && let Some(answer) = self.question_in_story(text, candidates)
+        {
+            return Classified {
+                verdict: answer,
+                ..alone
+            };
+        }
+        let Some(context) = context else {
             return alone;
         };
         match self.classify(&format!("{context} {text}")).verdict {
@@ -373,6 +385,37 @@ impl Classifier {
             },
             _ => alone,
         }
+    }
+
+    /// Which of the `candidates` a story asking between them is about, by
+    /// the question inside it ("My friend felt wiped out for a day after
+    /// hers. Is that normal? She's fine now."): in a message of two or
+    /// more sentences, the last two sentences that ask (last first), read
+    /// alone; the first answered with confidence with one of them. Only a
+    /// candidate: a question read out of its story must not answer what
+    /// the whole message does not ask about ("can I bring my son? no
+    /// babysitter" is not about the minimum age).
+    fn question_in_story(&self, text: &str, candidates: &[usize]) -> Option<Verdict> {
+        let sentences: Vec<&str> = text
+            .split_inclusive(['.', '!', '?', '\n'])
+            .map(|s| s.trim_matches(|c: char| c == '¿' || c == '¡' || c.is_whitespace()))
+            .filter(|s| s.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+            .collect();
+        if sentences.len() < 2 {
+            return None;
+        }
+        sentences
+            .iter()
+            .rev()
+            .filter(|s| s.ends_with('?'))
+            // Each is read by the model again: two at most.
+            .take(2)
+            .find_map(|question| match self.classify(question).verdict {
+                answer @ Verdict::Answer { topic, .. } if candidates.contains(&topic) => {
+                    Some(answer)
+                }
+                _ => None,
+            })
     }
 
     /// In a message that asks two things ("does it hurt? and how much is
@@ -397,6 +440,7 @@ impl Classifier {
             })
     }
 
+    /// Classifies one free-text message on its own.
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
         let detected = detect_locale(text);
@@ -731,6 +775,80 @@ mod tests {
         );
         let emergency = talking_model(&k, goodbye, [0.99, 0.0, 0.01]).classify(text);
         assert_eq!(emergency.verdict, Verdict::Emergency(RedFlag::Collapse));
+    }
+
+    /// A model sure of a topic for the one message `sure_of`, unsure of
+    /// every other.
+    struct SureOf {
+        sure_of: &'static str,
+        sure: Scores,
+        unsure: Scores,
+    }
+
+    impl Semantic for SureOf {
+        fn scores(&self, text: &str) -> Option<Scores> {
+            Some(if text == self.sure_of {
+                self.sure.clone()
+            } else {
+                self.unsure.clone()
+            })
+        }
+    }
+
+    /// Asks back between cost and insurance on every message but
+    /// `sure_of`, which it reads as `topic`.
+    fn story_model(k: &Knowledge, sure_of: &'static str, topic: &str) -> Classifier {
+        let classes = Classes::of(k);
+        let index = |id: &str| k.topic_index(&TopicId::parse(id).unwrap()).unwrap();
+        let scores = |p: Vec<f32>| Scores {
+            classes: p,
+            tiers: [0.0, 0.0, 1.0],
+            red_flag: RedFlag::ChestOrBreathing,
+            small_talk: NOTHING_SAID,
+        };
+        let mut sure = vec![0.001; classes.count()];
+        sure[index(topic)] = 0.9;
+        let mut unsure = vec![0.01; classes.count()];
+        unsure[index("cost")] = 0.3;
+        unsure[index("insurance")] = 0.25;
+        Classifier::with_semantic(
+            k,
+            Arc::new(SureOf {
+                sure_of,
+                sure: scores(sure),
+                unsure: scores(unsure),
+            }),
+        )
+    }
+
+    #[test]
+    fn the_question_inside_a_story_settles_which_topic_the_story_was_asked_back_between() {
+        let k = shipped();
+        let insurance = k.topic_index(&TopicId::parse("insurance").unwrap());
+        // Words no matcher knows, so that only the model decides.
+        let story = "Zzq wibble frob. Blorp snark? Quux.";
+        let read = story_model(&k, "Blorp snark?", "insurance").classify_in_context(story, None);
+        assert!(
+            matches!(read.verdict, Verdict::Answer { topic, .. } if Some(topic) == insurance),
+            "{:?}",
+            read.verdict
+        );
+        // A question read out of its story answers only what the whole
+        // was asked back between.
+        let elsewhere = story_model(&k, "Blorp snark?", "hours").classify_in_context(story, None);
+        assert!(
+            matches!(elsewhere.verdict, Verdict::Clarify { .. }),
+            "{:?}",
+            elsewhere.verdict
+        );
+        // A story that asks nothing is not cut into pieces.
+        let told = story_model(&k, "Blorp snark.", "insurance")
+            .classify_in_context("Zzq wibble frob. Blorp snark.", None);
+        assert!(
+            matches!(told.verdict, Verdict::Clarify { .. }),
+            "{:?}",
+            told.verdict
+        );
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub fn evaluate(classifier: &Classifier, knowledge: &Knowledge, cases: &[Case]) 
     let mut results = Vec::with_capacity(cases.len());
     let mut classes: BTreeMap<String, ClassResult> = BTreeMap::new();
     for case in cases {
-        let verdict = classifier.classify(&case.query).verdict;
+        let verdict = classifier.classify_in_context(&case.query, None).verdict;
         let score = score_verdict(knowledge, &verdict, &case.expected);
         let got = label(knowledge, &verdict);
         let class = classes.entry(case.expected.label().to_owned()).or_default();
