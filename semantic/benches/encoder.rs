@@ -47,7 +47,8 @@ fn bench(c: &mut Criterion) {
 
     // Alone, and as the bot reads a first message: alone, then the
     // questions inside a story when the whole is unclear.
-    let runs: [(&str, &dyn Fn(&str)); 2] = [
+    type Run<'a> = (&'static str, &'a dyn Fn(&str));
+    let runs: [Run; 2] = [
         ("classify with the model", &|q| {
             black_box(classifier.classify(black_box(q)));
         }),
