@@ -16,6 +16,7 @@ use crate::helpers::{
 
 const DESK: (&str, &str, &str) = ("dana", "desk", "dana-password-1");
 const CLINICIAN: (&str, &str, &str) = ("cleo", "clinician", "cleo-password-1");
+const ADMIN: (&str, &str, &str) = ("ada", "admin", "ada-password-1");
 
 /// The name the engine puts before a staff member's reply to a patient.
 const CLINIC: &str = "Bayside Physio & Chiropractic";
@@ -714,4 +715,60 @@ async fn an_emergency_answer_given_to_a_patient_without_a_ticket_shows_in_the_in
         browser.find(Locator::Css("#no-tickets")).await.is_ok(),
         "no ticket"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_filters_the_audit_log_by_action_and_a_desk_account_cannot_open_it() {
+    let console = spawn_console(&[DESK, ADMIN]).await;
+    let browser = console.browser().await;
+    log_in_as(&console, &browser, DESK).await;
+    assert!(
+        browser
+            .find(Locator::Css("a[href=\"/audit\"]"))
+            .await
+            .is_err(),
+        "no link for the desk"
+    );
+    browser.goto(&console.page("/audit")).await;
+    assert_eq!(status(&browser).await, 403);
+    browser.goto(&console.page("/inbox")).await;
+    console.log_out(&browser).await;
+
+    log_in_as(&console, &browser, ADMIN).await;
+    browser.click("a[href=\"/audit\"]").await;
+    browser.wait_for("#audit", PAGE_WAIT).await;
+    browser
+        .wait_for("select[name=action]", PAGE_WAIT)
+        .await
+        .select_by_value("log_out")
+        .await
+        .unwrap();
+    browser.click("#audit-filter button").await;
+    let rows = browser
+        .wait_for_text("#audit-count", "1 entry", PAGE_WAIT)
+        .await;
+    let table = browser.text_of("#audit").await;
+    assert!(
+        table.contains("dana") && table.contains("log out"),
+        "{rows}: {table}"
+    );
+    assert!(!table.contains("ada"), "{table}");
+
+    // What the admin types into the filter comes back as text.
+    let typed = "\"><img src=x onerror=alert(1)>";
+    browser
+        .goto(&console.page(&format!(
+            "/audit?day={}",
+            typed.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+        )))
+        .await;
+    let error = browser.text_of(".error").await;
+    assert!(error.contains("A day is written"), "{error}");
+    assert!(
+        browser.find(Locator::Css("img")).await.is_err(),
+        "no image made"
+    );
+    browser
+        .assert_no_script_ran("a filter with HTML in it")
+        .await;
 }

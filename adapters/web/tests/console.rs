@@ -207,3 +207,58 @@ async fn only_clinicians_and_admins_open_a_screen_and_desk_staff_see_outcomes_on
         "allowed, and there is no such screen"
     );
 }
+
+#[tokio::test]
+async fn only_the_admin_reads_the_audit_log_filtered_by_person_and_action_and_every_reading_is_logged()
+ {
+    let console = console(&[
+        ("desk1", Role::Desk),
+        ("doc", Role::Clinician),
+        ("boss", Role::Admin),
+    ]);
+    let desk = console.log_in("desk1").await;
+    let doc = console.log_in("doc").await;
+    let boss = console.log_in("boss").await;
+    for cookie in [&desk, &doc] {
+        let (status, _, _) = console.get("/audit", cookie).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, _) = console.get("/audit.csv", cookie).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, _, inbox) = console.get("/inbox", cookie).await;
+        assert!(!inbox.contains("href=\"/audit\""), "no link for their role");
+    }
+
+    let (status, _, page) = console.get("/audit", &boss).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("href=\"/audit\""), "the admin's nav links it");
+    // Three log-ins, and the page just opened.
+    assert!(page.contains("4 entries"), "{page}");
+    let (_, _, logins) = console.get("/audit?who=doc&action=log_in", &boss).await;
+    assert!(logins.contains("1 entry"), "{logins}");
+    assert!(logins.contains("<td>doc</td><td>log in</td>"), "{logins}");
+    assert!(!logins.contains("<td>desk1</td>"));
+    let (_, _, bad) = console.get("/audit?day=yesterday", &boss).await;
+    assert!(bad.contains("A day is written"), "{bad}");
+
+    let (status, headers, csv) = console.get("/audit.csv?action=audit_viewed", &boss).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("audit.csv")
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "time,who,action,target,from");
+    assert_eq!(lines.len(), 1 + 3, "three page views: {csv}");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(",boss,audit log viewed,"))
+    );
+    let (_, _, exports) = console.get("/audit?action=audit_exported", &boss).await;
+    assert!(
+        exports.contains("1 entry"),
+        "the export is logged: {exports}"
+    );
+}

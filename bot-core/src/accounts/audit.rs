@@ -3,6 +3,8 @@
 //! account), never what anybody wrote.
 
 use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 /// What was done.
@@ -26,6 +28,7 @@ pub enum AuditAction {
     AppointmentsImported,
     BackupTaken,
     AuditExported,
+    AuditViewed,
 }
 
 impl AuditAction {
@@ -48,7 +51,59 @@ impl AuditAction {
             AuditAction::AppointmentsImported => "appointments imported",
             AuditAction::BackupTaken => "backup taken",
             AuditAction::AuditExported => "audit log exported",
+            AuditAction::AuditViewed => "audit log viewed",
         }
+    }
+
+    /// Every action, in the order of the log's vocabulary.
+    pub const ALL: [AuditAction; 18] = [
+        AuditAction::LogIn,
+        AuditAction::LogInFailed,
+        AuditAction::LogInThrottled,
+        AuditAction::LogOut,
+        AuditAction::TicketViewed,
+        AuditAction::TicketClaimed,
+        AuditAction::TicketReplied,
+        AuditAction::TicketClosed,
+        AuditAction::ScreenOpened,
+        AuditAction::ScreenDownloaded,
+        AuditAction::StaffAdded,
+        AuditAction::StaffRemoved,
+        AuditAction::PasswordReset,
+        AuditAction::PatientForgotten,
+        AuditAction::AppointmentsImported,
+        AuditAction::BackupTaken,
+        AuditAction::AuditExported,
+        AuditAction::AuditViewed,
+    ];
+
+    /// The action's id, as stored and in a filter (`ticket_viewed`).
+    pub fn id(self) -> &'static str {
+        match self {
+            AuditAction::LogIn => "log_in",
+            AuditAction::LogInFailed => "log_in_failed",
+            AuditAction::LogInThrottled => "log_in_throttled",
+            AuditAction::LogOut => "log_out",
+            AuditAction::TicketViewed => "ticket_viewed",
+            AuditAction::TicketClaimed => "ticket_claimed",
+            AuditAction::TicketReplied => "ticket_replied",
+            AuditAction::TicketClosed => "ticket_closed",
+            AuditAction::ScreenOpened => "screen_opened",
+            AuditAction::ScreenDownloaded => "screen_downloaded",
+            AuditAction::StaffAdded => "staff_added",
+            AuditAction::StaffRemoved => "staff_removed",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::PatientForgotten => "patient_forgotten",
+            AuditAction::AppointmentsImported => "appointments_imported",
+            AuditAction::BackupTaken => "backup_taken",
+            AuditAction::AuditExported => "audit_exported",
+            AuditAction::AuditViewed => "audit_viewed",
+        }
+    }
+
+    /// The action with this id.
+    pub fn parse(id: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.id() == id)
     }
 }
 
@@ -93,5 +148,139 @@ impl AuditEntry {
     pub fn from(mut self, address: impl Into<String>) -> AuditEntry {
         self.from = Some(address.into());
         self
+    }
+}
+
+/// Which entries of the audit log to show: one person's, one action's, one
+/// day's (in the clinic's time zone). What is left out matches every entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub who: Option<String>,
+    pub action: Option<AuditAction>,
+    pub day: Option<Date>,
+}
+
+impl AuditFilter {
+    pub fn matches(&self, entry: &AuditEntry, zone: &TimeZone) -> bool {
+        self.who.as_ref().is_none_or(|who| *who == entry.who)
+            && self.action.is_none_or(|action| action == entry.action)
+            && self
+                .day
+                .is_none_or(|day| entry.at.to_zoned(zone.clone()).date() == day)
+    }
+}
+
+/// Entries as CSV (RFC 4180): time in the clinic's zone, who, action,
+/// target, address. A cell a spreadsheet would take for a formula (`=`,
+/// `+`, `-`, `@`) is written with a leading apostrophe.
+pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>, zone: &TimeZone) -> String {
+    let mut out = String::from("time,who,action,target,from\r\n");
+    for entry in entries {
+        let at = entry
+            .at
+            .to_zoned(zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z");
+        let cells = [
+            at.to_string(),
+            entry.who.clone(),
+            entry.action.as_str().to_owned(),
+            entry.target.clone().unwrap_or_default(),
+            entry.from.clone().unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(at: &str, who: &str, action: AuditAction) -> AuditEntry {
+        AuditEntry::new(at.parse().unwrap(), who, action)
+    }
+
+    #[test]
+    fn every_action_has_an_id_that_parses_back_to_it_and_matches_how_it_is_stored() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.id()), Some(action));
+            let stored = serde_json::to_string(&action).unwrap();
+            assert_eq!(stored, format!("\"{}\"", action.id()));
+        }
+        assert_eq!(AuditAction::parse("log in"), None);
+    }
+
+    #[test]
+    fn a_filter_keeps_one_persons_one_actions_and_one_clinic_days_entries() {
+        let zone = TimeZone::get("America/New_York").unwrap();
+        // 03:30 UTC on the 5th is the evening of the 4th in New York.
+        let late = entry("2026-12-05T03:30:00Z", "maria", AuditAction::LogIn);
+        let next = entry("2026-12-05T15:00:00Z", "maria", AuditAction::TicketViewed);
+        let other = entry("2026-12-05T15:00:00Z", "lee", AuditAction::LogIn);
+        let all = [&late, &next, &other];
+        let kept = |filter: &AuditFilter| -> Vec<&AuditEntry> {
+            all.iter()
+                .copied()
+                .filter(|e| filter.matches(e, &zone))
+                .collect()
+        };
+        assert_eq!(kept(&AuditFilter::default()).len(), 3);
+        let maria = AuditFilter {
+            who: Some("maria".into()),
+            ..AuditFilter::default()
+        };
+        assert_eq!(kept(&maria), [&late, &next]);
+        let logins = AuditFilter {
+            action: Some(AuditAction::LogIn),
+            ..AuditFilter::default()
+        };
+        assert_eq!(kept(&logins), [&late, &other]);
+        let fourth = AuditFilter {
+            day: Some(jiff::civil::date(2026, 12, 4)),
+            ..AuditFilter::default()
+        };
+        assert_eq!(kept(&fourth), [&late]);
+        let both = AuditFilter {
+            who: Some("maria".into()),
+            action: Some(AuditAction::LogIn),
+            day: Some(jiff::civil::date(2026, 12, 5)),
+        };
+        assert!(kept(&both).is_empty());
+    }
+
+    #[test]
+    fn the_csv_quotes_what_needs_it_and_defuses_what_a_spreadsheet_would_run() {
+        let zone = TimeZone::get("America/New_York").unwrap();
+        let a = entry("2026-12-05T15:00:00Z", "maria", AuditAction::TicketViewed)
+            .on("ticket #4")
+            .from("=HYPERLINK(\"x\")");
+        let b = entry("2026-12-05T16:00:00Z", "lee", AuditAction::StaffAdded).on("account a,b");
+        let csv = to_csv([&a, &b], &zone);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "time,who,action,target,from");
+        assert_eq!(
+            lines[1],
+            "2026-12-05T10:00:00-05:00,maria,ticket viewed,ticket #4,\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(
+            lines[2],
+            "2026-12-05T11:00:00-05:00,lee,staff added,\"account a,b\","
+        );
+        assert_eq!(lines[3], "");
     }
 }

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, AuditFilter};
 pub use session::{Session, SessionLimits, SessionToken};
 
 /// Why an account name, role or password is refused, or an account change

@@ -108,6 +108,7 @@ impl Staff {
             name: self.account.name.to_string(),
             role: self.account.role.as_str(),
             csrf: self.session.csrf.clone(),
+            audit: self.may(Permission::ReadAudit),
         }
     }
 

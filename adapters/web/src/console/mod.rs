@@ -10,8 +10,10 @@
 //!   is writing" for a web patient;
 //! - `screens`: health screens, their answers and FHIR download;
 //! - `events`: the live stream of inbox changes, resumable;
+//! - `audit`: the audit log for the admin, filtered, and its CSV export;
 //! - `pages`: the templates' data, one struct a page.
 
+mod audit;
 pub(crate) mod auth;
 mod events;
 mod guard;
@@ -134,6 +136,8 @@ pub fn router<S: Store>(
         .route("/screens/{id}", get(screens::show::<S>))
         .route("/screens/{id}/fhir", get(screens::fhir::<S>))
         .route("/events", get(events::stream::<S>))
+        .route("/audit", get(audit::page::<S>))
+        .route("/audit.csv", get(audit::export::<S>))
         .route("/assets/console.css", get(guard::stylesheet))
         .route("/assets/console.js", get(guard::script))
         .fallback(guard::not_found)

@@ -27,6 +27,8 @@ pub struct Nav {
     pub role: &'static str,
     /// The session's token, for the forms.
     pub csrf: String,
+    /// Whether the audit log is theirs to read (the admin).
+    pub audit: bool,
 }
 
 #[derive(Template)]
@@ -157,4 +159,35 @@ pub struct ScreenPage {
     pub row: ScreenRow,
     pub started: String,
     pub answers: Vec<AnswerView>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct Audit {
+    pub nav: Nav,
+    pub people: Vec<AuditChoice>,
+    pub actions: Vec<AuditChoice>,
+    pub day: String,
+    /// What is wrong with the filter, if anything.
+    pub error: Option<&'static str>,
+    /// How many entries match (the page shows at most 500).
+    pub matching: usize,
+    pub rows: Vec<AuditRow>,
+    /// The CSV export of the same filter.
+    pub export: String,
+}
+
+/// One option of a filter's list.
+pub struct AuditChoice {
+    pub value: String,
+    pub label: String,
+    pub chosen: bool,
+}
+
+pub struct AuditRow {
+    pub at: String,
+    pub who: String,
+    pub action: &'static str,
+    pub target: String,
+    pub from: String,
 }
