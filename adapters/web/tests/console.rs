@@ -17,6 +17,7 @@ const ORIGIN: &str = "http://127.0.0.1:8080";
 
 struct Console {
     router: Router,
+    engine: Arc<frontdesk_core::Engine<MemoryStore>>,
     clock: Arc<ManualClock>,
     _stop: tokio::sync::watch::Sender<bool>,
 }
@@ -41,7 +42,7 @@ fn console(accounts: &[(&str, Role)]) -> Console {
             .unwrap();
     }
     let app = Arc::new(frontdesk_shell::App {
-        engine,
+        engine: engine.clone(),
         clock: clock.clone(),
         router: Arc::new(frontdesk_core::Router::default()),
     });
@@ -54,6 +55,7 @@ fn console(accounts: &[(&str, Role)]) -> Console {
             frontdesk_web::chat::Live::default(),
             stopped,
         ),
+        engine,
         clock,
         _stop: stop,
     }
@@ -261,4 +263,47 @@ async fn only_the_admin_reads_the_audit_log_filtered_by_person_and_action_and_ev
         exports.contains("1 entry"),
         "the export is logged: {exports}"
     );
+}
+
+#[tokio::test]
+async fn the_visits_page_lists_this_weeks_visits_by_clinic_day_with_screen_and_link_status() {
+    let console = console(&[("desk1", Role::Desk)]);
+    let desk = console.log_in("desk1").await;
+    let zone = console.engine.knowledge().clinic.time_zone.clone();
+    let today = console.clock.now().to_zoned(zone.clone()).date();
+    let on = |days: i64, time: &str| {
+        format!(
+            "{} {time}",
+            today.saturating_add(jiff::Span::new().days(days))
+        )
+    };
+    let csv = format!(
+        "patient,start,needling\nAna <b>Ruiz</b>,{},yes\nBen,{},no\nCal,{},yes\n",
+        on(1, "09:30"),
+        on(2, "11:00"),
+        on(9, "10:00")
+    );
+    let rows = frontdesk_core::appointments::parse_csv(&csv, &zone).unwrap();
+    console.engine.import_appointments(&rows).unwrap();
+    let ana = console.engine.appointments().unwrap()[0].clone();
+
+    let (status, _, page) = console.get("/visits", &desk).await;
+    assert_eq!(status, StatusCode::OK);
+    let tomorrow = console.engine.knowledge().clinic.describe_day(
+        rows[0].start.to_zoned(zone).date(),
+        frontdesk_core::Locale::En,
+    );
+    assert!(page.contains(&format!("<h2>{tomorrow}</h2>")), "{page}");
+    assert!(
+        page.contains(
+            "<td>09:30</td><td>Ana &#60;b&#62;Ruiz&#60;/b&#62;</td><td>yes</td><td>chat not linked</td>"
+        ),
+        "the name as text: {page}"
+    );
+    assert!(page.contains(&format!("<code>{}</code>", ana.link_code)));
+    assert!(
+        page.contains("<td>Ben</td><td>no</td><td>no needling</td>"),
+        "{page}"
+    );
+    assert!(!page.contains("Cal"), "nine days away: {page}");
 }

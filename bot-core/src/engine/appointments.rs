@@ -82,6 +82,29 @@ impl<S: Store> Engine<S> {
         Ok(list)
     }
 
+    /// The visits of the `days` clinic days from `from`, soonest first, each
+    /// with where its health screen stands (cancelled ones too: the desk
+    /// sees them as cancelled).
+    pub fn visits(
+        &self,
+        from: Date,
+        days: i64,
+    ) -> Result<Vec<(Appointment, ScreenStatus)>, EngineError> {
+        let zone = &self.knowledge().clinic.time_zone;
+        let until = from.saturating_add(jiff::Span::new().days(days));
+        self.appointments()?
+            .into_iter()
+            .filter(|a| {
+                let day = a.start.to_zoned(zone.clone()).date();
+                from <= day && day < until
+            })
+            .map(|a| {
+                let status = self.screen_status(&a)?;
+                Ok((a, status))
+            })
+            .collect()
+    }
+
     /// Marks an appointment cancelled; `false` if there is no such id.
     pub fn cancel_appointment(&self, id: &str) -> Result<bool, EngineError> {
         let _appointments = self.lock_appointments();

@@ -527,6 +527,36 @@ fn importing_the_same_appointments_twice_changes_nothing() {
 }
 
 #[test]
+fn the_visits_of_a_span_of_clinic_days_are_listed_soonest_first_with_their_screen_status() {
+    use crate::appointments::{ScreenStatus, Status, parse_csv};
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let tz = shipped().clinic.time_zone.clone();
+    // 23:30 in New York on the 1st is the 2nd in UTC: still the 1st's visit.
+    let rows = parse_csv(
+        "patient,start,needling\nCy,2026-12-01 23:30,yes\nAna,2026-12-01 09:00,yes\n\
+         Ben,2026-12-02 10:00,no\nDee,2026-12-03 10:00,yes\nEve,2026-11-30 10:00,yes\n",
+        &tz,
+    )
+    .unwrap();
+    engine.import_appointments(&rows).unwrap();
+    let ben = engine.appointments().unwrap()[3].id.clone();
+    assert!(engine.cancel_appointment(&ben).unwrap());
+    let visits = engine.visits(jiff::civil::date(2026, 12, 1), 2).unwrap();
+    let seen: Vec<(&str, ScreenStatus, Status)> = visits
+        .iter()
+        .map(|(a, s)| (a.patient.as_str(), *s, a.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Ana", ScreenStatus::NotLinked, Status::Booked),
+            ("Cy", ScreenStatus::NotLinked, Status::Booked),
+            ("Ben", ScreenStatus::NotNeeded, Status::Cancelled),
+        ]
+    );
+}
+
+#[test]
 fn a_link_code_links_one_chat_once_until_the_appointment() {
     use crate::appointments::parse_csv;
     let engine = Engine::new(MemoryStore::new(), shipped());

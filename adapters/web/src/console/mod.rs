@@ -9,6 +9,7 @@
 //! - `inbox`: open tickets, one ticket, claim, reply and close, and "staff
 //!   is writing" for a web patient;
 //! - `screens`: health screens, their answers and FHIR download;
+//! - `visits`: today's visits and the coming week's, with screen status;
 //! - `events`: the live stream of inbox changes, resumable;
 //! - `audit`: the audit log for the admin, filtered, and its CSV export;
 //! - `pages`: the templates' data, one struct a page.
@@ -20,6 +21,7 @@ mod guard;
 mod inbox;
 pub(crate) mod pages;
 mod screens;
+mod visits;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -132,6 +134,7 @@ pub fn router<S: Store>(
         .route("/tickets/{number}/reply", post(inbox::reply::<S>))
         .route("/tickets/{number}/typing", post(inbox::typing::<S>))
         .route("/tickets/{number}/{change}", post(inbox::change::<S>))
+        .route("/visits", get(visits::page::<S>))
         .route("/screens", get(screens::list::<S>))
         .route("/screens/{id}", get(screens::show::<S>))
         .route("/screens/{id}/fhir", get(screens::fhir::<S>))

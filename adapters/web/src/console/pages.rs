@@ -191,3 +191,30 @@ pub struct AuditRow {
     pub target: String,
     pub from: String,
 }
+
+#[derive(Template)]
+#[template(path = "visits.html")]
+pub struct Visits {
+    pub nav: Nav,
+    /// Days with visits, soonest first.
+    pub days: Vec<VisitDay>,
+}
+
+pub struct VisitDay {
+    /// "Tuesday, December 1" in the clinic's convention.
+    pub day: String,
+    pub visits: Vec<VisitRow>,
+}
+
+pub struct VisitRow {
+    pub time: String,
+    pub patient: String,
+    pub needling: bool,
+    pub cancelled: bool,
+    /// Where the health screen stands ("screen not started", "no flags"…).
+    pub screen: &'static str,
+    /// The platform of the linked chat.
+    pub linked: Option<String>,
+    /// The code that links the patient's chat, while none is linked.
+    pub code: String,
+}
