@@ -2,13 +2,9 @@
 //! knows it.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Context;
-use frontdesk_core::appointments::ics::{cancelled_events, parse_ics};
-use frontdesk_core::appointments::{
-    NewAppointment, Status, import_warnings, parse_csv, parse_local,
-};
+use frontdesk_core::appointments::{NewAppointment, Status, parse_local, read_calendar};
 use frontdesk_core::{Engine, SledStore};
 
 use crate::admin::protocol::Request;
@@ -104,8 +100,8 @@ pub fn cancel(engine: &Engine<SledStore>, id: &str, out: &mut dyn Write) -> anyh
     Ok(())
 }
 
-/// Imports `text`, the calendar export the user named `name`: an iCalendar
-/// file if the name ends in `.ics`, else a CSV.
+/// Imports `text`, the calendar export the user named `name`
+/// ([`read_calendar`]: all or nothing).
 pub fn import(
     engine: &Engine<SledStore>,
     name: &str,
@@ -113,17 +109,8 @@ pub fn import(
     output: &mut super::Output,
 ) -> anyhow::Result<()> {
     let knowledge = engine.knowledge();
-    let tz = &knowledge.clinic.time_zone;
-    let ics = Path::new(name)
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("ics"));
-    let parsed = if ics {
-        parse_ics(text, tz)
-    } else {
-        parse_csv(text, tz)
-    };
-    let rows = match parsed {
-        Ok(rows) => rows,
+    let calendar = match read_calendar(name, text, &knowledge.clinic, jiff::Timestamp::now()) {
+        Ok(calendar) => calendar,
         Err(errors) => {
             for e in &errors {
                 writeln!(output.err, "{name}:{e}")?;
@@ -134,18 +121,17 @@ pub fn import(
             );
         }
     };
-    // Imported all the same, but worth a look.
-    let now = jiff::Timestamp::now();
-    for warning in import_warnings(&rows, &knowledge.clinic, now) {
+    for warning in &calendar.warnings {
         writeln!(output.err, "{name}: warning: {warning}")?;
     }
-    if ics {
-        let skipped = cancelled_events(text);
-        if skipped > 0 {
-            writeln!(output.err, "{name}: skipped {skipped} cancelled event(s)")?;
-        }
+    if calendar.cancelled > 0 {
+        writeln!(
+            output.err,
+            "{name}: skipped {} cancelled event(s)",
+            calendar.cancelled
+        )?;
     }
-    let (added, unchanged) = engine.import_appointments(&rows)?;
+    let (added, unchanged) = engine.import_appointments(&calendar.rows)?;
     writeln!(
         output.out,
         "imported {added} new, {unchanged} already there"

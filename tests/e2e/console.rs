@@ -772,3 +772,54 @@ async fn the_admin_filters_the_audit_log_by_action_and_a_desk_account_cannot_ope
         .assert_no_script_ran("a filter with HTML in it")
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calendar_uploaded_on_the_visits_page_imports_all_or_nothing_and_shows_screen_status() {
+    let console = spawn_console(&[DESK]).await;
+    let browser = console.browser().await;
+    log_in_as(&console, &browser, DESK).await;
+    let tomorrow = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("America/New_York").unwrap())
+        .date()
+        .saturating_add(jiff::Span::new().days(1));
+    let dir = tempfile::tempdir().unwrap();
+    let upload = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let bad = upload(
+        "bad.csv",
+        format!("patient,start,needling\nAna,{tomorrow} 09:30,yes\nBen,someday,yes\n"),
+    );
+    browser.click("a[href=\"/visits\"]").await;
+    browser.fill("#import input[type=file]", &bad).await;
+    browser.click("#import button").await;
+    let errors = browser
+        .wait_for_text("#import-errors", "bad.csv, line 3", PAGE_WAIT)
+        .await;
+    assert!(errors.contains("someday"), "{errors}");
+    assert!(
+        browser.find(Locator::Css(".visits")).await.is_err(),
+        "nothing imported"
+    );
+
+    let good = upload(
+        "good.csv",
+        format!("patient,start,needling\nAna,{tomorrow} 09:30,yes\nBen,{tomorrow} 10:15,no\n"),
+    );
+    browser.fill("#import input[type=file]", &good).await;
+    browser.click("#import button").await;
+    browser
+        .wait_for_text("#import-result", "Imported 2 new", PAGE_WAIT)
+        .await;
+    let visits = browser.text_of(".visits").await;
+    assert!(
+        visits.contains("09:30") && visits.contains("chat not linked"),
+        "{visits}"
+    );
+    assert!(
+        visits.contains("10:15") && visits.contains("no needling"),
+        "{visits}"
+    );
+}

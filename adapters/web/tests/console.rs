@@ -307,3 +307,76 @@ async fn the_visits_page_lists_this_weeks_visits_by_clinic_day_with_screen_and_l
     );
     assert!(!page.contains("Cal"), "nine days away: {page}");
 }
+
+/// Uploads `text` as the file `name` to the visits page's import form.
+async fn upload(console: &Console, cookie: &str, name: &str, text: &str) -> (StatusCode, String) {
+    let (_, _, page) = console.get("/visits", cookie).await;
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_owned();
+    let boundary = "frontdesk-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n{text}\r\n--{boundary}--\r\n"
+    );
+    let request = Request::post("/visits/import")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, page) = console.send(request).await;
+    (status, page)
+}
+
+#[tokio::test]
+async fn a_calendar_with_one_bad_row_imports_nothing_and_names_the_row_and_a_good_one_imports() {
+    let console = console(&[("desk1", Role::Desk)]);
+    let desk = console.log_in("desk1").await;
+    let zone = console.engine.knowledge().clinic.time_zone.clone();
+    let tomorrow = console
+        .clock
+        .now()
+        .to_zoned(zone)
+        .date()
+        .saturating_add(jiff::Span::new().days(1));
+    let bad = format!("patient,start\nAna,{tomorrow} 09:30\nBen,next tuesday\n");
+    let (status, page) = upload(&console, &desk, "week.csv", &bad).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Nothing was imported"), "{page}");
+    assert!(
+        page.contains("week.csv, line 3: "),
+        "the row's line: {page}"
+    );
+    assert!(console.engine.appointments().unwrap().is_empty());
+
+    let good = format!("patient,start\nAna,{tomorrow} 09:30\nBen,{tomorrow} 10:00\n");
+    let (_, page) = upload(&console, &desk, "week.csv", &good).await;
+    assert!(page.contains("Imported 2 new, 0 already there."), "{page}");
+    assert!(page.contains("<td>10:00</td><td>Ben</td>"), "{page}");
+    let (_, page) = upload(&console, &desk, "week.csv", &good).await;
+    assert!(page.contains("Imported 0 new, 2 already there."), "{page}");
+    assert_eq!(console.engine.appointments().unwrap().len(), 2);
+
+    // Without the form's token, nothing is read.
+    let forged = format!("patient,start\nEve,{tomorrow} 11:00\n");
+    let boundary = "b";
+    let request = Request::post("/visits/import")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, &desk)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=b")
+        .body(Body::from(format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n{forged}\r\n--{boundary}--\r\n"
+        )))
+        .unwrap();
+    let (status, _, _) = console.send(request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(console.engine.appointments().unwrap().len(), 2);
+}

@@ -529,3 +529,39 @@ mod tests {
         assert_ne!(a, link_code());
     }
 }
+
+/// A calendar export read, before anything is stored: its visits, and what
+/// is worth a look though they are imported all the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    pub rows: Vec<NewAppointment>,
+    pub warnings: Vec<String>,
+    /// Cancelled events of an iCalendar file, left out.
+    pub cancelled: usize,
+}
+
+/// Reads the calendar export named `name`: an iCalendar file if the name
+/// ends in `.ics`, else a CSV. Any row that cannot be read makes the whole
+/// file an error (every such row, with its line): nothing is imported
+/// from a file half read.
+pub fn read_calendar(
+    name: &str,
+    text: &str,
+    clinic: &crate::knowledge::clinic::Clinic,
+    now: Timestamp,
+) -> Result<Calendar, Vec<RowError>> {
+    let ics = std::path::Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ics"));
+    let tz = &clinic.time_zone;
+    let rows = if ics {
+        ics::parse_ics(text, tz)?
+    } else {
+        parse_csv(text, tz)?
+    };
+    Ok(Calendar {
+        warnings: import_warnings(&rows, clinic, now),
+        cancelled: if ics { ics::cancelled_events(text) } else { 0 },
+        rows,
+    })
+}

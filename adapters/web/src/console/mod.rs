@@ -135,6 +135,7 @@ pub fn router<S: Store>(
         .route("/tickets/{number}/typing", post(inbox::typing::<S>))
         .route("/tickets/{number}/{change}", post(inbox::change::<S>))
         .route("/visits", get(visits::page::<S>))
+        .route("/visits/import", post(visits::import::<S>))
         .route("/screens", get(screens::list::<S>))
         .route("/screens/{id}", get(screens::show::<S>))
         .route("/screens/{id}/fhir", get(screens::fhir::<S>))

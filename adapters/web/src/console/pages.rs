@@ -198,6 +198,20 @@ pub struct Visits {
     pub nav: Nav,
     /// Days with visits, soonest first.
     pub days: Vec<VisitDay>,
+    /// What an upload just did.
+    pub imported: Option<Imported>,
+}
+
+/// The outcome of a calendar upload.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// Rows that could not be read (nothing was imported), with file and line.
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Cancelled events of an iCalendar file, left out.
+    pub cancelled: usize,
+    /// "Imported 3 new, 1 already there."
+    pub summary: Option<String>,
 }
 
 pub struct VisitDay {

@@ -1,17 +1,20 @@
 //! The day's visits and the coming week's, in the clinic's time and
 //! convention, each with where its health screen stands and whether the
 //! patient's chat is linked (or the code that links it). Every role sees
-//! it: the desk runs the day from it.
+//! it: the desk runs the day from it, and imports the clinic calendar's
+//! export (CSV or iCalendar) here, all or nothing, as `frontdesk
+//! appointments import` does.
 
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::response::Response;
 use frontdesk_core::Store;
-use frontdesk_core::appointments::Status;
+use frontdesk_core::accounts::{AuditAction, Permission};
+use frontdesk_core::appointments::{Status, read_calendar};
 
-use super::Shared;
 use super::auth::Staff;
-use super::guard::Failure;
-use super::pages::{self, VisitDay, VisitRow};
+use super::guard::{self, Failure};
+use super::pages::{self, Imported, VisitDay, VisitRow};
+use super::{Console, Shared};
 
 /// Today and the six days after it.
 const DAYS: i64 = 7;
@@ -19,6 +22,73 @@ const DAYS: i64 = 7;
 pub async fn page<S: Store>(
     State(console): State<Shared<S>>,
     staff: Staff,
+) -> Result<Response, Failure> {
+    render(&console, &staff, None).await
+}
+
+/// A calendar file uploaded (`file`, with the form's `csrf`): read whole,
+/// imported only if every row reads, and the page shown with what
+/// happened.
+pub async fn import<S: Store>(
+    State(console): State<Shared<S>>,
+    staff: Staff,
+    mut form: Multipart,
+) -> Result<Response, Failure> {
+    staff.require(Permission::WorkTickets)?;
+    let unreadable = || Failure::Forbidden("The upload could not be read. Choose the file again.");
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) = form.next_field().await.map_err(|_| unreadable())? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|_| unreadable())?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("calendar.csv").to_owned();
+                let text = field.text().await.map_err(|_| unreadable())?;
+                file = Some((name, text));
+            }
+            _ => {}
+        }
+    }
+    guard::csrf(&staff.session, &csrf)?;
+    let Some((name, text)) = file.filter(|(_, text)| !text.trim().is_empty()) else {
+        let outcome = Imported {
+            errors: vec!["Choose a calendar file (CSV or .ics) first.".to_owned()],
+            ..Imported::default()
+        };
+        return render(&console, &staff, Some(outcome)).await;
+    };
+    let now = console.app.clock.now();
+    let clinic = console.app.engine.knowledge().clinic.clone();
+    let outcome = match read_calendar(&name, &text, &clinic, now) {
+        Err(errors) => Imported {
+            errors: errors.iter().map(|e| format!("{name}, {e}")).collect(),
+            ..Imported::default()
+        },
+        Ok(calendar) => {
+            let (added, unchanged) = console
+                .blocking(move |engine| engine.import_appointments(&calendar.rows))
+                .await??;
+            console
+                .audit(
+                    staff
+                        .did(now, AuditAction::AppointmentsImported)
+                        .on(name.clone()),
+                )
+                .await;
+            Imported {
+                errors: Vec::new(),
+                warnings: calendar.warnings,
+                cancelled: calendar.cancelled,
+                summary: Some(format!("Imported {added} new, {unchanged} already there.")),
+            }
+        }
+    };
+    render(&console, &staff, Some(outcome)).await
+}
+
+async fn render<S: Store>(
+    console: &Console<S>,
+    staff: &Staff,
+    imported: Option<Imported>,
 ) -> Result<Response, Failure> {
     let knowledge = console.app.engine.knowledge();
     let clinic = &knowledge.clinic;
@@ -62,5 +132,6 @@ pub async fn page<S: Store>(
     Ok(pages::render(&pages::Visits {
         nav: staff.nav(),
         days,
+        imported,
     }))
 }
