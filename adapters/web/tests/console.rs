@@ -380,3 +380,74 @@ async fn a_calendar_with_one_bad_row_imports_nothing_and_names_the_row_and_a_goo
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(console.engine.appointments().unwrap().len(), 2);
 }
+
+/// The token of the first form on `path`.
+async fn form_token(console: &Console, cookie: &str, path: &str) -> String {
+    let (_, _, page) = console.get(path, cookie).await;
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_visit_added_by_hand_gets_its_link_code_and_a_cancelled_one_shows_as_cancelled() {
+    let console = console(&[("desk1", Role::Desk)]);
+    let desk = console.log_in("desk1").await;
+    let zone = console.engine.knowledge().clinic.time_zone.clone();
+    let tomorrow = console
+        .clock
+        .now()
+        .to_zoned(zone)
+        .date()
+        .saturating_add(jiff::Span::new().days(1));
+    let post = |path: String, body: String| {
+        Request::post(path)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::COOKIE, &desk)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let csrf = form_token(&console, &desk, "/visits").await;
+    let body = format!("csrf={csrf}&patient=Ana+Ruiz&start={tomorrow}T09%3A30&needling=yes");
+    let (status, headers, _) = console.send(post("/visits/add".into(), body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/visits");
+    let ana = console.engine.appointments().unwrap().remove(0);
+    assert_eq!(ana.patient, "Ana Ruiz");
+    assert!(ana.needling);
+    let (_, _, page) = console.get("/visits", &desk).await;
+    assert!(
+        page.contains(&format!("their link code is {}.", ana.link_code)),
+        "{page}"
+    );
+
+    let bad = format!("csrf={csrf}&patient=Ben&start=tomorrow+morning");
+    console.send(post("/visits/add".into(), bad)).await;
+    let (_, _, page) = console.get("/visits", &desk).await;
+    assert!(page.contains("Not added:"), "{page}");
+    assert_eq!(console.engine.appointments().unwrap().len(), 1);
+
+    let (status, _, _) = console
+        .send(post(
+            format!("/visits/{}/cancel", ana.id),
+            "csrf=wrong".into(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = console
+        .send(post(
+            format!("/visits/{}/cancel", ana.id),
+            format!("csrf={csrf}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = console.get("/visits", &desk).await;
+    assert!(page.contains("<td>cancelled</td>"), "{page}");
+    assert!(
+        !page.contains(&format!("/visits/{}/cancel", ana.id)),
+        "no second cancel"
+    );
+}

@@ -26,6 +26,8 @@ pub enum AuditAction {
     PasswordReset,
     PatientForgotten,
     AppointmentsImported,
+    AppointmentAdded,
+    AppointmentCancelled,
     BackupTaken,
     AuditExported,
     AuditViewed,
@@ -49,6 +51,8 @@ impl AuditAction {
             AuditAction::PasswordReset => "password reset",
             AuditAction::PatientForgotten => "patient forgotten",
             AuditAction::AppointmentsImported => "appointments imported",
+            AuditAction::AppointmentAdded => "appointment added",
+            AuditAction::AppointmentCancelled => "appointment cancelled",
             AuditAction::BackupTaken => "backup taken",
             AuditAction::AuditExported => "audit log exported",
             AuditAction::AuditViewed => "audit log viewed",
@@ -56,7 +60,7 @@ impl AuditAction {
     }
 
     /// Every action, in the order of the log's vocabulary.
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::LogIn,
         AuditAction::LogInFailed,
         AuditAction::LogInThrottled,
@@ -72,6 +76,8 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::PatientForgotten,
         AuditAction::AppointmentsImported,
+        AuditAction::AppointmentAdded,
+        AuditAction::AppointmentCancelled,
         AuditAction::BackupTaken,
         AuditAction::AuditExported,
         AuditAction::AuditViewed,
@@ -95,6 +101,8 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::PatientForgotten => "patient_forgotten",
             AuditAction::AppointmentsImported => "appointments_imported",
+            AuditAction::AppointmentAdded => "appointment_added",
+            AuditAction::AppointmentCancelled => "appointment_cancelled",
             AuditAction::BackupTaken => "backup_taken",
             AuditAction::AuditExported => "audit_exported",
             AuditAction::AuditViewed => "audit_viewed",

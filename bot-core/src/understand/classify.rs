@@ -82,6 +82,15 @@ fn small_talk(p: &[f32; SMALL_TALK.len() + 1]) -> Option<SmallTalk> {
         .map(|(&kind, _)| kind)
 }
 
+/// The parts of `text` each of `ends` closes (the end kept), trimmed of
+/// spaces and opening marks, with three letters at least.
+fn parts<'a>(text: &'a str, ends: &[char]) -> Vec<&'a str> {
+    text.split_inclusive(ends)
+        .map(|p| p.trim_matches(|c: char| c == '¿' || c == '¡' || c.is_whitespace()))
+        .filter(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .collect()
+}
+
 /// The fixed safety rules around the matcher.
 #[derive(Debug)]
 struct Rules {
@@ -396,11 +405,7 @@ impl Classifier {
     /// the whole message does not ask about ("can I bring my son? no
     /// babysitter" is not about the minimum age).
     fn question_in_story(&self, text: &str, candidates: &[usize]) -> Option<Verdict> {
-        let sentences: Vec<&str> = text
-            .split_inclusive(['.', '!', '?', '\n'])
-            .map(|s| s.trim_matches(|c: char| c == '¿' || c == '¡' || c.is_whitespace()))
-            .filter(|s| s.chars().filter(|c| c.is_alphabetic()).count() >= 3)
-            .collect();
+        let sentences = parts(text, &['.', '!', '?', '\n']);
         if sentences.len() < 2 {
             return None;
         }
@@ -424,11 +429,7 @@ impl Classifier {
     /// split at question marks only: a second topic is offered, never
     /// answered, so a wrong split costs a button.
     pub fn second_question(&self, text: &str, answered: usize) -> Option<usize> {
-        let questions: Vec<&str> = text
-            .split_inclusive(['?', '¿'])
-            .map(|q| q.trim_matches(|c: char| c == '¿' || c.is_whitespace()))
-            .filter(|q| q.chars().filter(|c| c.is_alphabetic()).count() >= 3)
-            .collect();
+        let questions = parts(text, &['?', '¿']);
         if questions.len() < 2 {
             return None;
         }

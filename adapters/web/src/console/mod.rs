@@ -136,6 +136,8 @@ pub fn router<S: Store>(
         .route("/tickets/{number}/{change}", post(inbox::change::<S>))
         .route("/visits", get(visits::page::<S>))
         .route("/visits/import", post(visits::import::<S>))
+        .route("/visits/add", post(visits::add::<S>))
+        .route("/visits/{id}/cancel", post(visits::cancel::<S>))
         .route("/screens", get(screens::list::<S>))
         .route("/screens/{id}", get(screens::show::<S>))
         .route("/screens/{id}/fhir", get(screens::fhir::<S>))

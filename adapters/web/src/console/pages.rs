@@ -196,6 +196,8 @@ pub struct AuditRow {
 #[template(path = "visits.html")]
 pub struct Visits {
     pub nav: Nav,
+    /// What the last change did ("Ana is booked; their link code is …").
+    pub notice: Option<String>,
     /// Days with visits, soonest first.
     pub days: Vec<VisitDay>,
     /// What an upload just did.
@@ -221,6 +223,8 @@ pub struct VisitDay {
 }
 
 pub struct VisitRow {
+    /// The appointment's id, for its cancel button.
+    pub id: String,
     pub time: String,
     pub patient: String,
     pub needling: bool,

@@ -3,13 +3,15 @@
 //! patient's chat is linked (or the code that links it). Every role sees
 //! it: the desk runs the day from it, and imports the clinic calendar's
 //! export (CSV or iCalendar) here, all or nothing, as `frontdesk
-//! appointments import` does.
+//! appointments import` does, adds a visit by hand and cancels one.
 
-use axum::extract::{Multipart, State};
-use axum::response::Response;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use frontdesk_core::Store;
 use frontdesk_core::accounts::{AuditAction, Permission};
-use frontdesk_core::appointments::{Status, read_calendar};
+use frontdesk_core::appointments::{NewAppointment, Status, parse_local, read_calendar};
+use serde::Deserialize;
 
 use super::auth::Staff;
 use super::guard::{self, Failure};
@@ -85,6 +87,89 @@ pub async fn import<S: Store>(
     render(&console, &staff, Some(outcome)).await
 }
 
+/// A visit typed in: the patient as the calendar names them, the start in
+/// the clinic's time (a `datetime-local` field), and whether it has
+/// needling (a checkbox: absent when unticked).
+#[derive(Deserialize)]
+pub struct VisitForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    patient: String,
+    #[serde(default)]
+    start: String,
+    needling: Option<String>,
+}
+
+pub async fn add<S: Store>(
+    State(console): State<Shared<S>>,
+    staff: Staff,
+    Form(form): Form<VisitForm>,
+) -> Result<Response, Failure> {
+    staff.require(Permission::WorkTickets)?;
+    guard::csrf(&staff.session, &form.csrf)?;
+    let zone = console.app.engine.knowledge().clinic.time_zone.clone();
+    let patient = form.patient.trim().to_owned();
+    let notice = match parse_local(&form.start, &zone) {
+        _ if patient.is_empty() => "Write the patient's name as the calendar has it.".to_owned(),
+        Err(e) => format!("Not added: {e}."),
+        Ok(start) => {
+            let row = NewAppointment {
+                patient: patient.clone(),
+                start,
+                needling: form.needling.is_some(),
+            };
+            let id = row.id();
+            let stored = console
+                .blocking(move |engine| {
+                    engine.import_appointments(std::slice::from_ref(&row))?;
+                    engine.appointment(&row.id())
+                })
+                .await??
+                .ok_or(Failure::Internal)?;
+            let now = console.app.clock.now();
+            console
+                .audit(staff.did(now, AuditAction::AppointmentAdded).on(id))
+                .await;
+            format!(
+                "{patient} is booked; their link code is {}.",
+                stored.link_code
+            )
+        }
+    };
+    console.notice_for(&staff.key(), notice);
+    Ok(Redirect::to("/visits").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn cancel<S: Store>(
+    State(console): State<Shared<S>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, Failure> {
+    staff.require(Permission::WorkTickets)?;
+    guard::csrf(&staff.session, &form.csrf)?;
+    let key = id.clone();
+    if !console
+        .blocking(move |engine| engine.cancel_appointment(&key))
+        .await??
+    {
+        return Err(Failure::NotFound);
+    }
+    let now = console.app.clock.now();
+    console
+        .audit(staff.did(now, AuditAction::AppointmentCancelled).on(id))
+        .await;
+    console.notice_for(&staff.key(), "The visit is cancelled.".to_owned());
+    Ok(Redirect::to("/visits").into_response())
+}
+
 async fn render<S: Store>(
     console: &Console<S>,
     staff: &Staff,
@@ -113,6 +198,7 @@ async fn render<S: Store>(
         }
         let cancelled = visit.status == Status::Cancelled;
         let row = VisitRow {
+            id: visit.id,
             time: start.strftime("%H:%M").to_string(),
             patient: visit.patient,
             needling: visit.needling,
@@ -131,6 +217,7 @@ async fn render<S: Store>(
     }
     Ok(pages::render(&pages::Visits {
         nav: staff.nav(),
+        notice: console.take_notice(&staff.key()),
         days,
         imported,
     }))
