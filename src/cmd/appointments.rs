@@ -47,13 +47,13 @@ pub fn add(
         start: parse_local(start, tz)?,
         needling,
     };
-    let (added, _) = engine.import_appointments(std::slice::from_ref(&row))?;
-    let verb = if added == 1 { "added" } else { "already there" };
-    let code = engine
-        .appointment(&row.id())?
-        .map(|a| a.link_code)
-        .unwrap_or_default();
-    writeln!(out, "{verb}: {} (link code {code})", row.id())?;
+    let (added, stored) = engine.book(&row)?;
+    let verb = if added { "added" } else { "already there" };
+    writeln!(
+        out,
+        "{verb}: {} (link code {})",
+        stored.id, stored.link_code
+    )?;
     Ok(())
 }
 

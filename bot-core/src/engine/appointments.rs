@@ -22,7 +22,7 @@ use crate::delivery::{Delivery, DeskEvent, Receipt};
 use crate::handoff::{StaffAction, desk_text, digest_line, render};
 use crate::ids::{ChatKey, Locale, Platform};
 use crate::knowledge::Knowledge;
-use crate::ports::{Batch, Store};
+use crate::ports::{Batch, Store, StoreError};
 
 impl<S: Store> Engine<S> {
     /// Stores new appointments all together, or none. One already stored (same
@@ -59,6 +59,20 @@ impl<S: Store> Engine<S> {
         }
         self.apply(batch)?;
         Ok((added, unchanged))
+    }
+
+    /// Books one visit typed in by staff: stored unless the same patient
+    /// is already booked at that start. Returns whether it was new, and the
+    /// appointment as stored (with its link code).
+    pub fn book(&self, row: &NewAppointment) -> Result<(bool, Appointment), EngineError> {
+        let (added, _) = self.import_appointments(std::slice::from_ref(row))?;
+        let key = keys::appointment(&row.id());
+        let stored = self
+            .appointment(&row.id())?
+            .ok_or(StoreError::Backend(format!(
+                "{key:?} was not there right after it was written"
+            )))?;
+        Ok((added == 1, stored))
     }
 
     /// One appointment by id.

@@ -316,26 +316,13 @@ impl Knowledge {
             optional_settings(retention_src.as_ref(), &mut diags, |raw: RawRetention| {
                 raw.validate()
             });
-        let out_of_scope = match &scope_src {
-            None => OutOfScope::default(),
-            Some(src) => src
-                .parse::<RawOutOfScope>()
-                .map(|raw| raw.merged())
-                .unwrap_or_else(|d| {
-                    diags.push(d);
-                    OutOfScope::default()
-                }),
-        };
-        let small_talk = match &talk_src {
-            None => SmallTalkExamples::default(),
-            Some(src) => src
-                .parse::<RawSmallTalk>()
-                .map(|raw| raw.merged())
-                .unwrap_or_else(|d| {
-                    diags.push(d);
-                    SmallTalkExamples::default()
-                }),
-        };
+        let out_of_scope =
+            optional_settings(scope_src.as_ref(), &mut diags, |raw: RawOutOfScope| {
+                no_checks(raw.merged())
+            });
+        let small_talk = optional_settings(talk_src.as_ref(), &mut diags, |raw: RawSmallTalk| {
+            no_checks(raw.merged())
+        });
         let mut en = raw_messages.en;
         let mut es = raw_messages.es;
         for (locale, set) in [(Locale::En, &mut en), (Locale::Es, &mut es)] {
@@ -581,6 +568,12 @@ fn build_topics(
 /// Settings from an optional file: the defaults without it; with it, its
 /// parse and validation problems as diagnostics (and the defaults, so the
 /// rest of the folder is still checked).
+/// For [`optional_settings`]: a file with nothing to check beyond its
+/// fields (examples of out of scope, of small talk).
+fn no_checks<T>(value: T) -> Result<T, Vec<(String, Range<usize>)>> {
+    Ok(value)
+}
+
 fn optional_settings<R, T, E>(
     src: Option<&Source>,
     diags: &mut Vec<Diagnostic>,

@@ -52,30 +52,18 @@ impl Form {
 
     /// The same filter as a query string, for the export link.
     fn query(&self) -> String {
-        let pairs = [
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
             ("who", &self.who),
             ("action", &self.action),
             ("day", &self.day),
-        ];
-        pairs
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| format!("{k}={}", urlencoding(v.trim())))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
+        ] {
+            if !value.trim().is_empty() {
+                query.append_pair(key, value.trim());
             }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+        }
+        query.finish()
+    }
 }
 
 pub async fn page<S: Store>(

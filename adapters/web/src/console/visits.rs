@@ -119,17 +119,10 @@ pub async fn add<S: Store>(
                 start,
                 needling: form.needling.is_some(),
             };
-            let id = row.id();
-            let stored = console
-                .blocking(move |engine| {
-                    engine.import_appointments(std::slice::from_ref(&row))?;
-                    engine.appointment(&row.id())
-                })
-                .await??
-                .ok_or(Failure::Internal)?;
+            let (_, stored) = console.blocking(move |engine| engine.book(&row)).await??;
             let now = console.app.clock.now();
             console
-                .audit(staff.did(now, AuditAction::AppointmentAdded).on(id))
+                .audit(staff.did(now, AuditAction::AppointmentAdded).on(stored.id))
                 .await;
             format!(
                 "{patient} is booked; their link code is {}.",
