@@ -580,15 +580,27 @@ async fn an_emergency_alert_the_desk_refused_is_posted_after_a_restart() {
     bot.stop().await;
 
     bot.start(false).await;
-    assert_eq!(bot.tick(), 1, "the first tick of the new run hands it out");
-    let post = bot.fake.next_to(TELEGRAM_DESK, 0).await;
-    assert!(post.plain_text().contains("EMERGENCY"), "{}", post.text);
+    // (With the real clock in the clinic's hours the same tick also hands
+    // out the day's digest.)
+    assert!(
+        bot.tick() >= 1,
+        "the first tick of the new run hands it out"
+    );
+    bot.fake
+        .first_to_containing(TELEGRAM_DESK, "EMERGENCY")
+        .await;
     crate::helpers::until("the desk's receipt is recorded", || {
         bot.engine().pending_alerts().unwrap() == 0
     })
     .await;
     assert_eq!(bot.tick(), 0, "and not again");
-    assert_eq!(bot.settled(TELEGRAM_DESK).await.len(), 1);
+    let alerts = |posts: Vec<Sent>| {
+        posts
+            .iter()
+            .filter(|p| p.plain_text().contains("EMERGENCY"))
+            .count()
+    };
+    assert_eq!(alerts(bot.settled(TELEGRAM_DESK).await), 1);
     bot.stop().await;
 }
 

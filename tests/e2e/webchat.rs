@@ -223,11 +223,12 @@ async fn html_from_the_patient_and_from_the_desk_shows_as_text_and_never_runs() 
         told[before..].iter().any(|l| l.contains("front-desk team")),
         "{told:?}"
     );
-    let post = chat.fake.next_to(TELEGRAM_DESK, 0).await;
-    assert!(post.plain_text().contains("on web"), "{}", post.text);
+    // (The day's digest may be posted to the desk first.)
+    let post = chat.fake.first_to_containing(TELEGRAM_DESK, "on web").await;
     let maria = User::new(MARIA as i64, "Maria");
+    let posted = chat.fake.sent_to(TELEGRAM_DESK).len();
     chat.fake.user_presses(&maria, &post, "desk:claim:1");
-    chat.fake.next_to(TELEGRAM_DESK, 1).await;
+    chat.fake.next_to(TELEGRAM_DESK, posted).await;
     let reply = "<b>Hi</b> <img src=x onerror=alert(1)> see you at 3";
     chat.fake
         .group_message(TELEGRAM_DESK, &maria, &format!("/reply 1 {reply}"));
@@ -256,7 +257,10 @@ async fn an_emergency_in_the_web_chat_gets_the_emergency_answer_and_the_desk_an_
         .wait_for_text("#messages li.emergency", "911", PAGE_WAIT)
         .await;
     assert!(answer.starts_with("Call 911 now"), "{answer}");
-    let alert = chat.fake.next_to(TELEGRAM_DESK, 0).await;
+    let alert = chat
+        .fake
+        .first_to_containing(TELEGRAM_DESK, "EMERGENCY")
+        .await;
     let text = alert.plain_text();
     assert!(text.contains("EMERGENCY") && text.contains("web"), "{text}");
 }

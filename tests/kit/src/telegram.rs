@@ -437,6 +437,19 @@ impl FakeTelegram {
         sent[already].clone()
     }
 
+    /// Waits for the first message to a chat whose plain text contains
+    /// `needle`, whatever else (a day's digest) was posted there before it.
+    pub async fn first_to_containing(&self, chat_id: i64, needle: &str) -> Sent {
+        let mut seen = 0;
+        loop {
+            let next = self.next_to(chat_id, seen).await;
+            if next.plain_text().contains(needle) {
+                return next;
+            }
+            seen += 1;
+        }
+    }
+
     /// The ids of the callback queries the bot answered.
     pub fn callback_answers(&self) -> Vec<String> {
         self.inner().callback_answers.clone()
