@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod reload;
 mod settings;
+mod teach;
 mod understanding;
 
 use std::io::IsTerminal;

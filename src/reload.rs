@@ -28,9 +28,52 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     files
 }
 
-/// Watches `dir` until `stop`; `every` zero means on SIGHUP only.
+/// The folder and its content as last loaded. The console's changes
+/// ([`crate::teach`]) note what they wrote here, under the same lock, so
+/// the watcher does not load it a second time.
+pub struct Watched {
+    pub dir: PathBuf,
+    seen: std::sync::Mutex<Vec<(PathBuf, u64, Option<SystemTime>)>>,
+}
+
+impl Watched {
+    pub fn new(dir: PathBuf) -> Watched {
+        let seen = std::sync::Mutex::new(fingerprint(&dir));
+        Watched { dir, seen }
+    }
+
+    /// Runs `write` (a change to the folder) and takes the folder as it
+    /// is after it as seen.
+    pub fn writing<T>(&self, write: impl FnOnce() -> T) -> T {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let done = write();
+        *seen = fingerprint(&self.dir);
+        done
+    }
+
+    /// Loads the folder and swaps it into `engine` when `asked` or when it
+    /// changed since last seen (`None`: neither). Under the lock the
+    /// console's changes take, so neither swaps in an older folder over
+    /// the other's.
+    fn reload(
+        &self,
+        asked: bool,
+        engine: &Engine<SledStore>,
+    ) -> Option<Result<(), frontdesk_core::KnowledgeError>> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let now = fingerprint(&self.dir);
+        let changed = now != *seen;
+        *seen = now;
+        if !asked && !changed {
+            return None;
+        }
+        Some(Knowledge::load(&self.dir).map(|k| engine.replace_knowledge(Arc::new(k))))
+    }
+}
+
+/// Watches the folder until `stop`; `every` zero means on SIGHUP only.
 pub async fn watch(
-    dir: PathBuf,
+    watched: Arc<Watched>,
     engine: Arc<Engine<SledStore>>,
     router: Arc<Router>,
     encoder: crate::understanding::EncoderSlot,
@@ -39,7 +82,7 @@ pub async fn watch(
 ) {
     tokio::pin!(stop);
     let mut hangup = hangups();
-    let mut seen = fingerprint(&dir);
+    let dir = watched.dir.clone();
     let mut poll = tokio::time::interval(if every.is_zero() {
         Duration::from_secs(3600)
     } else {
@@ -51,16 +94,13 @@ pub async fn watch(
             _ = poll.tick() => false,
             _ = hangup.recv() => true,
         };
-        let now = fingerprint(&dir);
-        let changed = !every.is_zero() && now != seen;
-        if !signalled && !changed {
+        if !signalled && every.is_zero() {
             continue;
         }
-        seen = now;
-        let folder = dir.clone();
-        match tokio::task::spawn_blocking(move || Knowledge::load(&folder)).await {
-            Ok(Ok(knowledge)) => {
-                engine.replace_knowledge(Arc::new(knowledge));
+        let (folder, into) = (watched.clone(), engine.clone());
+        match tokio::task::spawn_blocking(move || folder.reload(signalled, &into)).await {
+            Ok(None) => {}
+            Ok(Some(Ok(()))) => {
                 tracing::info!(folder = %dir.display(), "knowledge folder reloaded");
                 // The lexical matcher answers until the model is retrained.
                 if let Some(encoder) = encoder.get().cloned() {
@@ -70,7 +110,7 @@ pub async fn watch(
                     });
                 }
             }
-            Ok(Err(e)) => {
+            Ok(Some(Err(e))) => {
                 tracing::error!(
                     "the knowledge folder was not reloaded, the last good version stays in use:\n{e}"
                 );

@@ -186,6 +186,10 @@ pub struct Router {
     /// Desks that are no chat platform (the staff console): they see every
     /// desk event and serve no patient's chat.
     watchers: RwLock<Vec<Route>>,
+    /// Per platform, the link that opens a chat with the bot with a code
+    /// in it, up to the code (Telegram's `https://t.me/<bot>?start=`), as
+    /// its adapter learnt it at start.
+    start_links: RwLock<HashMap<Platform, String>>,
 }
 
 impl std::fmt::Debug for Router {
@@ -210,6 +214,27 @@ impl Router {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&platform);
+    }
+
+    /// Says how a link with a code opens a chat with the bot on `platform`:
+    /// `prefix` followed by the code.
+    pub fn set_start_link(&self, platform: Platform, prefix: String) {
+        self.start_links
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(platform, prefix);
+    }
+
+    /// The links that open a chat with the bot and hand it `code` (a
+    /// patient's link code), by platform.
+    pub fn start_links(&self, code: &str) -> Vec<(Platform, String)> {
+        let links = self.start_links.read().unwrap_or_else(|e| e.into_inner());
+        let mut list: Vec<_> = links
+            .iter()
+            .map(|(platform, prefix)| (*platform, format!("{prefix}{code}")))
+            .collect();
+        list.sort();
+        list
     }
 
     /// Adds a desk that is no chat platform: it gets every desk delivery.

@@ -23,6 +23,8 @@
 //!   reminders that are due.
 //! - [`retention`]: how long records are kept and which are due for the sweep.
 //! - [`handoff`]: staff, tickets, staff commands and what staff read.
+//! - [`stats`]: the clinic's numbers: usage records (no patient data) added
+//!   up per clinic day, and their CSV.
 //! - [`accounts`]: console accounts and roles, Argon2id passwords, sessions
 //!   and the audit log.
 //! - [`delivery`]: deliveries to patients' chats and staff desks, and the
@@ -59,6 +61,7 @@ pub mod knowledge;
 pub mod ports;
 pub mod retention;
 pub mod screening;
+pub mod stats;
 pub mod store;
 pub mod text;
 pub mod understand;
@@ -72,7 +75,7 @@ pub use dialogue::{Conversation, State};
 pub use engine::{Alert, Engine, EngineError, Response, StaffResponse, UnansweredSummary};
 pub use ids::{ChatKey, IdError, Locale, Platform, Secret, TopicId};
 pub use knowledge::{Knowledge, KnowledgeError};
-pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock};
+pub use ports::{Clock, ManualClock, Store, StoreError, SystemClock, Teacher};
 pub use store::{DataKey, MemoryStore, SledStore};
 pub use understand::{Classified, Classifier, Verdict};
 

@@ -129,3 +129,15 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The knowledge folder as the console changes it. `serve` implements it
+/// over the folder it answers from; tests over a copy.
+pub trait Teacher: Send + Sync + std::fmt::Debug + 'static {
+    /// Makes `change` if the folder loads with it (as `frontdesk check`
+    /// loads it), and has the bot answer from the changed folder before it
+    /// returns; otherwise writes nothing and says why.
+    fn change(
+        &self,
+        change: &crate::knowledge::teach::FolderChange,
+    ) -> Result<(), crate::knowledge::teach::TeachError>;
+}

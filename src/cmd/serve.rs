@@ -71,8 +71,15 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
         };
         tracing::info!("{}", crate::understanding::describe(cli.understanding));
         let encoder = crate::understanding::start(engine.clone(), cli.understanding, true, || {});
+        let watched = Arc::new(crate::reload::Watched::new(cli.faq.clone()));
+        let teacher =
+            crate::teach::FolderTeacher::new(watched.clone(), engine.clone(), encoder.clone());
+        let console = frontdesk_web::Settings {
+            teacher: Some(Arc::new(teacher)),
+            ..console
+        };
         tokio::spawn(crate::reload::watch(
-            cli.faq.clone(),
+            watched,
             engine.clone(),
             router.clone(),
             encoder,

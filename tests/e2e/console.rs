@@ -822,4 +822,20 @@ async fn a_calendar_uploaded_on_the_visits_page_imports_all_or_nothing_and_shows
         visits.contains("10:15") && visits.contains("no needling"),
         "{visits}"
     );
+    // Each unlinked visit offers the link that opens the bot with its code.
+    let link = browser
+        .wait_for("a.start-link", PAGE_WAIT)
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let prefix = format!(
+        "https://t.me/{}?start=",
+        frontdesk_testkit::telegram::BOT_USERNAME
+    );
+    let code = link
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{link}"));
+    assert!(visits.contains(code), "{visits}");
 }

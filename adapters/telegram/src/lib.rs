@@ -271,9 +271,14 @@ pub async fn run<S: Store>(
             done.await;
         }
     });
+    let me = send::repeatable(|| bot.get_me().into_future()).await?;
+    // Staff hand patients this link with their code (the console shows it).
+    app.router.set_start_link(
+        Platform::Telegram,
+        format!("https://t.me/{}?start=", me.username()),
+    );
     match settings.webhook {
         None => {
-            let me = send::repeatable(|| bot.get_me().into_future()).await?;
             let on_error = {
                 let (sender, app) = (sender.clone(), app.clone());
                 move |error: teloxide::RequestError| {

@@ -2,6 +2,14 @@
 // page works without this script; it only saves a reload. The server
 // renders (and escapes) every part; this fetches it and swaps it in.
 "use strict";
+// "Copy" buttons (a link code, the link that opens the bot with it).
+document.addEventListener("click", function (event) {
+  const button = event.target.closest && event.target.closest("button.copy");
+  if (!button || !navigator.clipboard) return;
+  navigator.clipboard.writeText(button.dataset.copy).then(function () {
+    button.textContent = "Copied";
+  }, function () {});
+});
 (function () {
   const live = document.querySelector("[data-live]");
   if (!live || !window.EventSource) return;

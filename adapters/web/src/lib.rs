@@ -53,6 +53,9 @@ pub struct Settings {
     pub public_url: Option<url::Url>,
     pub sessions: SessionLimits,
     pub chat: ChatLimits,
+    /// Changes the knowledge folder from the unanswered-questions page;
+    /// without one the page lists and dismisses only.
+    pub teacher: Option<Arc<dyn frontdesk_core::Teacher>>,
 }
 
 impl Settings {
@@ -62,6 +65,7 @@ impl Settings {
             public_url: None,
             sessions: SessionLimits::default(),
             chat: ChatLimits::default(),
+            teacher: None,
         }
     }
 }

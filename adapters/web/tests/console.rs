@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use frontdesk_core::accounts::{AccountName, Password, Role};
+use frontdesk_core::accounts::{AccountName, AuditAction, Password, Role};
+use frontdesk_core::knowledge::teach::{FolderChange, TeachError, change_folder};
 use frontdesk_core::{Knowledge, ManualClock, MemoryStore};
 use http_body_util::BodyExt;
 use jiff::SignedDuration;
@@ -19,12 +20,42 @@ struct Console {
     router: Router,
     engine: Arc<frontdesk_core::Engine<MemoryStore>>,
     clock: Arc<ManualClock>,
+    /// The knowledge folder the console teaches: a copy of the shipped one.
+    faq: tempfile::TempDir,
     _stop: tokio::sync::watch::Sender<bool>,
 }
 
+/// What `serve` does with a change from the console, on the copy: checked
+/// and written, then answered from.
+struct CopyTeacher {
+    dir: std::path::PathBuf,
+    engine: Arc<frontdesk_core::Engine<MemoryStore>>,
+}
+
+impl std::fmt::Debug for CopyTeacher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyTeacher")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl frontdesk_core::Teacher for CopyTeacher {
+    fn change(&self, change: &FolderChange) -> Result<(), TeachError> {
+        let knowledge = change_folder(&self.dir, change)?;
+        self.engine.replace_knowledge(Arc::new(knowledge));
+        Ok(())
+    }
+}
+
 fn console(accounts: &[(&str, Role)]) -> Console {
-    let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
-    let knowledge = Arc::new(Knowledge::load(&faq).unwrap());
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../faq");
+    let faq = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), faq.path().join(entry.file_name())).unwrap();
+    }
+    let knowledge = Arc::new(Knowledge::load(faq.path()).unwrap());
     let engine = Arc::new(frontdesk_core::Engine::new(
         MemoryStore::default(),
         knowledge,
@@ -46,7 +77,11 @@ fn console(accounts: &[(&str, Role)]) -> Console {
         clock: clock.clone(),
         router: Arc::new(frontdesk_core::Router::default()),
     });
-    let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
+    let mut settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
+    settings.teacher = Some(Arc::new(CopyTeacher {
+        dir: faq.path().to_owned(),
+        engine: engine.clone(),
+    }));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     Console {
         router: frontdesk_web::console::router(
@@ -57,6 +92,7 @@ fn console(accounts: &[(&str, Role)]) -> Console {
         ),
         engine,
         clock,
+        faq,
         _stop: stop,
     }
 }
@@ -445,4 +481,388 @@ async fn a_visit_added_by_hand_gets_its_link_code_and_a_cancelled_one_shows_as_c
         !page.contains(&format!("/visits/{}/cancel", ana.id)),
         "no second cancel"
     );
+}
+
+/// The counts of a chart's bars, in order (`data-count` of its `<rect>`s).
+fn bar_counts(page: &str, chart: &str) -> Vec<u64> {
+    let start = page
+        .find(&format!("<svg id=\"{chart}\""))
+        .unwrap_or_else(|| panic!("no chart {chart}: {page}"));
+    let svg = &page[start..start + page[start..].find("</svg>").unwrap()];
+    svg.split("data-count=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn clinicians_and_the_admin_read_the_numbers_and_their_csv_and_desk_staff_cannot() {
+    let console = console(&[
+        ("desk1", Role::Desk),
+        ("doc", Role::Clinician),
+        ("boss", Role::Admin),
+    ]);
+    let now = console.clock.now();
+    let ask = |chat: &str, text: &str| {
+        console.engine.handle(&frontdesk_core::Incoming::private(
+            frontdesk_core::ChatKey::parse(chat).unwrap(),
+            frontdesk_core::Input::from_text(text),
+            now,
+            "Pat <b>Doe</b>",
+        ))
+    };
+    ask("telegram:1", "does dry needling hurt?");
+    ask("telegram:1", "do you do botox");
+    ask("telegram:2", "¿cuánto cuesta?");
+
+    let desk = console.log_in("desk1").await;
+    for path in ["/numbers", "/numbers.csv"] {
+        let (status, _, _) = console.get(path, &desk).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (_, _, inbox) = console.get("/inbox", &desk).await;
+    assert!(!inbox.contains("href=\"/numbers\""), "no link for the desk");
+
+    for name in ["doc", "boss"] {
+        let cookie = console.log_in(name).await;
+        let (status, _, page) = console.get("/numbers", &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("href=\"/numbers\""), "{name}'s nav links it");
+        // Seven days, today's last: three messages in two conversations.
+        assert_eq!(bar_counts(&page, "chart-messages"), [0, 0, 0, 0, 0, 0, 3]);
+        assert_eq!(
+            bar_counts(&page, "chart-conversations"),
+            [0, 0, 0, 0, 0, 0, 2]
+        );
+        assert_eq!(bar_counts(&page, "chart-topics").iter().sum::<u64>(), 2);
+        assert!(
+            !page.contains("Pat") && !page.contains("botox"),
+            "no patient text"
+        );
+        assert!(!page.contains("style="), "no inline style");
+    }
+
+    let boss = console.log_in("boss").await;
+    let zone = console.engine.knowledge().clinic.time_zone.clone();
+    let today = now.to_zoned(zone).date();
+    let (status, headers, csv) = console
+        .get(&format!("/numbers.csv?from={today}&to={today}"), &boss)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(lines[0], "day,figure,item,value");
+    assert!(
+        lines.contains(&format!("{today},messages,,3").as_str()),
+        "{csv}"
+    );
+    assert!(
+        lines.contains(&format!("{today},conversations,,2").as_str()),
+        "{csv}"
+    );
+    assert!(lines.contains(&"total,fell_back,en,1"), "{csv}");
+    assert!(lines.contains(&"total,answered,es,1"), "{csv}");
+
+    let (status, _, bad) = console
+        .get("/numbers?from=2026-03-05&to=2026-03-01", &boss)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bad.contains("The first day comes after the last."), "{bad}");
+    let (status, _, _) = console.get("/numbers.csv?from=soon", &boss).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let log = console.engine.audit_log().unwrap();
+    let did = |action| log.iter().filter(|e| e.action == action).count();
+    use frontdesk_core::accounts::AuditAction;
+    assert_eq!(did(AuditAction::NumbersViewed), 3);
+    assert_eq!(did(AuditAction::NumbersExported), 1);
+}
+
+/// A patient's message through the engine, as a platform delivers it.
+fn patient_asks(console: &Console, chat: &str, text: &str) {
+    console.engine.handle(&frontdesk_core::Incoming {
+        chat: frontdesk_core::ChatKey::parse(chat).unwrap(),
+        input: frontdesk_core::Input::Text(text.to_owned()),
+        at: console.clock.now(),
+        locale_hint: None,
+        shared: false,
+        display_name: Some("Pat Doe".into()),
+        sequence: None,
+    });
+}
+
+/// The id of the page's first question group.
+fn first_question(page: &str) -> String {
+    page.split("class=\"question\" data-id=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a question on the page")
+        .to_owned()
+}
+
+fn form(path: &str, cookie: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+const MURAL: &str = "who painted the mural in your waiting room";
+
+#[tokio::test]
+async fn a_question_taught_as_a_wording_is_answered_and_undoing_it_restores_the_folder() {
+    let console = console(&[("claire", Role::Clinician)]);
+    let knowledge_file = console.faq.path().join("knowledge.toml");
+    let before = std::fs::read(&knowledge_file).unwrap();
+    patient_asks(&console, "telegram:41", MURAL);
+    patient_asks(
+        &console,
+        "discord:42",
+        "Who painted the mural in your waiting room?",
+    );
+    let claire = console.log_in("claire").await;
+    let (status, _, page) = console.get("/unanswered", &claire).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Asked 2 time(s)"), "{page}");
+    assert!(
+        !page.contains("Pat Doe") && !page.contains("telegram:41"),
+        "no one named"
+    );
+    let id = first_question(&page);
+    let csrf = form_token(&console, &claire, "/unanswered").await;
+
+    let (status, _, _) = console
+        .send(form(
+            &format!("/unanswered/{id}/wording"),
+            &claire,
+            "csrf=wrong&topic=location&language=en".to_owned(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(std::fs::read(&knowledge_file).unwrap(), before);
+
+    let body = format!("csrf={csrf}&topic=location&language=en");
+    let (status, headers, _) = console
+        .send(form(&format!("/unanswered/{id}/wording"), &claire, body))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/unanswered");
+    let (_, _, page) = console.get("/unanswered", &claire).await;
+    assert!(page.contains("Added. The bot now answers"), "{page}");
+    assert!(page.contains("No unanswered questions."), "{page}");
+    let answered = console.engine.classifier().classify(MURAL).verdict;
+    let location = console
+        .engine
+        .knowledge()
+        .topic_index(&frontdesk_core::TopicId::parse("location").unwrap());
+    assert!(
+        matches!(answered, frontdesk_core::Verdict::Answer { topic, .. } if Some(topic) == location),
+        "{answered:?}"
+    );
+    let audit = console.engine.audit_log().unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == AuditAction::QuestionsTaught && e.who == "claire")
+    );
+
+    let lesson = page
+        .split("action=\"/unanswered/undo/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an undo button")
+        .to_owned();
+    let (status, _, _) = console
+        .send(form(
+            &format!("/unanswered/undo/{lesson}"),
+            &claire,
+            format!("csrf={csrf}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        std::fs::read(&knowledge_file).unwrap(),
+        before,
+        "byte for byte"
+    );
+    let (_, _, page) = console.get("/unanswered", &claire).await;
+    assert!(
+        page.contains("Undone") && page.contains("Asked 2 time(s)"),
+        "{page}"
+    );
+    assert!(
+        console
+            .engine
+            .audit_log()
+            .unwrap()
+            .iter()
+            .any(|e| e.action == AuditAction::LessonUndone)
+    );
+}
+
+#[tokio::test]
+async fn a_wording_another_topic_has_is_refused_with_the_reason_and_nothing_changes() {
+    let console = console(&[("ada", Role::Admin)]);
+    patient_asks(&console, "telegram:43", MURAL);
+    // Meanwhile somebody added it to a topic by hand.
+    let knowledge_file = console.faq.path().join("knowledge.toml");
+    let text = std::fs::read_to_string(&knowledge_file).unwrap();
+    let edited = text.replacen(
+        "phrasings = [\n",
+        &format!("phrasings = [\n  \"{MURAL}\",\n"),
+        1,
+    );
+    std::fs::write(&knowledge_file, &edited).unwrap();
+    let ada = console.log_in("ada").await;
+    let (_, _, page) = console.get("/unanswered", &ada).await;
+    let id = first_question(&page);
+    let csrf = form_token(&console, &ada, "/unanswered").await;
+    let body = format!("csrf={csrf}&topic=cost&language=en");
+    console
+        .send(form(&format!("/unanswered/{id}/wording"), &ada, body))
+        .await;
+    let (_, _, page) = console.get("/unanswered", &ada).await;
+    assert!(
+        page.contains("Nothing was changed: knowledge.toml, line"),
+        "{page}"
+    );
+    assert!(
+        page.contains("also a wording of topic what-is-dry-needling"),
+        "{page}"
+    );
+    assert_eq!(std::fs::read_to_string(&knowledge_file).unwrap(), edited);
+    assert!(page.contains("Asked 1 time(s)"), "still listed");
+}
+
+#[tokio::test]
+async fn the_desk_cannot_open_the_unanswered_questions_and_a_dismissal_needs_the_token() {
+    let console = console(&[("dana", Role::Desk), ("ada", Role::Admin)]);
+    patient_asks(&console, "telegram:44", MURAL);
+    let dana = console.log_in("dana").await;
+    let (status, _, _) = console.get("/unanswered", &dana).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, inbox) = console.get("/inbox", &dana).await;
+    assert!(!inbox.contains("href=\"/unanswered\""));
+    let ada = console.log_in("ada").await;
+    let (_, _, page) = console.get("/unanswered", &ada).await;
+    assert!(page.contains("href=\"/unanswered\""));
+    let id = first_question(&page);
+    let csrf = form_token(&console, &dana, "/inbox").await;
+    let (status, _, _) = console
+        .send(form(
+            &format!("/unanswered/{id}/dismiss"),
+            &dana,
+            format!("csrf={csrf}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not the desk's");
+    let (status, _, _) = console
+        .send(form(
+            &format!("/unanswered/{id}/dismiss"),
+            &ada,
+            "csrf=".into(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no token");
+    let csrf = form_token(&console, &ada, "/unanswered").await;
+    console
+        .send(form(
+            &format!("/unanswered/{id}/dismiss"),
+            &ada,
+            format!("csrf={csrf}"),
+        ))
+        .await;
+    let (_, _, page) = console.get("/unanswered", &ada).await;
+    assert!(
+        page.contains("Dismissed.") && page.contains("No unanswered questions."),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_visit_moved_keeps_its_link_code_and_shows_the_link_that_opens_the_bot_with_it() {
+    let console = console(&[("desk1", Role::Desk)]);
+    let desk = console.log_in("desk1").await;
+    let zone = console.engine.knowledge().clinic.time_zone.clone();
+    let day = |n: i64| {
+        console
+            .clock
+            .now()
+            .to_zoned(zone.clone())
+            .date()
+            .saturating_add(jiff::Span::new().days(n))
+    };
+    let csrf = form_token(&console, &desk, "/visits").await;
+    let body = format!(
+        "csrf={csrf}&patient=Ana+Ruiz&start={}T09%3A30&needling=yes",
+        day(1)
+    );
+    console.send(form("/visits/add", &desk, body)).await;
+    let ana = console.engine.appointments().unwrap().remove(0);
+    // The Telegram adapter says how its links start once it runs.
+    let (_, _, page) = console.get("/visits", &desk).await;
+    assert!(!page.contains("start-link"), "no platform, no link");
+
+    let body = format!("csrf={csrf}&start={}T16%3A45", day(2));
+    let (status, _, _) = console
+        .send(form(
+            &format!("/visits/{}/move", ana.id),
+            &desk,
+            body.clone(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let moved = console.engine.appointments().unwrap().remove(0);
+    assert_eq!(
+        (moved.link_code.as_str(), moved.patient.as_str()),
+        (ana.link_code.as_str(), "Ana Ruiz")
+    );
+    assert_eq!(
+        moved
+            .start
+            .to_zoned(zone.clone())
+            .strftime("%H:%M")
+            .to_string(),
+        "16:45"
+    );
+    assert_eq!(console.engine.appointments().unwrap().len(), 1);
+    let (_, _, page) = console.get("/visits", &desk).await;
+    assert!(
+        page.contains(&format!("the link code stays {}", ana.link_code)),
+        "{page}"
+    );
+    assert!(
+        console
+            .engine
+            .audit_log()
+            .unwrap()
+            .iter()
+            .any(|e| e.action == AuditAction::AppointmentMoved && e.who == "desk1")
+    );
+
+    let (status, _, _) = console
+        .send(form(
+            &format!("/visits/{}/move", moved.id),
+            &desk,
+            format!("csrf=wrong&start={}T10%3A00", day(3)),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let past = format!("csrf={csrf}&start={}T10%3A00", day(-1));
+    console
+        .send(form(&format!("/visits/{}/move", moved.id), &desk, past))
+        .await;
+    let (_, _, page) = console.get("/visits", &desk).await;
+    assert!(
+        page.contains("Not moved: the new time has passed."),
+        "{page}"
+    );
+    assert_eq!(console.engine.appointments().unwrap(), [moved]);
 }

@@ -28,9 +28,16 @@ pub enum AuditAction {
     AppointmentsImported,
     AppointmentAdded,
     AppointmentCancelled,
+    AppointmentMoved,
     BackupTaken,
     AuditExported,
     AuditViewed,
+    NumbersViewed,
+    NumbersExported,
+    UnansweredViewed,
+    QuestionsTaught,
+    QuestionsDismissed,
+    LessonUndone,
 }
 
 impl AuditAction {
@@ -53,14 +60,21 @@ impl AuditAction {
             AuditAction::AppointmentsImported => "appointments imported",
             AuditAction::AppointmentAdded => "appointment added",
             AuditAction::AppointmentCancelled => "appointment cancelled",
+            AuditAction::AppointmentMoved => "appointment moved",
             AuditAction::BackupTaken => "backup taken",
             AuditAction::AuditExported => "audit log exported",
             AuditAction::AuditViewed => "audit log viewed",
+            AuditAction::NumbersViewed => "numbers viewed",
+            AuditAction::NumbersExported => "numbers exported",
+            AuditAction::UnansweredViewed => "unanswered questions viewed",
+            AuditAction::QuestionsTaught => "knowledge folder taught",
+            AuditAction::QuestionsDismissed => "unanswered questions dismissed",
+            AuditAction::LessonUndone => "teaching undone",
         }
     }
 
     /// Every action, in the order of the log's vocabulary.
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::LogIn,
         AuditAction::LogInFailed,
         AuditAction::LogInThrottled,
@@ -78,9 +92,16 @@ impl AuditAction {
         AuditAction::AppointmentsImported,
         AuditAction::AppointmentAdded,
         AuditAction::AppointmentCancelled,
+        AuditAction::AppointmentMoved,
         AuditAction::BackupTaken,
         AuditAction::AuditExported,
         AuditAction::AuditViewed,
+        AuditAction::NumbersViewed,
+        AuditAction::NumbersExported,
+        AuditAction::UnansweredViewed,
+        AuditAction::QuestionsTaught,
+        AuditAction::QuestionsDismissed,
+        AuditAction::LessonUndone,
     ];
 
     /// The action's id, as stored and in a filter (`ticket_viewed`).
@@ -103,9 +124,16 @@ impl AuditAction {
             AuditAction::AppointmentsImported => "appointments_imported",
             AuditAction::AppointmentAdded => "appointment_added",
             AuditAction::AppointmentCancelled => "appointment_cancelled",
+            AuditAction::AppointmentMoved => "appointment_moved",
             AuditAction::BackupTaken => "backup_taken",
             AuditAction::AuditExported => "audit_exported",
             AuditAction::AuditViewed => "audit_viewed",
+            AuditAction::NumbersViewed => "numbers_viewed",
+            AuditAction::NumbersExported => "numbers_exported",
+            AuditAction::UnansweredViewed => "unanswered_viewed",
+            AuditAction::QuestionsTaught => "questions_taught",
+            AuditAction::QuestionsDismissed => "questions_dismissed",
+            AuditAction::LessonUndone => "lesson_undone",
         }
     }
 
@@ -202,7 +230,9 @@ pub fn to_csv<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>, zone: &Time
     out
 }
 
-fn csv_cell(text: &str) -> String {
+/// One CSV cell: quoted when it needs it, with a leading apostrophe when a
+/// spreadsheet would take it for a formula.
+pub(crate) fn csv_cell(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -102,6 +102,10 @@ pub enum Role {
 pub enum Permission {
     WorkTickets,
     ReadScreens,
+    /// The unanswered questions, and teaching the bot from them.
+    TeachBot,
+    /// The Numbers page and its CSV: counts only, no patient data.
+    ReadNumbers,
     ManageStaff,
     ReadAudit,
 }
@@ -128,7 +132,9 @@ impl Role {
     pub fn may(self, permission: Permission) -> bool {
         let least = match permission {
             Permission::WorkTickets => Role::Desk,
-            Permission::ReadScreens => Role::Clinician,
+            Permission::ReadScreens | Permission::TeachBot | Permission::ReadNumbers => {
+                Role::Clinician
+            }
             Permission::ManageStaff | Permission::ReadAudit => Role::Admin,
         };
         self >= least

@@ -72,6 +72,20 @@ impl Appointment {
     }
 }
 
+/// What moving a visit came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Moved {
+    /// Moved: the visit as it is now.
+    To(Appointment),
+    NotFound,
+    /// Cancelled (or otherwise not booked): not moved.
+    NotBooked,
+    /// The new time has passed.
+    Past,
+    /// The patient already has a visit at the new time.
+    Taken,
+}
+
 /// Where a visit's health screen stands, for the staff digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

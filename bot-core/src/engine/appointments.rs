@@ -15,7 +15,7 @@ use crate::appointments::reminders::{
     Decision, Mark, Notice, SkipReason, digest_day, passed, plan,
 };
 use crate::appointments::{
-    Appointment, DigestLine, NewAppointment, ScreenStatus, Status, link_code, parse_local,
+    Appointment, DigestLine, Moved, NewAppointment, ScreenStatus, Status, link_code, parse_local,
 };
 use crate::chat::{Action, Choice, Incoming, PatientAction, Reply, ReplyKind};
 use crate::delivery::{Delivery, DeskEvent, Receipt};
@@ -130,6 +130,52 @@ impl<S: Store> Engine<S> {
         Ok(true)
     }
 
+    /// Moves a booked visit to `start`: the same patient, needling, link
+    /// code and linked chat, under the id of its new time (so the
+    /// calendar's next export, with the new time, is the same visit); its
+    /// reminders start afresh and a confirmation of the old time no longer
+    /// counts. The old time's record goes, in the same batch.
+    pub fn move_appointment(
+        &self,
+        id: &str,
+        start: Timestamp,
+        now: Timestamp,
+    ) -> Result<Moved, EngineError> {
+        let _appointments = self.lock_appointments();
+        let Some(old) = self.appointment(id)? else {
+            return Ok(Moved::NotFound);
+        };
+        if old.status != Status::Booked {
+            return Ok(Moved::NotBooked);
+        }
+        if start <= now {
+            return Ok(Moved::Past);
+        }
+        let new_id = NewAppointment {
+            patient: old.patient.clone(),
+            start,
+            needling: old.needling,
+        }
+        .id();
+        if self.appointment(&new_id)?.is_some() {
+            return Ok(Moved::Taken);
+        }
+        let moved = Appointment {
+            id: new_id.clone(),
+            start,
+            reminders: Default::default(),
+            confirmed: None,
+            reschedule_requested: None,
+            ..old
+        };
+        let mut batch = Batch::default();
+        batch.delete(keys::appointment(id));
+        batch.put(keys::link_code(&moved.link_code), encode(&new_id));
+        batch.put(keys::appointment(&new_id), encode(&moved));
+        self.apply(batch)?;
+        Ok(Moved::To(moved))
+    }
+
     fn save_appointment(&self, appointment: &Appointment) -> Result<(), EngineError> {
         let mut batch = Batch::default();
         batch.put(keys::appointment(&appointment.id), encode(appointment));
@@ -231,6 +277,11 @@ impl<S: Store> Engine<S> {
         let mut batch = Batch::default();
         match action {
             PatientAction::Confirm => {
+                // Counted once a visit, however often it is confirmed.
+                if appointment.confirmed.is_none() {
+                    let usage = crate::stats::Usage::ReminderConfirmed;
+                    self.count(&mut batch, incoming.at, usage);
+                }
                 appointment.confirmed = Some(incoming.at);
                 out.replies.push(say(&m.appointment_confirmed));
             }
@@ -486,6 +537,9 @@ impl<S: Store> Engine<S> {
             _ => return Ok(()),
         }
         let mut batch = Batch::default();
+        if matches!(receipt, Receipt::Reminder { .. }) {
+            self.count(&mut batch, at, crate::stats::Usage::ReminderSent);
+        }
         batch.put(keys::appointment(appointment), encode(&record));
         self.apply(batch)?;
         Ok(())

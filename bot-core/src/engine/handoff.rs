@@ -8,6 +8,7 @@
 use jiff::Timestamp;
 
 use super::records::{decode, encode, keys};
+use super::stats::seconds_between;
 use super::{Engine, EngineError, StaffResponse};
 use crate::chat::{HandoffReason, Incoming, Reply, ReplyKind, StaffEvent};
 use crate::delivery::{Delivery, DeskEvent, Receipt};
@@ -17,6 +18,7 @@ use crate::handoff::{
 };
 use crate::ids::{ChatKey, Locale};
 use crate::ports::{Batch, Store};
+use crate::stats::Usage;
 
 /// What a new ticket starts with.
 pub(super) struct NewTicket {
@@ -136,6 +138,8 @@ impl<S: Store> Engine<S> {
                 by: "the patient".into(),
                 at: incoming.at,
             };
+            let seconds = seconds_between(ticket.opened, incoming.at);
+            self.count(batch, incoming.at, Usage::HandoffClosed { seconds });
             batch.delete(keys::open_ticket(&self.name(chat)));
             desk.push(DeskEvent::Closed {
                 number: ticket.number,
@@ -186,6 +190,7 @@ impl<S: Store> Engine<S> {
         };
         batch.put(keys::TICKET_COUNTER, encode(&number));
         batch.put(keys::open_ticket(&self.name(chat)), encode(&number));
+        self.count(batch, at, Usage::HandoffOpened);
         batch.put(keys::ticket(number), encode(&ticket));
         Ok(DeskEvent::Opened {
             number,
@@ -362,6 +367,14 @@ impl<S: Store> Engine<S> {
                     out.to_staff.push(render::SHARED_CHAT.into());
                     return Ok(out);
                 }
+                let first = !ticket
+                    .transcript
+                    .iter()
+                    .any(|line| matches!(line.from, Speaker::Staff(_)));
+                if first {
+                    let seconds = seconds_between(ticket.opened, at);
+                    self.count(&mut batch, at, Usage::FirstStaffReply { seconds });
+                }
                 ticket.transcript.push(Line {
                     from: Speaker::Staff(name),
                     text: text.clone(),
@@ -383,6 +396,8 @@ impl<S: Store> Engine<S> {
                     by: name.clone(),
                     at,
                 };
+                let seconds = seconds_between(ticket.opened, at);
+                self.count(&mut batch, at, Usage::HandoffClosed { seconds });
                 batch.delete(keys::open_ticket(&self.name(&ticket.chat)));
                 // The patient is back with the bot (their chat is locked
                 // above), and a screen the hand-off paused goes on.

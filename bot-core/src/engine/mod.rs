@@ -13,8 +13,12 @@
 //! - `handoff`: tickets and the staff's actions.
 //! - `appointments`: imports, linking a chat by code, patients' and
 //!   staff's appointment actions, reminders and the digest.
+//! - `lessons`: unanswered questions grouped for staff, and what staff
+//!   taught the bot from them (a wording, out of scope, dismissed), undone.
 //! - `privacy`: forgetting a patient.
 //! - `retention`: the daily sweep of expired records.
+//! - `stats`: usage records for the numbers, written with what they count,
+//!   read per clinic day and rolled up daily.
 //! - `outbox`: staff alerts kept until a desk takes them, what adapters
 //!   report of deliveries, and failed writes counted.
 
@@ -35,15 +39,18 @@ use crate::understand::Classifier;
 mod accounts;
 mod appointments;
 mod handoff;
+mod lessons;
 pub mod mailbox;
 mod outbox;
 mod privacy;
 mod records;
 mod retention;
+pub mod stats;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::LoginRefused;
+pub use lessons::{Lesson, LessonError, QuestionGroup, Settle};
 pub use outbox::Alert;
 pub use privacy::{FORGET_NO, FORGET_YES, Forgotten};
 pub use records::UnfinishedScreen;
@@ -117,6 +124,9 @@ pub struct UnansweredEntry {
     pub chat: ChatKey,
     pub text: String,
     pub at: Timestamp,
+    /// The lesson staff settled it with: no longer listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled: Option<i64>,
 }
 
 /// Unanswered questions grouped by wording, for staff.
@@ -146,6 +156,8 @@ pub struct Engine<S: Store> {
     tickets: Mutex<()>,
     /// Appointment records change one at a time (taken after the others).
     appointments_lock: Mutex<()>,
+    /// Staff's lessons (and the folder changes they make) one at a time.
+    lessons: Mutex<()>,
     /// This engine's run, random: a reminder still marked as being sent by
     /// another run was cut off by an abrupt stop.
     run: u64,
@@ -157,6 +169,12 @@ pub struct Engine<S: Store> {
     accounts_lock: Mutex<()>,
     /// Audit entries made by this run (for their keys).
     audit_seq: std::sync::atomic::AtomicU64,
+    /// Usage records made by this run (for their keys).
+    stats_seq: std::sync::atomic::AtomicU64,
+    /// Reading the numbers and rolling them up, one at a time.
+    stats_lock: Mutex<()>,
+    /// The clinic day the numbers were last rolled up.
+    stats_rolled: Mutex<Option<jiff::civil::Date>>,
 }
 
 #[derive(Clone)]
@@ -188,7 +206,8 @@ enum Route {
     Appointment(PatientAction, Option<String>),
     /// Delivered before (after a crash): nothing changes.
     Redelivery(Conversation),
-    Dialogue(Conversation),
+    /// The chat's state, and whether it is new (nothing was stored).
+    Dialogue(Conversation, bool),
 }
 
 impl<S: Store> Engine<S> {
@@ -201,11 +220,15 @@ impl<S: Store> Engine<S> {
             hasher: Default::default(),
             tickets: Mutex::new(()),
             appointments_lock: Mutex::new(()),
+            lessons: Mutex::new(()),
             run: std::collections::hash_map::RandomState::new().hash_one(std::process::id()),
             alerts_made: Default::default(),
             write_failures: Default::default(),
             accounts_lock: Mutex::new(()),
             audit_seq: Default::default(),
+            stats_seq: Default::default(),
+            stats_lock: Mutex::new(()),
+            stats_rolled: Mutex::new(None),
         }
     }
 
@@ -329,7 +352,7 @@ impl<S: Store> Engine<S> {
             Ok(route) => route,
             Err(e) => return (failed("cannot load conversation", e), false),
         };
-        let by_dialogue = matches!(route, Route::Dialogue(_) | Route::Redelivery(_));
+        let by_dialogue = matches!(route, Route::Dialogue(..) | Route::Redelivery(_));
         let response = match route {
             Route::Privacy(action) => self
                 .privacy_action(action, incoming)
@@ -340,7 +363,7 @@ impl<S: Store> Engine<S> {
                     ..Response::default()
                 },
                 Ok(None) => match self.conversation(&incoming.chat) {
-                    Ok(c) => self.converse(loaded, c.unwrap_or_default(), incoming),
+                    Ok(c) => self.converse(loaded, c.is_none(), c.unwrap_or_default(), incoming),
                     Err(e) => failed("cannot load conversation", e),
                 },
                 Err(e) => failed("cannot link an appointment", e),
@@ -349,7 +372,9 @@ impl<S: Store> Engine<S> {
                 .patient_action(action, appointment.as_deref(), incoming)
                 .unwrap_or_else(|e| failed("cannot act on an appointment", e)),
             Route::Redelivery(conversation) => redelivered(loaded, conversation, incoming),
-            Route::Dialogue(conversation) => self.converse(loaded, conversation, incoming),
+            Route::Dialogue(conversation, new) => {
+                self.converse(loaded, new, conversation, incoming)
+            }
         };
         (response, by_dialogue)
     }
@@ -368,19 +393,23 @@ impl<S: Store> Engine<S> {
             return Ok(Route::Appointment(action, appointment));
         }
         let stored = stored.unwrap_or_else(|| self.conversation(&incoming.chat));
-        let conversation = stored?.unwrap_or_default();
+        let stored = stored?;
+        let new = stored.is_none();
+        let conversation = stored.unwrap_or_default();
         Ok(match (incoming.sequence, conversation.last_sequence) {
             (Some(seq), Some(last)) if seq <= last => Route::Redelivery(conversation),
-            _ => Route::Dialogue(conversation),
+            _ => Route::Dialogue(conversation, new),
         })
     }
 
-    /// One step of the dialogue, its hand-off change and its records, saved
-    /// in one batch. An emergency answer goes out whatever happens to
-    /// storage.
+    /// One step of the dialogue, its hand-off change and its records (the
+    /// usage records for the numbers too), saved in one batch. `new` when
+    /// the chat had no stored state. An emergency answer goes out whatever
+    /// happens to storage.
     fn converse(
         &self,
         loaded: &Loaded,
+        new: bool,
         conversation: Conversation,
         incoming: &Incoming,
     ) -> Response {
@@ -404,6 +433,7 @@ impl<S: Store> Engine<S> {
             tracing::error!(chat = %incoming.chat, error = %e, "cannot update the hand-off ticket");
             return internal_error(knowledge, incoming, Vec::new(), transition.staff);
         }
+        self.count_message(new, incoming, &transition, &mut batch);
         batch.put(
             keys::conversation(&self.name(&incoming.chat)),
             encode(&transition.conversation),
@@ -413,6 +443,7 @@ impl<S: Store> Engine<S> {
                 chat: incoming.chat.clone(),
                 text,
                 at: incoming.at,
+                settled: None,
             };
             batch.put(
                 keys::unanswered(&self.name(&incoming.chat), incoming.at),
@@ -485,6 +516,7 @@ impl<S: Store> Engine<S> {
         }
         deliveries.extend(self.due_reminders(now, serves)?);
         self.sweep_when_due(now);
+        self.roll_up_when_due(now);
         Ok(deliveries)
     }
 

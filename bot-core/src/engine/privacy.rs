@@ -487,6 +487,7 @@ mod tests {
                 chat: chat.clone(),
                 text: "zebraquartz".into(),
                 at: jiff::Timestamp::UNIX_EPOCH,
+                settled: None,
             };
             batch.put(
                 "unanswered/00000000000000000000/telegram:777001",

@@ -275,11 +275,14 @@ impl<S: Store> Engine<S> {
         Ok(list)
     }
 
-    /// Unanswered questions, most frequent first.
+    /// Unanswered questions no lesson settled, most frequent first.
     pub fn unanswered(&self) -> Result<Vec<UnansweredSummary>, EngineError> {
         let mut groups: std::collections::HashMap<String, UnansweredSummary> = Default::default();
         for (key, bytes) in self.store.scan_prefix(keys::UNANSWERED)? {
             let entry: UnansweredEntry = decode(&key, &bytes)?;
+            if entry.settled.is_some() {
+                continue;
+            }
             let group = groups
                 .entry(fold(&entry.text))
                 .or_insert_with(|| UnansweredSummary {

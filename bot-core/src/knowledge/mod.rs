@@ -23,6 +23,9 @@
 //! - `model`: what a folder holds once loaded: topics, the bot's messages,
 //!   the lexicon.
 //! - [`clinic`]: the clinic's facts and opening hours.
+//! - [`teach`]: the console's changes to the folder (a patient's question
+//!   added as a wording or as out of scope, and undone), checked before
+//!   they are written.
 //!
 //! Each feature's own settings ([`ReminderSettings`], [`RetentionSettings`],
 //! [`DeskConfig`], [`Screening`]) are defined by that feature and only read
@@ -41,9 +44,11 @@ use crate::handoff::DeskConfig;
 use crate::ids::{Locale, TopicId};
 use crate::retention::{RawRetention, RetentionSettings};
 use crate::screening::{RawScreening, Screening};
+use crate::text::fold;
 
 pub mod clinic;
 mod model;
+pub mod teach;
 
 use clinic::RawClinic;
 pub use clinic::{Clinic, English, WebChat};
@@ -148,9 +153,9 @@ struct RawTopic {
 struct RawLocalText {
     question: String,
     #[serde(default)]
-    phrasings: Vec<String>,
+    phrasings: Vec<toml::Spanned<String>>,
     #[serde(default)]
-    examples: Vec<String>,
+    examples: Vec<toml::Spanned<String>>,
     answer: toml::Spanned<String>,
 }
 
@@ -181,8 +186,13 @@ struct Source {
 }
 
 impl Source {
-    fn read(dir: &Path, name: &str) -> Result<Source, KnowledgeError> {
+    /// The file `name` of `dir`, or the text `edit` gives for it.
+    fn read(dir: &Path, name: &str, edit: Edit) -> Result<Source, KnowledgeError> {
         let path = dir.join(name);
+        if let Some((_, text)) = edit.filter(|(file, _)| *file == name) {
+            let text = text.to_owned();
+            return Ok(Source { path, text });
+        }
         let text = std::fs::read_to_string(&path).map_err(|source| KnowledgeError::Read {
             path: path.clone(),
             source,
@@ -191,8 +201,8 @@ impl Source {
     }
 
     /// A file that may be absent.
-    fn read_optional(dir: &Path, name: &str) -> Result<Option<Source>, KnowledgeError> {
-        match Source::read(dir, name) {
+    fn read_optional(dir: &Path, name: &str, edit: Edit) -> Result<Option<Source>, KnowledgeError> {
+        match Source::read(dir, name, edit) {
             Ok(source) => Ok(Some(source)),
             Err(KnowledgeError::Read { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
@@ -222,19 +232,32 @@ impl Source {
     }
 }
 
+/// One file of a folder given as text instead of read: (file name, text).
+type Edit<'a> = Option<(&'a str, &'a str)>;
+
 impl Knowledge {
     /// Loads and validates a knowledge folder.
     pub fn load(dir: &Path) -> Result<Knowledge, KnowledgeError> {
-        let clinic_src = Source::read(dir, CLINIC_FILE)?;
-        let knowledge_src = Source::read(dir, KNOWLEDGE_FILE)?;
-        let messages_src = Source::read(dir, MESSAGES_FILE)?;
-        let lexicon_src = Source::read(dir, LEXICON_FILE)?;
-        let screening_src = Source::read(dir, SCREENING_FILE)?;
-        let desk_src = Source::read(dir, DESK_FILE)?;
-        let reminders_src = Source::read_optional(dir, REMINDERS_FILE)?;
-        let retention_src = Source::read_optional(dir, RETENTION_FILE)?;
-        let scope_src = Source::read_optional(dir, OUT_OF_SCOPE_FILE)?;
-        let talk_src = Source::read_optional(dir, SMALL_TALK_FILE)?;
+        Knowledge::load_with(dir, None)
+    }
+
+    /// Loads and validates `dir` as it would be with its file `file`
+    /// holding `text`: a change checked before it is written.
+    pub fn load_edited(dir: &Path, file: &str, text: &str) -> Result<Knowledge, KnowledgeError> {
+        Knowledge::load_with(dir, Some((file, text)))
+    }
+
+    fn load_with(dir: &Path, edit: Edit) -> Result<Knowledge, KnowledgeError> {
+        let clinic_src = Source::read(dir, CLINIC_FILE, edit)?;
+        let knowledge_src = Source::read(dir, KNOWLEDGE_FILE, edit)?;
+        let messages_src = Source::read(dir, MESSAGES_FILE, edit)?;
+        let lexicon_src = Source::read(dir, LEXICON_FILE, edit)?;
+        let screening_src = Source::read(dir, SCREENING_FILE, edit)?;
+        let desk_src = Source::read(dir, DESK_FILE, edit)?;
+        let reminders_src = Source::read_optional(dir, REMINDERS_FILE, edit)?;
+        let retention_src = Source::read_optional(dir, RETENTION_FILE, edit)?;
+        let scope_src = Source::read_optional(dir, OUT_OF_SCOPE_FILE, edit)?;
+        let talk_src = Source::read_optional(dir, SMALL_TALK_FILE, edit)?;
 
         let mut diags = Vec::new();
         let clinic = clinic_src
@@ -318,7 +341,7 @@ impl Knowledge {
             });
         let out_of_scope =
             optional_settings(scope_src.as_ref(), &mut diags, |raw: RawOutOfScope| {
-                no_checks(raw.merged())
+                not_a_topic_wording(&raw, &topics).map(|()| raw.merged())
             });
         let small_talk = optional_settings(talk_src.as_ref(), &mut diags, |raw: RawSmallTalk| {
             no_checks(raw.merged())
@@ -491,6 +514,8 @@ fn build_topics(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Topic> {
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // Each wording (folded) with its topic and line.
+    let mut wordings: HashMap<String, (TopicId, usize)> = HashMap::new();
     let known: HashSet<String> = raw.topic.iter().map(|t| t.id.get_ref().clone()).collect();
     let mut topics = Vec::with_capacity(raw.topic.len());
     for raw_topic in raw.topic {
@@ -522,6 +547,25 @@ fn build_topics(
                 related.push(rid);
             }
         }
+        for (locale, text) in [(Locale::En, &raw_topic.en), (Locale::Es, &raw_topic.es)] {
+            for wording in text.phrasings.iter().chain(&text.examples) {
+                let line = src.at(wording.span(), "").line;
+                match wordings.get(&fold(wording.get_ref())) {
+                    Some((other, first)) if *other != id => diags.push(src.at(
+                        wording.span(),
+                        format!(
+                            "{id}.{locale}: {:?} is also a wording of topic {other} (line \
+                             {first}); a wording belongs to one topic",
+                            wording.get_ref()
+                        ),
+                    )),
+                    Some(_) => {}
+                    None => {
+                        wordings.insert(fold(wording.get_ref()), (id.clone(), line));
+                    }
+                }
+            }
+        }
         let mut local = |locale: Locale, text: RawLocalText| -> LocalText {
             let span = text.answer.span();
             let answer = match fill(text.answer.get_ref(), clinic, locale) {
@@ -546,10 +590,13 @@ fn build_topics(
             if text.answer.get_ref().trim().is_empty() {
                 diags.push(src.at(span, format!("{id}.{locale}.answer is empty")));
             }
+            let texts = |list: Vec<toml::Spanned<String>>| {
+                list.into_iter().map(toml::Spanned::into_inner).collect()
+            };
             LocalText {
                 question: text.question,
-                phrasings: text.phrasings,
-                examples: text.examples,
+                phrasings: texts(text.phrasings),
+                examples: texts(text.examples),
                 answer: answer.trim().to_owned(),
             }
         };
@@ -570,6 +617,42 @@ fn build_topics(
 /// rest of the folder is still checked).
 /// For [`optional_settings`]: a file with nothing to check beyond its
 /// fields (examples of out of scope, of small talk).
+/// An out-of-scope example must not be a topic's wording: the two would
+/// teach the classifier opposite things.
+fn not_a_topic_wording(
+    raw: &RawOutOfScope,
+    topics: &[Topic],
+) -> Result<(), Vec<(String, Range<usize>)>> {
+    let mut wordings: HashMap<String, &TopicId> = HashMap::new();
+    for topic in topics {
+        for locale in [Locale::En, Locale::Es] {
+            let text = topic.text(locale);
+            for wording in text.phrasings.iter().chain(&text.examples) {
+                wordings.insert(fold(wording), &topic.id);
+            }
+        }
+    }
+    let errors: Vec<_> = raw
+        .examples()
+        .filter_map(|example| {
+            let topic = wordings.get(&fold(example.get_ref()))?;
+            Some((
+                format!(
+                    "{:?} is a wording of topic {topic} in {KNOWLEDGE_FILE}; an example is \
+                     either a topic's or out of scope",
+                    example.get_ref()
+                ),
+                example.span(),
+            ))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 fn no_checks<T>(value: T) -> Result<T, Vec<(String, Range<usize>)>> {
     Ok(value)
 }

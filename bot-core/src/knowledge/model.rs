@@ -220,9 +220,9 @@ pub struct OutOfScope {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawScopeSet {
     #[serde(default)]
-    other: Vec<String>,
+    other: Vec<toml::Spanned<String>>,
     #[serde(default)]
-    medicine: Vec<String>,
+    medicine: Vec<toml::Spanned<String>>,
 }
 
 /// `out-of-scope.toml`: `[en]` and `[es]`, each with `other` and `medicine`.
@@ -236,14 +236,19 @@ pub(super) struct RawOutOfScope {
 }
 
 impl RawOutOfScope {
+    /// Every example with where it is written.
+    pub(super) fn examples(&self) -> impl Iterator<Item = &toml::Spanned<String>> {
+        [&self.en, &self.es]
+            .into_iter()
+            .flat_map(|set| set.other.iter().chain(&set.medicine))
+    }
+
     pub(super) fn merged(self) -> OutOfScope {
+        let texts = |list: Vec<toml::Spanned<String>>| list.into_iter().map(|s| s.into_inner());
         OutOfScope {
-            other: self.en.other.into_iter().chain(self.es.other).collect(),
-            medicine: self
-                .en
-                .medicine
-                .into_iter()
-                .chain(self.es.medicine)
+            other: texts(self.en.other).chain(texts(self.es.other)).collect(),
+            medicine: texts(self.en.medicine)
+                .chain(texts(self.es.medicine))
                 .collect(),
         }
     }

@@ -198,6 +198,10 @@ pub struct Classifier {
     classes: Classes,
     /// Per topic, its closest relative (offered with a lone weak candidate).
     first_related: Vec<Option<usize>>,
+    /// Every wording of the folder (question, phrasings, examples; folded)
+    /// with its topic: a message written exactly so that would fall back
+    /// is that topic's, as staff taught it.
+    wordings: std::collections::HashMap<String, usize>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -206,6 +210,24 @@ impl std::fmt::Debug for Classifier {
             .field("semantic", &self.semantic.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// Each folded wording of the folder's topics with its topic (the first
+/// topic, should two share one).
+fn wordings(knowledge: &Knowledge) -> std::collections::HashMap<String, usize> {
+    let mut map = std::collections::HashMap::new();
+    for (i, topic) in knowledge.topics().iter().enumerate() {
+        for locale in Locale::ALL {
+            let text = topic.text(locale);
+            let all = std::iter::once(&text.question)
+                .chain(&text.phrasings)
+                .chain(&text.examples);
+            for wording in all {
+                map.entry(fold(wording)).or_insert(i);
+            }
+        }
+    }
+    map
 }
 
 impl Classifier {
@@ -243,6 +265,7 @@ impl Classifier {
                         .and_then(|id: &TopicId| knowledge.topic_index(id))
                 })
                 .collect(),
+            wordings: wordings(knowledge),
         }
     }
 
@@ -441,6 +464,22 @@ impl Classifier {
             })
     }
 
+    /// The topic a message is most like and how sure the reader is of it
+    /// (0 to 1), whatever the verdict: for staff teaching the bot from
+    /// what it did not answer. The model's probability when it runs, else
+    /// the matcher's score.
+    pub fn guess(&self, text: &str) -> Option<(usize, f32)> {
+        if let Some(scores) = self.semantic.as_ref().and_then(|m| m.scores(text)) {
+            let ranked = self.ranked(&scores.classes);
+            return ranked.first().map(|&t| (t, scores.classes[t]));
+        }
+        let ranking = self.matcher.rank(text, detect_locale(text));
+        ranking
+            .top
+            .first()
+            .map(|s| (s.topic, s.score.clamp(0.0, 1.0)))
+    }
+
     /// Classifies one free-text message on its own.
     pub fn classify(&self, text: &str) -> Classified {
         let folded = fold(text);
@@ -533,6 +572,12 @@ impl Classifier {
         let verdict = match scores {
             None => self.lexical_verdict(text, detected),
             Some(scores) => self.semantic_then_lexical(&scores.classes, text, detected),
+        };
+        // What would fall back but is a wording of the folder word for word
+        // (as staff taught it from the unanswered questions) is its topic's.
+        let verdict = match (verdict, self.wordings.get(&folded)) {
+            (Verdict::Fallback { .. }, Some(&topic)) => Verdict::Answer { topic, score: 1.0 },
+            (verdict, _) => verdict,
         };
         Classified {
             verdict,
@@ -676,6 +721,27 @@ mod tests {
                 small_talk: NOTHING_SAID,
             })),
         )
+    }
+
+    #[test]
+    fn a_wording_of_the_folder_word_for_word_is_answered_where_the_model_would_fall_back() {
+        let k = crate::testing::shipped();
+        // A model that reads everything as out of scope.
+        let c = unsure_model(&k, &[], 0.9);
+        let cost = k.topic_index(&TopicId::parse("cost").unwrap()).unwrap();
+        let wording = k.topics()[cost].text(Locale::En).phrasings[0].to_uppercase() + "?";
+        assert_eq!(
+            c.classify(&wording).verdict,
+            Verdict::Answer {
+                topic: cost,
+                score: 1.0
+            }
+        );
+        let near = format!("{wording} for my dog");
+        assert!(
+            matches!(c.classify(&near).verdict, Verdict::Fallback { .. }),
+            "only word for word"
+        );
     }
 
     /// A model sure of one topic at `p`, with `outside` for out of scope.

@@ -17,8 +17,8 @@ pub use browser::{Browser, spawn_browser};
 
 mod console;
 pub use console::{
-    ConsoleBot, PAGE_WAIT, count_live_streams, live_updates, spawn_console, spawn_other_origin,
-    status, wait_until_live,
+    ConsoleBot, PAGE_WAIT, count_live_streams, live_updates, spawn_console, spawn_console_on,
+    spawn_other_origin, status, wait_until_live,
 };
 
 mod webchat;

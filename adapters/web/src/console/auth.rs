@@ -109,6 +109,8 @@ impl Staff {
             role: self.account.role.as_str(),
             csrf: self.session.csrf.clone(),
             audit: self.may(Permission::ReadAudit),
+            numbers: self.may(Permission::ReadNumbers),
+            teach: self.may(Permission::TeachBot),
         }
     }
 

@@ -11,7 +11,11 @@
 //! - `screens`: health screens, their answers and FHIR download;
 //! - `visits`: today's visits and the coming week's, with screen status;
 //! - `events`: the live stream of inbox changes, resumable;
+//! - `unanswered`: the questions the bot could not answer, and teaching
+//!   it from them (a wording, out of scope, dismissed; undone);
 //! - `audit`: the audit log for the admin, filtered, and its CSV export;
+//! - `numbers`: the clinic's numbers for a period, as SVG charts and
+//!   tables, and their CSV export;
 //! - `pages`: the templates' data, one struct a page.
 
 mod audit;
@@ -19,8 +23,10 @@ pub(crate) mod auth;
 mod events;
 mod guard;
 mod inbox;
+mod numbers;
 pub(crate) mod pages;
 mod screens;
+mod unanswered;
 mod visits;
 
 use std::collections::HashMap;
@@ -138,12 +144,18 @@ pub fn router<S: Store>(
         .route("/visits/import", post(visits::import::<S>))
         .route("/visits/add", post(visits::add::<S>))
         .route("/visits/{id}/cancel", post(visits::cancel::<S>))
+        .route("/visits/{id}/move", post(visits::move_visit::<S>))
         .route("/screens", get(screens::list::<S>))
         .route("/screens/{id}", get(screens::show::<S>))
         .route("/screens/{id}/fhir", get(screens::fhir::<S>))
         .route("/events", get(events::stream::<S>))
+        .route("/unanswered", get(unanswered::page::<S>))
+        .route("/unanswered/{id}/{decision}", post(unanswered::teach::<S>))
+        .route("/unanswered/undo/{id}", post(unanswered::undo::<S>))
         .route("/audit", get(audit::page::<S>))
         .route("/audit.csv", get(audit::export::<S>))
+        .route("/numbers", get(numbers::page::<S>))
+        .route("/numbers.csv", get(numbers::export::<S>))
         .route("/assets/console.css", get(guard::stylesheet))
         .route("/assets/console.js", get(guard::script))
         .fallback(guard::not_found)

@@ -29,6 +29,11 @@ pub struct Nav {
     pub csrf: String,
     /// Whether the audit log is theirs to read (the admin).
     pub audit: bool,
+    /// Whether the Numbers page is theirs to read (clinician, admin).
+    pub numbers: bool,
+    /// Whether the unanswered questions are theirs to teach from
+    /// (clinician, admin).
+    pub teach: bool,
 }
 
 #[derive(Template)]
@@ -235,4 +240,119 @@ pub struct VisitRow {
     pub linked: Option<String>,
     /// The code that links the patient's chat, while none is linked.
     pub code: String,
+    /// Links that open the bot with the code, by platform (Telegram's
+    /// `t.me/<bot>?start=` once its adapter runs).
+    pub links: Vec<(String, String)>,
+    /// The start as a `datetime-local` value, for moving it.
+    pub start: String,
+}
+
+#[derive(Template)]
+#[template(path = "numbers.html")]
+pub struct Numbers {
+    pub nav: Nav,
+    /// What is wrong with the chosen period (the default one is shown).
+    pub error: Option<&'static str>,
+    pub from: String,
+    pub to: String,
+    /// The CSV export of the same period.
+    pub export: String,
+    pub conversations: u64,
+    pub messages: u64,
+    pub messages_chart: Chart,
+    pub conversations_chart: Chart,
+    pub languages: Vec<LanguageRow>,
+    pub topics_chart: Chart,
+    pub emergencies: Vec<CountRow>,
+    pub urgent: Vec<CountRow>,
+    pub handoffs: u64,
+    pub first_replies: usize,
+    /// The median time to the first staff reply ("12 min", or "–").
+    pub first_reply: String,
+    pub closed: usize,
+    pub close: String,
+    pub screens: Vec<CountRow>,
+    pub reminders_sent: u64,
+    pub reminders_confirmed: u64,
+}
+
+/// A bar chart drawn on the server: its bars' places and sizes in the
+/// SVG's units.
+pub struct Chart {
+    /// The SVG's id (`chart-messages`).
+    pub id: &'static str,
+    pub title: String,
+    pub width: f64,
+    pub height: f64,
+    pub bars: Vec<Bar>,
+    /// Bars lie along rows, labels on their left (else columns, labels
+    /// under).
+    pub rows: bool,
+}
+
+pub struct Bar {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub count: u64,
+    /// A day ("Mar 2") or a topic id: never a patient's words.
+    pub label: String,
+    /// Where the label is written, when it is.
+    pub tick: Option<(f64, f64)>,
+}
+
+/// One language's share of answers, questions back and fallbacks.
+pub struct LanguageRow {
+    pub language: String,
+    pub messages: u64,
+    pub answered: String,
+    pub asked_back: String,
+    pub fell_back: String,
+}
+
+/// A category and its count.
+pub struct CountRow {
+    pub label: String,
+    pub count: u64,
+}
+
+/// A topic to choose for a wording.
+pub struct TopicChoice {
+    pub id: String,
+    pub question: String,
+}
+
+/// One group of near-identical unanswered questions.
+pub struct QuestionRow {
+    pub id: i64,
+    /// The newest wording: the question alone, shown as text.
+    pub text: String,
+    pub count: usize,
+    pub last_seen: String,
+    pub spanish: bool,
+    /// The topic the bot finds it most like, pre-selected.
+    pub guess: Option<String>,
+    pub guess_question: Option<String>,
+    /// How sure, in percent.
+    pub sure: u8,
+}
+
+/// A recent change made from the page.
+pub struct LessonRow {
+    pub id: i64,
+    pub at: String,
+    pub by: String,
+    pub what: String,
+    pub undone: bool,
+}
+
+#[derive(Template)]
+#[template(path = "unanswered.html")]
+pub struct Unanswered {
+    pub nav: Nav,
+    pub notice: Option<String>,
+    pub questions: Vec<QuestionRow>,
+    pub topics: Vec<TopicChoice>,
+    pub lessons: Vec<LessonRow>,
 }

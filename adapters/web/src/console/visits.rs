@@ -10,7 +10,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frontdesk_core::Store;
 use frontdesk_core::accounts::{AuditAction, Permission};
-use frontdesk_core::appointments::{NewAppointment, Status, parse_local, read_calendar};
+use frontdesk_core::appointments::{Moved, NewAppointment, Status, parse_local, read_calendar};
 use serde::Deserialize;
 
 use super::auth::Staff;
@@ -163,6 +163,64 @@ pub async fn cancel<S: Store>(
     Ok(Redirect::to("/visits").into_response())
 }
 
+/// A visit's new start, in the clinic's time (a `datetime-local` field).
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    start: String,
+}
+
+pub async fn move_visit<S: Store>(
+    State(console): State<Shared<S>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response, Failure> {
+    staff.require(Permission::WorkTickets)?;
+    guard::csrf(&staff.session, &form.csrf)?;
+    let knowledge = console.app.engine.knowledge();
+    let clinic = &knowledge.clinic;
+    let now = console.app.clock.now();
+    let start = match parse_local(&form.start, &clinic.time_zone) {
+        Ok(start) => start,
+        Err(e) => {
+            console.notice_for(&staff.key(), format!("Not moved: {e}."));
+            return Ok(Redirect::to("/visits").into_response());
+        }
+    };
+    let key = id.clone();
+    let moved = console
+        .blocking(move |engine| engine.move_appointment(&key, start, now))
+        .await??;
+    let notice = match moved {
+        Moved::To(visit) => {
+            console
+                .audit(
+                    staff
+                        .did(now, AuditAction::AppointmentMoved)
+                        .on(visit.id.clone()),
+                )
+                .await;
+            let when = visit.start.to_zoned(clinic.time_zone.clone());
+            format!(
+                "{} is moved to {} {}; the link code stays {}.",
+                visit.patient,
+                clinic.describe_day(when.date(), frontdesk_core::Locale::En),
+                when.strftime("%H:%M"),
+                visit.link_code
+            )
+        }
+        Moved::NotFound => return Err(Failure::NotFound),
+        Moved::NotBooked => "Not moved: the visit is cancelled.".to_owned(),
+        Moved::Past => "Not moved: the new time has passed.".to_owned(),
+        Moved::Taken => "Not moved: the patient already has a visit at that time.".to_owned(),
+    };
+    console.notice_for(&staff.key(), notice);
+    Ok(Redirect::to("/visits").into_response())
+}
+
 async fn render<S: Store>(
     console: &Console<S>,
     staff: &Staff,
@@ -202,7 +260,15 @@ async fn render<S: Store>(
                 screen.as_str()
             },
             linked: visit.chat.map(|c| c.platform().to_string()),
+            links: console
+                .app
+                .router
+                .start_links(&visit.link_code)
+                .into_iter()
+                .map(|(platform, url)| (platform.to_string(), url))
+                .collect(),
             code: visit.link_code,
+            start: start.strftime("%Y-%m-%dT%H:%M").to_string(),
         };
         if let Some(d) = days.last_mut() {
             d.visits.push(row);

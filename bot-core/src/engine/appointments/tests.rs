@@ -451,3 +451,67 @@ fn staff_book_list_and_unbook_at_the_desk_and_others_are_refused() {
         Status::Cancelled
     );
 }
+
+#[test]
+fn a_moved_visit_keeps_its_patient_code_and_chat_and_its_reminders_go_at_the_new_time() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let now = at("2026-12-01 09:00");
+    let visit = booked_and_linked(&engine, "telegram:71", "2026-12-03 10:00", now);
+    let Moved::To(moved) = engine
+        .move_appointment(&visit.id, at("2026-12-08 15:00"), now)
+        .unwrap()
+    else {
+        panic!("not moved")
+    };
+    assert_eq!(
+        engine.appointment(&visit.id).unwrap(),
+        None,
+        "the old time is gone"
+    );
+    assert_eq!(engine.appointments().unwrap(), [moved.clone()]);
+    assert_eq!(
+        (
+            &moved.patient,
+            &moved.link_code,
+            &moved.chat,
+            moved.needling
+        ),
+        (
+            &visit.patient,
+            &visit.link_code,
+            &visit.chat,
+            visit.needling
+        )
+    );
+    let same_row = NewAppointment {
+        patient: "Ana Ruiz".into(),
+        start: at("2026-12-08 15:00"),
+        needling: true,
+    };
+    assert_eq!(
+        moved.id,
+        same_row.id(),
+        "the calendar's next export is the same visit"
+    );
+    // No reminder for the old time; the day-before one for the new.
+    assert!(run(&engine, now, at("2026-12-03 10:00")).is_empty());
+    let sent = run(&engine, at("2026-12-06 09:00"), at("2026-12-08 15:00"));
+    assert!(!sent.is_empty(), "reminders for the new time");
+    assert!(
+        sent.iter()
+            .all(|(_, r)| r.text.contains("December 8, 15:00")),
+        "{sent:?}"
+    );
+
+    let earlier = engine.move_appointment(&moved.id, at("2026-11-30 09:00"), now);
+    assert_eq!(earlier.unwrap(), Moved::Past);
+    engine.cancel_appointment(&moved.id).unwrap();
+    let cancelled = engine.move_appointment(&moved.id, at("2026-12-09 09:00"), now);
+    assert_eq!(cancelled.unwrap(), Moved::NotBooked);
+    assert_eq!(
+        engine
+            .move_appointment("a0000", at("2026-12-09 09:00"), now)
+            .unwrap(),
+        Moved::NotFound
+    );
+}
