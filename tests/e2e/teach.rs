@@ -97,6 +97,18 @@ async fn a_question_that_fell_back_is_taught_from_the_page_and_then_answered_on_
     let ben = User::new(803, "Ben");
     let again = console.says(&ben, MURAL).await;
     assert!(again.plain_text().contains(FALLBACK), "{}", again.text);
+    // A patient's HTML is the question's text on the page, and never runs.
+    let xss = "<img src=x onerror=alert(1)> <script>alert(2)</script> do u have a sauna?";
+    let eve = User::new(804, "Eve");
+    console.says(&eve, xss).await;
+    browser.goto(&console.page("/unanswered")).await;
+    let shown = browser
+        .wait_for_text("li.question .asked", "sauna", PAGE_WAIT)
+        .await;
+    assert_eq!(shown, xss);
+    browser
+        .assert_no_script_ran("the unanswered questions")
+        .await;
     let audit = console.stop().await.audit();
     for action in ["unanswered_viewed", "questions_taught", "lesson_undone"] {
         assert!(

@@ -105,6 +105,14 @@ impl Shape {
         if self.folded == other.folded {
             return true;
         }
+        // The share cannot reach the bar when one has far more pieces.
+        let (few, many) = (
+            self.pieces.len().min(other.pieces.len()),
+            self.pieces.len().max(other.pieces.len()),
+        );
+        if (few as f32) < NEAR_IDENTICAL * many as f32 {
+            return false;
+        }
         let shared = self.pieces.intersection(&other.pieces).count() as f32;
         let all = self.pieces.union(&other.pieces).count().max(1) as f32;
         shared / all >= NEAR_IDENTICAL
@@ -155,16 +163,23 @@ impl<S: Store> Engine<S> {
 
     /// The unanswered questions for staff to teach from: grouped, newest
     /// first, each with the topic the bot finds it most like now.
-    pub fn question_groups(&self) -> Result<Vec<QuestionGroup>, EngineError> {
+    /// At most `limit` groups (each guess reads the question with the
+    /// model), and how many there are in all.
+    pub fn question_groups(
+        &self,
+        limit: usize,
+    ) -> Result<(Vec<QuestionGroup>, usize), EngineError> {
         let classifier = self.classifier();
         let knowledge = self.knowledge();
-        let mut groups: Vec<QuestionGroup> = self.grouped()?.into_iter().map(|(g, _)| g).collect();
+        let all = self.grouped()?;
+        let total = all.len();
+        let mut groups: Vec<QuestionGroup> = all.into_iter().take(limit).map(|(g, _)| g).collect();
         for group in &mut groups {
             group.guess = classifier
                 .guess(&group.text)
                 .map(|(i, score)| (knowledge.topics()[i].id.clone(), score));
         }
-        Ok(groups)
+        Ok((groups, total))
     }
 
     /// Settles the group `id` as staff decided: the folder changed first
@@ -369,7 +384,7 @@ mod tests {
     #[test]
     fn near_identical_questions_are_one_group_newest_first_with_the_bots_guess() {
         let engine = engine();
-        let groups = engine.question_groups().unwrap();
+        let groups = engine.question_groups(100).unwrap().0;
         let counts: Vec<(usize, &str)> =
             groups.iter().map(|g| (g.count, g.text.as_str())).collect();
         assert_eq!(
@@ -389,7 +404,7 @@ mod tests {
         let engine = engine();
         let teacher = copy();
         let before = std::fs::read(teacher.dir.path().join("knowledge.toml")).unwrap();
-        let group = engine.question_groups().unwrap()[0].clone();
+        let group = engine.question_groups(100).unwrap().0[0].clone();
         let topic = TopicId::parse("location").unwrap();
         let settle = Settle::Wording {
             topic: topic.clone(),
@@ -403,7 +418,7 @@ mod tests {
         let installed = teacher.installed.lock().unwrap().clone().unwrap();
         let phrasings = &installed.topic(&topic).unwrap().text(Locale::En).phrasings;
         assert_eq!(phrasings.last(), Some(&group.text));
-        assert_eq!(engine.question_groups().unwrap().len(), 1);
+        assert_eq!(engine.question_groups(100).unwrap().0.len(), 1);
         assert_eq!(engine.unanswered().unwrap().len(), 1, "the CLI's list too");
         assert_eq!(engine.lessons(10).unwrap(), std::slice::from_ref(&lesson));
 
@@ -413,7 +428,7 @@ mod tests {
             std::fs::read(teacher.dir.path().join("knowledge.toml")).unwrap(),
             before
         );
-        assert_eq!(engine.question_groups().unwrap()[0].count, 3);
+        assert_eq!(engine.question_groups(100).unwrap().0[0].count, 3);
         assert!(matches!(
             engine.undo_lesson(Some(&teacher), lesson.id, now),
             Err(LessonError::AlreadyUndone)
@@ -424,7 +439,7 @@ mod tests {
     fn a_refused_change_settles_nothing_and_a_dismissal_needs_no_folder() {
         let engine = engine();
         let teacher = copy();
-        let group = engine.question_groups().unwrap()[1].clone();
+        let group = engine.question_groups(100).unwrap().0[1].clone();
         let settle = Settle::Wording {
             topic: TopicId::parse("no-such-topic").unwrap(),
             locale: Locale::En,
@@ -435,11 +450,11 @@ mod tests {
             refused,
             Err(LessonError::Folder(TeachError::Refused(_)))
         ));
-        assert_eq!(engine.question_groups().unwrap().len(), 2);
+        assert_eq!(engine.question_groups(100).unwrap().0.len(), 2);
         let dismissed = engine
             .settle_questions(None, group.id, Settle::Dismiss, "ada", now)
             .unwrap();
         assert_eq!(dismissed.example, None);
-        assert_eq!(engine.question_groups().unwrap().len(), 1);
+        assert_eq!(engine.question_groups(100).unwrap().0.len(), 1);
     }
 }

@@ -353,6 +353,8 @@ pub struct Unanswered {
     pub nav: Nav,
     pub notice: Option<String>,
     pub questions: Vec<QuestionRow>,
+    /// Older groups not listed (settle the newest first).
+    pub more: usize,
     pub topics: Vec<TopicChoice>,
     pub lessons: Vec<LessonRow>,
 }

@@ -24,16 +24,19 @@ use super::{Console, Shared};
 
 /// How many recent changes the page lists (to undo).
 const LESSONS_SHOWN: usize = 20;
+/// How many groups the page lists (the newest; each is read by the model
+/// for its guess).
+const GROUPS_SHOWN: usize = 100;
 
 pub async fn page<S: Store>(
     State(console): State<Shared<S>>,
     staff: Staff,
 ) -> Result<Response, Failure> {
     staff.require(Permission::TeachBot)?;
-    let (groups, lessons) = console
+    let ((groups, total), lessons) = console
         .blocking(|engine| {
             Ok::<_, frontdesk_core::EngineError>((
-                engine.question_groups()?,
+                engine.question_groups(GROUPS_SHOWN)?,
                 engine.lessons(LESSONS_SHOWN)?,
             ))
         })
@@ -51,7 +54,7 @@ pub async fn page<S: Store>(
             question: t.text(Locale::En).question.clone(),
         })
         .collect();
-    let questions = groups
+    let questions: Vec<QuestionRow> = groups
         .into_iter()
         .map(|g| QuestionRow {
             id: g.id,
@@ -99,6 +102,7 @@ pub async fn page<S: Store>(
     Ok(pages::render(&pages::Unanswered {
         nav: staff.nav(),
         notice: console.take_notice(&staff.key()),
+        more: total.saturating_sub(questions.len()),
         questions,
         topics,
         lessons,

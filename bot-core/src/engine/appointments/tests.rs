@@ -468,7 +468,7 @@ fn a_moved_visit_keeps_its_patient_code_and_chat_and_its_reminders_go_at_the_new
         None,
         "the old time is gone"
     );
-    assert_eq!(engine.appointments().unwrap(), [moved.clone()]);
+    assert_eq!(engine.appointments().unwrap(), std::slice::from_ref(&moved));
     assert_eq!(
         (
             &moved.patient,
