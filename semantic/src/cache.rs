@@ -17,6 +17,9 @@ use sha2::{Digest, Sha256};
 
 const HEADER: &[u8] = b"frontdesk embeddings v1\n";
 
+/// How many trained classifiers of each kind are kept on disk.
+pub const TRAINED_KEPT: usize = 4;
+
 /// Embeddings by text hash, for one model. The file is read the first time
 /// an embedding is asked for: a start whose classifiers are all cached
 /// never reads it (nor holds it in memory).
@@ -110,14 +113,16 @@ impl EmbeddingCache {
     /// A trained classifier saved under `name` by [`EmbeddingCache::save_trained`],
     /// if it was trained on the data `key` names.
     pub fn trained(&self, name: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
-        let bytes = fs::read(self.trained_path(name)?).ok()?;
+        let bytes = fs::read(self.trained_path(name, key)?).ok()?;
         bytes.strip_prefix(key.as_slice()).map(<[u8]>::to_vec)
     }
 
-    /// Keeps one trained classifier per `name` (the last), with the key of
-    /// the data it was trained on; written whole and renamed into place.
+    /// Keeps the last [`TRAINED_KEPT`] trained classifiers per `name`, each
+    /// with the key of the data it was trained on (a change made from the
+    /// console and undone finds the folder's model again); written whole
+    /// and renamed into place.
     pub fn save_trained(&self, name: &str, key: &[u8; 32], model: &[u8]) {
-        let Some(path) = self.trained_path(name) else {
+        let Some(path) = self.trained_path(name, key) else {
             return;
         };
         let temporary = path.with_extension("tmp");
@@ -129,11 +134,39 @@ impl EmbeddingCache {
         if let Err(e) = written {
             tracing::warn!(path = %path.display(), error = %e, "cannot save the trained classifier");
         }
+        self.prune_trained(name);
     }
 
-    fn trained_path(&self, name: &str) -> Option<PathBuf> {
+    fn trained_path(&self, name: &str, key: &[u8; 32]) -> Option<PathBuf> {
         let path = self.path.as_ref()?;
-        Some(path.with_extension(format!("{name}.softmax")))
+        let short: String = key[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Some(path.with_extension(format!("{name}.{short}.softmax")))
+    }
+
+    /// Deletes all but the newest [`TRAINED_KEPT`] classifiers of `name`.
+    fn prune_trained(&self, name: &str) {
+        let Some(path) = &self.path else {
+            return;
+        };
+        let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) else {
+            return;
+        };
+        let prefix = format!("{}.{name}.", stem.to_string_lossy());
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        let mut saved: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .flatten()
+            .filter(|e| {
+                let file = e.file_name().to_string_lossy().into_owned();
+                file.starts_with(&prefix) && file.ends_with(".softmax")
+            })
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        saved.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
+        for (_, old) in saved.into_iter().skip(TRAINED_KEPT) {
+            let _ = fs::remove_file(old);
+        }
     }
 
     /// Appends what was added since the last save. A cache that cannot be
@@ -211,5 +244,22 @@ mod tests {
         assert_eq!(reopened.trained("triage", &[7; 32]), None);
         // Another model's cache is another file.
         assert!(EmbeddingCache::open(dir.path(), "other").is_empty());
+    }
+
+    #[test]
+    fn the_last_few_trained_classifiers_are_kept_so_an_undone_change_finds_its_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = EmbeddingCache::open(dir.path(), "m");
+        for k in 0..=TRAINED_KEPT as u8 {
+            cache.save_trained("topics", &[k; 32], &[k]);
+            // Modification times tell the newest apart.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(cache.trained("topics", &[0; 32]), None, "the oldest went");
+        for k in 1..=TRAINED_KEPT as u8 {
+            assert_eq!(cache.trained("topics", &[k; 32]), Some(vec![k]));
+        }
+        cache.save_trained("triage", &[9; 32], b"t");
+        assert_eq!(cache.trained("topics", &[1; 32]), Some(vec![1]), "per kind");
     }
 }
