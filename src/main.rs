@@ -25,6 +25,15 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Patients' records: whatever this process creates (the store, backups,
+    // exports, the admin socket) is its user's only, files 0600 and folders
+    // 0700, whatever umask it was started with, outside systemd as inside.
+    #[cfg(unix)]
+    // SAFETY: sets this process's file-creation mask; nothing else is read
+    // or written.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = cli::Cli::parse();
     // FRONTDESK_LOG, else RUST_LOG, else warnings; colours only on a terminal.
     let filter = tracing_subscriber::EnvFilter::try_from_env("FRONTDESK_LOG")

@@ -158,11 +158,44 @@ fn clinic_time(engine: &Engine<SledStore>, at: jiff::Timestamp) -> String {
     at.to_zoned(zone).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Makes a data folder made by an earlier version (or by hand) its user's
+/// only: folders 0700, files 0600. What cannot be changed (another
+/// owner's file) is logged; the bot still runs.
+fn private(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |meta: &std::fs::Metadata| if meta.is_dir() { 0o700 } else { 0o600 };
+        let mut stack = vec![dir.to_owned()];
+        while let Some(path) = stack.pop() {
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.file_type().is_symlink() {
+                continue;
+            }
+            let wanted = mode(&meta);
+            if meta.permissions().mode() & 0o777 != wanted
+                && let Err(e) =
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(wanted))
+            {
+                tracing::warn!(path = %path.display(), error = %e, "cannot make it private");
+            }
+            if meta.is_dir()
+                && let Ok(entries) = std::fs::read_dir(&path)
+            {
+                stack.extend(entries.flatten().map(|e| e.path()));
+            }
+        }
+    }
+}
+
 fn open_engine(cli: &Cli) -> anyhow::Result<Engine<SledStore>> {
     let knowledge = load_knowledge(&cli.faq)?;
     let path = cli.data.join("sled");
     std::fs::create_dir_all(&path)
         .with_context(|| format!("cannot create the data folder {}", path.display()))?;
+    private(&cli.data);
     let store = SledStore::open_with(&path, data_key()?).map_err(|e| {
         let hint = store_hint(&e)
             .unwrap_or_else(|| format!("cannot open the store in {}", path.display()));

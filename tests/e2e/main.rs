@@ -12,6 +12,7 @@ mod cli;
 mod console;
 mod discord;
 mod encryption;
+mod files;
 mod handoff;
 mod hostile;
 mod numbers;
