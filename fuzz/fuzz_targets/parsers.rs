@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         _ => {}
     }
 
-    match parse_csv(&text, tz) {
+    match parse_csv(&text, tz, frontdesk_core::knowledge::clinic::DateOrder::MonthFirst) {
         Ok(rows) => assert!(rows.iter().all(|r| !r.patient.is_empty())),
         Err(errors) => {
             assert!(!errors.is_empty());

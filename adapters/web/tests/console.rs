@@ -319,7 +319,12 @@ async fn the_visits_page_lists_this_weeks_visits_by_clinic_day_with_screen_and_l
         on(2, "11:00"),
         on(9, "10:00")
     );
-    let rows = frontdesk_core::appointments::parse_csv(&csv, &zone).unwrap();
+    let rows = frontdesk_core::appointments::parse_csv(
+        &csv,
+        &zone,
+        frontdesk_core::knowledge::clinic::DateOrder::MonthFirst,
+    )
+    .unwrap();
     console.engine.import_appointments(&rows).unwrap();
     let ana = console.engine.appointments().unwrap()[0].clone();
 

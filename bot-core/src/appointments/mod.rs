@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::Clearance;
 use crate::ids::{ChatKey, Platform};
+use crate::knowledge::clinic::DateOrder;
 
 pub mod ics;
 pub mod reminders;
@@ -167,7 +168,9 @@ pub struct RowError {
 /// Why a date and time cannot be an appointment start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("{0:?} is not a date and time like 2026-12-01 14:30")]
+    #[error(
+        "{0:?} is not a date and time like 2026-12-01 14:30 or, from a spreadsheet, 12/01/2026 2:30 PM"
+    )]
     Format(String),
     #[error("{0} does not exist in the clinic's time zone (clocks jump forward then)")]
     Skipped(String),
@@ -185,6 +188,83 @@ pub fn parse_local(text: &str, tz: &TimeZone) -> Result<Timestamp, TimeError> {
         .replacen(' ', "T", 1)
         .parse()
         .map_err(|_| TimeError::Format(text.to_owned()))?;
+    at_local(civil, text, tz)
+}
+
+/// A calendar export's date and time in the clinic's time: ISO
+/// ("2026-12-08 14:30") or as spreadsheets write them, the date with
+/// slashes, dots or dashes in the clinic's `order` and a 24-hour or am/pm
+/// time ("12/08/2026, 2:30 PM", "8.12.26 14:30", "12/8/2026 2:30:00 pm").
+pub fn parse_exported(text: &str, tz: &TimeZone, order: DateOrder) -> Result<Timestamp, TimeError> {
+    let text = text.trim();
+    if let Ok(t) = parse_local(text, tz) {
+        return Ok(t);
+    }
+    let civil = spreadsheet_time(text, order).ok_or_else(|| TimeError::Format(text.to_owned()))?;
+    at_local(civil, text, tz)
+}
+
+/// "12/08/2026, 2:30 PM" read in `order`.
+fn spreadsheet_time(text: &str, order: DateOrder) -> Option<DateTime> {
+    let lower = text
+        .to_lowercase()
+        .replace(',', " ")
+        .replace("a.m.", "am")
+        .replace("p.m.", "pm");
+    let mut words = lower.split_whitespace();
+    let date = words.next()?;
+    let mut time: String = words.collect::<Vec<_>>().concat();
+    let noon = if let Some(t) = time.strip_suffix("pm") {
+        time = t.to_owned();
+        Some(true)
+    } else if let Some(t) = time.strip_suffix("am") {
+        time = t.to_owned();
+        Some(false)
+    } else {
+        None
+    };
+    let numbers = |text: &str, separators: &[char]| -> Option<Vec<i32>> {
+        text.split(separators).map(|n| n.parse().ok()).collect()
+    };
+    let [a, b, c] = numbers(date, &['/', '.', '-'])?[..] else {
+        return None;
+    };
+    let (year, month, day) = match order {
+        _ if a > 999 => (a, b, c),
+        DateOrder::MonthFirst => (c, a, b),
+        DateOrder::DayFirst => (c, b, a),
+    };
+    let year = if year < 100 { 2000 + year } else { year };
+    let clock = numbers(&time, &[':'])?;
+    let (hour, minute, second) = match clock[..] {
+        [h, m] => (h, m, 0),
+        [h, m, s] => (h, m, s),
+        _ => return None,
+    };
+    let hour = match noon {
+        None => hour,
+        Some(_) if !(1..=12).contains(&hour) => return None,
+        Some(pm) => hour % 12 + if pm { 12 } else { 0 },
+    };
+    let date = jiff::civil::Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()?;
+    let time = jiff::civil::Time::new(
+        i8::try_from(hour).ok()?,
+        i8::try_from(minute).ok()?,
+        i8::try_from(second).ok()?,
+        0,
+    )
+    .ok()?;
+    Some(date.to_datetime(time))
+}
+
+/// A civil time in the clinic's zone, unless a clock change skips or
+/// repeats it.
+fn at_local(civil: DateTime, text: &str, tz: &TimeZone) -> Result<Timestamp, TimeError> {
     let ambiguous = tz.to_ambiguous_timestamp(civil);
     if ambiguous.is_ambiguous() {
         return Err(match ambiguous.offset() {
@@ -208,7 +288,11 @@ fn yes_no(text: &str) -> Option<bool> {
 /// Reads a CSV with a header naming `patient`, `start` (clinic-local
 /// "YYYY-MM-DD HH:MM") and optionally `needling` (yes/no; yes if absent).
 /// Every unreadable row is reported; any error means nothing is returned.
-pub fn parse_csv(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<RowError>> {
+pub fn parse_csv(
+    text: &str,
+    tz: &TimeZone,
+    order: DateOrder,
+) -> Result<Vec<NewAppointment>, Vec<RowError>> {
     // Spreadsheets in many locales save with `;` (or a tab): the header
     // line says which.
     let header = text.lines().next().unwrap_or_default();
@@ -299,7 +383,7 @@ pub fn parse_csv(text: &str, tz: &TimeZone) -> Result<Vec<NewAppointment>, Vec<R
             Start::DateAndTime(d, t) => format!("{} {}", field(d), field(t)),
             Start::Missing => unreachable!("checked with the header"),
         };
-        let start = match parse_local(&start_text, tz) {
+        let start = match parse_exported(&start_text, tz, order) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(RowError {
@@ -430,12 +514,12 @@ mod tests {
     fn a_csv_with_semicolons_and_spreadsheet_headers_is_read() {
         let tz = ny();
         let text = "Patient Name;Date;Time;Dry Needling\nAna Ruiz;2026-12-01;09:30;no\n";
-        let rows = parse_csv(text, &tz).unwrap();
+        let rows = parse_csv(text, &tz, DateOrder::MonthFirst).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].patient, "Ana Ruiz");
         assert!(!rows[0].needling);
         assert_eq!(rows[0].start, parse_local("2026-12-01 09:30", &tz).unwrap());
-        let err = parse_csv("who,when?\nAna,soon\n", &tz).unwrap_err();
+        let err = parse_csv("who,when?\nAna,soon\n", &tz, DateOrder::MonthFirst).unwrap_err();
         assert!(err[0].reason.contains("Patient Name"), "{}", err[0].reason);
     }
 
@@ -504,7 +588,7 @@ mod tests {
     #[test]
     fn a_csv_with_bad_rows_reports_each_with_its_line_and_imports_nothing() {
         let csv = "patient,start,needling\nAna Ruiz,2026-12-01 09:00,yes\n,2026-12-01 10:00,no\nBen Li,2026-13-01 10:00,no\nCam Ode,2026-12-02 11:00,maybe\n";
-        let errors = parse_csv(csv, &ny()).unwrap_err();
+        let errors = parse_csv(csv, &ny(), DateOrder::MonthFirst).unwrap_err();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [3, 4, 5]);
         assert!(errors[0].reason.contains("patient is missing"));
@@ -514,7 +598,7 @@ mod tests {
     #[test]
     fn a_good_csv_is_read_with_quoted_names_and_optional_needling() {
         let csv = "start,patient\n2026-12-01 09:00,\"Ruiz, Ana\"\n";
-        let rows = parse_csv(csv, &ny()).unwrap();
+        let rows = parse_csv(csv, &ny(), DateOrder::MonthFirst).unwrap();
         assert_eq!(rows[0].patient, "Ruiz, Ana");
         assert!(rows[0].needling);
         assert_eq!(rows[0].id(), rows[0].clone().id(), "ids are stable");
@@ -541,6 +625,85 @@ mod tests {
         );
         assert!(!a.contains(['O', 'I', 'L', 'U']));
         assert_ne!(a, link_code());
+    }
+
+    #[test]
+    fn spreadsheet_dates_and_times_are_read_in_the_clinics_order() {
+        let tz = ny();
+        let at = |text| parse_local(text, &tz).unwrap();
+        for (text, order, expected) in [
+            (
+                "12/08/2026, 2:30 PM",
+                DateOrder::MonthFirst,
+                "2026-12-08 14:30",
+            ),
+            (
+                "12/08/2026 2:30 pm",
+                DateOrder::MonthFirst,
+                "2026-12-08 14:30",
+            ),
+            (
+                "12/8/2026 2:30:00 PM",
+                DateOrder::MonthFirst,
+                "2026-12-08 14:30",
+            ),
+            (
+                "12/08/26 12:05 AM",
+                DateOrder::MonthFirst,
+                "2026-12-08 00:05",
+            ),
+            (
+                "12/08/2026 12:15 p.m.",
+                DateOrder::MonthFirst,
+                "2026-12-08 12:15",
+            ),
+            (
+                "12/08/2026 14:30",
+                DateOrder::MonthFirst,
+                "2026-12-08 14:30",
+            ),
+            (
+                "12/08/2026, 2:30 PM",
+                DateOrder::DayFirst,
+                "2026-08-12 14:30",
+            ),
+            ("08.12.2026 09:00", DateOrder::DayFirst, "2026-12-08 09:00"),
+            ("2026-12-08 09:00", DateOrder::DayFirst, "2026-12-08 09:00"),
+            (
+                "2026/12/08 9:00 am",
+                DateOrder::DayFirst,
+                "2026-12-08 09:00",
+            ),
+        ] {
+            assert_eq!(parse_exported(text, &tz, order), Ok(at(expected)), "{text}");
+        }
+        for wrong in [
+            "13/13/2026 10:00",
+            "12/08/2026 13:00 PM",
+            "12/08 10:00",
+            "soon",
+        ] {
+            let refused = parse_exported(wrong, &tz, DateOrder::MonthFirst);
+            assert!(
+                matches!(refused, Err(TimeError::Format(_))),
+                "{wrong}: {refused:?}"
+            );
+        }
+        // A clock change is refused in these formats too.
+        assert!(matches!(
+            parse_exported("03/08/2026 2:30 AM", &tz, DateOrder::MonthFirst),
+            Err(TimeError::Skipped(_))
+        ));
+    }
+
+    #[test]
+    fn a_us_export_with_date_and_time_columns_imports() {
+        let csv = "Patient Name,Date,Time,Needling\nAna Ruiz,12/08/2026,2:30 PM,yes\n";
+        let rows = parse_csv(csv, &ny(), DateOrder::MonthFirst).unwrap();
+        assert_eq!(
+            rows[0].start,
+            parse_local("2026-12-08 14:30", &ny()).unwrap()
+        );
     }
 }
 
@@ -571,7 +734,7 @@ pub fn read_calendar(
     let rows = if ics {
         ics::parse_ics(text, tz)?
     } else {
-        parse_csv(text, tz)?
+        parse_csv(text, tz, clinic.date_order)?
     };
     Ok(Calendar {
         warnings: import_warnings(&rows, clinic, now),

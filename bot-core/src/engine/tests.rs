@@ -508,6 +508,7 @@ fn importing_the_same_appointments_twice_changes_nothing() {
     let rows = parse_csv(
         "patient,start,needling\nAna,2026-12-01 09:00,yes\nBen,2026-12-01 10:00,no\n",
         &tz,
+        crate::knowledge::clinic::DateOrder::MonthFirst,
     )
     .unwrap();
     assert_eq!(engine.import_appointments(&rows).unwrap(), (2, 0));
@@ -536,6 +537,7 @@ fn the_visits_of_a_span_of_clinic_days_are_listed_soonest_first_with_their_scree
         "patient,start,needling\nCy,2026-12-01 23:30,yes\nAna,2026-12-01 09:00,yes\n\
          Ben,2026-12-02 10:00,no\nDee,2026-12-03 10:00,yes\nEve,2026-11-30 10:00,yes\n",
         &tz,
+        crate::knowledge::clinic::DateOrder::MonthFirst,
     )
     .unwrap();
     engine.import_appointments(&rows).unwrap();
@@ -561,7 +563,12 @@ fn a_link_code_links_one_chat_once_until_the_appointment() {
     use crate::appointments::parse_csv;
     let engine = Engine::new(MemoryStore::new(), shipped());
     let tz = shipped().clinic.time_zone.clone();
-    let rows = parse_csv("patient,start\nAna,2026-12-01 09:00\n", &tz).unwrap();
+    let rows = parse_csv(
+        "patient,start\nAna,2026-12-01 09:00\n",
+        &tz,
+        crate::knowledge::clinic::DateOrder::MonthFirst,
+    )
+    .unwrap();
     engine.import_appointments(&rows).unwrap();
     let code = engine.appointments().unwrap()[0].link_code.clone();
     let before = Timestamp::from_second(1_790_000_000).unwrap(); // Sept 2026

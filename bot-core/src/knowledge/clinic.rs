@@ -41,6 +41,16 @@ pub enum ClinicError {
     Colour(String),
     #[error("web_chat position {0:?} must be \"right\" or \"left\"")]
     Position(String),
+    #[error("date_order {0:?} must be \"month/day\" or \"day/month\"")]
+    DateOrder(String),
+}
+
+/// How the clinic's spreadsheets write a date with slashes: 12/08/2026 is
+/// December 8 in the US, 12 August elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    MonthFirst,
+    DayFirst,
 }
 
 /// The raw file, exactly as a clinic writes it.
@@ -60,6 +70,11 @@ pub(crate) struct RawClinic {
     /// the emergency number is 911, British elsewhere.
     #[serde(default)]
     pub country: Option<String>,
+    /// "month/day" or "day/month": how calendar exports write dates with
+    /// slashes. When absent: month first for an American clinic (see
+    /// `country`), day first elsewhere.
+    #[serde(default)]
+    pub date_order: Option<toml::Spanned<String>>,
     pub hours: toml::Spanned<RawHours>,
     pub facts: toml::Spanned<BTreeMap<String, BTreeMap<String, String>>>,
     #[serde(default)]
@@ -273,6 +288,8 @@ pub struct Clinic {
     pub time_zone_name: String,
     /// The English the clinic's patients read.
     pub english: English,
+    /// How calendar exports write dates with slashes.
+    pub date_order: DateOrder,
     /// Monday first; `None` is closed.
     pub week: [Option<OpenHours>; 7],
     facts: BTreeMap<Locale, BTreeMap<String, String>>,
@@ -353,14 +370,27 @@ impl RawClinic {
             }
         }
         let web_chat = self.web_chat.validate(&self.name, &mut errors);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
         let english = match self.country.as_deref().map(str::to_ascii_uppercase) {
             Some(c) => English::of_country(&c),
             None if self.emergency_number.trim() == "911" => English::American,
             None => English::British,
         };
+        let date_order = match self
+            .date_order
+            .as_ref()
+            .map(|o| (o.get_ref().trim(), o.span()))
+        {
+            None if english == English::American => DateOrder::MonthFirst,
+            None | Some(("day/month", _)) => DateOrder::DayFirst,
+            Some(("month/day", _)) => DateOrder::MonthFirst,
+            Some((other, span)) => {
+                errors.push((ClinicError::DateOrder(other.to_owned()), span));
+                DateOrder::DayFirst
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         Ok(Clinic {
             name: self.name,
             phone: self.phone,
@@ -371,6 +401,7 @@ impl RawClinic {
             time_zone,
             time_zone_name: self.time_zone.into_inner(),
             english,
+            date_order,
             week,
             facts,
             web_chat,
@@ -595,6 +626,35 @@ mod tests {
         );
         assert_eq!(English::of_country("US"), English::American);
         assert_eq!(English::of_country("GB"), English::British);
+    }
+
+    #[test]
+    fn the_date_order_follows_the_country_unless_the_clinic_says_otherwise() {
+        let shipped =
+            std::fs::read_to_string(crate::testing::faq_dir().join("clinic.toml")).unwrap();
+        let clinic = |extra: &str| {
+            let text = shipped.replacen("[hours]", &format!("{extra}\n[hours]"), 1);
+            toml::from_str::<RawClinic>(&text).unwrap().validate()
+        };
+        assert_eq!(
+            clinic("").unwrap().date_order,
+            DateOrder::MonthFirst,
+            "911: American"
+        );
+        let uk = {
+            let text = shipped.replace("country = \"US\"", "country = \"GB\"");
+            toml::from_str::<RawClinic>(&text)
+                .unwrap()
+                .validate()
+                .unwrap()
+        };
+        assert_eq!(uk.date_order, DateOrder::DayFirst);
+        let set = clinic("date_order = \"day/month\"").unwrap();
+        assert_eq!(set.date_order, DateOrder::DayFirst);
+        let Err(errors) = clinic("date_order = \"ymd\"") else {
+            panic!("accepted")
+        };
+        assert!(matches!(&errors[0].0, ClinicError::DateOrder(o) if o == "ymd"));
     }
 
     #[test]
