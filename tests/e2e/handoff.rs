@@ -210,7 +210,12 @@ async fn a_discord_patient_is_served_from_the_telegram_desk_group() {
     );
 
     let post = both.telegram.next_to(TELEGRAM_DESK, 0).await;
-    assert!(post.plain_text().contains("on discord"), "{}", post.text);
+    // Named as on Telegram: by their display name, not their channel's id.
+    assert!(
+        post.plain_text().starts_with("New ticket #1: sam on discord"),
+        "{}",
+        post.text
+    );
     // Claim with the desk post's button, then reply by command.
     both.telegram.user_presses(&maria, &post, "desk:claim:1");
     let claimed = both.telegram.next_to(TELEGRAM_DESK, 1).await;

@@ -34,7 +34,7 @@ use serenity::all::{
     ChannelId, ClientBuilder, CommandInteraction, CommandOptionType, ComponentInteraction, Context,
     CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateInteractionResponse,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EventHandler,
-    GatewayIntents, Http, HttpBuilder, Interaction, Message, Ready, UserId,
+    GatewayIntents, Http, HttpBuilder, Interaction, Message, Ready, User, UserId,
 };
 use serenity::async_trait;
 
@@ -316,12 +316,14 @@ impl<S: Store> Handler<S> {
         let Some((text, shared)) = convert::addressed(&msg, me) else {
             return;
         };
-        let incoming = self.incoming(msg.channel_id, Input::from_text(&text), shared);
-        self.respond(ctx, msg.channel_id, msg.author.id, incoming)
+        let incoming = self.incoming(msg.channel_id, Input::from_text(&text), shared, &msg.author);
+        self.respond(ctx, msg.channel_id, &msg.author, incoming)
             .await;
     }
 
-    fn incoming(&self, channel: ChannelId, input: Input, shared: bool) -> Incoming {
+    /// A patient's message or press in `channel`, by `author`, whose
+    /// display name (or user name) the desk sees.
+    fn incoming(&self, channel: ChannelId, input: Input, shared: bool, author: &User) -> Incoming {
         Incoming {
             chat: ChatKey::new(Platform::Discord, &channel.get().to_string())
                 .expect("a channel id is a valid chat id"),
@@ -329,7 +331,12 @@ impl<S: Store> Handler<S> {
             at: self.app.clock.now(),
             locale_hint: None,
             shared,
-            display_name: None,
+            display_name: Some(
+                author
+                    .global_name
+                    .clone()
+                    .unwrap_or_else(|| author.name.clone()),
+            ),
             sequence: None,
         }
     }
@@ -341,7 +348,7 @@ impl<S: Store> Handler<S> {
     /// Runs a message through the engine and sends the replies to `channel`.
     /// Something personal asked in a shared channel is said there, then
     /// done in a direct message with its author ([`continues_in_dm`]).
-    async fn respond(&self, ctx: &Context, channel: ChannelId, author: UserId, incoming: Incoming) {
+    async fn respond(&self, ctx: &Context, channel: ChannelId, author: &User, incoming: Incoming) {
         let input = incoming.input.clone();
         let outcome = self.handle(incoming).await;
         self.send_all(ctx, channel, &outcome).await;
@@ -352,10 +359,10 @@ impl<S: Store> Handler<S> {
 
     /// Runs `input` again in a direct message with `user`, where personal
     /// things may happen.
-    async fn continue_in_dm(&self, ctx: &Context, user: UserId, input: Input) {
-        match retrying(|| user.create_dm_channel(&ctx.http)).await {
+    async fn continue_in_dm(&self, ctx: &Context, user: &User, input: Input) {
+        match retrying(|| user.id.create_dm_channel(&ctx.http)).await {
             Ok(dm) => {
-                let outcome = self.handle(self.incoming(dm.id, input, false)).await;
+                let outcome = self.handle(self.incoming(dm.id, input, false, user)).await;
                 self.send_all(ctx, dm.id, &outcome).await;
             }
             Err(e) => tracing::warn!(error = describe(&e), "could not open a direct message"),
@@ -427,8 +434,9 @@ impl<S: Store> Handler<S> {
             press.channel_id,
             Input::Choice(press.data.custom_id.clone()),
             shared,
+            &press.user,
         );
-        self.respond(ctx, press.channel_id, press.user.id, incoming)
+        self.respond(ctx, press.channel_id, &press.user, incoming)
             .await;
     }
 
@@ -450,7 +458,7 @@ impl<S: Store> Handler<S> {
         };
         let shared = command.guild_id.is_some();
         let outcome = self
-            .handle(self.incoming(command.channel_id, input.clone(), shared))
+            .handle(self.incoming(command.channel_id, input.clone(), shared, &command.user))
             .await;
         // Answered ephemerally in servers: only the asker sees it.
         let mut replies = outcome.replies.iter();
@@ -473,7 +481,7 @@ impl<S: Store> Handler<S> {
         }
         outcome.staff.iter().for_each(StaffEvent::log);
         if shared && continues_in_dm(&input, &outcome) {
-            self.continue_in_dm(ctx, command.user.id, input).await;
+            self.continue_in_dm(ctx, &command.user, input).await;
         }
     }
 }
