@@ -383,6 +383,44 @@ async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_discord_never_answers_is_abandoned_after_60_s_and_the_patients_next_message_is_answered()
+ {
+    let fake = FakeDiscord::start().await;
+    let env = [
+        ("DISCORD_BOT_TOKEN", discord::TOKEN),
+        ("DISCORD_API_URL", &fake.api_url()),
+    ];
+    let child = spawn_bot().serve_with(&env, &[], std::process::Stdio::piped());
+    fake.wait_ready().await;
+    let pat = DiscordUser::new(55, "pat");
+    fake.hang_message_posts(1);
+    let channel = fake.user_dm(&pat, "does it hurt?");
+    fake.user_dm(&pat, "what should I wear?");
+    let asked = std::time::Instant::now();
+    let reply = fake
+        .next_to_within(channel, 0, Duration::from_secs(120))
+        .await;
+    let waited = asked.elapsed();
+    assert!(reply.shown().contains("Loose"), "{}", reply.content);
+    assert!(waited >= Duration::from_secs(59), "{waited:?}");
+    // The nonce is a string within Discord's 25 characters.
+    let nonce = reply.nonce.as_str().expect("a string nonce");
+    assert!((1..=25).contains(&nonce.len()), "{nonce}");
+
+    crate::helpers::signal(&child, "TERM");
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("it stops after SIGTERM")
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("a reply to a patient could not be delivered")
+            && log.contains("the send was abandoned"),
+        "{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whoami_in_a_server_channel_gives_the_ids_desk_toml_needs() {
     let mut bot = spawn_discord_bot().await;
     let maria = DiscordUser::new(1_300_000_000_000_000_099, "maria");

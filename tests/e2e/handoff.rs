@@ -212,7 +212,8 @@ async fn a_discord_patient_is_served_from_the_telegram_desk_group() {
     let post = both.telegram.next_to(TELEGRAM_DESK, 0).await;
     // Named as on Telegram: by their display name, not their channel's id.
     assert!(
-        post.plain_text().starts_with("New ticket #1: sam on discord"),
+        post.plain_text()
+            .starts_with("New ticket #1: sam on discord"),
         "{}",
         post.text
     );

@@ -495,14 +495,32 @@ async fn send_message(
 ) -> Result<(), serenity::Error> {
     for piece in pieces {
         // Discord creates a message once per nonce: a retry after a 5xx
-        // that came after Discord acted returns the first copy.
+        // that came after Discord acted returns the first copy. A string,
+        // 16 characters (Discord takes at most 25).
         let piece = piece
-            .nonce(serenity::all::Nonce::Number(fresh_nonce()))
+            .nonce(serenity::all::Nonce::String(format!(
+                "{:016x}",
+                fresh_nonce()
+            )))
             .enforce_nonce(true);
-        retrying(|| channel.send_message(http, piece.clone())).await?;
+        retrying(|| async {
+            // A send Discord never answers is abandoned, so the chat's
+            // next message is not held up behind it for good.
+            match tokio::time::timeout(SEND_TIMEOUT, channel.send_message(http, piece.clone()))
+                .await
+            {
+                Ok(sent) => sent,
+                Err(_) => Err(serenity::Error::Other(NO_ANSWER)),
+            }
+        })
+        .await?;
     }
     Ok(())
 }
+
+/// How long a send waits for Discord's answer before it is abandoned.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+const NO_ANSWER: &str = "Discord did not answer within 60 s; the send was abandoned";
 
 /// Whether what was used in a shared channel is done again in a direct
 /// message with its author: a command or button the bot moved to a
@@ -575,6 +593,7 @@ pub fn describe(e: &serenity::Error) -> String {
         serenity::Error::Json(_) => "an answer that did not parse".into(),
         serenity::Error::Gateway(_) => "a gateway error".into(),
         serenity::Error::Model(m) => format!("a message Discord would refuse ({m})"),
+        serenity::Error::Other(why) => (*why).to_owned(),
         _ => "a Discord client error".into(),
     }
 }

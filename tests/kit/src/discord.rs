@@ -56,6 +56,8 @@ pub struct SentMessage {
     pub content: String,
     pub components: Value,
     pub allowed_mentions: Value,
+    /// The nonce the bot gave, as it gave it.
+    pub nonce: Value,
     pub at: Instant,
 }
 
@@ -117,6 +119,8 @@ struct Inner {
     message_posts: Vec<Instant>,
     /// Message posts refused with a 4xx other than 429: their parameters.
     rejected: Vec<Value>,
+    /// Message posts to take and never answer (the connection stays open).
+    hang: usize,
 }
 
 struct Shared {
@@ -418,6 +422,12 @@ impl FakeDiscord {
         self.inner().fail_after_creating += times;
     }
 
+    /// Takes the next `times` message posts and answers none of them (for
+    /// an hour), creating nothing: a Discord that never answers.
+    pub fn hang_message_posts(&self, times: usize) {
+        self.inner().hang += times;
+    }
+
     /// When each message post arrived (rate-limited ones included).
     pub fn message_posts(&self) -> Vec<Instant> {
         self.inner().message_posts.clone()
@@ -446,9 +456,21 @@ impl FakeDiscord {
             .collect()
     }
 
-    /// Waits for the next message to a channel after `already` seen ones.
+    /// Waits (a minute at most) for the next message to a channel after
+    /// `already` seen ones.
     pub async fn next_to(&self, channel: u64, already: usize) -> SentMessage {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        self.next_to_within(channel, already, Duration::from_secs(60))
+            .await
+    }
+
+    /// [`FakeDiscord::next_to`], waiting up to `wait`.
+    pub async fn next_to_within(
+        &self,
+        channel: u64,
+        already: usize,
+        wait: Duration,
+    ) -> SentMessage {
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             let notified = self.shared.new_sent.notified();
             let sent = self.sent_to(channel);
@@ -636,6 +658,18 @@ async fn rest(
         }
         ("POST", ["channels", channel, "messages"]) => {
             let channel: u64 = channel.parse().unwrap_or(0);
+            let hang = {
+                let mut inner = shared.inner.lock().unwrap();
+                let hang = inner.hang > 0;
+                if hang {
+                    inner.hang -= 1;
+                    inner.message_posts.push(Instant::now());
+                }
+                hang
+            };
+            if hang {
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            }
             post_message(&shared, channel, &params)
         }
         ("POST", ["interactions", id, _token, "callback"]) => {
@@ -678,6 +712,14 @@ fn post_message(shared: &Shared, channel: u64, params: &Value) -> Response {
         inner.rejected.push(params.clone());
         return rest_error(StatusCode::BAD_REQUEST, "Invalid Form Body");
     }
+    // Discord's documented limit on a nonce given as a string.
+    if params["nonce"]
+        .as_str()
+        .is_some_and(|n| n.chars().count() > 25)
+    {
+        inner.rejected.push(params.clone());
+        return rest_error(StatusCode::BAD_REQUEST, "Invalid Form Body");
+    }
     let nonce = match (&params["nonce"], params["enforce_nonce"].as_bool()) {
         (Value::String(n), Some(true)) => Some(n.clone()),
         (Value::Number(n), Some(true)) => Some(n.to_string()),
@@ -707,6 +749,7 @@ fn post_message(shared: &Shared, channel: u64, params: &Value) -> Response {
             .get("allowed_mentions")
             .cloned()
             .unwrap_or(Value::Null),
+        nonce: params["nonce"].clone(),
         at: Instant::now(),
     };
     inner.sent.push(sent.clone());
