@@ -774,7 +774,9 @@ impl Turn<'_> {
             Some(opens) if !clinic.is_open(self.incoming.at) => m
                 .human_requested_closed
                 .replace("{opens}", &clinic.describe(&opens, locale)),
-            _ => m.human_requested.clone(),
+            _ => m
+                .human_requested
+                .replace("{within}", &self.k.desk().reply_within_minutes.to_string()),
         };
         self.say(Reply::new(ReplyKind::Handoff, text));
         self.conv.state = std::mem::take(&mut self.conv.state).hand_off();

@@ -982,7 +982,9 @@ fn a_request_for_a_person_out_of_hours_says_when_the_desk_opens() {
     request.at = "2026-11-23T15:00:00Z".parse().unwrap();
     let s = step(&k, Conversation::default(), &request);
     assert!(
-        s.replies[0].text.contains("reply soon"),
+        s.replies[0]
+            .text
+            .contains("replies within about 30 minutes"),
         "{}",
         s.replies[0].text
     );

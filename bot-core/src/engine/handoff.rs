@@ -16,7 +16,7 @@ use crate::dialogue::{HandoffChange, Transition, back_from_staff};
 use crate::handoff::{
     Actor, Line, Speaker, StaffAction, Ticket, TicketAlert, TicketStatus, render,
 };
-use crate::ids::{ChatKey, Locale};
+use crate::ids::{ChatKey, Locale, Platform};
 use crate::ports::{Batch, Store};
 use crate::stats::Usage;
 
@@ -187,6 +187,7 @@ impl<S: Store> Engine<S> {
             shared,
             locale,
             alerts,
+            patient_told_again: false,
         };
         batch.put(keys::TICKET_COUNTER, encode(&number));
         batch.put(keys::open_ticket(&self.name(chat)), encode(&number));
@@ -288,6 +289,49 @@ impl<S: Store> Engine<S> {
         }
         self.apply(batch)?;
         Ok(events)
+    }
+
+    /// Patients whose ticket nobody has claimed within the desk's reply
+    /// time, counted in opening hours (from the ticket's opening, or from
+    /// today's opening if it came in while closed): told once, in their
+    /// language, that the team has their message. Only where `serves`
+    /// says the patient's platform runs; marked before it is returned.
+    pub fn due_waiting_notices(
+        &self,
+        now: Timestamp,
+        serves: &dyn Fn(Platform) -> bool,
+    ) -> Result<Vec<Delivery>, EngineError> {
+        let knowledge = self.knowledge();
+        let clinic = &knowledge.clinic;
+        if !clinic.is_open(now) {
+            return Ok(Vec::new());
+        }
+        let within = jiff::SignedDuration::from_mins(knowledge.desk().reply_within_minutes.into());
+        let today = now.to_zoned(clinic.time_zone.clone()).date();
+        let opened_today = clinic
+            .open_period(today)
+            .map(|(opens, _)| opens.timestamp());
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = Batch::default();
+        let mut out = Vec::new();
+        for mut ticket in self.open_tickets()? {
+            let waiting_since = opened_today.map_or(ticket.opened, |o| o.max(ticket.opened));
+            let due = ticket.status == TicketStatus::Open
+                && !ticket.patient_told_again
+                && !ticket.shared
+                && serves(ticket.chat.platform())
+                && waiting_since.saturating_add(within).is_ok_and(|t| t <= now);
+            if !due {
+                continue;
+            }
+            ticket.patient_told_again = true;
+            let m = knowledge.messages(ticket.locale.unwrap_or(Locale::En));
+            let reply = Reply::new(ReplyKind::Handoff, &m.human_still_waiting);
+            out.push(Delivery::to_chat(ticket.chat.clone(), reply));
+            batch.put(keys::ticket(ticket.number), encode(&ticket));
+        }
+        self.apply(batch)?;
+        Ok(out)
     }
 
     /// A staff member's action. Only configured staff may act: anyone else

@@ -512,6 +512,7 @@ impl<S: Store> Engine<S> {
                     .map(Delivery::desk),
             );
             deliveries.extend(self.due_digest(now)?.map(Delivery::desk));
+            deliveries.extend(self.due_waiting_notices(now, serves)?);
             deliveries.extend(self.due_alerts(now)?);
         }
         deliveries.extend(self.due_reminders(now, serves)?);

@@ -342,6 +342,63 @@ fn unclaimed_tickets_are_reannounced_after_the_configured_wait() {
 }
 
 #[test]
+fn a_patient_is_told_how_soon_a_person_replies_and_told_again_once_if_nobody_has() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let tz = shipped().clinic.time_zone.clone();
+    let local = |text: &str| crate::appointments::parse_local(text, &tz).unwrap();
+    let every = |_| true;
+    // Monday 07:40, before the clinic opens at 08:00.
+    let asked = local("2026-12-07 07:40");
+    let out = engine.handle(&Incoming {
+        at: asked,
+        ..say("telegram:7", "/human", 0)
+    });
+    assert!(
+        out.replies[0].text.contains("The desk is closed now"),
+        "{out:?}"
+    );
+    let out = engine.handle(&Incoming {
+        at: local("2026-12-07 09:00"),
+        ..say("telegram:8", "/human", 0)
+    });
+    assert!(
+        out.replies[0].text.contains("within about 30 minutes"),
+        "{out:?}"
+    );
+    // The reply time counts from opening for the ticket that came in before.
+    let told = |at: &str| engine.due_waiting_notices(local(at), &every).unwrap();
+    assert!(told("2026-12-07 08:29").is_empty());
+    let first = told("2026-12-07 08:30");
+    assert!(
+        matches!(&first[..], [Delivery::ToChat { chat, reply, .. }]
+            if chat.to_string() == "telegram:7" && reply.text.starts_with("Sorry for the wait")),
+        "{first:?}"
+    );
+    assert!(
+        told("2026-12-07 09:29").is_empty(),
+        "once, and the other not yet"
+    );
+    // Claimed before its time: never told again.
+    let maria = Actor {
+        platform: Platform::Telegram,
+        user_id: "5000001".into(),
+        roles: vec![],
+        display_name: "Maria".into(),
+    };
+    engine
+        .handle_staff(&maria, &StaffAction::Claim(2), local("2026-12-07 09:10"))
+        .unwrap();
+    assert!(told("2026-12-07 10:00").is_empty());
+    // Not while the clinic is closed.
+    engine.handle(&Incoming {
+        at: local("2026-12-07 17:50"),
+        ..say("telegram:9", "/human", 0)
+    });
+    assert!(told("2026-12-07 18:30").is_empty());
+    assert_eq!(told("2026-12-08 08:30").len(), 1, "the next morning");
+}
+
+#[test]
 fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
     let engine = Engine::new(MemoryStore::new(), shipped());
     engine.handle(&say("telegram:1", "/human", 0));

@@ -28,6 +28,10 @@ pub struct DeskConfig {
     /// Re-announce an unclaimed ticket after this many minutes.
     #[serde(default = "default_reannounce")]
     pub reannounce_after_minutes: u32,
+    /// How soon, during opening hours, patients are told a person replies;
+    /// one still waiting after that long is told again, once.
+    #[serde(default = "default_reply_within")]
+    pub reply_within_minutes: u32,
     #[serde(default)]
     pub staff: Vec<StaffMember>,
     /// Discord roles whose members count as staff.
@@ -45,10 +49,15 @@ fn default_reannounce() -> u32 {
     15
 }
 
+fn default_reply_within() -> u32 {
+    30
+}
+
 impl Default for DeskConfig {
     fn default() -> Self {
         DeskConfig {
             reannounce_after_minutes: default_reannounce(),
+            reply_within_minutes: default_reply_within(),
             staff: Vec::new(),
             discord_staff_roles: Vec::new(),
             discord_channel: None,

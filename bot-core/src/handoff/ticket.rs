@@ -70,6 +70,9 @@ pub struct Ticket {
     /// and while it was open (the category, never the words).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<TicketAlert>,
+    /// The patient was told again that the team has their message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub patient_told_again: bool,
 }
 
 /// An emergency or urgent answer given around a ticket.

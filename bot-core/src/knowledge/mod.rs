@@ -685,7 +685,7 @@ where
 }
 
 /// Placeholders that depend on the moment a message is sent.
-const RUNTIME_PLACEHOLDERS: [&str; 2] = ["opens", "when"];
+const RUNTIME_PLACEHOLDERS: [&str; 3] = ["opens", "when", "within"];
 
 /// Fills `{placeholder}`s from the clinic's facts; the error is the first
 /// unknown placeholder's name.

@@ -63,6 +63,9 @@ pub struct MessageSet {
     pub human_requested: String,
     pub human_requested_closed: String,
     pub human_waiting: String,
+    /// Said once to a patient whose ticket nobody has claimed after the
+    /// desk's reply time, during opening hours.
+    pub human_still_waiting: String,
     pub handoff_ended: String,
     pub link_ok: String,
     pub link_invalid: String,
@@ -125,7 +128,7 @@ impl MessageSet {
         }
     }
 
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 63] {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 64] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -144,6 +147,7 @@ impl MessageSet {
             &mut self.human_requested,
             &mut self.human_requested_closed,
             &mut self.human_waiting,
+            &mut self.human_still_waiting,
             &mut self.handoff_ended,
             &mut self.link_ok,
             &mut self.link_invalid,
