@@ -129,9 +129,14 @@ pub struct Conversation {
     /// the latest: any message of the bot replaces them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<Offered>,
-    /// The bot's last few messages, as context for staff on a hand-off.
+    /// The conversation's last few lines, both sides ("Patient: …",
+    /// "Bot: …", an emergency answer by its category only), as context for
+    /// staff on a hand-off. Never an answer to the health screen.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent: Vec<String>,
+    /// When `recent` last changed: the daily sweep clears it a day later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recent_at: Option<jiff::Timestamp>,
     /// The sequence number of the last message handled (see
     /// [`Incoming::sequence`]), stored with the state it produced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -246,8 +251,11 @@ pub fn typed_choice<'a>(text: &str, offered: &'a [Offered]) -> Option<&'a str> {
     }
 }
 
-/// How many of the bot's messages a hand-off shows staff.
-pub const RECENT_TURNS: usize = 3;
+/// How many of the conversation's last lines (both sides) a hand-off
+/// shows staff.
+pub const RECENT_TURNS: usize = 6;
+/// The most of one line kept in [`Conversation::recent`].
+const RECENT_CHARS: usize = 300;
 
 /// What a message changes in the chat's hand-off to staff, decided by
 /// [`step`] so the engine only carries it out.
@@ -391,6 +399,19 @@ fn private_step(
     conversation: Conversation,
     incoming: &Incoming,
 ) -> Transition {
+    // What the patient typed, for staff's context: not an answer to the
+    // screen, and not while a person has the chat (the ticket has those).
+    let said = match (&conversation.state, &incoming.input) {
+        // A shared chat hands nothing off: nobody's words are kept for it.
+        _ if incoming.shared => None,
+        (State::Idle | State::Clarifying | State::OfferedHuman, Input::Text(text)) => {
+            Some(format!(
+                "Patient: {}",
+                text.trim().chars().take(RECENT_CHARS).collect::<String>()
+            ))
+        }
+        _ => None,
+    };
     let mut turn = Turn {
         k: knowledge,
         classifier,
@@ -401,6 +422,7 @@ fn private_step(
         unanswered: None,
         screen: None,
         handoff: None,
+        said,
     };
     let offered = std::mem::take(&mut turn.conv.offered);
     // A typed number, label or yes/no presses one of the latest prompt's
@@ -469,6 +491,8 @@ struct Turn<'a> {
     unanswered: Option<String>,
     screen: Option<ScreenRecord>,
     handoff: Option<HandoffChange>,
+    /// What the patient typed, as a line of [`Conversation::recent`].
+    said: Option<String>,
 }
 
 const YES: &[&str] = &[
@@ -498,12 +522,26 @@ const NO: &[&str] = &[
 
 impl Turn<'_> {
     fn finish(mut self) -> Transition {
+        // An emergency is told by its category only, as the alerts are.
+        let emergency = self.replies.iter().any(|r| r.kind == ReplyKind::Emergency);
+        if self.said.is_some() || !self.replies.is_empty() {
+            self.conv.recent_at = Some(self.incoming.at);
+        }
+        self.conv
+            .recent
+            .extend(self.said.take().filter(|_| !emergency));
         for reply in &self.replies {
-            if reply.kind != ReplyKind::Emergency {
-                self.conv
-                    .recent
-                    .push(reply.text.chars().take(300).collect());
-            }
+            let line = if reply.kind == ReplyKind::Emergency {
+                let flag = self.staff.iter().find_map(|e| match e {
+                    StaffEvent::Emergency { flag, .. } => Some(flag.as_str()),
+                    _ => None,
+                });
+                format!("[the emergency answer: {}]", flag.unwrap_or("emergency"))
+            } else {
+                let text: String = reply.text.chars().take(RECENT_CHARS).collect();
+                format!("Bot: {text}")
+            };
+            self.conv.recent.push(line);
         }
         let excess = self.conv.recent.len().saturating_sub(RECENT_TURNS);
         self.conv.recent.drain(..excess);

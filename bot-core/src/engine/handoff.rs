@@ -374,7 +374,8 @@ impl<S: Store> Engine<S> {
             StaffAction::Claim(n)
             | StaffAction::Reply(n, _)
             | StaffAction::Close(n)
-            | StaffAction::Screening(n) => *n,
+            | StaffAction::Screening(n)
+            | StaffAction::History(n) => *n,
         };
         // Locks in the same order as `handle`: the patient's chat, then tickets.
         let chat = self.ticket(number)?.map(|t| t.chat);
@@ -458,6 +459,41 @@ impl<S: Store> Engine<S> {
                 }
                 out.to_staff.push(render::CLOSED.into());
                 out.desk.push(DeskEvent::Closed { number, by: name });
+            }
+            StaffAction::History(_) => {
+                let zone = &knowledge.clinic.time_zone;
+                let mut text = format!(
+                    "Ticket #{number}: {} on {}, opened {} ({}).",
+                    ticket.patient,
+                    ticket.chat.platform(),
+                    ticket
+                        .opened
+                        .to_zoned(zone.clone())
+                        .strftime("%a %d %b %H:%M"),
+                    render::reason(&ticket.reason),
+                );
+                for alert in &ticket.alerts {
+                    text.push_str(&format!("\n[{}]", alert.label()));
+                }
+                if !ticket.recent.is_empty() {
+                    text.push_str("\nBefore the hand-off:");
+                    for line in &ticket.recent {
+                        text.push_str(&format!("\n- {line}"));
+                    }
+                }
+                if !ticket.transcript.is_empty() {
+                    text.push_str("\nSince:");
+                    for line in &ticket.transcript {
+                        let who = match &line.from {
+                            Speaker::Patient => "Patient".to_owned(),
+                            Speaker::Staff(name) => name.clone(),
+                        };
+                        let when = line.at.to_zoned(zone.clone()).strftime("%H:%M");
+                        text.push_str(&format!("\n- {when} {who}: {}", line.text));
+                    }
+                }
+                out.to_staff.push(text);
+                return Ok(out);
             }
             StaffAction::Screening(_) => {
                 let latest = self

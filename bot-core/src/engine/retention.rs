@@ -88,6 +88,22 @@ struct ChatPlan {
     kept: bool,
     /// The start of its unfinished screen, which is due.
     unfinished: Option<Timestamp>,
+    /// Its conversation's last lines (kept for the desk's context) are a
+    /// day old: they go, the rest of its state stays.
+    stale_context: bool,
+}
+
+/// How long a conversation's last lines are kept for a hand-off's context.
+const CONTEXT_KEPT: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// Whether a conversation's last lines are due to go at `now`: a day after
+/// they last changed, unless a person has the chat.
+fn stale_context(conversation: &Conversation, now: Timestamp) -> bool {
+    !conversation.recent.is_empty()
+        && !conversation.state.is_handed_off()
+        && conversation
+            .recent_at
+            .is_none_or(|at| now.duration_since(at) > CONTEXT_KEPT)
 }
 
 #[derive(Default)]
@@ -185,8 +201,11 @@ impl<S: Store> Engine<S> {
         };
         report.unfinished_screens = 0;
         report.conversations = 0;
-        for (chat, plan) in chats.into_iter().filter(|(_, p)| p.swept) {
-            self.tidy_conversation(&chat, &plan, &mut report)?;
+        for (chat, plan) in chats
+            .into_iter()
+            .filter(|(_, p)| p.swept || p.stale_context)
+        {
+            self.tidy_conversation(&chat, &plan, now, &mut report)?;
         }
         tracing::info!(
             appointments = report.appointments,
@@ -348,6 +367,9 @@ impl<S: Store> Engine<S> {
                     chat_plan.unfinished = Some(p.started);
                 }
             }
+            if stale_context(&conversation, now) {
+                plan.chats.entry(chat.clone()).or_default().stale_context = true;
+            }
             if let Some(chat_plan) = plan.chats.get(&chat) {
                 let idle = conversation.state == State::Idle
                     || in_due_screen(&conversation, chat_plan.unfinished);
@@ -367,6 +389,7 @@ impl<S: Store> Engine<S> {
         &self,
         chat: &ChatName,
         plan: &ChatPlan,
+        now: Timestamp,
         report: &mut SweepReport,
     ) -> Result<(), EngineError> {
         let _chat = self.lock_name(chat);
@@ -379,12 +402,16 @@ impl<S: Store> Engine<S> {
         };
         let unfinished = in_due_screen(&conversation, plan.unfinished);
         let mut batch = Batch::default();
-        if !plan.kept && (conversation.state == State::Idle || unfinished) {
+        if plan.swept && !plan.kept && (conversation.state == State::Idle || unfinished) {
             batch.delete(key);
             report.conversations += 1;
         } else {
             let mut tidied = conversation.clone();
-            tidied.recent.clear();
+            // Rechecked: a patient who wrote meanwhile keeps today's lines.
+            if plan.swept || stale_context(&conversation, now) {
+                tidied.recent.clear();
+                tidied.recent_at = None;
+            }
             if unfinished {
                 tidied.state = State::Idle;
                 tidied.offered.clear();
@@ -664,7 +691,26 @@ mod tests {
             left.is_empty(),
             "records of the old patient remain: {left:?}"
         );
-        assert_eq!(mentions(&recent_marks), recent_before, "untouched");
+        // Untouched, but for the conversation's last lines, a day old.
+        let without_context = |records: Vec<(String, Vec<u8>)>| {
+            records
+                .into_iter()
+                .map(|(k, v)| match k.starts_with("conv/") {
+                    true => {
+                        let mut c: Conversation = serde_json::from_slice(&v).unwrap();
+                        c.recent.clear();
+                        c.recent_at = None;
+                        (k, serde_json::to_vec(&c).unwrap())
+                    }
+                    false => (k, v),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            without_context(mentions(&recent_marks)),
+            without_context(recent_before),
+            "untouched"
+        );
         // Only the recent patient's words remain.
         assert_eq!(mentions(&["wrinkles"]).len(), 1);
         assert_eq!(mentions(&["knee"]).len(), 2, "a screen and a transcript");
@@ -708,6 +754,33 @@ mod tests {
         assert_eq!(conversation.state, State::Idle);
         assert!(conversation.recent.is_empty() && conversation.offered.is_empty());
         assert_eq!(conversation.locale, Some(Locale::Es), "kept");
+    }
+
+    #[test]
+    fn a_conversations_last_lines_go_a_day_after_they_were_written_and_its_language_stays() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let chat = ChatKey::parse("telegram:12").unwrap();
+        let asked = at("2026-12-01 10:00");
+        engine.handle(&say(
+            "telegram:12",
+            "¿cuánto cuesta la punción seca?",
+            asked,
+        ));
+        let lines = engine.conversation(&chat).unwrap().unwrap().recent;
+        assert!(lines[0].starts_with("Patient: ¿cuánto cuesta"), "{lines:?}");
+        engine
+            .sweep(plus(asked, SignedDuration::from_hours(23)))
+            .unwrap();
+        assert_eq!(engine.conversation(&chat).unwrap().unwrap().recent, lines);
+        engine
+            .sweep(plus(asked, SignedDuration::from_hours(25)))
+            .unwrap();
+        let kept = engine.conversation(&chat).unwrap().unwrap();
+        assert!(
+            kept.recent.is_empty() && kept.recent_at.is_none(),
+            "{kept:?}"
+        );
+        assert_eq!(kept.locale, Some(Locale::Es), "the rest of the state stays");
     }
 
     #[test]

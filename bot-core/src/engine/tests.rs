@@ -399,6 +399,78 @@ fn a_patient_is_told_how_soon_a_person_replies_and_told_again_once_if_nobody_has
 }
 
 #[test]
+fn a_ticket_carries_the_conversation_before_it_from_both_sides_and_history_tells_it_in_order() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say(
+        "telegram:3",
+        "I have crushing chest pain and can't breathe",
+        0,
+    ));
+    engine.handle(&say(
+        "telegram:3",
+        "who painted the mural in your waiting room",
+        60,
+    ));
+    let out = engine.handle(&say("telegram:3", "yes", 120));
+    let opened = &out.alerts.first().expect("the ticket's post").event;
+    let DeskEvent::Opened { recent, .. } = opened else {
+        panic!("no ticket: {out:?}")
+    };
+    let lines: Vec<&str> = recent.iter().map(String::as_str).collect();
+    let emergency = lines
+        .iter()
+        .position(|l| l.starts_with("[the emergency answer: chest pain"))
+        .expect("the emergency answer, by its category");
+    let question = lines
+        .iter()
+        .position(|l| *l == "Patient: who painted the mural in your waiting room")
+        .expect("the question that opened it");
+    assert!(emergency < question, "in order: {lines:?}");
+    assert!(lines[question + 1].starts_with("Bot: "), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("crushing")),
+        "an emergency's words stay out: {lines:?}"
+    );
+    let post = crate::handoff::desk_text(opened);
+    assert!(
+        post.contains("The conversation before:\n- [the emergency answer"),
+        "{post}"
+    );
+
+    engine.handle(&say("telegram:3", "are you there?", 180));
+    let maria = Actor {
+        platform: Platform::Telegram,
+        user_id: "5000001".into(),
+        roles: vec![],
+        display_name: "Maria".into(),
+    };
+    let now = Timestamp::from_second(240).unwrap();
+    engine
+        .handle_staff(&maria, &StaffAction::Reply(1, "hello".into()), now)
+        .unwrap();
+    engine
+        .handle_staff(&maria, &StaffAction::Claim(1), now)
+        .unwrap();
+    engine
+        .handle_staff(&maria, &StaffAction::Reply(1, "Hi, Maria here".into()), now)
+        .unwrap();
+    let history = engine
+        .handle_staff(&maria, &StaffAction::History(1), now)
+        .unwrap()
+        .to_staff
+        .join("\n");
+    let at = |needle: &str| {
+        history
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {history}"))
+    };
+    assert!(at("Ticket #1: telegram:3 on telegram") < at("Before the hand-off:"));
+    assert!(at("[the emergency answer: chest pain") < at("Patient: who painted the mural"));
+    assert!(at("Patient: who painted the mural") < at("Patient: are you there?"));
+    assert!(at("Patient: are you there?") < at("Maria (front desk): Hi, Maria here"));
+}
+
+#[test]
 fn an_emergency_during_a_handoff_is_answered_and_flagged_on_the_ticket() {
     let engine = Engine::new(MemoryStore::new(), shipped());
     engine.handle(&say("telegram:1", "/human", 0));

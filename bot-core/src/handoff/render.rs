@@ -5,14 +5,18 @@ use crate::appointments::DigestLine;
 use crate::chat::HandoffReason;
 use crate::delivery::DeskEvent;
 
-/// A desk event as one plain-text post (adapters escape it).
-pub fn desk_text(event: &DeskEvent) -> String {
-    let reason = |r: &HandoffReason| match r {
+/// Why a ticket opened, for staff.
+pub fn reason(why: &HandoffReason) -> &'static str {
+    match why {
         HandoffReason::Asked => "asked for a person",
         HandoffReason::Unanswered => "the bot could not answer",
         HandoffReason::Screen => "needed help with the health questions",
         HandoffReason::Reschedule => "asks to move their appointment",
-    };
+    }
+}
+
+/// A desk event as one plain-text post (adapters escape it).
+pub fn desk_text(event: &DeskEvent) -> String {
     match event {
         DeskEvent::Opened {
             number,
@@ -32,9 +36,9 @@ pub fn desk_text(event: &DeskEvent) -> String {
                 reason(why)
             );
             if !recent.is_empty() {
-                t.push_str("\nThe bot's last messages:");
+                t.push_str("\nThe conversation before:");
                 for line in recent {
-                    let short: String = line.chars().take(120).collect();
+                    let short: String = line.chars().take(200).collect();
                     t.push_str(&format!("\n- {short}"));
                 }
             }

@@ -128,6 +128,9 @@ pub enum StaffAction {
     Queue,
     /// The full answers of the ticket's patient's latest screen, privately.
     Screening(u64),
+    /// The ticket's story: why it opened, the conversation before it (both
+    /// sides, alerts by category) and what was said since, in order.
+    History(u64),
     /// Appointments on a clinic-local day (`today`, `tomorrow`, `2026-12-01`),
     /// or the next seven days.
     Appointments(Option<String>),
@@ -174,6 +177,7 @@ pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
         ("claim", Some(n)) => Some(StaffAction::Claim(n)),
         ("close", Some(n)) => Some(StaffAction::Close(n)),
         ("screening", Some(n)) => Some(StaffAction::Screening(n)),
+        ("history", Some(n)) => Some(StaffAction::History(n)),
         ("reply", Some(n)) if !after.trim().is_empty() => {
             Some(StaffAction::Reply(n, after.trim().to_owned()))
         }
