@@ -58,7 +58,7 @@ pub fn add(
 }
 
 pub fn list(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let tz = &engine.knowledge().clinic.time_zone;
+    let knowledge = engine.knowledge();
     let list = engine.appointments()?;
     if json {
         writeln!(out, "{}", serde_json::to_string(&list)?)?;
@@ -79,7 +79,7 @@ pub fn list(engine: &Engine<SledStore>, json: bool, out: &mut dyn Write) -> anyh
                 out,
                 "{}  {}  {}  {}  {status}",
                 a.id,
-                a.start.to_zoned(tz.clone()).strftime("%a %Y-%m-%d %H:%M"),
+                knowledge.clinic.show(a.start),
                 a.patient,
                 if a.needling {
                     "needling"

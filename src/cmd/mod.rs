@@ -151,11 +151,10 @@ fn load_knowledge(dir: &Path) -> anyhow::Result<Arc<Knowledge>> {
         .with_context(|| format!("the knowledge folder {} is not valid", dir.display()))
 }
 
-/// A time as staff read it: the clinic's time zone, to the minute
-/// ("2026-12-04 15:07").
+/// A time as staff read it: the clinic's time zone and convention, to the
+/// minute ("Fri Dec 4 2026, 3:07 PM").
 fn clinic_time(engine: &Engine<SledStore>, at: jiff::Timestamp) -> String {
-    let zone = engine.knowledge().clinic.time_zone.clone();
-    at.to_zoned(zone).strftime("%Y-%m-%d %H:%M").to_string()
+    engine.knowledge().clinic.show(at)
 }
 
 /// Makes a data folder made by an earlier version (or by hand) its user's

@@ -189,7 +189,7 @@ fn appointments_import_all_or_nothing_and_reimporting_changes_nothing() {
     );
     let list = stdout(&bot.run(&["appointments", "list"], ""));
     assert!(
-        list.contains("Tue 2026-12-01 09:00  Ana  needling"),
+        list.contains("Tue Dec 1 2026, 9:00 AM  Ana  needling"),
         "{list}"
     );
 }
@@ -249,11 +249,11 @@ fn an_icalendar_export_imports_all_or_nothing_and_the_same_as_a_csv() {
     assert_eq!(stdout(&out).trim(), "imported 0 new, 2 already there");
     let list = stdout(&bot.run(&["appointments", "list"], ""));
     assert!(
-        list.contains("Tue 2026-12-01 09:00  Ana  needling"),
+        list.contains("Tue Dec 1 2026, 9:00 AM  Ana  needling"),
         "{list}"
     );
     assert!(
-        list.contains("Tue 2026-12-01 10:00  Ben  no needling"),
+        list.contains("Tue Dec 1 2026, 10:00 AM  Ben  no needling"),
         "{list}"
     );
 }
@@ -411,12 +411,21 @@ fn staff_listings_show_clinic_times_to_the_minute_and_forget_takes_the_patient_a
     let tickets = stdout(&bot.run(&["tickets"], ""));
     let line = tickets.lines().next().unwrap_or_default();
     assert!(line.contains("(terminal:pat)"), "{tickets}");
-    // "opened 2026-12-05 09:41," in the clinic's zone: no seconds, no UTC "Z".
+    // "opened Sat Dec 5 2026, 9:41 AM," in the clinic's zone and (a US
+    // clinic) 12-hour convention: no seconds, no UTC "Z".
     let opened = line.split("opened ").nth(1).unwrap_or_default();
-    let stamp: String = opened.chars().take(16).collect();
-    assert_eq!(stamp.len(), 16, "{line}");
-    assert!(opened[16..].starts_with(','), "to the minute: {line}");
-    assert!(!opened.contains('Z') && !stamp.contains('T'), "{line}");
+    let stamp = opened.split(", waiting").next().unwrap_or_default();
+    assert!(stamp.ends_with(" AM") || stamp.ends_with(" PM"), "{line}");
+    assert_eq!(stamp.matches(':').count(), 1, "to the minute: {line}");
+    let year = stamp
+        .split(", ")
+        .next()
+        .and_then(|day| day.rsplit(' ').next());
+    assert!(
+        year.is_some_and(|y| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit())),
+        "{line}"
+    );
+    assert!(!stamp.contains('Z') && !stamp.contains('T'), "{line}");
     let unanswered = stdout(&bot.run(&["unanswered"], ""));
     assert!(
         !unanswered.contains('Z') || unanswered.contains("no unanswered"),

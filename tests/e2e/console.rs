@@ -815,11 +815,11 @@ async fn a_calendar_uploaded_on_the_visits_page_imports_all_or_nothing_and_shows
         .await;
     let visits = browser.text_of(".visits").await;
     assert!(
-        visits.contains("09:30") && visits.contains("chat not linked"),
+        visits.contains("9:30 AM") && visits.contains("chat not linked"),
         "{visits}"
     );
     assert!(
-        visits.contains("10:15") && visits.contains("no needling"),
+        visits.contains("10:15 AM") && visits.contains("no needling"),
         "{visits}"
     );
     // Each unlinked visit offers the link that opens the bot with its code.

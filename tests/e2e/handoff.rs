@@ -291,7 +291,7 @@ async fn out_of_hours_a_patient_is_told_when_the_desk_opens() {
     let reply = both.telegram.next_to(pat.id, 0).await;
     assert!(reply.plain_text().contains("closed now"), "{}", reply.text);
     assert!(
-        reply.plain_text().contains("(Monday 08:00)"),
+        reply.plain_text().contains("(Monday 8:00 AM)"),
         "{}",
         reply.text
     );

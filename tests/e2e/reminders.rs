@@ -53,14 +53,14 @@ async fn linked_patients_on_both_platforms_are_reminded_until_their_screen_is_do
     both.telegram.user_says(&ana, &format!("/start {ana_code}"));
     let linked = both.telegram.next_to(ana.id, 0).await;
     assert!(
-        linked.plain_text().contains("Friday, December 4, 14:00"),
+        linked.plain_text().contains("Friday, December 4, 2:00 PM"),
         "{}",
         linked.text
     );
     let dm = both.discord.user_dm(&sam, &sam_code.to_lowercase());
     let linked = both.discord.next_to(dm, 0).await;
     assert!(
-        linked.shown().contains("Friday, December 4, 15:00"),
+        linked.shown().contains("Friday, December 4, 3:00 PM"),
         "{}",
         linked.content
     );
@@ -165,7 +165,7 @@ async fn linked_patients_on_both_platforms_are_reminded_until_their_screen_is_do
     let digest = both.discord.next_to(DISCORD_DESK, desk_seen).await;
     assert_eq!(
         digest.shown(),
-        "Appointments today, Friday, December 4:\n14:00 Ana Ruiz: no flags, confirmed\n15:00 Sam Lee: no flags"
+        "Appointments today, Friday, December 4:\n2:00 PM Ana Ruiz: no flags, confirmed\n3:00 PM Sam Lee: no flags"
     );
     let on_telegram = both.telegram.next_to(TELEGRAM_DESK, tg_desk_seen).await;
     assert_eq!(on_telegram.plain_text(), digest.shown());
@@ -200,7 +200,7 @@ async fn a_reminder_decided_before_a_restart_is_not_sent_again_after_it() {
     settled(|| both.telegram.sent_to(ana.id).len()).await;
     let sent = both.telegram.sent_to(ana.id);
     assert_eq!(sent.len(), 3, "the link reply and two reminders");
-    assert!(sent[2].plain_text().contains("Friday, December 4, 14:00"));
+    assert!(sent[2].plain_text().contains("Friday, December 4, 2:00 PM"));
     assert!(
         !sent[2].plain_text().contains("Before your visit:"),
         "not the first again"

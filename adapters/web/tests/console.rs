@@ -337,7 +337,7 @@ async fn the_visits_page_lists_this_weeks_visits_by_clinic_day_with_screen_and_l
     assert!(page.contains(&format!("<h2>{tomorrow}</h2>")), "{page}");
     assert!(
         page.contains(
-            "<td>09:30</td><td>Ana &#60;b&#62;Ruiz&#60;/b&#62;</td><td>yes</td><td>chat not linked</td>"
+            "<td>9:30 AM</td><td>Ana &#60;b&#62;Ruiz&#60;/b&#62;</td><td>yes</td><td>chat not linked</td>"
         ),
         "the name as text: {page}"
     );
@@ -396,7 +396,7 @@ async fn a_calendar_with_one_bad_row_imports_nothing_and_names_the_row_and_a_goo
     let good = format!("patient,start\nAna,{tomorrow} 09:30\nBen,{tomorrow} 10:00\n");
     let (_, page) = upload(&console, &desk, "week.csv", &good).await;
     assert!(page.contains("Imported 2 new, 0 already there."), "{page}");
-    assert!(page.contains("<td>10:00</td><td>Ben</td>"), "{page}");
+    assert!(page.contains("<td>10:00 AM</td><td>Ben</td>"), "{page}");
     let (_, page) = upload(&console, &desk, "week.csv", &good).await;
     assert!(page.contains("Imported 0 new, 2 already there."), "{page}");
     assert_eq!(console.engine.appointments().unwrap().len(), 2);

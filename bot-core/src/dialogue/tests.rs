@@ -974,7 +974,7 @@ fn a_request_for_a_person_out_of_hours_says_when_the_desk_opens() {
     request.at = "2026-11-21T18:00:00Z".parse().unwrap();
     let s = step(&k, Conversation::default(), &request);
     assert!(
-        s.replies[0].text.contains("(Monday 08:00)"),
+        s.replies[0].text.contains("(Monday 8:00 AM)"),
         "{}",
         s.replies[0].text
     );

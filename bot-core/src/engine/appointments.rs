@@ -611,7 +611,7 @@ impl<S: Store> Engine<S> {
             if start.date() != day {
                 continue;
             }
-            lines.push(self.digest_entry(&a, "%H:%M")?);
+            lines.push(self.digest_entry(&a, false)?);
         }
         let day = knowledge.clinic.describe_day(day, Locale::En);
         Ok(DeskEvent::Digest { day, lines })
@@ -694,11 +694,7 @@ impl<S: Store> Engine<S> {
             if !days.contains(&date) || (a.start <= at && date != today) {
                 continue;
             }
-            let mut text = format!(
-                "{} [{}]",
-                digest_line(&self.digest_entry(&a, "%a %d %b %H:%M")?),
-                a.id
-            );
+            let mut text = format!("{} [{}]", digest_line(&self.digest_entry(&a, true)?), a.id);
             if a.chat.is_none() && a.status == Status::Booked {
                 text.push_str(&format!(" link code {}", a.link_code));
             }
@@ -710,11 +706,16 @@ impl<S: Store> Engine<S> {
         Ok(lines)
     }
 
-    /// An appointment as staff read it, its time in `time_format`.
-    fn digest_entry(&self, a: &Appointment, time_format: &str) -> Result<DigestLine, EngineError> {
-        let tz = self.knowledge().clinic.time_zone.clone();
+    /// An appointment as staff read it, its time of day (with its day when
+    /// `dated`) in the clinic's convention.
+    fn digest_entry(&self, a: &Appointment, dated: bool) -> Result<DigestLine, EngineError> {
+        let clinic = &self.knowledge().clinic;
         Ok(DigestLine {
-            time: a.start.to_zoned(tz).strftime(time_format).to_string(),
+            time: if dated {
+                clinic.show(a.start)
+            } else {
+                clinic.show_time(a.start)
+            },
             patient: a.patient.clone(),
             platform: a.chat.as_ref().map(ChatKey::platform),
             screen: self.screen_status(a)?,
@@ -823,9 +824,7 @@ fn doubt_notice(
 }
 
 fn staff_when(knowledge: &Knowledge, at: Timestamp) -> String {
-    at.to_zoned(knowledge.clinic.time_zone.clone())
-        .strftime("%a %Y-%m-%d %H:%M")
-        .to_string()
+    knowledge.clinic.show(at)
 }
 
 #[cfg(test)]

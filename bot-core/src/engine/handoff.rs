@@ -461,15 +461,12 @@ impl<S: Store> Engine<S> {
                 out.desk.push(DeskEvent::Closed { number, by: name });
             }
             StaffAction::History(_) => {
-                let zone = &knowledge.clinic.time_zone;
+                let clinic = &knowledge.clinic;
                 let mut text = format!(
                     "Ticket #{number}: {} on {}, opened {} ({}).",
                     ticket.patient,
                     ticket.chat.platform(),
-                    ticket
-                        .opened
-                        .to_zoned(zone.clone())
-                        .strftime("%a %d %b %H:%M"),
+                    clinic.show(ticket.opened),
                     render::reason(&ticket.reason),
                 );
                 for alert in &ticket.alerts {
@@ -488,7 +485,7 @@ impl<S: Store> Engine<S> {
                             Speaker::Patient => "Patient".to_owned(),
                             Speaker::Staff(name) => name.clone(),
                         };
-                        let when = line.at.to_zoned(zone.clone()).strftime("%H:%M");
+                        let when = clinic.show_time(line.at);
                         text.push_str(&format!("\n- {when} {who}: {}", line.text));
                     }
                 }
@@ -505,7 +502,7 @@ impl<S: Store> Engine<S> {
                     Some(record) => {
                         let mut text = format!(
                             "Ticket #{number}, health screen of {}: {} ({}).",
-                            record.completed,
+                            knowledge.clinic.show(record.completed),
                             record.outcome.as_str(),
                             record.flags.join(", ")
                         );

@@ -705,7 +705,7 @@ fn a_link_code_links_one_chat_once_until_the_appointment() {
     start.at = before;
     let out = engine.handle(&start);
     assert!(
-        out.replies[0].text.contains("Tuesday, December 1, 09:00"),
+        out.replies[0].text.contains("Tuesday, December 1, 9:00 AM"),
         "{}",
         out.replies[0].text
     );

@@ -440,7 +440,7 @@ impl Clinic {
     }
 
     /// Opening hours on one line, consecutive days with the same hours grouped:
-    /// "Mon–Thu 08:00–18:00, Fri 08:00–16:00, Sun closed".
+    /// "Mon–Thu 8:00 AM–6:00 PM, Fri 8:00 AM–4:00 PM, Sun closed" (a US clinic; "08:00–18:00" elsewhere).
     pub fn hours_text(&self, locale: Locale) -> String {
         let names: [&str; 7] = match locale {
             Locale::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
@@ -465,8 +465,8 @@ impl Clinic {
             let when = match self.week[start] {
                 Some(h) => format!(
                     "{}–{}",
-                    h.opens.strftime("%H:%M"),
-                    h.closes.strftime("%H:%M")
+                    self.clock(h.opens, locale),
+                    self.clock(h.closes, locale)
                 ),
                 None => closed.to_owned(),
             };
@@ -503,8 +503,45 @@ impl Clinic {
         format!(
             "{}, {}",
             self.describe_day(at.date(), locale),
-            at.strftime("%H:%M")
+            self.clock(at.time(), locale)
         )
+    }
+
+    /// A time of day in the clinic's convention: "3:00 PM" for an American
+    /// clinic ("3:00 p. m." in Spanish), "15:00" elsewhere.
+    pub fn clock(&self, time: Time, locale: Locale) -> String {
+        match self.english {
+            English::British => time.strftime("%H:%M").to_string(),
+            English::American => {
+                let (hour, minute) = (time.hour(), time.minute());
+                let twelve = if hour % 12 == 0 { 12 } else { hour % 12 };
+                let half = match (hour < 12, locale) {
+                    (true, Locale::En) => "AM",
+                    (false, Locale::En) => "PM",
+                    (true, Locale::Es) => "a. m.",
+                    (false, Locale::Es) => "p. m.",
+                };
+                format!("{twelve}:{minute:02} {half}")
+            }
+        }
+    }
+
+    /// A moment as staff read it (desks, the console, the command line):
+    /// in the clinic's time zone and convention, to the minute: "Tue Dec 8
+    /// 2026, 3:00 PM" for an American clinic, "Tue 8 Dec 2026, 15:00"
+    /// elsewhere.
+    pub fn show(&self, at: jiff::Timestamp) -> String {
+        let local = at.to_zoned(self.time_zone.clone());
+        let day = match self.english {
+            English::American => local.strftime("%a %b %-d %Y"),
+            English::British => local.strftime("%a %-d %b %Y"),
+        };
+        format!("{day}, {}", self.clock(local.time(), Locale::En))
+    }
+
+    /// A moment's time of day as staff read it, for lists of one day.
+    pub fn show_time(&self, at: jiff::Timestamp) -> String {
+        self.clock(at.to_zoned(self.time_zone.clone()).time(), Locale::En)
     }
 
     /// A day: "Tuesday 1 December" / "martes 1 de diciembre".
@@ -563,12 +600,12 @@ impl Clinic {
             .find(|opens| *opens > now)
     }
 
-    /// A moment as patients read it: "Monday 08:00" / "lunes 08:00".
+    /// A moment as patients read it: "Monday 8:00 AM" / "lunes 8:00 a. m.".
     pub fn describe(&self, at: &Zoned, locale: Locale) -> String {
         format!(
             "{} {}",
             weekday_name(at.weekday(), locale),
-            at.strftime("%H:%M")
+            self.clock(at.time(), locale)
         )
     }
 
@@ -658,6 +695,36 @@ mod tests {
     }
 
     #[test]
+    fn times_are_shown_in_the_clinics_convention_never_as_utc() {
+        let shipped =
+            std::fs::read_to_string(crate::testing::faq_dir().join("clinic.toml")).unwrap();
+        let clinic = |text: &str| {
+            toml::from_str::<RawClinic>(text)
+                .unwrap()
+                .validate()
+                .unwrap()
+        };
+        let us = clinic(&shipped);
+        let uk = clinic(&shipped.replace("country = \"US\"", "country = \"GB\""));
+        let t = |h, m| Time::constant(h, m, 0, 0);
+        assert_eq!(us.clock(t(15, 0), Locale::En), "3:00 PM");
+        assert_eq!(us.clock(t(0, 5), Locale::En), "12:05 AM");
+        assert_eq!(us.clock(t(12, 30), Locale::En), "12:30 PM");
+        assert_eq!(us.clock(t(9, 0), Locale::Es), "9:00 a. m.");
+        assert_eq!(uk.clock(t(15, 0), Locale::En), "15:00");
+        // 20:00 UTC is 3 PM in New York.
+        let at: jiff::Timestamp = "2026-12-08T20:00:00.123456789Z".parse().unwrap();
+        assert_eq!(us.show(at), "Tue Dec 8 2026, 3:00 PM");
+        assert_eq!(uk.show(at), "Tue 8 Dec 2026, 15:00");
+        assert!(
+            us.hours_text(Locale::En)
+                .starts_with("Mon–Tue 8:00 AM–6:00 PM"),
+            "{}",
+            us.hours_text(Locale::En)
+        );
+    }
+
+    #[test]
     fn opening_hours_parse_or_explain() {
         assert_eq!(parse_hours("closed"), Ok(None));
         let h = parse_hours("08:00-18:30").unwrap().unwrap();
@@ -741,8 +808,8 @@ mod tests {
             next.to_string(),
             "2026-11-23T08:00:00-05:00[America/New_York]"
         );
-        assert_eq!(c.describe(&next, Locale::En), "Monday 08:00");
-        assert_eq!(c.describe(&next, Locale::Es), "lunes 08:00");
+        assert_eq!(c.describe(&next, Locale::En), "Monday 8:00 AM");
+        assert_eq!(c.describe(&next, Locale::Es), "lunes 8:00 a. m.");
         // Clocks go forward on Sunday 8 March 2026: Monday opens at 08:00 EDT.
         let next = c
             .next_opening(at("2026-03-07T20:00[America/New_York]"))

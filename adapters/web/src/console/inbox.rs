@@ -280,10 +280,10 @@ fn ticket_live<S: Store>(
     }
 }
 
-/// "2026-12-04 15:07" in the clinic's time zone.
+/// A moment in the clinic's time zone and convention ("Fri Dec 4 2026,
+/// 3:07 PM").
 pub fn clinic_time<S: Store>(console: &Console<S>, at: jiff::Timestamp) -> String {
-    let zone = console.app.engine.knowledge().clinic.time_zone.clone();
-    at.to_zoned(zone).strftime("%Y-%m-%d %H:%M").to_string()
+    console.app.engine.knowledge().clinic.show(at)
 }
 
 pub fn language(locale: Option<Locale>) -> &'static str {

@@ -203,12 +203,10 @@ pub async fn move_visit<S: Store>(
                         .on(visit.id.clone()),
                 )
                 .await;
-            let when = visit.start.to_zoned(clinic.time_zone.clone());
             format!(
-                "{} is moved to {} {}; the link code stays {}.",
+                "{} is moved to {}; the link code stays {}.",
                 visit.patient,
-                clinic.describe_day(when.date(), frontdesk_core::Locale::En),
-                when.strftime("%H:%M"),
+                clinic.show(visit.start),
                 visit.link_code
             )
         }
@@ -250,7 +248,7 @@ async fn render<S: Store>(
         let cancelled = visit.status == Status::Cancelled;
         let row = VisitRow {
             id: visit.id,
-            time: start.strftime("%H:%M").to_string(),
+            time: clinic.show_time(visit.start),
             patient: visit.patient,
             needling: visit.needling,
             cancelled,

@@ -95,7 +95,7 @@ fn reminders_go_at_the_right_local_times_across_the_dst_change() {
     let (_, first) = &sent[0];
     assert_eq!(first.kind, ReplyKind::Reminder);
     assert!(
-        first.text.contains("Tuesday, November 3, 09:00"),
+        first.text.contains("Tuesday, November 3, 9:00 AM"),
         "{}",
         first.text
     );
@@ -187,7 +187,7 @@ fn a_crash_between_deciding_and_sending_never_sends_the_reminder_twice() {
     // Not sent again; the desks are told it may not have arrived, once.
     let after = engine.due_reminders(now, &|_| true).unwrap();
     assert!(
-        matches!(&after[..], [Delivery::Desk { event: DeskEvent::ReminderInDoubt { when, .. }, .. }] if when == "Fri 2026-12-04 15:00"),
+        matches!(&after[..], [Delivery::Desk { event: DeskEvent::ReminderInDoubt { when, .. }, .. }] if when == "Fri Dec 4 2026, 3:00 PM"),
         "{after:?}"
     );
     assert!(engine.due_reminders(now, &|_| true).unwrap().is_empty());
@@ -278,7 +278,7 @@ fn a_patient_confirms_cancels_or_asks_to_reschedule_and_staff_hear_of_it() {
     assert!(
         out.replies[0]
             .text
-            .contains("See you on Friday, December 4, 15:00")
+            .contains("See you on Friday, December 4, 3:00 PM")
     );
     assert!(out.desk.is_empty());
     assert!(
@@ -347,7 +347,7 @@ fn a_patient_confirms_cancels_or_asks_to_reschedule_and_staff_hear_of_it() {
     assert!(out.replies[0].text.contains("is cancelled"));
     assert!(matches!(
         &out.desk[..],
-        [DeskEvent::AppointmentCancelled { when, .. }] if when == "Fri 2026-12-04 15:00"
+        [DeskEvent::AppointmentCancelled { when, .. }] if when == "Fri Dec 4 2026, 3:00 PM"
     ));
     assert_eq!(
         engine.appointment(&a.id).unwrap().unwrap().status,
@@ -389,8 +389,8 @@ fn the_digest_lists_todays_visits_with_screen_status_once_before_opening() {
     assert_eq!(
         text,
         [
-            "09:00 Ana Ruiz: screen in progress",
-            "11:30 Ben Li: no needling"
+            "9:00 AM Ana Ruiz: screen in progress",
+            "11:30 AM Ben Li: no needling"
         ]
     );
     assert_eq!(
@@ -427,7 +427,7 @@ fn staff_book_list_and_unbook_at_the_desk_and_others_are_refused() {
     let list = StaffAction::Appointments(Some("tomorrow".into()));
     let out = engine.handle_staff(&maria, &list, now).unwrap();
     assert!(
-        out.to_staff[0].starts_with("Wed 02 Dec 09:30 Ana Ruiz: chat not linked"),
+        out.to_staff[0].starts_with("Wed Dec 2 2026, 9:30 AM Ana Ruiz: chat not linked"),
         "{:?}",
         out.to_staff
     );
@@ -499,7 +499,7 @@ fn a_moved_visit_keeps_its_patient_code_and_chat_and_its_reminders_go_at_the_new
     assert!(!sent.is_empty(), "reminders for the new time");
     assert!(
         sent.iter()
-            .all(|(_, r)| r.text.contains("December 8, 15:00")),
+            .all(|(_, r)| r.text.contains("December 8, 3:00 PM")),
         "{sent:?}"
     );
 
