@@ -393,12 +393,18 @@ async fn a_send_discord_never_answers_is_abandoned_after_60_s_and_the_patients_n
     let child = spawn_bot().serve_with(&env, &[], std::process::Stdio::piped());
     fake.wait_ready().await;
     let pat = DiscordUser::new(55, "pat");
-    fake.hang_message_posts(1);
-    let channel = fake.user_dm(&pat, "does it hurt?");
+    let channel = fake.user_dm(&pat, "hello");
+    fake.next_to(channel, 0).await;
+    crate::helpers::settled(|| fake.sent_to(channel).len()).await;
+    let greeted = fake.sent_to(channel).len();
+    // The next send to the patient gets no answer (the desk's posts, such
+    // as the day's digest, go on as usual).
+    fake.hang_message_posts(channel, 1);
+    fake.user_dm(&pat, "does it hurt?");
     fake.user_dm(&pat, "what should I wear?");
     let asked = std::time::Instant::now();
     let reply = fake
-        .next_to_within(channel, 0, Duration::from_secs(120))
+        .next_to_within(channel, greeted, Duration::from_secs(120))
         .await;
     let waited = asked.elapsed();
     assert!(reply.shown().contains("Loose"), "{}", reply.content);

@@ -437,11 +437,7 @@ pub fn import_warnings(
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     for row in rows {
-        let when = row
-            .start
-            .to_zoned(clinic.time_zone.clone())
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string();
+        let when = clinic.show(row.start);
         if row.start <= now {
             warnings.push(format!(
                 "{}, {when}: this visit is in the past",

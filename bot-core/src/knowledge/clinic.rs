@@ -43,6 +43,8 @@ pub enum ClinicError {
     Position(String),
     #[error("date_order {0:?} must be \"month/day\" or \"day/month\"")]
     DateOrder(String),
+    #[error("closed_on date {0:?} must be a date such as \"2026-11-26\"")]
+    ClosedOn(String),
 }
 
 /// How the clinic's spreadsheets write a date with slashes: 12/08/2026 is
@@ -179,6 +181,34 @@ pub(crate) struct RawHours {
     fri: toml::Spanned<String>,
     sat: toml::Spanned<String>,
     sun: toml::Spanned<String>,
+    /// Days the clinic is closed, such as a public holiday.
+    #[serde(default)]
+    closed_on: Vec<toml::Spanned<RawClosure>>,
+    /// A break within every open day ("13:00-14:00"), when the desk is
+    /// closed.
+    #[serde(default, rename = "break")]
+    pause: Option<toml::Spanned<String>>,
+}
+
+/// `{ date = "2026-11-26", name = "Thanksgiving", name_es = "Acción de
+/// Gracias" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawClosure {
+    date: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    name_es: Option<String>,
+}
+
+/// A day the clinic is closed, with its name if it has one (in Spanish
+/// too, if given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    pub date: Date,
+    pub name: Option<String>,
+    pub name_es: Option<String>,
 }
 
 /// When the clinic is open on one weekday.
@@ -292,6 +322,10 @@ pub struct Clinic {
     pub date_order: DateOrder,
     /// Monday first; `None` is closed.
     pub week: [Option<OpenHours>; 7],
+    /// Days the clinic is closed, soonest first.
+    pub closures: Vec<Closure>,
+    /// A break within every open day.
+    pub pause: Option<OpenHours>,
     facts: BTreeMap<Locale, BTreeMap<String, String>>,
     pub web_chat: WebChat,
 }
@@ -322,6 +356,30 @@ impl RawClinic {
                 Err(e) => errors.push((e, day.span())),
             }
         }
+        let mut closures = Vec::new();
+        for closure in hours.closed_on {
+            let span = closure.span();
+            let raw = closure.into_inner();
+            match raw.date.trim().parse::<Date>() {
+                Ok(date) => closures.push(Closure {
+                    date,
+                    name: raw.name.filter(|n| !n.trim().is_empty()),
+                    name_es: raw.name_es.filter(|n| !n.trim().is_empty()),
+                }),
+                Err(_) => errors.push((ClinicError::ClosedOn(raw.date), span)),
+            }
+        }
+        closures.sort_by_key(|c| c.date);
+        let pause = match hours.pause {
+            None => None,
+            Some(text) => match parse_hours(text.get_ref()) {
+                Ok(pause) => pause,
+                Err(e) => {
+                    errors.push((e, text.span()));
+                    None
+                }
+            },
+        };
         for (field, value) in [
             ("name", &self.name),
             ("phone", &self.phone),
@@ -403,6 +461,8 @@ impl RawClinic {
             english,
             date_order,
             week,
+            closures,
+            pause,
             facts,
             web_chat,
         })
@@ -473,13 +533,48 @@ impl Clinic {
             parts.push(format!("{days} {when}"));
             start = end + 1;
         }
-        parts.join(", ")
+        let mut text = parts.join(", ");
+        if let Some(pause) = self.pause {
+            let (open, close) = (
+                self.clock(pause.opens, locale),
+                self.clock(pause.closes, locale),
+            );
+            text.push_str(&match locale {
+                Locale::En => format!(" (closed {open}–{close})"),
+                Locale::Es => format!(" (cerrado de {open} a {close})"),
+            });
+        }
+        if !self.closures.is_empty() {
+            let days: Vec<String> = self
+                .closures
+                .iter()
+                .map(|c| {
+                    let day = self.describe_day(c.date, locale);
+                    let name = match locale {
+                        Locale::Es => c.name_es.as_ref().or(c.name.as_ref()),
+                        Locale::En => c.name.as_ref(),
+                    };
+                    match name {
+                        Some(name) => format!("{name} ({day})"),
+                        None => day,
+                    }
+                })
+                .collect();
+            text.push_str(&match locale {
+                Locale::En => format!(". Closed on {}", days.join(", ")),
+                Locale::Es => format!(". Cerrado: {}", days.join(", ")),
+            });
+        }
+        text
     }
 
     /// The front desk's open period (opens, closes) on the clinic-local day
     /// `days` after the day of `at`, if it opens that day.
     fn period(&self, at: &Zoned, days: i64) -> Option<(Zoned, Zoned)> {
         let day = at.date().checked_add(days.days()).ok()?;
+        if self.closure(day).is_some() {
+            return None;
+        }
         let hours = self.hours_on(day.weekday())?;
         // A time that a daylight-saving change skips resolves to the next
         // valid instant ("compatible" disambiguation).
@@ -588,13 +683,39 @@ impl Clinic {
         let now = at.to_zoned(self.time_zone.clone());
         self.period(&now, 0)
             .is_some_and(|(opens, closes)| opens <= now && now < closes)
+            && self.pause_around(&now).is_none()
+    }
+
+    /// The day's closure, if the clinic is closed on `date`.
+    pub fn closure(&self, date: Date) -> Option<&Closure> {
+        self.closures.iter().find(|c| c.date == date)
+    }
+
+    /// The end of the break `now` falls in, if it does.
+    fn pause_around(&self, now: &Zoned) -> Option<Zoned> {
+        let pause = self.pause?;
+        let at = |t: Time| {
+            now.date()
+                .to_datetime(t)
+                .to_zoned(self.time_zone.clone())
+                .ok()
+        };
+        let (starts, ends) = (at(pause.opens)?, at(pause.closes)?);
+        (starts <= *now && *now < ends).then_some(ends)
     }
 
     /// When the front desk next opens after `at` (in the clinic's time zone),
     /// or `None` if it never opens.
     pub fn next_opening(&self, at: Timestamp) -> Option<Zoned> {
         let now = at.to_zoned(self.time_zone.clone());
-        (0..=7)
+        if let Some(ends) = self.pause_around(&now)
+            && self
+                .period(&now, 0)
+                .is_some_and(|(_, closes)| ends < closes)
+        {
+            return Some(ends);
+        }
+        (0..=14)
             .filter_map(|d| self.period(&now, d))
             .map(|(opens, _)| opens)
             .find(|opens| *opens > now)
@@ -722,6 +843,64 @@ mod tests {
             "{}",
             us.hours_text(Locale::En)
         );
+    }
+
+    #[test]
+    fn closed_days_and_a_break_close_the_desk_and_are_told_with_the_hours() {
+        let shipped =
+            std::fs::read_to_string(crate::testing::faq_dir().join("clinic.toml")).unwrap();
+        let with = |extra: &str| {
+            let start = shipped.find("[hours]").unwrap();
+            let end = start + shipped[start..].find("\n\n").unwrap();
+            let hours = "[hours]\nmon = \"08:00-18:00\"\ntue = \"08:00-18:00\"\n\
+                         wed = \"08:00-18:00\"\nthu = \"08:00-18:00\"\nfri = \"08:00-16:00\"\n\
+                         sat = \"closed\"\nsun = \"closed\"\n";
+            let text = format!("{}{hours}{extra}{}", &shipped[..start], &shipped[end..]);
+            toml::from_str::<RawClinic>(&text).unwrap().validate()
+        };
+        let c = with(
+            "break = \"13:00-14:00\"\nclosed_on = [\n  { date = \"2026-11-26\", name = \
+             \"Thanksgiving\", name_es = \"Acción de Gracias\" },\n  { date = \"2026-12-24\" },\n]",
+        )
+        .unwrap();
+        let at = |text: &str| crate::appointments::parse_local(text, &c.time_zone).unwrap();
+        assert!(!c.is_open(at("2026-11-26 10:00")), "Thanksgiving");
+        assert!(
+            c.open_period("2026-11-26".parse().unwrap()).is_none(),
+            "no digest"
+        );
+        assert!(c.is_open(at("2026-11-27 10:00")));
+        assert!(!c.is_open(at("2026-11-27 13:30")), "the break");
+        let back = c.next_opening(at("2026-11-27 13:30")).unwrap();
+        assert_eq!(back.timestamp(), at("2026-11-27 14:00"));
+        let after = c.next_opening(at("2026-11-25 19:00")).unwrap();
+        assert_eq!(
+            after.timestamp(),
+            at("2026-11-27 08:00"),
+            "past the holiday"
+        );
+        let en = c.hours_text(Locale::En);
+        assert!(en.contains("(closed 1:00 PM–2:00 PM)"), "{en}");
+        assert!(
+            en.ends_with("Closed on Thanksgiving (Thursday, November 26), Thursday, December 24"),
+            "{en}"
+        );
+        let es = c.hours_text(Locale::Es);
+        assert!(
+            es.contains("Cerrado: Acción de Gracias (jueves 26 de noviembre)"),
+            "{es}"
+        );
+        let visit = crate::appointments::NewAppointment {
+            patient: "Ana".into(),
+            start: at("2026-12-24 10:00"),
+            needling: true,
+        };
+        let warned = crate::appointments::import_warnings(&[visit], &c, at("2026-12-01 09:00"));
+        assert!(warned[0].contains("closed then"), "{warned:?}");
+        let Err(errors) = with("closed_on = [{ date = \"26/11/2026\" }]") else {
+            panic!("accepted")
+        };
+        assert!(matches!(&errors[0].0, ClinicError::ClosedOn(d) if d == "26/11/2026"));
     }
 
     #[test]

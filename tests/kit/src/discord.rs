@@ -119,8 +119,9 @@ struct Inner {
     message_posts: Vec<Instant>,
     /// Message posts refused with a 4xx other than 429: their parameters.
     rejected: Vec<Value>,
-    /// Message posts to take and never answer (the connection stays open).
-    hang: usize,
+    /// Message posts to take and never answer (the connection stays open),
+    /// by channel.
+    hang: HashMap<u64, usize>,
 }
 
 struct Shared {
@@ -422,10 +423,11 @@ impl FakeDiscord {
         self.inner().fail_after_creating += times;
     }
 
-    /// Takes the next `times` message posts and answers none of them (for
-    /// an hour), creating nothing: a Discord that never answers.
-    pub fn hang_message_posts(&self, times: usize) {
-        self.inner().hang += times;
+    /// Takes the next `times` message posts to `channel` and answers none
+    /// of them (for an hour), creating nothing: a Discord that never
+    /// answers. Posts elsewhere (the desk's) go on as usual.
+    pub fn hang_message_posts(&self, channel: u64, times: usize) {
+        *self.inner().hang.entry(channel).or_default() += times;
     }
 
     /// When each message post arrived (rate-limited ones included).
@@ -660,9 +662,10 @@ async fn rest(
             let channel: u64 = channel.parse().unwrap_or(0);
             let hang = {
                 let mut inner = shared.inner.lock().unwrap();
-                let hang = inner.hang > 0;
+                let left = inner.hang.entry(channel).or_default();
+                let hang = *left > 0;
                 if hang {
-                    inner.hang -= 1;
+                    *left -= 1;
                     inner.message_posts.push(Instant::now());
                 }
                 hang
