@@ -347,9 +347,9 @@ async fn two_quick_messages_in_a_channel_are_answered_in_order_when_the_first_an
     bot.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_stops_on_sigterm() {
-    let fake = FakeDiscord::start().await;
+/// `frontdesk serve` on the Discord fake only (through `DISCORD_API_URL`),
+/// its log piped, once its gateway session is up.
+async fn serve_on_discord(fake: &FakeDiscord) -> tokio::process::Child {
     let env = [
         ("DISCORD_BOT_TOKEN", discord::TOKEN),
         ("DISCORD_API_URL", &fake.api_url()),
@@ -357,6 +357,13 @@ async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_s
     let child = spawn_bot().serve_with(&env, &[], std::process::Stdio::piped());
     // The gateway URL came from the fake's API: the session is the fake's.
     fake.wait_ready().await;
+    child
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_stops_on_sigterm() {
+    let fake = FakeDiscord::start().await;
+    let child = serve_on_discord(&fake).await;
     let pat = DiscordUser::new(54, "pat");
     let channel = fake.user_dm(&pat, "does it hurt?");
     let reply = fake.next_to(channel, 0).await;
@@ -386,12 +393,7 @@ async fn frontdesk_serve_answers_on_a_fake_discord_through_discord_api_url_and_s
 async fn a_send_discord_never_answers_is_abandoned_after_60_s_and_the_patients_next_message_is_answered()
  {
     let fake = FakeDiscord::start().await;
-    let env = [
-        ("DISCORD_BOT_TOKEN", discord::TOKEN),
-        ("DISCORD_API_URL", &fake.api_url()),
-    ];
-    let child = spawn_bot().serve_with(&env, &[], std::process::Stdio::piped());
-    fake.wait_ready().await;
+    let child = serve_on_discord(&fake).await;
     let pat = DiscordUser::new(55, "pat");
     let channel = fake.user_dm(&pat, "hello");
     fake.next_to(channel, 0).await;

@@ -438,14 +438,7 @@ async fn a_visit_added_by_hand_gets_its_link_code_and_a_cancelled_one_shows_as_c
         .to_zoned(zone)
         .date()
         .saturating_add(jiff::Span::new().days(1));
-    let post = |path: String, body: String| {
-        Request::post(path)
-            .header(header::ORIGIN, ORIGIN)
-            .header(header::COOKIE, &desk)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap()
-    };
+    let post = |path: String, body: String| form(&path, &desk, body);
     let csrf = form_token(&console, &desk, "/visits").await;
     let body = format!("csrf={csrf}&patient=Ana+Ruiz&start={tomorrow}T09%3A30&needling=yes");
     let (status, headers, _) = console.send(post("/visits/add".into(), body)).await;
