@@ -23,14 +23,6 @@ const CLINIC: &str = "Bayside Physio & Chiropractic";
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 
-async fn log_in_as(
-    console: &ConsoleBot,
-    browser: &Browser,
-    (name, _, password): (&str, &str, &str),
-) {
-    console.log_in(browser, name, password).await;
-}
-
 /// The console's login form, as served (its page's referrer policy must
 /// let the browser send the page's origin with the form).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +124,7 @@ async fn a_patient_asking_for_a_person_appears_in_the_open_inbox_without_a_reloa
     let console = spawn_console(&[DESK]).await;
     let browser = console.browser().await;
     count_live_streams(&browser).await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     browser.wait_for("#no-tickets", PAGE_WAIT).await;
     wait_until_live(&browser).await;
     browser
@@ -193,7 +185,7 @@ async fn a_claim_and_a_reply_from_the_ticket_page_reach_the_patient_on_telegram(
     let pat = User::new(711, "Pat");
     console.hand_off(&pat, "/human").await;
 
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     browser.click("tr.ticket[data-ticket=\"1\"] a").await;
     browser.wait_for("#claim", PAGE_WAIT).await;
     assert_eq!(browser.text_of("#status").await, "unclaimed");
@@ -277,7 +269,7 @@ async fn a_desk_account_cannot_open_screen_answers_and_a_clinicians_reading_is_a
     screen_with_a_pacemaker(&console, &pat).await;
 
     // The desk sees the outcome, with no way in.
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     browser.goto(&console.page("/screens")).await;
     let list = browser.text_of("#screens").await;
     assert!(list.contains("telegram:721"), "{list}");
@@ -292,7 +284,7 @@ async fn a_desk_account_cannot_open_screen_answers_and_a_clinicians_reading_is_a
     console.log_out(&browser).await;
 
     // The clinician opens the answers, with the patient's own words.
-    log_in_as(&console, &browser, CLINICIAN).await;
+    console.log_in_as(&browser, CLINICIAN).await;
     browser.goto(&console.page("/screens")).await;
     let link = browser
         .wait_for("#screens a[href^=\"/screens/\"]", PAGE_WAIT)
@@ -313,7 +305,7 @@ async fn a_desk_account_cannot_open_screen_answers_and_a_clinicians_reading_is_a
     console.log_out(&browser).await;
 
     // The desk, given the address, is refused the answers and the download.
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     for path in [link.clone(), format!("{link}/fhir")] {
         browser.goto(&console.page(&path)).await;
         assert_eq!(status(&browser).await, 403, "{path}");
@@ -351,7 +343,7 @@ async fn a_patients_html_is_shown_as_text_on_the_inbox_and_the_ticket_page_and_n
     count_live_streams(&browser).await;
     let pat = User::new(731, "Mallory");
     console.hand_off(&pat, "/human").await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     browser
         .wait_for("tr.ticket[data-ticket=\"1\"]", PAGE_WAIT)
         .await;
@@ -450,7 +442,7 @@ async fn a_claim_without_its_sessions_csrf_token_is_refused_and_the_ticket_stays
     let console = spawn_console(&[DESK]).await;
     let browser = console.browser().await;
     console.hand_off(&User::new(741, "Pat"), "/human").await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
 
     // A token that is not the session's.
     browser.goto(&console.page("/tickets/1")).await;
@@ -498,7 +490,7 @@ async fn a_claim_posted_from_another_origin_is_refused_even_with_the_sessions_to
     let console = spawn_console(&[DESK]).await;
     let browser = console.browser().await;
     console.hand_off(&User::new(751, "Pat"), "/human").await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     browser.goto(&console.page("/tickets/1")).await;
     let token = browser
         .execute(
@@ -589,7 +581,7 @@ async fn the_sixth_login_in_a_minute_after_five_wrong_passwords_is_refused_even_
 async fn a_session_ended_by_logging_out_cannot_be_used_again_with_its_old_cookie() {
     let console = spawn_console(&[DESK]).await;
     let browser = console.browser().await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     // The cookie as the browser keeps it (value, path, flags), to put back.
     let old = browser.cookie("frontdesk").await.expect("a session cookie");
     assert!(!old.value().is_empty());
@@ -642,7 +634,7 @@ async fn a_claim_at_the_telegram_desk_shows_in_the_console_and_the_cli_agrees_wh
     console.hand_off(&pat, "/human").await;
     let browser = console.browser().await;
     count_live_streams(&browser).await;
-    log_in_as(&console, &browser, MARIA).await;
+    console.log_in_as(&browser, MARIA).await;
     browser.goto(&console.page("/tickets/1")).await;
     browser.wait_for("#claim", PAGE_WAIT).await;
     wait_until_live(&browser).await;
@@ -683,7 +675,7 @@ async fn a_claim_at_the_telegram_desk_shows_in_the_console_and_the_cli_agrees_wh
     // ...and another desk account sees it taken and cannot reply.
     browser.goto(&console.page("/inbox")).await;
     console.log_out(&browser).await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     browser.goto(&console.page("/tickets/1")).await;
     browser.wait_for("#claim", PAGE_WAIT).await;
     assert!(
@@ -698,7 +690,7 @@ async fn an_emergency_answer_given_to_a_patient_without_a_ticket_shows_in_the_in
     let console = spawn_console(&[DESK]).await;
     let browser = console.browser().await;
     count_live_streams(&browser).await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     wait_until_live(&browser).await;
     let words = "crushing chest pain right now and my left arm is numb";
     let pat = User::new(744, "Pat");
@@ -721,7 +713,7 @@ async fn an_emergency_answer_given_to_a_patient_without_a_ticket_shows_in_the_in
 async fn the_admin_filters_the_audit_log_by_action_and_a_desk_account_cannot_open_it() {
     let console = spawn_console(&[DESK, ADMIN]).await;
     let browser = console.browser().await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     assert!(
         browser
             .find(Locator::Css("a[href=\"/audit\"]"))
@@ -734,7 +726,7 @@ async fn the_admin_filters_the_audit_log_by_action_and_a_desk_account_cannot_ope
     browser.goto(&console.page("/inbox")).await;
     console.log_out(&browser).await;
 
-    log_in_as(&console, &browser, ADMIN).await;
+    console.log_in_as(&browser, ADMIN).await;
     browser.click("a[href=\"/audit\"]").await;
     browser.wait_for("#audit", PAGE_WAIT).await;
     browser
@@ -777,7 +769,7 @@ async fn the_admin_filters_the_audit_log_by_action_and_a_desk_account_cannot_ope
 async fn a_calendar_uploaded_on_the_visits_page_imports_all_or_nothing_and_shows_screen_status() {
     let console = spawn_console(&[DESK]).await;
     let browser = console.browser().await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     let tomorrow = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::get("America/New_York").unwrap())
         .date()

@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use frontdesk_testkit::telegram::User;
 
-use crate::helpers::{Browser, ConsoleBot, PAGE_WAIT, spawn_console, status};
+use crate::helpers::{Browser, PAGE_WAIT, spawn_console, status};
 
 const DESK: (&str, &str, &str) = ("dana", "desk", "dana-password-1");
 const CLINICIAN: (&str, &str, &str) = ("cleo", "clinician", "cleo-password-1");
@@ -23,14 +23,6 @@ async fn bars(browser: &Browser, chart: &str) -> Vec<u64> {
         counts.push(count.parse().unwrap());
     }
     counts
-}
-
-async fn log_in_as(
-    console: &ConsoleBot,
-    browser: &Browser,
-    (name, _, password): (&str, &str, &str),
-) {
-    console.log_in(browser, name, password).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +47,7 @@ async fn the_numbers_page_shows_bars_that_match_the_messages_and_conversations_t
     let (messages, conversations) = (asked.len() as u64, 3);
 
     let browser = console.browser().await;
-    log_in_as(&console, &browser, DESK).await;
+    console.log_in_as(&browser, DESK).await;
     assert!(
         browser
             .find(Locator::Css("a[href=\"/numbers\"]"))
@@ -68,7 +60,7 @@ async fn the_numbers_page_shows_bars_that_match_the_messages_and_conversations_t
     browser.goto(&console.page("/inbox")).await;
     console.log_out(&browser).await;
 
-    log_in_as(&console, &browser, CLINICIAN).await;
+    console.log_in_as(&browser, CLINICIAN).await;
     browser.click("a[href=\"/numbers\"]").await;
     browser.wait_for("svg#chart-messages", PAGE_WAIT).await;
     // The last seven clinic days, today's last.

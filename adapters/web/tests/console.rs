@@ -100,6 +100,16 @@ fn console(accounts: &[(&str, Role)]) -> Console {
 use frontdesk_core::Clock;
 
 impl Console {
+    /// The clinic day `n` days from the test's clock.
+    fn day(&self, n: i64) -> jiff::civil::Date {
+        let zone = self.engine.knowledge().clinic.time_zone.clone();
+        self.clock
+            .now()
+            .to_zoned(zone)
+            .date()
+            .saturating_add(jiff::Span::new().days(n))
+    }
+
     async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();
@@ -376,13 +386,7 @@ async fn upload(console: &Console, cookie: &str, name: &str, text: &str) -> (Sta
 async fn a_calendar_with_one_bad_row_imports_nothing_and_names_the_row_and_a_good_one_imports() {
     let console = console(&[("desk1", Role::Desk)]);
     let desk = console.log_in("desk1").await;
-    let zone = console.engine.knowledge().clinic.time_zone.clone();
-    let tomorrow = console
-        .clock
-        .now()
-        .to_zoned(zone)
-        .date()
-        .saturating_add(jiff::Span::new().days(1));
+    let tomorrow = console.day(1);
     let bad = format!("patient,start\nAna,{tomorrow} 09:30\nBen,next tuesday\n");
     let (status, page) = upload(&console, &desk, "week.csv", &bad).await;
     assert_eq!(status, StatusCode::OK);
@@ -431,13 +435,7 @@ async fn form_token(console: &Console, cookie: &str, path: &str) -> String {
 async fn a_visit_added_by_hand_gets_its_link_code_and_a_cancelled_one_shows_as_cancelled() {
     let console = console(&[("desk1", Role::Desk)]);
     let desk = console.log_in("desk1").await;
-    let zone = console.engine.knowledge().clinic.time_zone.clone();
-    let tomorrow = console
-        .clock
-        .now()
-        .to_zoned(zone)
-        .date()
-        .saturating_add(jiff::Span::new().days(1));
+    let tomorrow = console.day(1);
     let post = |path: String, body: String| form(&path, &desk, body);
     let csrf = form_token(&console, &desk, "/visits").await;
     let body = format!("csrf={csrf}&patient=Ana+Ruiz&start={tomorrow}T09%3A30&needling=yes");
@@ -789,18 +787,10 @@ async fn a_visit_moved_keeps_its_link_code_and_shows_the_link_that_opens_the_bot
     let console = console(&[("desk1", Role::Desk)]);
     let desk = console.log_in("desk1").await;
     let zone = console.engine.knowledge().clinic.time_zone.clone();
-    let day = |n: i64| {
-        console
-            .clock
-            .now()
-            .to_zoned(zone.clone())
-            .date()
-            .saturating_add(jiff::Span::new().days(n))
-    };
     let csrf = form_token(&console, &desk, "/visits").await;
     let body = format!(
         "csrf={csrf}&patient=Ana+Ruiz&start={}T09%3A30&needling=yes",
-        day(1)
+        console.day(1)
     );
     console.send(form("/visits/add", &desk, body)).await;
     let ana = console.engine.appointments().unwrap().remove(0);
@@ -808,7 +798,7 @@ async fn a_visit_moved_keeps_its_link_code_and_shows_the_link_that_opens_the_bot
     let (_, _, page) = console.get("/visits", &desk).await;
     assert!(!page.contains("start-link"), "no platform, no link");
 
-    let body = format!("csrf={csrf}&start={}T16%3A45", day(2));
+    let body = format!("csrf={csrf}&start={}T16%3A45", console.day(2));
     let (status, _, _) = console
         .send(form(
             &format!("/visits/{}/move", ana.id),
@@ -849,11 +839,11 @@ async fn a_visit_moved_keeps_its_link_code_and_shows_the_link_that_opens_the_bot
         .send(form(
             &format!("/visits/{}/move", moved.id),
             &desk,
-            format!("csrf=wrong&start={}T10%3A00", day(3)),
+            format!("csrf=wrong&start={}T10%3A00", console.day(3)),
         ))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let past = format!("csrf={csrf}&start={}T10%3A00", day(-1));
+    let past = format!("csrf={csrf}&start={}T10%3A00", console.day(-1));
     console
         .send(form(&format!("/visits/{}/move", moved.id), &desk, past))
         .await;

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::records::{decode, encode};
+use super::records::{decode, encode, keys};
 use super::{Engine, EngineError, UnansweredEntry};
 use crate::ids::{Locale, TopicId};
 use crate::knowledge::teach::{Example, FolderChange, TeachError};
@@ -22,7 +22,6 @@ use crate::ports::{Batch, Store, Teacher};
 use crate::text::{detect_locale, fold};
 
 const LESSONS: &str = "lessons/";
-const UNANSWERED: &str = "unanswered/";
 
 /// Two questions this alike (shared three-letter pieces over all of
 /// either's) are one group.
@@ -124,7 +123,7 @@ impl<S: Store> Engine<S> {
     /// first.
     fn open_questions(&self) -> Result<Vec<(String, UnansweredEntry)>, EngineError> {
         let mut open = Vec::new();
-        for (key, bytes) in self.store.scan_prefix(UNANSWERED)? {
+        for (key, bytes) in self.store.scan_prefix(keys::UNANSWERED)? {
             let entry: UnansweredEntry = decode(&key, &bytes)?;
             if entry.settled.is_none() {
                 open.push((key, entry));
@@ -257,7 +256,7 @@ impl<S: Store> Engine<S> {
         batch.put(key, encode(&lesson));
         let settled: Vec<String> = self
             .store
-            .scan_prefix(UNANSWERED)
+            .scan_prefix(keys::UNANSWERED)
             .map_err(EngineError::from)?
             .into_iter()
             .filter_map(|(key, bytes)| {

@@ -130,6 +130,11 @@ impl ConsoleBot {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// Logs in as a test account `(name, role, password)`.
+    pub async fn log_in_as(&self, browser: &Browser, (name, _, password): (&str, &str, &str)) {
+        self.log_in(browser, name, password).await;
+    }
+
     /// Fills in the login form and submits it; the browser is on whatever
     /// page the console answered with.
     pub async fn submit_login(&self, browser: &Browser, name: &str, password: &str) {
