@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::appointments::DigestLine;
 use crate::chat::{HandoffReason, RedFlag, Reply, Urgency};
-use crate::ids::{ChatKey, Platform};
+use crate::ids::{ChatKey, Locale, Platform};
 
 /// What every desk should show. Carries no screening answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,9 @@ pub enum DeskEvent {
         recent: Vec<String>,
         /// Whether the chat is one others read (a group or server channel).
         shared: bool,
+        /// The patient's language when it opened.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        locale: Option<Locale>,
     },
     Reannounced {
         number: u64,
@@ -77,6 +80,15 @@ pub enum DeskEvent {
         /// Clinic-local "Tue 2026-12-01 09:30".
         when: String,
     },
+    /// A reminder was due for a visit on a day the clinic is closed: it
+    /// was not sent.
+    VisitOnClosedDay {
+        patient: String,
+        /// Clinic-local, in the clinic's convention.
+        when: String,
+        /// The closure's name ("Thanksgiving"), if it has one.
+        closure: Option<String>,
+    },
     /// A staff member's reply may not have reached the patient (the
     /// platform refused it, or its fate is unknown).
     RelayFailed {
@@ -102,6 +114,28 @@ pub enum DeskEvent {
 }
 
 impl DeskEvent {
+    /// The ticket this event belongs to, if any: it goes where that ticket
+    /// lives at a desk (its forum topic or thread) when it has one.
+    pub fn ticket(&self) -> Option<u64> {
+        match self {
+            DeskEvent::Opened { number, .. }
+            | DeskEvent::Reannounced { number, .. }
+            | DeskEvent::Claimed { number, .. }
+            | DeskEvent::PatientWrote { number, .. }
+            | DeskEvent::EmergencyDuringHandoff { number, .. }
+            | DeskEvent::Closed { number, .. }
+            | DeskEvent::RelayFailed { number, .. } => Some(*number),
+            DeskEvent::Emergency { .. }
+            | DeskEvent::Urgent { .. }
+            | DeskEvent::AppointmentCancelled { .. }
+            | DeskEvent::ReminderInDoubt { .. }
+            | DeskEvent::VisitOnClosedDay { .. }
+            | DeskEvent::StoreFailing
+            | DeskEvent::KnowledgeRejected { .. }
+            | DeskEvent::Digest { .. } => None,
+        }
+    }
+
     /// Whether this must reach a desk (kept in the outbox until one takes
     /// it), rather than keep a desk up to date.
     pub fn is_alert(&self) -> bool {

@@ -13,7 +13,7 @@ use crate::helpers::{Adapters, open_engine, run_discord, run_telegram};
 /// The desks of the shipped `faq/desk.toml`.
 pub const DISCORD_DESK: u64 = 1_300_000_000_000_000_001;
 pub const TELEGRAM_DESK: i64 = -1_001_000_000_001;
-const MARIA_ON_DISCORD: u64 = 1_300_000_000_000_000_011;
+pub const MARIA_ON_DISCORD: u64 = 1_300_000_000_000_000_011;
 
 /// Both fakes, both real adapters, one engine and one router, as `serve`
 /// runs them.
@@ -27,7 +27,7 @@ pub struct Both {
     router: Arc<Router>,
 }
 
-async fn spawn_both() -> Both {
+pub async fn spawn_both() -> Both {
     spawn_both_at(Arc::new(SystemClock)).await
 }
 

@@ -10,6 +10,7 @@ mod admin;
 mod backup;
 mod cli;
 mod console;
+mod desks;
 mod discord;
 mod encryption;
 mod files;

@@ -11,6 +11,8 @@
 //!   limiter always on in production; a proxy URL for tests turns it off, since
 //!   serenity ignores a proxy while its rate limiter is on).
 //! - [`convert`]: escaping Discord markdown, buttons as message components.
+//! - `desk`: the staff channel's threads, one per ticket, where threads
+//!   are allowed.
 //! - [`Handler`]: serenity's event handler: messages, button interactions and
 //!   slash commands in, replies out.
 //!
@@ -19,6 +21,7 @@
 //! Developer Portal's Bot page).
 
 pub mod convert;
+mod desk;
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
@@ -158,20 +161,23 @@ fn destination<S: Store>(app: &App<S>, delivery: &Delivery) -> Option<ChannelId>
     }
 }
 
-/// Sends one delivery to `channel`, then settles its receipt.
+/// Sends one delivery to `channel` (a desk post to its ticket's thread,
+/// where it has one), then settles its receipt.
 async fn deliver<S: Store>(http: &Arc<Http>, app: &App<S>, channel: ChannelId, d: Delivery) {
     let receipt = d.receipt().cloned();
-    let message = match d {
-        Delivery::ToChat { reply, .. } => convert::message(&reply),
+    let outcome = match d {
+        Delivery::ToChat { reply, .. } => send_message(http, channel, convert::message(&reply))
+            .await
+            .map_err(|e| {
+                let why = describe(&e);
+                tracing::error!(error = why, "a delivery could not be sent");
+                why
+            }),
         Delivery::Desk { event, .. } => {
-            convert::plain_message(convert::escape_markdown(&handoff::desk_text(&event)))
+            let desk = desk::Channel { http, channel };
+            frontdesk_shell::desk::post(app, &desk, Platform::Discord, &event).await
         }
     };
-    let outcome = send_message(http, channel, message).await.map_err(|e| {
-        let why = describe(&e);
-        tracing::error!(error = why, "a delivery could not be sent");
-        why
-    });
     app.settle(receipt, outcome).await;
 }
 
@@ -304,8 +310,34 @@ impl<S: Store> Handler<S> {
             }
             return;
         }
-        if Some(msg.channel_id) == desk_channel(&self.app) {
-            if let Some(action) = handoff::parse_staff_command(&msg.content) {
+        // The staff desk: its channel, and a ticket's thread in it.
+        let place = msg.channel_id.get().to_string();
+        let in_thread = match msg.guild_id {
+            Some(_) => self
+                .app
+                .blocking(move |e| e.ticket_in_thread(Platform::Discord, &place))
+                .await
+                .and_then(Result::ok)
+                .flatten(),
+            None => None,
+        };
+        if in_thread.is_some() || Some(msg.channel_id) == desk_channel(&self.app) {
+            let place = msg.channel_id.get().to_string();
+            let replied_to = self.me.get().and_then(|me| {
+                msg.referenced_message
+                    .as_ref()
+                    .filter(|r| r.author.id == *me)
+                    .map(|r| r.content.as_str())
+            });
+            let action = frontdesk_shell::desk::staff_message(
+                &self.app,
+                Platform::Discord,
+                &msg.content,
+                Some(&place),
+                replied_to,
+            )
+            .await;
+            if let Some(action) = action {
                 self.staff_action(ctx, &msg, action).await;
             }
             return;

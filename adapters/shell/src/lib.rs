@@ -5,8 +5,11 @@
 //! other platforms and the staff desks.
 //!
 //! Adapters keep only what is about their platform: receiving, rendering
-//! and sending. [`Lanes`] gives them one queue per destination.
+//! and sending. [`Lanes`] gives them one queue per destination; [`desk`]
+//! decides where a desk post goes when each ticket has its own topic or
+//! thread.
 
+pub mod desk;
 mod lanes;
 
 use std::sync::Arc;

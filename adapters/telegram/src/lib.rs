@@ -13,6 +13,8 @@
 //! - [`send`]: sending with retries: on 429 after `retry_after`, on 5xx and
 //!   connection failures with backoff; nothing dropped, nothing sent twice,
 //!   order kept within a chat.
+//! - `desk`: the staff group's forum topics, one per ticket, where the
+//!   group has topics.
 //! - [`polling`]: recovery from a batch of updates whose JSON teloxide cannot
 //!   read, which would otherwise stall long polling for good.
 //! - [`handler`]: the update handler tree, built by a function so tests run
@@ -28,13 +30,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::{self, Actor, StaffAction};
-use frontdesk_core::{Delivery, DeskEvent, Incoming, Platform, Store};
+use frontdesk_core::{Delivery, Incoming, Platform, Store};
 pub use frontdesk_shell::App;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, Me};
+use teloxide::types::{BotCommand, Me, ThreadId};
 use teloxide::update_listeners::{Polling, webhooks};
 
 /// What the handlers send with: the client straight, or behind teloxide's
@@ -58,6 +60,8 @@ macro_rules! with_client {
     };
 }
 
+mod desk;
+
 impl Tg {
     /// The client without the throttle (for receiving updates).
     pub fn raw(&self) -> &Bot {
@@ -75,6 +79,17 @@ impl Tg {
         text: &str,
         markup: Option<&teloxide::types::InlineKeyboardMarkup>,
     ) -> Result<(), teloxide::RequestError> {
+        self.send_html_in(chat, None, text, markup).await
+    }
+
+    /// [`Tg::send_html`] in a forum topic of the chat, if `thread` is one.
+    async fn send_html_in(
+        &self,
+        chat: ChatId,
+        thread: Option<ThreadId>,
+        text: &str,
+        markup: Option<&teloxide::types::InlineKeyboardMarkup>,
+    ) -> Result<(), teloxide::RequestError> {
         // A text too long for one message goes as several, in order; the
         // keyboard goes with the last.
         let pieces = convert::split_html(text);
@@ -87,6 +102,9 @@ impl Tg {
                     .parse_mode(teloxide::types::ParseMode::Html);
                 if let Some(m) = markup {
                     request = request.reply_markup(m.clone());
+                }
+                if let Some(thread) = thread {
+                    request = request.message_thread_id(thread);
                 }
                 request.into_future()
             })
@@ -341,30 +359,25 @@ fn destination<S: Store>(app: &App<S>, delivery: &Delivery) -> Option<ChatId> {
 }
 
 /// Sends one delivery to `to`: a message to a Telegram patient, or a desk
-/// post; then settles its receipt.
+/// post (in its ticket's topic, where it has one); then settles its receipt.
 async fn deliver<S: Store>(bot: &Tg, app: &App<S>, to: ChatId, delivery: Delivery) {
     let receipt = delivery.receipt().cloned();
-    let (text, markup) = match delivery {
-        Delivery::ToChat { reply, .. } => convert::render_plain(&reply),
+    let outcome = match delivery {
+        Delivery::ToChat { reply, .. } => {
+            let (text, markup) = convert::render_plain(&reply);
+            bot.send_html(to, &text, markup.as_ref())
+                .await
+                .map_err(|e| {
+                    let why = send::describe(&e);
+                    tracing::error!(error = why, "a delivery could not be sent");
+                    why
+                })
+        }
         Delivery::Desk { event, .. } => {
-            let markup = match &event {
-                DeskEvent::Opened { number, .. } | DeskEvent::Reannounced { number, .. } => {
-                    Some(convert::claim_button(*number))
-                }
-                _ => None,
-            };
-            let text = teloxide::utils::html::escape(&handoff::desk_text(&event));
-            (text, markup)
+            let group = desk::Group { bot, chat: to };
+            frontdesk_shell::desk::post(app, &group, Platform::Telegram, &event).await
         }
     };
-    let outcome = bot
-        .send_html(to, &text, markup.as_ref())
-        .await
-        .map_err(|e| {
-            let why = send::describe(&e);
-            tracing::error!(error = why, "a delivery could not be sent");
-            why
-        });
     app.settle(receipt, outcome).await;
 }
 
@@ -374,7 +387,7 @@ async fn staff_action<S: Store>(
     app: &Arc<App<S>>,
     from: &teloxide::types::User,
     action: StaffAction,
-    answer_in: ChatId,
+    answer_in: (ChatId, Option<ThreadId>),
 ) -> Result<(), TelegramError> {
     let actor = Actor {
         platform: Platform::Telegram,
@@ -383,9 +396,10 @@ async fn staff_action<S: Store>(
         display_name: from.full_name(),
     };
     let outcome = app.staff(actor, action).await;
+    let (chat, thread) = answer_in;
     for text in &outcome.to_staff {
-        bot.send_html(answer_in, &teloxide::utils::html::escape(text), None)
-            .await?;
+        let text = teloxide::utils::html::escape(text);
+        bot.send_html_in(chat, thread, &text, None).await?;
     }
     // Full screening answers: only to the staff member, in their private chat
     // with the bot (never the desk group).
@@ -432,12 +446,28 @@ async fn on_message<S: Store>(
         }
     }
     if Some(msg.chat.id) == desk_group(&app) {
-        // The staff desk: staff commands only; other chatter is ignored.
-        if let (Some(from), Some(action)) = (
-            msg.from.as_ref(),
-            msg.text().and_then(handoff::parse_staff_command),
-        ) {
-            return staff_action(&bot, &app, from, action, msg.chat.id).await;
+        // The staff desk: staff commands, and words for a patient written
+        // in their ticket's topic or in reply to one of its posts; other
+        // chatter is ignored.
+        let (Some(from), Some(text)) = (msg.from.as_ref(), msg.text()) else {
+            return Ok(());
+        };
+        let topic = desk::topic_of(&msg);
+        let place = topic.map(desk::place_of);
+        let replied_to = msg
+            .reply_to_message()
+            .filter(|r| r.from.as_ref().is_some_and(|u| u.id == me.user.id))
+            .and_then(|r| r.text());
+        let action = frontdesk_shell::desk::staff_message(
+            &app,
+            Platform::Telegram,
+            text,
+            place.as_deref(),
+            replied_to,
+        )
+        .await;
+        if let (false, Some(action)) = (from.is_bot, action) {
+            return staff_action(&bot, &app, from, action, (msg.chat.id, topic)).await;
         }
         return Ok(());
     }
@@ -474,7 +504,12 @@ async fn on_callback<S: Store>(
         .and_then(|d| d.strip_prefix(convert::CLAIM_PREFIX))
         .and_then(|n| n.parse().ok())
     {
-        return staff_action(&bot, &app, &query.from, StaffAction::Claim(number), chat).await;
+        let topic = match message {
+            teloxide::types::MaybeInaccessibleMessage::Regular(m) => desk::topic_of(m),
+            teloxide::types::MaybeInaccessibleMessage::Inaccessible(_) => None,
+        };
+        let action = StaffAction::Claim(number);
+        return staff_action(&bot, &app, &query.from, action, (chat, topic)).await;
     }
     let Some(incoming) = convert::incoming_callback(&query, update.id, app.clock.now()) else {
         return Ok(());

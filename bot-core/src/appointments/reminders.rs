@@ -256,6 +256,9 @@ pub enum SkipReason {
     TooLate,
     /// Its moment had passed when the patient linked their chat.
     BeforeLink,
+    /// The visit is on a day the clinic is closed (`closed_on`): the desk
+    /// is told instead.
+    ClosedDay,
 }
 
 /// What happened to one reminder of one appointment. Never undone.

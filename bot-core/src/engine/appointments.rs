@@ -471,8 +471,36 @@ impl<S: Store> Engine<S> {
             }
             let first = !appointment.reminders.values().any(Mark::went);
             let mut send = None;
+            let closed = knowledge
+                .clinic
+                .closure(appointment.start.to_zoned(tz.clone()).date());
+            let told = appointment.reminders.values().any(|m| {
+                matches!(
+                    m,
+                    Mark::Skipped {
+                        why: SkipReason::ClosedDay,
+                        ..
+                    }
+                )
+            });
             for decision in decisions {
                 match decision {
+                    Decision::Send { key } if closed.is_some() => {
+                        // A visit on a closed day: no reminder to come in;
+                        // the desk is told, once.
+                        let why = SkipReason::ClosedDay;
+                        appointment
+                            .reminders
+                            .insert(key, Mark::Skipped { at: now, why });
+                        if !told {
+                            let closure = closed.and_then(|c| c.name.clone());
+                            deliveries.push(Delivery::desk(DeskEvent::VisitOnClosedDay {
+                                patient: appointment.patient.clone(),
+                                when: staff_when(&knowledge, appointment.start),
+                                closure,
+                            }));
+                        }
+                    }
                     Decision::Send { key } => {
                         let mark = Mark::Sending {
                             at: now,

@@ -200,6 +200,7 @@ impl<S: Store> Engine<S> {
             reason,
             recent,
             shared,
+            locale,
         })
     }
 
@@ -213,6 +214,110 @@ impl<S: Store> Engine<S> {
     /// A ticket by number.
     pub fn ticket(&self, number: u64) -> Result<Option<Ticket>, EngineError> {
         self.get(&keys::ticket(number))
+    }
+
+    /// Where ticket `number` lives at `platform`'s desk (a Telegram forum
+    /// topic's id, a Discord thread's), if it has a place of its own.
+    pub fn desk_thread(
+        &self,
+        platform: Platform,
+        number: u64,
+    ) -> Result<Option<String>, EngineError> {
+        self.get(&keys::desk_thread(platform, number))
+    }
+
+    /// Records that ticket `number` lives in `thread` at `platform`'s desk,
+    /// in place of any earlier one (a topic deleted by hand, made again).
+    pub fn set_desk_thread(
+        &self,
+        platform: Platform,
+        number: u64,
+        thread: &str,
+    ) -> Result<(), EngineError> {
+        let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = Batch::default();
+        if let Some(old) = self.desk_thread(platform, number)? {
+            batch.delete(keys::thread_ticket(platform, &old));
+        }
+        batch.put(keys::desk_thread(platform, number), encode(&thread));
+        batch.put(keys::thread_ticket(platform, thread), encode(&number));
+        Ok(self.apply(batch)?)
+    }
+
+    /// The ticket whose place at `platform`'s desk is `thread`.
+    pub fn ticket_in_thread(
+        &self,
+        platform: Platform,
+        thread: &str,
+    ) -> Result<Option<u64>, EngineError> {
+        self.get(&keys::thread_ticket(platform, thread))
+    }
+
+    /// Adds forgetting where a ticket lived at the desks to `batch`.
+    pub(super) fn drop_desk_threads(
+        &self,
+        number: u64,
+        batch: &mut Batch,
+    ) -> Result<(), EngineError> {
+        for platform in [Platform::Telegram, Platform::Discord] {
+            if let Some(thread) = self.desk_thread(platform, number)? {
+                batch.delete(keys::desk_thread(platform, number));
+                batch.delete(keys::thread_ticket(platform, &thread));
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts a staff member's words in the ticket's transcript and on their
+    /// way to the patient; `false` (and the staff member told why) when
+    /// they must not go: the ticket came from a shared chat.
+    fn relay(
+        &self,
+        ticket: &mut Ticket,
+        name: String,
+        text: &str,
+        at: Timestamp,
+        batch: &mut Batch,
+        out: &mut StaffResponse,
+    ) -> bool {
+        if ticket.shared {
+            out.to_staff.push(render::SHARED_CHAT.into());
+            return false;
+        }
+        let first = !ticket
+            .transcript
+            .iter()
+            .any(|line| matches!(line.from, Speaker::Staff(_)));
+        if first {
+            let seconds = seconds_between(ticket.opened, at);
+            self.count(batch, at, Usage::FirstStaffReply { seconds });
+        }
+        ticket.transcript.push(Line {
+            from: Speaker::Staff(name),
+            text: text.to_owned(),
+            at,
+            in_doubt: false,
+        });
+        out.to_patients.push(Delivery::ToChat {
+            chat: ticket.chat.clone(),
+            reply: Reply::outside_dialogue(
+                ReplyKind::FromStaff,
+                format!("{}: {text}", self.knowledge().clinic.name),
+            ),
+            receipt: Some(Receipt::Relay {
+                ticket: ticket.number,
+            }),
+        });
+        true
+    }
+
+    /// A ticket's story for staff, as `/history` tells it: why it opened,
+    /// its alerts, the conversation before and what was said since.
+    pub fn ticket_story(&self, number: u64) -> Result<Option<String>, EngineError> {
+        let knowledge = self.knowledge();
+        Ok(self
+            .ticket(number)?
+            .map(|ticket| story(&ticket, &knowledge.clinic)))
     }
     /// Tickets not yet closed, oldest first.
     pub fn open_tickets(&self) -> Result<Vec<Ticket>, EngineError> {
@@ -373,6 +478,7 @@ impl<S: Store> Engine<S> {
             }
             StaffAction::Claim(n)
             | StaffAction::Reply(n, _)
+            | StaffAction::Write(n, _)
             | StaffAction::Close(n)
             | StaffAction::Screening(n)
             | StaffAction::History(n) => *n,
@@ -408,33 +514,36 @@ impl<S: Store> Engine<S> {
                     out.to_staff.push(render::NOT_YOURS.into());
                     return Ok(out);
                 }
+                if !self.relay(&mut ticket, name, text, at, &mut batch, &mut out) {
+                    return Ok(out);
+                }
+                out.to_staff.push(render::SENT.into());
+            }
+            StaffAction::Write(_, text) => {
+                // Written where the ticket lives: the first to write claims
+                // it; nobody is told "Sent." after every message there.
+                if let Some(by) = ticket.claimed_by().filter(|_| !mine) {
+                    out.to_staff
+                        .push(format!("{} {by}.", render::WRITTEN_ON_OTHERS));
+                    return Ok(out);
+                }
                 if ticket.shared {
                     out.to_staff.push(render::SHARED_CHAT.into());
                     return Ok(out);
                 }
-                let first = !ticket
-                    .transcript
-                    .iter()
-                    .any(|line| matches!(line.from, Speaker::Staff(_)));
-                if first {
-                    let seconds = seconds_between(ticket.opened, at);
-                    self.count(&mut batch, at, Usage::FirstStaffReply { seconds });
+                if !mine {
+                    ticket.status = TicketStatus::Claimed {
+                        by: name.clone(),
+                        platform: who.platform,
+                        user_id: who.user_id.clone(),
+                        at,
+                    };
+                    out.desk.push(DeskEvent::Claimed {
+                        number,
+                        by: name.clone(),
+                    });
                 }
-                ticket.transcript.push(Line {
-                    from: Speaker::Staff(name),
-                    text: text.clone(),
-                    at,
-                    in_doubt: false,
-                });
-                out.to_patients.push(Delivery::ToChat {
-                    chat: ticket.chat.clone(),
-                    reply: Reply::outside_dialogue(
-                        ReplyKind::FromStaff,
-                        format!("{}: {text}", knowledge.clinic.name),
-                    ),
-                    receipt: Some(Receipt::Relay { ticket: number }),
-                });
-                out.to_staff.push(render::SENT.into());
+                self.relay(&mut ticket, name, text, at, &mut batch, &mut out);
             }
             StaffAction::Close(_) => {
                 ticket.status = TicketStatus::Closed {
@@ -461,35 +570,7 @@ impl<S: Store> Engine<S> {
                 out.desk.push(DeskEvent::Closed { number, by: name });
             }
             StaffAction::History(_) => {
-                let clinic = &knowledge.clinic;
-                let mut text = format!(
-                    "Ticket #{number}: {} on {}, opened {} ({}).",
-                    ticket.patient,
-                    ticket.chat.platform(),
-                    clinic.show(ticket.opened),
-                    render::reason(&ticket.reason),
-                );
-                for alert in &ticket.alerts {
-                    text.push_str(&format!("\n[{}]", alert.label()));
-                }
-                if !ticket.recent.is_empty() {
-                    text.push_str("\nBefore the hand-off:");
-                    for line in &ticket.recent {
-                        text.push_str(&format!("\n- {line}"));
-                    }
-                }
-                if !ticket.transcript.is_empty() {
-                    text.push_str("\nSince:");
-                    for line in &ticket.transcript {
-                        let who = match &line.from {
-                            Speaker::Patient => "Patient".to_owned(),
-                            Speaker::Staff(name) => name.clone(),
-                        };
-                        let when = clinic.show_time(line.at);
-                        text.push_str(&format!("\n- {when} {who}: {}", line.text));
-                    }
-                }
-                out.to_staff.push(text);
+                out.to_staff.push(story(&ticket, &knowledge.clinic));
                 return Ok(out);
             }
             StaffAction::Screening(_) => {
@@ -521,4 +602,39 @@ impl<S: Store> Engine<S> {
         self.apply(batch)?;
         Ok(out)
     }
+}
+
+/// A ticket's story for staff: why it opened, its alerts, the conversation
+/// before the hand-off (both sides, alerts by category) and what was said
+/// since, in order.
+fn story(ticket: &Ticket, clinic: &crate::knowledge::Clinic) -> String {
+    let number = ticket.number;
+    let mut text = format!(
+        "Ticket #{number}: {} on {}, opened {} ({}).",
+        ticket.patient,
+        ticket.chat.platform(),
+        clinic.show(ticket.opened),
+        render::reason(&ticket.reason),
+    );
+    for alert in &ticket.alerts {
+        text.push_str(&format!("\n[{}]", alert.label()));
+    }
+    if !ticket.recent.is_empty() {
+        text.push_str("\nBefore the hand-off:");
+        for line in &ticket.recent {
+            text.push_str(&format!("\n- {line}"));
+        }
+    }
+    if !ticket.transcript.is_empty() {
+        text.push_str("\nSince:");
+        for line in &ticket.transcript {
+            let who = match &line.from {
+                Speaker::Patient => "Patient".to_owned(),
+                Speaker::Staff(name) => name.clone(),
+            };
+            let when = clinic.show_time(line.at);
+            text.push_str(&format!("\n- {when} {who}: {}", line.text));
+        }
+    }
+    text
 }

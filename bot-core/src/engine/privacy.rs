@@ -154,6 +154,7 @@ impl<S: Store> Engine<S> {
                 if !ticket.is_closed() {
                     closed.push(ticket.number);
                 }
+                self.drop_desk_threads(ticket.number, &mut batch)?;
                 delete(&mut batch, key);
             }
         }

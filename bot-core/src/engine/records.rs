@@ -121,6 +121,16 @@ pub(super) mod keys {
         format!("{ALERTS}{chat}/")
     }
 
+    /// Where a ticket lives on a desk platform (a forum topic, a thread).
+    pub fn desk_thread(platform: crate::ids::Platform, number: u64) -> String {
+        format!("desk-thread/{platform}/{number:010}")
+    }
+
+    /// The ticket a desk platform's topic or thread belongs to.
+    pub fn thread_ticket(platform: crate::ids::Platform, thread: &str) -> String {
+        format!("desk-thread-ticket/{platform}/{thread}")
+    }
+
     pub fn ticket(number: u64) -> String {
         format!("{TICKETS}{number:010}")
     }

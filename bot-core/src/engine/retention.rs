@@ -292,6 +292,7 @@ impl<S: Store> Engine<S> {
                 if points_here {
                     plan.batch.delete(index);
                 }
+                self.drop_desk_threads(t.number, &mut plan.batch)?;
                 plan.batch.delete(key);
                 plan.report.tickets += 1;
             }

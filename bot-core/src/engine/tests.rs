@@ -320,6 +320,98 @@ fn a_claimed_ticket_is_shown_as_taken_to_other_staff() {
 }
 
 #[test]
+fn writing_where_a_ticket_lives_claims_it_for_the_first_writer_and_reaches_the_patient() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    let now = Timestamp::from_second(1_000).unwrap();
+    engine.handle(&say("telegram:1", "/human", 1));
+    let maria = actor(Platform::Telegram, "5000001");
+    let james = actor(Platform::Discord, "1300000000000000012");
+    let out = engine
+        .handle_staff(&maria, &StaffAction::Write(1, "Hi, Maria here".into()), now)
+        .unwrap();
+    assert!(
+        matches!(&out.desk[..], [DeskEvent::Claimed { number: 1, by }] if by.starts_with("Maria")),
+        "{out:?}"
+    );
+    assert!(
+        matches!(&out.to_patients[..], [crate::Delivery::ToChat { reply, .. }] if reply.text.ends_with(": Hi, Maria here"))
+    );
+    assert!(out.to_staff.is_empty(), "no 'Sent.' after every message");
+    assert!(
+        engine
+            .ticket(1)
+            .unwrap()
+            .unwrap()
+            .claimed_by()
+            .is_some_and(|b| b.starts_with("Maria"))
+    );
+    // Her next message there claims nothing again.
+    let out = engine
+        .handle_staff(&maria, &StaffAction::Write(1, "Is 3 pm ok?".into()), now)
+        .unwrap();
+    assert!(out.desk.is_empty() && out.to_patients.len() == 1);
+    // A second writer is told whose it is; the patient gets nothing.
+    let out = engine
+        .handle_staff(&james, &StaffAction::Write(1, "me too".into()), now)
+        .unwrap();
+    assert!(out.to_patients.is_empty());
+    assert!(
+        out.to_staff[0].contains("claimed by Maria"),
+        "{:?}",
+        out.to_staff
+    );
+    let lines = engine.ticket(1).unwrap().unwrap().transcript;
+    assert_eq!(lines.len(), 2, "Maria's two lines only");
+}
+
+#[test]
+fn a_tickets_place_at_a_desk_is_found_both_ways_replaced_and_forgotten_with_the_patient() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    engine.handle(&say("telegram:1", "/human", 1));
+    assert_eq!(engine.desk_thread(Platform::Telegram, 1).unwrap(), None);
+    engine.set_desk_thread(Platform::Telegram, 1, "41").unwrap();
+    engine
+        .set_desk_thread(Platform::Discord, 1, "9001")
+        .unwrap();
+    assert_eq!(
+        engine.ticket_in_thread(Platform::Telegram, "41").unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        engine.ticket_in_thread(Platform::Discord, "41").unwrap(),
+        None
+    );
+    // The topic was deleted and made again.
+    engine.set_desk_thread(Platform::Telegram, 1, "57").unwrap();
+    assert_eq!(
+        engine
+            .desk_thread(Platform::Telegram, 1)
+            .unwrap()
+            .as_deref(),
+        Some("57")
+    );
+    assert_eq!(
+        engine.ticket_in_thread(Platform::Telegram, "41").unwrap(),
+        None
+    );
+    assert_eq!(
+        engine.ticket_in_thread(Platform::Telegram, "57").unwrap(),
+        Some(1)
+    );
+    let story = engine.ticket_story(1).unwrap().unwrap();
+    assert!(story.starts_with("Ticket #1:"), "{story}");
+    // The patient deletes their data: the ticket's places go with it.
+    engine.handle(&say("telegram:1", "/forget", 2));
+    let out = engine.handle(&say("telegram:1", "yes", 3));
+    assert!(engine.ticket(1).unwrap().is_none(), "{out:?}");
+    assert_eq!(engine.desk_thread(Platform::Telegram, 1).unwrap(), None);
+    assert_eq!(
+        engine.ticket_in_thread(Platform::Discord, "9001").unwrap(),
+        None
+    );
+}
+
+#[test]
 fn unclaimed_tickets_are_reannounced_after_the_configured_wait() {
     let engine = Engine::new(MemoryStore::new(), shipped());
     engine.handle(&say("telegram:1", "/human", 0));

@@ -25,4 +25,5 @@ pub use desk::{Actor, DeskConfig, StaffMember};
 pub use render::{desk_text, digest_line};
 pub use ticket::{
     Line, Speaker, StaffAction, Ticket, TicketAlert, TicketStatus, parse_staff_command,
+    parse_staff_command_in,
 };

@@ -4,6 +4,47 @@
 use crate::appointments::DigestLine;
 use crate::chat::HandoffReason;
 use crate::delivery::DeskEvent;
+use crate::ids::Locale;
+
+/// The most characters of a topic or thread title (Discord's limit;
+/// Telegram's is 128).
+const TITLE_CHARS: usize = 100;
+
+/// The title of a ticket's forum topic or thread: its number and the
+/// patient's display name.
+pub fn topic_title(number: u64, patient: &str) -> String {
+    let title = format!("#{number} {patient}");
+    title.chars().take(TITLE_CHARS).collect()
+}
+
+/// What a ticket's topic or thread says below its card.
+pub fn topic_hint(number: u64) -> String {
+    format!(
+        "Write here to answer the patient: the first to write claims ticket #{number}. /history for the conversation, /close when done."
+    )
+}
+
+/// Said at the top of a ticket's topic or thread made again after the
+/// first was deleted, before the ticket's story so far.
+pub const TOPIC_RECREATED: &str = "This ticket's topic was deleted; here it is again.";
+
+/// The ticket a desk post is about, read from its text: the `#N` that
+/// starts it or follows the word "ticket" on its first line, as every post
+/// of a ticket's event has it (a `#` in a patient's name is neither), and
+/// Discord's escaped `\\#N` too. What a staff member's reply to that post
+/// answers.
+pub fn ticket_of(post: &str) -> Option<u64> {
+    let first = post.lines().next()?;
+    first.match_indices('#').find_map(|(at, _)| {
+        let before = first[..at].trim_end_matches('\\').trim_end();
+        let named = before.is_empty() || before.to_lowercase().ends_with("ticket");
+        let digits: String = first[at + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        named.then(|| digits.parse().ok()).flatten()
+    })
+}
 
 /// Why a ticket opened, for staff.
 pub fn reason(why: &HandoffReason) -> &'static str {
@@ -25,6 +66,7 @@ pub fn desk_text(event: &DeskEvent) -> String {
             reason: why,
             recent,
             shared,
+            locale,
         } => {
             let kind = if *shared {
                 "a shared chat"
@@ -32,9 +74,14 @@ pub fn desk_text(event: &DeskEvent) -> String {
                 "a private chat"
             };
             let mut t = format!(
-                "New ticket #{number}: {patient} on {platform} ({}), from {kind}.",
+                "New ticket #{number}: {patient} on {platform} ({}), from {kind}",
                 reason(why)
             );
+            match locale {
+                Some(Locale::Es) => t.push_str(", writing in Spanish."),
+                Some(Locale::En) => t.push_str(", writing in English."),
+                None => t.push('.'),
+            }
             if !recent.is_empty() {
                 t.push_str("\nThe conversation before:");
                 for line in recent {
@@ -88,6 +135,18 @@ pub fn desk_text(event: &DeskEvent) -> String {
         } => format!(
             "A reminder to {patient} (on {platform}) for {when} may not have arrived (the bot stopped while sending it, or the platform refused it); it is not sent again. Please check with the patient."
         ),
+        DeskEvent::VisitOnClosedDay {
+            patient,
+            when,
+            closure,
+        } => {
+            let day = closure
+                .as_deref()
+                .map_or("a closed day".to_owned(), |name| format!("closed for {name}"));
+            format!(
+                "No reminder went to {patient} for their visit on {when}: the clinic is {day} then. Please move the visit or let them know."
+            )
+        }
         DeskEvent::RelayFailed { number, why } => format!(
             "Your reply on ticket #{number} may not have reached the patient ({why}). Please try again or contact them another way."
         ),
@@ -165,6 +224,7 @@ pub const NOT_STAFF: &str =
 pub const ACTION_FAILED: &str = "That did not work: the bot could not read or save its records. Please try again, and tell whoever runs the bot if it keeps happening.";
 pub const NO_SUCH_TICKET: &str = "There is no open ticket with that number.";
 pub const ALREADY_CLAIMED: &str = "That ticket is already claimed by";
+pub const WRITTEN_ON_OTHERS: &str = "Not sent to the patient: this ticket is claimed by";
 pub const NOT_YOURS: &str = "Claim the ticket before replying to it.";
 pub const SHARED_CHAT: &str = "Not sent: this ticket came from a shared chat, where others would read your reply. Ask the patient to write to the bot privately, or call them.";
 pub const CLAIMED: &str = "You have ticket";
@@ -180,6 +240,60 @@ pub const NO_APPOINTMENTS: &str = "No appointments.";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{HandoffReason, RedFlag};
+    use crate::ids::Platform;
+
+    #[test]
+    fn a_reply_to_any_post_of_a_ticket_finds_that_ticket_and_no_other_post_names_one() {
+        let opened = DeskEvent::Opened {
+            number: 12,
+            patient: "Ana #1 Ruiz".into(),
+            platform: Platform::Telegram,
+            reason: HandoffReason::Asked,
+            recent: vec!["Patient: is #3 ok?".into()],
+            shared: false,
+            locale: Some(Locale::Es),
+        };
+        let card = desk_text(&opened);
+        assert!(card.contains("writing in Spanish"), "{card}");
+        let events = [
+            opened,
+            DeskEvent::PatientWrote {
+                number: 12,
+                text: "call me at #5".into(),
+                claimed_by: None,
+            },
+            DeskEvent::Claimed {
+                number: 12,
+                by: "Maria".into(),
+            },
+            DeskEvent::EmergencyDuringHandoff {
+                number: 12,
+                flag: RedFlag::ChestOrBreathing,
+            },
+        ];
+        for event in &events {
+            assert_eq!(event.ticket(), Some(12));
+            assert_eq!(ticket_of(&desk_text(event)), Some(12), "{event:?}");
+        }
+        let emergency = DeskEvent::Emergency {
+            patient: "Lee #4".into(),
+            platform: Platform::Discord,
+            flag: RedFlag::ChestOrBreathing,
+        };
+        assert_eq!(emergency.ticket(), None);
+        assert_eq!(ticket_of(&desk_text(&emergency)), None, "a # in a name");
+        assert_eq!(ticket_of("New ticket \\#12: Ana"), Some(12), "escaped");
+        assert_eq!(ticket_of(&desk_text(&DeskEvent::StoreFailing)), None);
+        assert_eq!(
+            ticket_of(&desk_text(&DeskEvent::KnowledgeRejected {
+                error: "faq/x.toml:3:1: #4 is wrong".into()
+            })),
+            None
+        );
+        assert_eq!(topic_title(3, &"x".repeat(300)).chars().count(), 100);
+        assert!(topic_title(3, "Ana").starts_with("#3 Ana"));
+    }
 
     #[test]
     fn whoami_is_recognised_with_either_prefix_and_a_bot_suffix_and_names_the_desk_setting() {

@@ -124,6 +124,10 @@ impl Ticket {
 pub enum StaffAction {
     Claim(u64),
     Reply(u64, String),
+    /// Words written where the ticket lives at a desk (its forum topic or
+    /// thread, or a reply to one of its posts): they claim the ticket if
+    /// nobody has, then go to the patient as a reply.
+    Write(u64, String),
     Close(u64),
     Queue,
     /// The full answers of the ticket's patient's latest screen, privately.
@@ -185,6 +189,19 @@ pub fn parse_staff_command(text: &str) -> Option<StaffAction> {
     }
 }
 
+/// Reads a staff command typed where ticket `number` lives (its topic or
+/// thread), where the number may be left out: `/close` there is
+/// `/close number`, `/reply text` is `/reply number text`.
+pub fn parse_staff_command_in(text: &str, number: u64) -> Option<StaffAction> {
+    if let Some(action) = parse_staff_command(text) {
+        return Some(action);
+    }
+    let text = text.trim();
+    let rest = text.strip_prefix('/').or_else(|| text.strip_prefix('!'))?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    parse_staff_command(&format!("/{head} {number} {args}"))
+}
+
 /// `2026-12-01 09:30 Ana Ruiz [no-needling]`.
 fn parse_booking(args: &str) -> Option<StaffAction> {
     let mut words = args.split_whitespace();
@@ -237,5 +254,36 @@ mod tests {
         assert_eq!(parse_staff_command("/reply 3"), None);
         assert_eq!(parse_staff_command("/claim three"), None);
         assert_eq!(parse_staff_command("claim 3"), None);
+    }
+
+    #[test]
+    fn in_a_tickets_topic_its_number_may_be_left_out() {
+        assert_eq!(
+            parse_staff_command_in("/close", 7),
+            Some(StaffAction::Close(7))
+        );
+        assert_eq!(
+            parse_staff_command_in("/history@frontdesk_bot", 7),
+            Some(StaffAction::History(7))
+        );
+        assert_eq!(
+            parse_staff_command_in("/reply See you at 3", 7),
+            Some(StaffAction::Reply(7, "See you at 3".into()))
+        );
+        assert_eq!(
+            parse_staff_command_in("/close 4", 7),
+            Some(StaffAction::Close(4)),
+            "a number given is the one meant"
+        );
+        assert_eq!(
+            parse_staff_command_in("/queue", 7),
+            Some(StaffAction::Queue)
+        );
+        assert_eq!(
+            parse_staff_command_in("close", 7),
+            None,
+            "words are no command"
+        );
+        assert_eq!(parse_staff_command_in("/nonsense", 7), None);
     }
 }

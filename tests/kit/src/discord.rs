@@ -3,7 +3,9 @@
 //! is what the tests exercise.
 //!
 //! REST: `GET /gateway` (a loopback `ws://` URL), channel messages, DM channel
-//! creation, interaction callbacks and follow-ups, command registration.
+//! creation, interaction callbacks and follow-ups, command registration, and
+//! threads (started in channels that allow them, archived and locked by
+//! `PATCH`, refusing posts once archived or deleted).
 //! Gateway: HELLO, IDENTIFY → READY, heartbeats and ACKs, MESSAGE_CREATE and
 //! INTERACTION_CREATE dispatches with increasing sequence numbers, and RESUME
 //! after a dropped connection (replaying what was missed). REST calls can be
@@ -26,6 +28,8 @@ use tokio::sync::{Notify, mpsc};
 pub const TOKEN: &str = "fake-discord-token.for-tests";
 pub const BOT_ID: u64 = 900_000_000_000_000_001;
 pub const APP_ID: u64 = 900_000_000_000_000_002;
+/// The server threads are made in.
+pub const GUILD_ID: u64 = 5;
 
 /// A scripted Discord user.
 #[derive(Debug, Clone)]
@@ -122,6 +126,39 @@ struct Inner {
     /// Message posts to take and never answer (the connection stays open),
     /// by channel.
     hang: HashMap<u64, usize>,
+    /// Channels where the bot may start threads.
+    thread_channels: std::collections::HashSet<u64>,
+    /// Threads not deleted, by id.
+    threads: HashMap<u64, Thread>,
+    /// Threads deleted by hand.
+    deleted_threads: std::collections::HashSet<u64>,
+}
+
+/// A thread the bot started in a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    pub id: u64,
+    pub parent: u64,
+    pub name: String,
+    pub archived: bool,
+    pub locked: bool,
+}
+
+impl Thread {
+    /// The thread as Discord's REST API returns a channel.
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id.to_string(), "type": 11, "guild_id": GUILD_ID.to_string(),
+            "parent_id": self.parent.to_string(), "name": self.name,
+            "owner_id": BOT_ID.to_string(), "last_message_id": null,
+            "rate_limit_per_user": 0, "message_count": 0, "member_count": 1,
+            "thread_metadata": {
+                "archived": self.archived, "auto_archive_duration": 10080,
+                "archive_timestamp": timestamp(), "locked": self.locked,
+            },
+            "total_message_sent": 0, "flags": 0,
+        })
+    }
 }
 
 struct Shared {
@@ -430,6 +467,52 @@ impl FakeDiscord {
         *self.inner().hang.entry(channel).or_default() += times;
     }
 
+    /// Lets the bot start threads in `channel` (elsewhere Discord answers
+    /// 403 Missing Permissions, as for a bot without the permission).
+    pub fn allow_threads(&self, channel: u64) {
+        self.inner().thread_channels.insert(channel);
+    }
+
+    /// The threads not deleted, in the order made.
+    pub fn threads(&self) -> Vec<Thread> {
+        let mut list: Vec<Thread> = self.inner().threads.values().cloned().collect();
+        list.sort_by_key(|t| t.id);
+        list
+    }
+
+    /// A staff member deletes a thread by hand.
+    pub fn delete_thread(&self, thread: u64) {
+        let mut inner = self.inner();
+        inner.threads.remove(&thread);
+        inner.deleted_threads.insert(thread);
+    }
+
+    /// A user answers one of the bot's messages in a server channel with
+    /// Discord's "Reply".
+    pub fn channel_reply(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: &DiscordUser,
+        text: &str,
+        to: &SentMessage,
+    ) {
+        let id = self.id();
+        self.dispatch(
+            "MESSAGE_CREATE",
+            json!({
+                "id": id.to_string(), "channel_id": channel.to_string(),
+                "guild_id": guild.to_string(), "author": user.json(),
+                "content": text, "timestamp": timestamp(), "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [],
+                "attachments": [], "embeds": [], "pinned": false, "type": 19,
+                "message_reference": {"message_id": to.id.to_string(),
+                    "channel_id": to.channel_id.to_string(), "guild_id": guild.to_string()},
+                "referenced_message": message_json(to),
+            }),
+        );
+    }
+
     /// When each message post arrived (rate-limited ones included).
     pub fn message_posts(&self) -> Vec<Instant> {
         self.inner().message_posts.clone()
@@ -599,7 +682,16 @@ fn on_frame(shared: &Shared, frame: &Value) -> Vec<String> {
 }
 
 fn rest_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({"message": message, "code": 0}))).into_response()
+    rest_error_code(status, message, 0)
+}
+
+/// An error with Discord's JSON error code.
+fn rest_error_code(status: StatusCode, message: &str, code: u32) -> Response {
+    (
+        status,
+        axum::Json(json!({"message": message, "code": code})),
+    )
+        .into_response()
 }
 
 async fn rest(
@@ -658,8 +750,52 @@ async fn rest(
             }))
             .into_response()
         }
+        ("POST", ["channels", channel, "threads"]) => {
+            let parent: u64 = channel.parse().unwrap_or(0);
+            let mut inner = shared.inner.lock().unwrap();
+            if !inner.thread_channels.contains(&parent) {
+                return rest_error_code(StatusCode::FORBIDDEN, "Missing Permissions", 50013);
+            }
+            let name = params["name"].as_str().unwrap_or_default().to_owned();
+            if !(1..=100).contains(&name.chars().count()) {
+                return rest_error_code(StatusCode::BAD_REQUEST, "Invalid Form Body", 50035);
+            }
+            inner.next_id += 1;
+            let thread = Thread {
+                id: inner.next_id,
+                parent,
+                name,
+                archived: false,
+                locked: false,
+            };
+            inner.threads.insert(thread.id, thread.clone());
+            (StatusCode::CREATED, axum::Json(thread.json())).into_response()
+        }
+        ("PATCH", ["channels", channel]) => {
+            let id: u64 = channel.parse().unwrap_or(0);
+            let mut inner = shared.inner.lock().unwrap();
+            let Some(thread) = inner.threads.get_mut(&id) else {
+                return rest_error_code(StatusCode::NOT_FOUND, "Unknown Channel", 10003);
+            };
+            if let Some(archived) = params["archived"].as_bool() {
+                thread.archived = archived;
+            }
+            if let Some(locked) = params["locked"].as_bool() {
+                thread.locked = locked;
+            }
+            axum::Json(thread.json()).into_response()
+        }
         ("POST", ["channels", channel, "messages"]) => {
             let channel: u64 = channel.parse().unwrap_or(0);
+            {
+                let inner = shared.inner.lock().unwrap();
+                if inner.deleted_threads.contains(&channel) {
+                    return rest_error_code(StatusCode::NOT_FOUND, "Unknown Channel", 10003);
+                }
+                if inner.threads.get(&channel).is_some_and(|t| t.archived) {
+                    return rest_error_code(StatusCode::BAD_REQUEST, "Thread is archived", 50083);
+                }
+            }
             let hang = {
                 let mut inner = shared.inner.lock().unwrap();
                 let left = inner.hang.entry(channel).or_default();

@@ -3,7 +3,10 @@
 //! real teloxide client is what the tests exercise.
 //!
 //! Scripted users send messages and press buttons (queued as updates for
-//! `getUpdates`); tests read what the bot sent. Faults can be injected per
+//! `getUpdates`); tests read what the bot sent. A group can be made a forum
+//! (topics on): `createForumTopic`, `closeForumTopic` and `sendMessage`
+//! into a topic then work as Telegram's do, a deleted or closed topic
+//! refusing posts. Faults can be injected per
 //! method: 429 with `retry_after`, 5xx, and slow responses.
 
 use std::collections::{HashMap, VecDeque};
@@ -60,6 +63,8 @@ pub struct Sent {
     pub parse_mode: Option<String>,
     /// The `reply_markup` as sent, if any.
     pub reply_markup: Option<Value>,
+    /// The forum topic it was sent in, if any.
+    pub thread_id: Option<i64>,
     /// When the fake received the `sendMessage` (an edit keeps its
     /// message's time): for measuring reply latency.
     pub at: Instant,
@@ -75,12 +80,14 @@ impl PartialEq for Sent {
             &self.text,
             &self.parse_mode,
             &self.reply_markup,
+            self.thread_id,
         ) == (
             other.chat_id,
             other.message_id,
             &other.text,
             &other.parse_mode,
             &other.reply_markup,
+            other.thread_id,
         )
     }
 }
@@ -169,6 +176,10 @@ struct Inner {
     /// When each chat's updates were first handed to the bot, in order.
     fetched: HashMap<i64, Vec<Instant>>,
     edits: Vec<Sent>,
+    /// Supergroups with topics turned on.
+    forums: std::collections::HashSet<i64>,
+    /// Forum topics not deleted, by (chat, thread id): name, and closed.
+    topics: HashMap<(i64, i64), (String, bool)>,
     callback_answers: Vec<String>,
     commands: Vec<Value>,
     /// Calls answered with a 4xx other than 429: (method, parameters).
@@ -280,6 +291,67 @@ impl FakeTelegram {
             }
             json!({"message": message})
         });
+    }
+
+    /// Turns a group into a supergroup with topics (a forum), as staff do
+    /// in the group's settings.
+    pub fn make_forum(&self, group_id: i64) {
+        let mut inner = self.inner();
+        inner.forums.insert(group_id);
+        inner.chats.insert(group_id, forum_chat(group_id));
+    }
+
+    /// The forum topics of a chat not deleted, in the order made: (thread
+    /// id, name, closed).
+    pub fn topics(&self, chat_id: i64) -> Vec<(i64, String, bool)> {
+        let inner = self.inner();
+        let mut list: Vec<_> = inner
+            .topics
+            .iter()
+            .filter(|((chat, _), _)| *chat == chat_id)
+            .map(|((_, thread), (name, closed))| (*thread, name.clone(), *closed))
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// A staff member deletes a forum topic by hand.
+    pub fn delete_topic(&self, chat_id: i64, thread_id: i64) {
+        self.inner().topics.remove(&(chat_id, thread_id));
+    }
+
+    /// What the bot sent in one forum topic, in order.
+    pub fn sent_in_topic(&self, chat_id: i64, thread_id: i64) -> Vec<Sent> {
+        self.sent_to(chat_id)
+            .into_iter()
+            .filter(|m| m.thread_id == Some(thread_id))
+            .collect()
+    }
+
+    /// A user writes in a forum topic of a group with topics.
+    pub fn topic_message(&self, group_id: i64, thread_id: i64, user: &User, text: &str) {
+        let from = user.json();
+        let text = text.to_owned();
+        self.push_update(move |inner, _| {
+            let message_id = inner.next_message_id;
+            inner.next_message_id += 1;
+            json!({"message": {
+                "message_id": message_id, "message_thread_id": thread_id,
+                "is_topic_message": true, "date": now(), "chat": forum_chat(group_id),
+                "from": from, "text": text,
+            }})
+        });
+    }
+
+    /// A user answers one of the bot's messages in a group with Telegram's
+    /// "Reply".
+    pub fn group_reply(&self, group_id: i64, user: &User, text: &str, to: &Sent) {
+        let chat = json!({"id": group_id, "type": "group", "title": "Clinic desk"});
+        let replied = {
+            let inner = self.inner();
+            message_json(&inner, to)
+        };
+        self.message_update(chat, user, text, Some(replied));
     }
 
     /// A user presses an inline button on a message the bot sent.
@@ -495,6 +567,10 @@ fn bot_user() -> Value {
     json!({"id": BOT_ID, "is_bot": true, "first_name": "Frontdesk", "username": BOT_USERNAME})
 }
 
+fn forum_chat(group_id: i64) -> Value {
+    json!({"id": group_id, "type": "supergroup", "title": "Clinic desk", "is_forum": true})
+}
+
 fn message_json(inner: &Inner, m: &Sent) -> Value {
     // A chat nobody has written in yet: negative ids are groups.
     let chat = inner.chats.get(&m.chat_id).cloned().unwrap_or_else(|| {
@@ -513,6 +589,10 @@ fn message_json(inner: &Inner, m: &Sent) -> Value {
     });
     if let Some(markup) = &m.reply_markup {
         msg["reply_markup"] = markup.clone();
+    }
+    if let Some(thread) = m.thread_id {
+        msg["message_thread_id"] = json!(thread);
+        msg["is_topic_message"] = json!(true);
     }
     msg
 }
@@ -624,6 +704,9 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
         "deletewebhook" | "setwebhook" | "close" | "logout" | "deletemycommands" => ok(json!(true)),
         "getupdates" => get_updates(shared, params).await,
         "sendmessage" => send_message(shared, params),
+        "createforumtopic" => create_topic(shared, params),
+        "getchat" => get_chat(shared, params),
+        "closeforumtopic" => close_topic(shared, params),
         "answercallbackquery" => {
             let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
             let id = params["callback_query_id"]
@@ -747,6 +830,22 @@ fn send_message(shared: &Shared, params: &Value) -> Response {
         );
     }
     let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let thread_id = params["message_thread_id"].as_i64();
+    if let Some(thread) = thread_id.filter(|_| inner.forums.contains(&chat_id)) {
+        match inner.topics.get(&(chat_id, thread)) {
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "Bad Request: message thread not found",
+                    None,
+                );
+            }
+            Some((_, true)) => {
+                return error(StatusCode::BAD_REQUEST, "Bad Request: TOPIC_CLOSED", None);
+            }
+            Some(_) => {}
+        }
+    }
     let message_id = inner.next_message_id;
     inner.next_message_id += 1;
     let sent = Sent {
@@ -755,6 +854,7 @@ fn send_message(shared: &Shared, params: &Value) -> Response {
         text: text.to_owned(),
         parse_mode,
         reply_markup: params.get("reply_markup").cloned().filter(|v| !v.is_null()),
+        thread_id,
         at: Instant::now(),
     };
     let (index, position) = (inner.messages.len(), inner.sent.len());
@@ -773,6 +873,82 @@ fn send_message(shared: &Shared, params: &Value) -> Response {
         waiters.notify_waiters();
     }
     ok(result)
+}
+
+/// `getChat` (Bot API 7.3's `ChatFullInfo`): a group is a forum once
+/// [`FakeTelegram::make_forum`] made it one.
+fn get_chat(shared: &Shared, params: &Value) -> Response {
+    let inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(chat_id) = chat_id_of(params) else {
+        return error(StatusCode::BAD_REQUEST, "Bad Request: chat not found", None);
+    };
+    let mut chat = if inner.forums.contains(&chat_id) {
+        forum_chat(chat_id)
+    } else if chat_id < 0 {
+        json!({"id": chat_id, "type": "group", "title": "Clinic desk"})
+    } else {
+        json!({"id": chat_id, "type": "private", "first_name": "Patient"})
+    };
+    chat["max_reaction_count"] = json!(11);
+    chat["accent_color_id"] = json!(0);
+    chat["accepted_gift_types"] = json!({"unlimited_gifts": false, "limited_gifts": false,
+        "unique_gifts": false, "premium_subscription": false});
+    ok(chat)
+}
+
+/// `createForumTopic`: in a forum only; the topic's id is that of the
+/// service message that opens it, as Telegram's are.
+fn create_topic(shared: &Shared, params: &Value) -> Response {
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(chat_id) = chat_id_of(params).filter(|c| inner.forums.contains(c)) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the chat is not a forum",
+            None,
+        );
+    };
+    let name = params["name"].as_str().unwrap_or_default().to_owned();
+    if !(1..=128).contains(&name.chars().count()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: TOPIC_TITLE_EMPTY",
+            None,
+        );
+    }
+    let thread = inner.next_message_id;
+    inner.next_message_id += 1;
+    inner
+        .topics
+        .insert((chat_id, thread), (name.clone(), false));
+    ok(json!({"message_thread_id": thread, "name": name, "icon_color": 7_322_096}))
+}
+
+fn close_topic(shared: &Shared, params: &Value) -> Response {
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(chat_id), Some(thread)) = (chat_id_of(params), params["message_thread_id"].as_i64())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message thread not found",
+            None,
+        );
+    };
+    match inner.topics.get_mut(&(chat_id, thread)) {
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message thread not found",
+            None,
+        ),
+        Some((_, true)) => error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: TOPIC_NOT_MODIFIED",
+            None,
+        ),
+        Some((_, closed)) => {
+            *closed = true;
+            ok(json!(true))
+        }
+    }
 }
 
 fn edit_message(shared: &Shared, params: &Value) -> Response {

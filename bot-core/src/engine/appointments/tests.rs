@@ -109,6 +109,48 @@ fn reminders_go_at_the_right_local_times_across_the_dst_change() {
 }
 
 #[test]
+fn a_visit_on_a_closed_day_gets_no_reminder_and_the_desk_is_told_once() {
+    let engine = Engine::new(MemoryStore::new(), shipped());
+    // Christmas Day 2026 is a closure of the shipped clinic.
+    booked_and_linked(
+        &engine,
+        "telegram:9",
+        "2026-12-25 10:00",
+        at("2026-12-15 10:00"),
+    );
+    let mut notices = Vec::new();
+    let mut reminders = 0;
+    let mut now = at("2026-12-15 10:00");
+    while now <= at("2026-12-25 10:00") {
+        for d in engine.due_reminders(now, &|_| true).unwrap() {
+            match d {
+                Delivery::Desk { event, .. } => notices.push(desk_text(&event)),
+                Delivery::ToChat { .. } => reminders += 1,
+            }
+        }
+        now = now
+            .checked_add(jiff::SignedDuration::from_mins(10))
+            .unwrap();
+    }
+    assert_eq!(reminders, 0, "no reminder to come in on a closed day");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("Ana Ruiz") && notices[0].contains("closed for Christmas Day"),
+        "{}",
+        notices[0]
+    );
+    // The day after is an ordinary day: its visit is reminded as before.
+    booked_and_linked(
+        &engine,
+        "telegram:10",
+        "2026-12-28 10:00",
+        at("2026-12-20 10:00"),
+    );
+    let sent = run(&engine, at("2026-12-20 10:00"), at("2026-12-28 10:00"));
+    assert!(!sent.is_empty());
+}
+
+#[test]
 fn the_screen_prompt_is_dropped_once_the_screen_is_done() {
     let engine = Engine::new(MemoryStore::new(), shipped());
     let chat = "telegram:2";
