@@ -69,11 +69,7 @@ pub async fn post<S: Store>(
     let Some(number) = event.ticket() else {
         return desk.post(None, &text, claim).await.map_err(words);
     };
-    let place = app
-        .blocking(move |e| e.desk_thread(platform, number))
-        .await
-        .and_then(Result::ok)
-        .flatten();
+    let place = place_of(app, platform, number).await;
     let outcome = match (&place, event) {
         (None, DeskEvent::Opened { patient, .. }) => {
             match open(app, desk, platform, number, patient).await {
@@ -93,16 +89,19 @@ pub async fn post<S: Store>(
     };
     if let (DeskEvent::Closed { .. }, Some(_)) = (event, &place) {
         // The place it was last posted in (made again, perhaps).
-        let last = app
-            .blocking(move |e| e.desk_thread(platform, number))
-            .await
-            .and_then(Result::ok)
-            .flatten();
-        if let Some(last) = last {
+        if let Some(last) = place_of(app, platform, number).await {
             desk.close(&last).await;
         }
     }
     outcome.map_err(words)
+}
+
+/// Where ticket `number` lives at this desk, if it has a place.
+async fn place_of<S: Store>(app: &App<S>, platform: Platform, number: u64) -> Option<String> {
+    app.blocking(move |e| e.desk_thread(platform, number))
+        .await
+        .and_then(Result::ok)
+        .flatten()
 }
 
 /// Opens a place for ticket `number` and remembers it.
