@@ -312,31 +312,18 @@ impl<S: Store> Handler<S> {
         }
         // The staff desk: its channel, and a ticket's thread in it.
         let place = msg.channel_id.get().to_string();
-        let in_thread = match msg.guild_id {
-            Some(_) => self
-                .app
-                .blocking(move |e| e.ticket_in_thread(Platform::Discord, &place))
-                .await
-                .and_then(Result::ok)
-                .flatten(),
+        let here = match msg.guild_id {
+            Some(_) => frontdesk_shell::desk::ticket_at(&self.app, Platform::Discord, &place).await,
             None => None,
         };
-        if in_thread.is_some() || Some(msg.channel_id) == desk_channel(&self.app) {
-            let place = msg.channel_id.get().to_string();
+        if here.is_some() || Some(msg.channel_id) == desk_channel(&self.app) {
             let replied_to = self.me.get().and_then(|me| {
                 msg.referenced_message
                     .as_ref()
                     .filter(|r| r.author.id == *me)
                     .map(|r| r.content.as_str())
             });
-            let action = frontdesk_shell::desk::staff_message(
-                &self.app,
-                Platform::Discord,
-                &msg.content,
-                Some(&place),
-                replied_to,
-            )
-            .await;
+            let action = frontdesk_shell::desk::staff_message(&msg.content, here, replied_to);
             if let Some(action) = action {
                 self.staff_action(ctx, &msg, action).await;
             }

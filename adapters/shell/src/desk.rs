@@ -169,26 +169,26 @@ fn words(e: PostError) -> String {
     }
 }
 
-/// What a staff member's message at a desk on `platform` asks: a staff
-/// command, or words for a ticket's patient when written in the ticket's
-/// `place` or in reply to one of its posts (`replied_to`, the post's
-/// text). `None`: chatter among staff, left alone. A command the bot does
-/// not know is never sent to a patient.
-pub async fn staff_message<S: Store>(
-    app: &App<S>,
-    platform: Platform,
+/// The ticket whose place at a desk on `platform` is `place` (a topic or
+/// thread id), if it is one.
+pub async fn ticket_at<S: Store>(app: &App<S>, platform: Platform, place: &str) -> Option<u64> {
+    let place = place.to_owned();
+    app.blocking(move |e| e.ticket_in_thread(platform, &place))
+        .await
+        .and_then(Result::ok)
+        .flatten()
+}
+
+/// What a staff member's message at a desk asks: a staff command, or
+/// words for a ticket's patient when written in the place of ticket
+/// `here` ([`ticket_at`]) or in reply to one of a ticket's posts
+/// (`replied_to`, the post's text). `None`: chatter among staff, left
+/// alone. A command the bot does not know is never sent to a patient.
+pub fn staff_message(
     text: &str,
-    place: Option<&str>,
+    here: Option<u64>,
     replied_to: Option<&str>,
 ) -> Option<StaffAction> {
-    let here = match place.map(str::to_owned) {
-        Some(place) => app
-            .blocking(move |e| e.ticket_in_thread(platform, &place))
-            .await
-            .and_then(Result::ok)
-            .flatten(),
-        None => None,
-    };
     let command_like = text.trim_start().starts_with(['/', '!']);
     let words = |n: u64| {
         (!command_like && !text.trim().is_empty())
@@ -198,5 +198,49 @@ pub async fn staff_message<S: Store>(
         Some(number) => parse_staff_command_in(text, number).or_else(|| words(number)),
         None => parse_staff_command(text)
             .or_else(|| replied_to.and_then(render::ticket_of).and_then(words)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_in_a_tickets_place_or_in_reply_to_its_post_are_for_its_patient_and_chatter_is_not() {
+        let write = |n: u64, t: &str| Some(StaffAction::Write(n, t.to_owned()));
+        assert_eq!(staff_message(" Hi Pat ", Some(3), None), write(3, "Hi Pat"));
+        assert_eq!(
+            staff_message("/close", Some(3), None),
+            Some(StaffAction::Close(3))
+        );
+        assert_eq!(
+            staff_message("/claim 5", Some(3), None),
+            Some(StaffAction::Claim(5))
+        );
+        assert_eq!(
+            staff_message("/clsoe", Some(3), None),
+            None,
+            "a typo is no message"
+        );
+        assert_eq!(staff_message("   ", Some(3), None), None);
+        let post = "#3 patient: is anyone there?";
+        assert_eq!(
+            staff_message("Yes, hi", None, Some(post)),
+            write(3, "Yes, hi")
+        );
+        assert_eq!(
+            staff_message("Yes, hi", None, Some("Appointments today:")),
+            None
+        );
+        assert_eq!(staff_message("coffee anyone?", None, None), None, "chatter");
+        assert_eq!(
+            staff_message("/queue", None, Some(post)),
+            Some(StaffAction::Queue)
+        );
+        assert_eq!(
+            staff_message("!close", None, None),
+            None,
+            "no number, no place"
+        );
     }
 }

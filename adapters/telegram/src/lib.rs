@@ -453,19 +453,18 @@ async fn on_message<S: Store>(
             return Ok(());
         };
         let topic = desk::topic_of(&msg);
-        let place = topic.map(desk::place_of);
+        let here = match topic {
+            Some(topic) => {
+                let place = desk::place_of(topic);
+                frontdesk_shell::desk::ticket_at(&app, Platform::Telegram, &place).await
+            }
+            None => None,
+        };
         let replied_to = msg
             .reply_to_message()
             .filter(|r| r.from.as_ref().is_some_and(|u| u.id == me.user.id))
             .and_then(|r| r.text());
-        let action = frontdesk_shell::desk::staff_message(
-            &app,
-            Platform::Telegram,
-            text,
-            place.as_deref(),
-            replied_to,
-        )
-        .await;
+        let action = frontdesk_shell::desk::staff_message(text, here, replied_to);
         if let (false, Some(action)) = (from.is_bot, action) {
             return staff_action(&bot, &app, from, action, (msg.chat.id, topic)).await;
         }
