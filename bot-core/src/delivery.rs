@@ -65,6 +65,11 @@ pub enum DeskEvent {
         number: u64,
         by: String,
     },
+    /// A patient deleted their data: the forum topics and threads their
+    /// tickets had at the desks (by platform) are deleted there too.
+    Erased {
+        places: Vec<(Platform, String)>,
+    },
     /// A patient cancelled their appointment from the chat.
     AppointmentCancelled {
         patient: String,
@@ -130,6 +135,7 @@ impl DeskEvent {
             | DeskEvent::AppointmentCancelled { .. }
             | DeskEvent::ReminderInDoubt { .. }
             | DeskEvent::VisitOnClosedDay { .. }
+            | DeskEvent::Erased { .. }
             | DeskEvent::StoreFailing
             | DeskEvent::KnowledgeRejected { .. }
             | DeskEvent::Digest { .. } => None,

@@ -297,3 +297,39 @@ async fn in_a_discord_channel_without_threads_a_reply_to_a_tickets_post_answers_
     );
     both.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_who_deletes_their_data_takes_their_tickets_topic_and_thread_with_them() {
+    let mut both = spawn_both().await;
+    both.telegram.make_forum(TELEGRAM_DESK);
+    both.discord.allow_threads(DISCORD_DESK);
+    let pat = User::new(313, "Pat");
+    both.telegram.user_says(&pat, "/human");
+    both.telegram.next_to(pat.id, 0).await;
+    until("a topic and a thread", || {
+        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
+    })
+    .await;
+    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    both.telegram.user_says(&pat, "my knee, since Monday");
+    until("the words in the topic", || {
+        topic_texts(&both, topic).len() >= 2
+    })
+    .await;
+
+    both.telegram.user_says(&pat, "/forget");
+    let ask = both.telegram.next_to(pat.id, 1).await;
+    assert!(ask.buttons().contains(&"forget:yes".to_owned()), "{ask:?}");
+    both.telegram.user_presses(&pat, &ask, "forget:yes");
+    until("the topic and the thread deleted", || {
+        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
+    })
+    .await;
+    assert_eq!(both.telegram.deleted_topics(), [(TELEGRAM_DESK, topic)]);
+    let told = both
+        .telegram
+        .first_to_containing(TELEGRAM_DESK, "deleted their data")
+        .await;
+    assert_eq!(told.thread_id, None, "said in the group, not in the topic");
+    both.stop().await;
+}

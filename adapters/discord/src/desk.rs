@@ -97,4 +97,19 @@ impl Places for Channel<'_> {
             Err(_) => tracing::info!("closing a ticket's thread got no answer"),
         }
     }
+
+    async fn remove(&self, place: &str) {
+        let Some(thread) = channel_of(place) else {
+            return;
+        };
+        let deleted = tokio::time::timeout(SEND_TIMEOUT, thread.delete(self.http)).await;
+        match deleted {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(
+                error = describe(&e),
+                "an erased ticket's thread could not be deleted"
+            ),
+            Err(_) => tracing::warn!("deleting an erased ticket's thread got no answer"),
+        }
+    }
 }

@@ -10,6 +10,8 @@
 //! - A desk that cannot have places (a group without topics, a channel
 //!   where threads are not allowed) gets every post in its main room, as
 //!   does a ticket that had none.
+//! - A patient who deletes their data takes their tickets' places with
+//!   them: deleted, not closed.
 //! - Words a staff member writes in a ticket's place, or in reply to one
 //!   of its posts, are for that ticket's patient ([`staff_message`]).
 
@@ -51,6 +53,10 @@ pub trait Places: Send + Sync {
 
     /// Closes `place` (best effort: the ticket is closed whatever happens).
     fn close(&self, place: &str) -> impl Future<Output = ()> + Send;
+
+    /// Deletes `place` with everything in it (the patient deleted their
+    /// data); best effort, said in the log when it fails.
+    fn remove(&self, place: &str) -> impl Future<Output = ()> + Send;
 }
 
 /// Posts a desk event where it belongs at `desk`, a desk on `platform`:
@@ -66,6 +72,11 @@ pub async fn post<S: Store>(
         DeskEvent::Opened { number, .. } | DeskEvent::Reannounced { number, .. } => Some(*number),
         _ => None,
     };
+    if let DeskEvent::Erased { places } = event {
+        for (_, place) in places.iter().filter(|(p, _)| *p == platform) {
+            desk.remove(place).await;
+        }
+    }
     let Some(number) = event.ticket() else {
         return desk.post(None, &text, claim).await.map_err(words);
     };

@@ -129,4 +129,20 @@ impl Places for Group<'_> {
             );
         }
     }
+
+    async fn remove(&self, place: &str) {
+        let Some(thread) = thread_of(place) else {
+            return;
+        };
+        let deleted = with_client!(self.bot, b => send::repeatable(|| {
+            b.delete_forum_topic(self.chat, thread).into_future()
+        })
+        .await);
+        if let Err(e) = deleted {
+            tracing::warn!(
+                error = send::describe(&e),
+                "an erased ticket's topic could not be deleted"
+            );
+        }
+    }
 }

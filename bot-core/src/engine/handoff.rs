@@ -253,19 +253,22 @@ impl<S: Store> Engine<S> {
         self.get(&keys::thread_ticket(platform, thread))
     }
 
-    /// Adds forgetting where a ticket lived at the desks to `batch`.
+    /// Adds forgetting where a ticket lived at the desks to `batch`, and
+    /// says where that was.
     pub(super) fn drop_desk_threads(
         &self,
         number: u64,
         batch: &mut Batch,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Vec<(Platform, String)>, EngineError> {
+        let mut places = Vec::new();
         for platform in [Platform::Telegram, Platform::Discord] {
             if let Some(thread) = self.desk_thread(platform, number)? {
                 batch.delete(keys::desk_thread(platform, number));
                 batch.delete(keys::thread_ticket(platform, &thread));
+                places.push((platform, thread));
             }
         }
-        Ok(())
+        Ok(places)
     }
 
     /// Puts a staff member's words in the ticket's transcript and on their

@@ -10,7 +10,7 @@ use super::{Engine, EngineError, Response, info};
 use crate::chat::{Choice, Incoming, Input};
 use crate::delivery::DeskEvent;
 use crate::handoff::Ticket;
-use crate::ids::ChatKey;
+use crate::ids::{ChatKey, Platform};
 use crate::ports::{Batch, Store};
 
 /// Button ids of the confirmation.
@@ -49,6 +49,9 @@ pub struct Forgotten {
     pub appointments: usize,
     /// Open tickets closed by the deletion.
     pub closed_tickets: Vec<u64>,
+    /// The forum topics and threads the patient's tickets had at the
+    /// desks, to delete there too.
+    pub desk_places: Vec<(Platform, String)>,
 }
 
 impl<S: Store> Engine<S> {
@@ -154,7 +157,8 @@ impl<S: Store> Engine<S> {
                 if !ticket.is_closed() {
                     closed.push(ticket.number);
                 }
-                self.drop_desk_threads(ticket.number, &mut batch)?;
+                let places = self.drop_desk_threads(ticket.number, &mut batch)?;
+                forgotten.desk_places.extend(places);
                 delete(&mut batch, key);
             }
         }
@@ -195,14 +199,20 @@ impl<S: Store> Engine<S> {
 
 /// Tells the desks that tickets went with the patient's data.
 fn closed_by_deletion(forgotten: &Forgotten) -> Vec<DeskEvent> {
-    forgotten
+    let mut events: Vec<DeskEvent> = forgotten
         .closed_tickets
         .iter()
         .map(|&number| DeskEvent::Closed {
             number,
             by: "the patient, who deleted their data".into(),
         })
-        .collect()
+        .collect();
+    if !forgotten.desk_places.is_empty() {
+        events.push(DeskEvent::Erased {
+            places: forgotten.desk_places.clone(),
+        });
+    }
+    events
 }
 
 #[cfg(test)]

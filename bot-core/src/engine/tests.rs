@@ -404,6 +404,16 @@ fn a_tickets_place_at_a_desk_is_found_both_ways_replaced_and_forgotten_with_the_
     engine.handle(&say("telegram:1", "/forget", 2));
     let out = engine.handle(&say("telegram:1", "yes", 3));
     assert!(engine.ticket(1).unwrap().is_none(), "{out:?}");
+    assert!(
+        out.desk.contains(&DeskEvent::Erased {
+            places: vec![
+                (Platform::Telegram, "57".into()),
+                (Platform::Discord, "9001".into())
+            ]
+        }),
+        "the desks delete them too: {:?}",
+        out.desk
+    );
     assert_eq!(engine.desk_thread(Platform::Telegram, 1).unwrap(), None);
     assert_eq!(
         engine.ticket_in_thread(Platform::Discord, "9001").unwrap(),

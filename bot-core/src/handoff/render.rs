@@ -123,6 +123,7 @@ pub fn desk_text(event: &DeskEvent) -> String {
             urgency.as_str()
         ),
         DeskEvent::Closed { number, by } => format!("Ticket #{number} was closed by {by}."),
+        DeskEvent::Erased { .. } => "A patient deleted their data: the topics or threads of their tickets were deleted with it.".to_owned(),
         DeskEvent::AppointmentCancelled {
             patient,
             platform,

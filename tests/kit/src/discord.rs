@@ -5,7 +5,7 @@
 //! REST: `GET /gateway` (a loopback `ws://` URL), channel messages, DM channel
 //! creation, interaction callbacks and follow-ups, command registration, and
 //! threads (started in channels that allow them, archived and locked by
-//! `PATCH`, refusing posts once archived or deleted).
+//! `PATCH`, deleted by `DELETE`, refusing posts once archived or deleted).
 //! Gateway: HELLO, IDENTIFY → READY, heartbeats and ACKs, MESSAGE_CREATE and
 //! INTERACTION_CREATE dispatches with increasing sequence numbers, and RESUME
 //! after a dropped connection (replaying what was missed). REST calls can be
@@ -770,6 +770,15 @@ async fn rest(
             };
             inner.threads.insert(thread.id, thread.clone());
             (StatusCode::CREATED, axum::Json(thread.json())).into_response()
+        }
+        ("DELETE", ["channels", channel]) => {
+            let id: u64 = channel.parse().unwrap_or(0);
+            let mut inner = shared.inner.lock().unwrap();
+            let Some(thread) = inner.threads.remove(&id) else {
+                return rest_error_code(StatusCode::NOT_FOUND, "Unknown Channel", 10003);
+            };
+            inner.deleted_threads.insert(id);
+            axum::Json(thread.json()).into_response()
         }
         ("PATCH", ["channels", channel]) => {
             let id: u64 = channel.parse().unwrap_or(0);

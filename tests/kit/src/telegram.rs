@@ -180,6 +180,8 @@ struct Inner {
     forums: std::collections::HashSet<i64>,
     /// Forum topics not deleted, by (chat, thread id): name, and closed.
     topics: HashMap<(i64, i64), (String, bool)>,
+    /// Topics the bot deleted (`deleteForumTopic`), in order.
+    deleted_topics: Vec<(i64, i64)>,
     callback_answers: Vec<String>,
     commands: Vec<Value>,
     /// Calls answered with a 4xx other than 429: (method, parameters).
@@ -313,6 +315,11 @@ impl FakeTelegram {
             .collect();
         list.sort();
         list
+    }
+
+    /// The forum topics the bot deleted, in order: (chat, thread id).
+    pub fn deleted_topics(&self) -> Vec<(i64, i64)> {
+        self.inner().deleted_topics.clone()
     }
 
     /// A staff member deletes a forum topic by hand.
@@ -707,6 +714,7 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
         "createforumtopic" => create_topic(shared, params),
         "getchat" => get_chat(shared, params),
         "closeforumtopic" => close_topic(shared, params),
+        "deleteforumtopic" => delete_topic(shared, params),
         "answercallbackquery" => {
             let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
             let id = params["callback_query_id"]
@@ -921,6 +929,28 @@ fn create_topic(shared: &Shared, params: &Value) -> Response {
         .topics
         .insert((chat_id, thread), (name.clone(), false));
     ok(json!({"message_thread_id": thread, "name": name, "icon_color": 7_322_096}))
+}
+
+/// `deleteForumTopic`: the topic and every message in it.
+fn delete_topic(shared: &Shared, params: &Value) -> Response {
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    let (Some(chat_id), Some(thread)) = (chat_id_of(params), params["message_thread_id"].as_i64())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message thread not found",
+            None,
+        );
+    };
+    if inner.topics.remove(&(chat_id, thread)).is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message thread not found",
+            None,
+        );
+    }
+    inner.deleted_topics.push((chat_id, thread));
+    ok(json!(true))
 }
 
 fn close_topic(shared: &Shared, params: &Value) -> Response {
