@@ -841,13 +841,7 @@ fn send_message(shared: &Shared, params: &Value) -> Response {
     let thread_id = params["message_thread_id"].as_i64();
     if let Some(thread) = thread_id.filter(|_| inner.forums.contains(&chat_id)) {
         match inner.topics.get(&(chat_id, thread)) {
-            None => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "Bad Request: message thread not found",
-                    None,
-                );
-            }
+            None => return no_such_topic(),
             Some((_, true)) => {
                 return error(StatusCode::BAD_REQUEST, "Bad Request: TOPIC_CLOSED", None);
             }
@@ -931,44 +925,39 @@ fn create_topic(shared: &Shared, params: &Value) -> Response {
     ok(json!({"message_thread_id": thread, "name": name, "icon_color": 7_322_096}))
 }
 
+/// The chat and topic a topic call names.
+fn topic_in(params: &Value) -> Option<(i64, i64)> {
+    Some((chat_id_of(params)?, params["message_thread_id"].as_i64()?))
+}
+
+fn no_such_topic() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "Bad Request: message thread not found",
+        None,
+    )
+}
+
 /// `deleteForumTopic`: the topic and every message in it.
 fn delete_topic(shared: &Shared, params: &Value) -> Response {
-    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
-    let (Some(chat_id), Some(thread)) = (chat_id_of(params), params["message_thread_id"].as_i64())
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: message thread not found",
-            None,
-        );
+    let Some((chat_id, thread)) = topic_in(params) else {
+        return no_such_topic();
     };
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
     if inner.topics.remove(&(chat_id, thread)).is_none() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: message thread not found",
-            None,
-        );
+        return no_such_topic();
     }
     inner.deleted_topics.push((chat_id, thread));
     ok(json!(true))
 }
 
 fn close_topic(shared: &Shared, params: &Value) -> Response {
-    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
-    let (Some(chat_id), Some(thread)) = (chat_id_of(params), params["message_thread_id"].as_i64())
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: message thread not found",
-            None,
-        );
+    let Some((chat_id, thread)) = topic_in(params) else {
+        return no_such_topic();
     };
+    let mut inner = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
     match inner.topics.get_mut(&(chat_id, thread)) {
-        None => error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: message thread not found",
-            None,
-        ),
+        None => no_such_topic(),
         Some((_, true)) => error(
             StatusCode::BAD_REQUEST,
             "Bad Request: TOPIC_NOT_MODIFIED",
