@@ -13,15 +13,15 @@
 //! Run with `cargo bench -p frontdesk-web --bench inbox`. Targets: p99
 //! under 50 ms, event under 200 ms, under 20 MB.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, header};
 use frontdesk_core::accounts::{AccountName, Password, Role};
-use frontdesk_core::{
-    ChatKey, Clock, Engine, Incoming, Input, Knowledge, Platform, Router, SledStore, SystemClock,
-};
+use frontdesk_core::{ChatKey, Engine, Incoming, Input, Knowledge, Platform, SledStore};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -87,34 +87,9 @@ async fn run() {
         engine.open_tickets_page(200).unwrap();
     }
     let before = rss_kib();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = Arc::new(frontdesk_shell::App {
-        engine: engine.clone(),
-        clock,
-        router: Arc::new(Router::default()),
-    });
-    let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let console = frontdesk_web::console::router(
-        app.clone(),
-        settings,
-        frontdesk_web::chat::Live::default(),
-        stopped,
-    );
+    let (console, app) = common::console(&engine);
 
-    let login = Request::post("/login")
-        .header(header::ORIGIN, "http://127.0.0.1:8080")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("name=maria&password=a+long+password"))
-        .unwrap();
-    let response = console.clone().oneshot(login).await.unwrap();
-    let cookie = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = common::log_in(&console, "maria").await;
 
     println!(
         "resident memory after logging in: {:.1} MB",

@@ -13,16 +13,15 @@
 //! (`with_durability(false)`), which only makes the seeding faster: what
 //! is measured reads.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, header};
 use frontdesk_core::accounts::{AccountName, Password, Role};
-use frontdesk_core::{
-    ChatKey, Clock, Engine, Incoming, Input, Knowledge, Platform, Router, SledStore, Store,
-    SystemClock,
-};
+use frontdesk_core::{ChatKey, Engine, Incoming, Input, Knowledge, Platform, SledStore, Store};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -107,33 +106,8 @@ async fn run() {
     engine
         .add_account(&name, Role::Clinician, &password, now)
         .unwrap();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = Arc::new(frontdesk_shell::App {
-        engine: engine.clone(),
-        clock,
-        router: Arc::new(Router::default()),
-    });
-    let settings = frontdesk_web::Settings::new("127.0.0.1:8080".parse().unwrap());
-    let (_stop, stopped) = tokio::sync::watch::channel(false);
-    let console = frontdesk_web::console::router(
-        app,
-        settings,
-        frontdesk_web::chat::Live::default(),
-        stopped,
-    );
-    let login = Request::post("/login")
-        .header(header::ORIGIN, "http://127.0.0.1:8080")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("name=cleo&password=a+long+password"))
-        .unwrap();
-    let response = console.clone().oneshot(login).await.unwrap();
-    let cookie = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (console, _app) = common::console(&engine);
+    let cookie = common::log_in(&console, "cleo").await;
 
     for (path, what) in [
         ("/numbers", "numbers page, 30 days, 100,000 messages"),
