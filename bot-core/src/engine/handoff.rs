@@ -322,6 +322,7 @@ impl<S: Store> Engine<S> {
             .ticket(number)?
             .map(|ticket| story(&ticket, &knowledge.clinic)))
     }
+
     /// Tickets not yet closed, oldest first.
     pub fn open_tickets(&self) -> Result<Vec<Ticket>, EngineError> {
         Ok(self.open_tickets_page(usize::MAX)?.1)
