@@ -323,7 +323,7 @@ impl<S: Store> Handler<S> {
                     .filter(|r| r.author.id == *me)
                     .map(|r| r.content.as_str())
             });
-            let action = frontdesk_shell::desk::staff_message(&msg.content, here, replied_to);
+            let action = handoff::desk_message(&msg.content, here, replied_to);
             if let Some(action) = action {
                 self.staff_action(ctx, &msg, action).await;
             }

@@ -13,13 +13,12 @@
 //! - A patient who deletes their data takes their tickets' places with
 //!   them: deleted, not closed.
 //! - Words a staff member writes in a ticket's place, or in reply to one
-//!   of its posts, are for that ticket's patient ([`staff_message`]).
+//!   of its posts, are for that ticket's patient
+//!   ([`handoff::desk_message`]); [`ticket_at`] finds the ticket of a place.
 
 use std::future::Future;
 
-use frontdesk_core::handoff::{
-    self, StaffAction, parse_staff_command, parse_staff_command_in, render,
-};
+use frontdesk_core::handoff::{self, render};
 use frontdesk_core::{DeskEvent, Platform, Store};
 
 use crate::App;
@@ -188,70 +187,4 @@ pub async fn ticket_at<S: Store>(app: &App<S>, platform: Platform, place: &str) 
         .await
         .and_then(Result::ok)
         .flatten()
-}
-
-/// What a staff member's message at a desk asks: a staff command, or
-/// words for a ticket's patient when written in the place of ticket
-/// `here` ([`ticket_at`]) or in reply to one of a ticket's posts
-/// (`replied_to`, the post's text). `None`: chatter among staff, left
-/// alone. A command the bot does not know is never sent to a patient.
-pub fn staff_message(
-    text: &str,
-    here: Option<u64>,
-    replied_to: Option<&str>,
-) -> Option<StaffAction> {
-    let command_like = text.trim_start().starts_with(['/', '!']);
-    let words = |n: u64| {
-        (!command_like && !text.trim().is_empty())
-            .then(|| StaffAction::Write(n, text.trim().to_owned()))
-    };
-    match here {
-        Some(number) => parse_staff_command_in(text, number).or_else(|| words(number)),
-        None => parse_staff_command(text)
-            .or_else(|| replied_to.and_then(render::ticket_of).and_then(words)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_in_a_tickets_place_or_in_reply_to_its_post_are_for_its_patient_and_chatter_is_not() {
-        let write = |n: u64, t: &str| Some(StaffAction::Write(n, t.to_owned()));
-        assert_eq!(staff_message(" Hi Pat ", Some(3), None), write(3, "Hi Pat"));
-        assert_eq!(
-            staff_message("/close", Some(3), None),
-            Some(StaffAction::Close(3))
-        );
-        assert_eq!(
-            staff_message("/claim 5", Some(3), None),
-            Some(StaffAction::Claim(5))
-        );
-        assert_eq!(
-            staff_message("/clsoe", Some(3), None),
-            None,
-            "a typo is no message"
-        );
-        assert_eq!(staff_message("   ", Some(3), None), None);
-        let post = "#3 patient: is anyone there?";
-        assert_eq!(
-            staff_message("Yes, hi", None, Some(post)),
-            write(3, "Yes, hi")
-        );
-        assert_eq!(
-            staff_message("Yes, hi", None, Some("Appointments today:")),
-            None
-        );
-        assert_eq!(staff_message("coffee anyone?", None, None), None, "chatter");
-        assert_eq!(
-            staff_message("/queue", None, Some(post)),
-            Some(StaffAction::Queue)
-        );
-        assert_eq!(
-            staff_message("!close", None, None),
-            None,
-            "no number, no place"
-        );
-    }
 }

@@ -464,7 +464,7 @@ async fn on_message<S: Store>(
             .reply_to_message()
             .filter(|r| r.from.as_ref().is_some_and(|u| u.id == me.user.id))
             .and_then(|r| r.text());
-        let action = frontdesk_shell::desk::staff_message(text, here, replied_to);
+        let action = handoff::desk_message(text, here, replied_to);
         if let (false, Some(action)) = (from.is_bot, action) {
             return staff_action(&bot, &app, from, action, (msg.chat.id, topic)).await;
         }

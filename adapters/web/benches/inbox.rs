@@ -16,7 +16,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -95,20 +95,8 @@ async fn run() {
         "resident memory after logging in: {:.1} MB",
         rss_kib() as f64 / 1024.0
     );
-    let mut times = Vec::new();
-    for _ in 0..500 {
-        let request = Request::get("/inbox")
-            .header(header::COOKIE, &cookie)
-            .body(Body::empty())
-            .unwrap();
-        let started = Instant::now();
-        let response = console.clone().oneshot(request).await.unwrap();
-        assert!(response.status().is_success());
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        times.push(started.elapsed());
-        assert!(body.len() > 10_000);
-    }
-    report("inbox page, 10,000 open tickets", &mut times);
+    let mut times = common::time_page(&console, &cookie, "/inbox", 10_000, 500).await;
+    common::report("inbox page, 10,000 open tickets", &mut times);
     println!(
         "resident memory after the inbox requests: {:.1} MB",
         rss_kib() as f64 / 1024.0
@@ -137,24 +125,12 @@ async fn run() {
         }
         latencies.push(started.elapsed());
     }
-    report("patient message to inbox event", &mut latencies);
+    common::report("patient message to inbox event", &mut latencies);
     let after = rss_kib();
     println!(
         "resident memory: {:.1} MB before the console, {:.1} MB after (console's share {:.1} MB)",
         before as f64 / 1024.0,
         after as f64 / 1024.0,
         after.saturating_sub(before) as f64 / 1024.0
-    );
-}
-
-fn report(what: &str, times: &mut [Duration]) {
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{what}: median {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} runs)",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        at(1.0).as_secs_f64() * 1e3,
-        times.len()
     );
 }

@@ -16,14 +16,10 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use frontdesk_core::accounts::{AccountName, Password, Role};
 use frontdesk_core::{ChatKey, Engine, Incoming, Input, Knowledge, Platform, SledStore, Store};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
 const MESSAGES: u64 = 100_000;
 const DAYS: u64 = 30;
@@ -114,20 +110,8 @@ async fn run() {
         ("/numbers.csv", "numbers CSV, 30 days, 100,000 messages"),
     ] {
         let uri = format!("{path}?from={from}&to={today}");
-        let mut times = Vec::new();
-        for _ in 0..500 {
-            let request = Request::get(&uri)
-                .header(header::COOKIE, &cookie)
-                .body(Body::empty())
-                .unwrap();
-            let started = Instant::now();
-            let response = console.clone().oneshot(request).await.unwrap();
-            assert!(response.status().is_success());
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            times.push(started.elapsed());
-            assert!(body.len() > 2_000);
-        }
-        report(what, &mut times);
+        let mut times = common::time_page(&console, &cookie, &uri, 2_000, 500).await;
+        common::report(what, &mut times);
     }
 
     let mut times = Vec::new();
@@ -137,17 +121,5 @@ async fn run() {
         times.push(started.elapsed());
         assert_eq!(numbers.total.messages, MESSAGES);
     }
-    report("Engine::numbers alone", &mut times);
-}
-
-fn report(what: &str, times: &mut [Duration]) {
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    println!(
-        "{what}: median {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} runs)",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        at(1.0).as_secs_f64() * 1e3,
-        times.len()
-    );
+    common::report("Engine::numbers alone", &mut times);
 }

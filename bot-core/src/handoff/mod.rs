@@ -10,7 +10,7 @@
 //! # Layout
 //!
 //! - [`desk`]: [`DeskConfig`] (staff, desks) and the acting [`Actor`].
-//! - [`ticket`]: [`Ticket`] and its transcript, [`StaffAction`] and
+//! - [`ticket`]: [`Ticket`] and its transcript, [`StaffAction`], [`desk_message`] and
 //!   [`parse_staff_command`].
 //! - [`render`]: desk posts and staff-facing sentences as text.
 //!
@@ -24,6 +24,6 @@ pub mod ticket;
 pub use desk::{Actor, DeskConfig, StaffMember};
 pub use render::{desk_text, digest_line};
 pub use ticket::{
-    Line, Speaker, StaffAction, Ticket, TicketAlert, TicketStatus, parse_staff_command,
-    parse_staff_command_in,
+    Line, Speaker, StaffAction, Ticket, TicketAlert, TicketStatus, desk_message,
+    parse_staff_command, parse_staff_command_in,
 };

@@ -202,6 +202,31 @@ pub fn parse_staff_command_in(text: &str, number: u64) -> Option<StaffAction> {
     parse_staff_command(&format!("/{head} {number} {args}"))
 }
 
+/// What a staff member's message at a desk asks: a staff command, or
+/// words for a ticket's patient when written in the place of ticket
+/// `here` (the adapter looks it up) or in reply to one of a ticket's posts
+/// (`replied_to`, the post's text). `None`: chatter among staff, left
+/// alone. A command the bot does not know is never sent to a patient.
+pub fn desk_message(
+    text: &str,
+    here: Option<u64>,
+    replied_to: Option<&str>,
+) -> Option<StaffAction> {
+    let command_like = text.trim_start().starts_with(['/', '!']);
+    let words = |n: u64| {
+        (!command_like && !text.trim().is_empty())
+            .then(|| StaffAction::Write(n, text.trim().to_owned()))
+    };
+    match here {
+        Some(number) => parse_staff_command_in(text, number).or_else(|| words(number)),
+        None => parse_staff_command(text).or_else(|| {
+            replied_to
+                .and_then(super::render::ticket_of)
+                .and_then(words)
+        }),
+    }
+}
+
 /// `2026-12-01 09:30 Ana Ruiz [no-needling]`.
 fn parse_booking(args: &str) -> Option<StaffAction> {
     let mut words = args.split_whitespace();
@@ -285,5 +310,44 @@ mod tests {
             "words are no command"
         );
         assert_eq!(parse_staff_command_in("/nonsense", 7), None);
+    }
+
+    #[test]
+    fn words_in_a_tickets_place_or_in_reply_to_its_post_are_for_its_patient_and_chatter_is_not() {
+        let write = |n: u64, t: &str| Some(StaffAction::Write(n, t.to_owned()));
+        assert_eq!(desk_message(" Hi Pat ", Some(3), None), write(3, "Hi Pat"));
+        assert_eq!(
+            desk_message("/close", Some(3), None),
+            Some(StaffAction::Close(3))
+        );
+        assert_eq!(
+            desk_message("/claim 5", Some(3), None),
+            Some(StaffAction::Claim(5))
+        );
+        assert_eq!(
+            desk_message("/clsoe", Some(3), None),
+            None,
+            "a typo is no message"
+        );
+        assert_eq!(desk_message("   ", Some(3), None), None);
+        let post = "#3 patient: is anyone there?";
+        assert_eq!(
+            desk_message("Yes, hi", None, Some(post)),
+            write(3, "Yes, hi")
+        );
+        assert_eq!(
+            desk_message("Yes, hi", None, Some("Appointments today:")),
+            None
+        );
+        assert_eq!(desk_message("coffee anyone?", None, None), None, "chatter");
+        assert_eq!(
+            desk_message("/queue", None, Some(post)),
+            Some(StaffAction::Queue)
+        );
+        assert_eq!(
+            desk_message("!close", None, None),
+            None,
+            "no number, no place"
+        );
     }
 }
