@@ -45,12 +45,15 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     };
     let console = settings.console(options.listen);
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    // Caught from before anyone can reach the bot: a SIGTERM sent as soon
+    // as the admin socket answers is a clean stop, not a kill.
+    let terminate = Terminate::listen(&runtime)?;
     // The staff commands, through this process that holds the store.
     let admin = crate::admin::server::Listener::bind(&cli.data)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // One router for all adapters: a desk on one platform serves patients on any.
     let router = Arc::new(frontdesk_core::Router::default());
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let store = engine.clone();
     let served = runtime.block_on(async move {
         // One stop signal for every adapter.
@@ -59,7 +62,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
         {
             let stop_tx = stop_tx.clone();
             tokio::spawn(async move {
-                terminate().await;
+                terminate.recv().await;
                 let _ = stop_tx.send(true);
             });
         }
@@ -232,19 +235,29 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
 /// `serve` always ends within 10 s.
 const STOP_GRACE: Duration = Duration::from_secs(8);
 
-/// Completes on SIGTERM or Ctrl-C.
-async fn terminate() {
-    #[cfg(unix)]
-    {
-        if let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
+/// SIGTERM (a service manager's stop) and SIGINT (Ctrl-C).
+struct Terminate {
+    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Terminate {
+    /// Catches both signals from now on.
+    fn listen(runtime: &tokio::runtime::Runtime) -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _inside = runtime.enter();
+        let cannot = || "cannot listen for SIGTERM and SIGINT";
+        Ok(Self {
+            term: signal(SignalKind::terminate()).with_context(cannot)?,
+            interrupt: signal(SignalKind::interrupt()).with_context(cannot)?,
+        })
+    }
+
+    /// Completes on the first of them.
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
 }
