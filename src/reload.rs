@@ -71,17 +71,18 @@ impl Watched {
     }
 }
 
-/// Watches the folder until `stop`; `every` zero means on SIGHUP only.
+/// Watches the folder until `stop`, and reloads on each of `hangup` (see
+/// [`hangups`]); `every` zero means on SIGHUP only.
 pub async fn watch(
     watched: Arc<Watched>,
     engine: Arc<Engine<SledStore>>,
     router: Arc<Router>,
     encoder: crate::understanding::EncoderSlot,
     every: Duration,
+    mut hangup: tokio::sync::mpsc::UnboundedReceiver<()>,
     stop: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(stop);
-    let mut hangup = hangups();
     let dir = watched.dir.clone();
     let mut poll = tokio::time::interval(if every.is_zero() {
         Duration::from_secs(3600)
@@ -123,8 +124,9 @@ pub async fn watch(
     }
 }
 
-/// SIGHUP as a stream (never fires where there are no signals).
-fn hangups() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+/// SIGHUP as a stream (never fires where there are no signals), caught from
+/// this call on; inside the runtime.
+pub fn hangups() -> tokio::sync::mpsc::UnboundedReceiver<()> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     #[cfg(unix)]
     {

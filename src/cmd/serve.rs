@@ -46,9 +46,14 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
     let console = settings.console(options.listen);
     let engine: Arc<Engine<SledStore>> = Arc::new(super::open_engine(cli)?);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    // Caught from before anyone can reach the bot: a SIGTERM sent as soon
-    // as the admin socket answers is a clean stop, not a kill.
+    // Caught from before anyone can reach the bot: a SIGTERM or SIGHUP sent
+    // as soon as the admin socket answers is a clean stop or a reload, not
+    // a kill.
     let terminate = Terminate::listen(&runtime)?;
+    let hangups = {
+        let _inside = runtime.enter();
+        crate::reload::hangups()
+    };
     // The staff commands, through this process that holds the store.
     let admin = crate::admin::server::Listener::bind(&cli.data)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -87,6 +92,7 @@ pub fn run(cli: &Cli, options: Options) -> anyhow::Result<()> {
             router.clone(),
             encoder,
             options.watch,
+            hangups,
             stopped(),
         ));
         tokio::spawn(admin.serve(engine.clone(), router.clone(), stopped()));
