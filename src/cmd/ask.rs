@@ -52,6 +52,17 @@ fn answer(
     let locale = classified.locale.unwrap_or(Locale::En);
     let m = k.messages(locale);
     let topic = |i: usize| k.topics()[i].id.as_str();
+    let answered = match &classified.verdict {
+        // As the chat answers it today.
+        Verdict::Answer { topic: t, .. } => frontdesk_core::dialogue::topic_answer(
+            k,
+            &k.topics()[*t],
+            locale,
+            Some(query),
+            jiff::Timestamp::now(),
+        ),
+        _ => String::new(),
+    };
     let a = match &classified.verdict {
         Verdict::Emergency(flag) => Answer {
             kind: "emergency",
@@ -67,7 +78,7 @@ fn answer(
             topic: Some(topic(*t)),
             candidates: vec![],
             score: *score,
-            text: &k.topics()[*t].text(locale).answer,
+            text: &answered,
         },
         Verdict::Clarify { candidates, score } => Answer {
             kind: "clarify",

@@ -6,9 +6,11 @@
 use super::{State, Turn};
 use crate::chat::HandoffReason;
 use crate::chat::{Action, Reply, ReplyKind};
+use crate::ids::Locale;
 use crate::ids::TopicId;
-use crate::knowledge::MessageSet;
-use crate::understand::{SmallTalk, Verdict};
+use crate::knowledge::{Knowledge, MessageSet, Topic};
+use crate::understand::{SmallTalk, Verdict, days};
+use jiff::Timestamp;
 
 /// Most of an unanswered question kept for staff: enough for any question,
 /// and a pasted document or a flood is not stored whole.
@@ -47,7 +49,7 @@ impl Turn<'_> {
             Verdict::AdvisedAgainst => self.offer_team(|m| &m.advised_against, true),
             Verdict::Answer { topic, .. } => {
                 let id = self.k.topics()[topic].id.clone();
-                self.answer(&id);
+                self.answer(&id, Some(text));
                 if let Some(other) = self.classifier.second_question(text, topic) {
                     self.offer_also(other);
                 }
@@ -99,12 +101,14 @@ impl Turn<'_> {
         self.conv.state = State::OfferedHuman;
     }
 
-    pub(super) fn answer(&mut self, id: &TopicId) {
+    /// A topic's answer; `asked` is the question that chose it, when one did.
+    pub(super) fn answer(&mut self, id: &TopicId, asked: Option<&str>) {
         let locale = self.locale();
         let Some(topic) = self.k.topic(id) else {
             return;
         };
-        let mut reply = Reply::new(ReplyKind::Answer, &topic.text(locale).answer);
+        let text = topic_answer(self.k, topic, locale, asked, self.incoming.at);
+        let mut reply = Reply::new(ReplyKind::Answer, &text);
         reply.topic = Some(topic.id.clone());
         self.conv.last_topic = Some(topic.id.clone());
         let m = self.k.messages(locale);
@@ -124,4 +128,41 @@ impl Turn<'_> {
         }
         self.say(reply);
     }
+}
+
+/// A topic's answer to the question `asked` at `at`. One that gives the
+/// opening hours is led by the hours of the day the question names ("are you
+/// open on the 24th?") and followed by the coming closed days. A holiday the
+/// clinic has not listed as closed is not called open: its closed days for
+/// that year may not be listed yet.
+pub fn topic_answer(
+    k: &Knowledge,
+    topic: &Topic,
+    locale: Locale,
+    asked: Option<&str>,
+    at: Timestamp,
+) -> String {
+    let answer = &topic.text(locale).answer;
+    if !topic.shows_hours {
+        return answer.clone();
+    }
+    let (clinic, m) = (&k.clinic, k.messages(locale));
+    let today = clinic.today(at);
+    let mut parts = Vec::new();
+    let named = asked.and_then(|text| days::named_day(text, today, clinic));
+    if let Some(named) = named.filter(|n| !n.holiday) {
+        let day = clinic.describe_closed_day(named.date, locale);
+        parts.push(match clinic.hours_on_date(named.date, locale) {
+            Some(open) => m
+                .open_on_day
+                .replace("{day}", &day)
+                .replace("{open}", &open),
+            None => m.closed_on_day.replace("{day}", &day),
+        });
+    }
+    parts.push(answer.clone());
+    if let Some(closed) = clinic.closed_days_text(today, locale) {
+        parts.push(m.closed_days.replace("{days}", &closed));
+    }
+    parts.join("\n\n")
 }

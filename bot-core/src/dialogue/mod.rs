@@ -31,6 +31,7 @@ use crate::understand::{Classifier, Verdict};
 
 mod faq;
 mod screen;
+pub use faq::topic_answer;
 pub use screen::back_from_staff;
 #[cfg(test)]
 mod tests;
@@ -758,7 +759,9 @@ impl Turn<'_> {
     /// the `previous` state.
     fn choice(&mut self, id: &str, previous: State) {
         match Action::parse(id) {
-            Some(Action::Topic(topic)) if self.k.topic(&topic).is_some() => self.answer(&topic),
+            Some(Action::Topic(topic)) if self.k.topic(&topic).is_some() => {
+                self.answer(&topic, None)
+            }
             Some(Action::Human) => self.request_human(match previous {
                 State::OfferedHuman => HandoffReason::Unanswered,
                 _ => HandoffReason::Asked,

@@ -171,7 +171,7 @@ impl Turn<'_> {
     fn screen_choice(&mut self, id: &str) {
         match Action::parse(id) {
             Some(Action::Topic(topic)) if self.k.topic(&topic).is_some() => {
-                self.answer(&topic);
+                self.answer(&topic, None);
                 self.repeat_question();
             }
             Some(Action::Human) => self.request_human(HandoffReason::Screen),

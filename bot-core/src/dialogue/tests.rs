@@ -1172,3 +1172,47 @@ fn a_message_asking_two_things_is_answered_on_one_and_offered_the_other() {
     let (_, steps) = drive(&k, Conversation::default(), &["does dry needling hurt?"]);
     assert!(steps[0].replies.iter().all(|r| r.text != m.also_asked));
 }
+
+#[test]
+fn a_question_about_hours_on_a_named_day_is_answered_for_that_day_first() {
+    let k = shipped();
+    // Monday 7 December 2026, 10:00 in New York.
+    let ask = |question: &str| {
+        let mut message = incoming(text(question));
+        message.at = "2026-12-07T15:00:00Z".parse().unwrap();
+        let s = step(&k, Conversation::default(), &message);
+        assert_eq!(s.replies[0].topic, Some(topic("hours")), "{question}");
+        s.replies[0].text.clone()
+    };
+    let christmas_eve = ask("are you open on the 24th?");
+    assert!(
+        christmas_eve.starts_with("We're closed on Thursday, December 24 (Christmas Eve)."),
+        "{christmas_eve}"
+    );
+    let spanish = ask("¿abrís el 24?");
+    assert!(
+        spanish.starts_with("El jueves 24 de diciembre (Nochebuena) estamos cerrados."),
+        "{spanish}"
+    );
+    let saturday = ask("what are your hours on saturday?");
+    assert!(
+        saturday.starts_with("On Saturday, December 12 we're open 9:00 AM–12:00 PM."),
+        "{saturday}"
+    );
+    // The shipped closed days end on New Year's Day 2027: next
+    // Thanksgiving may not be listed yet, so it is not called open.
+    let thanksgiving = ask("are you open on thanksgiving?");
+    assert!(
+        thanksgiving.starts_with("Our opening hours are"),
+        "{thanksgiving}"
+    );
+    let general = ask("what are your opening hours?");
+    assert!(general.starts_with("Our opening hours are"), "{general}");
+    assert!(
+        general.ends_with(
+            "Days we're closed: Thursday, December 24 (Christmas Eve); Friday, December 25 \
+             (Christmas Day); Friday, January 1 (New Year's Day)."
+        ),
+        "past ones left out: {general}"
+    );
+}

@@ -304,6 +304,9 @@ fn replace_word_start(text: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// How many coming closed days an answer about hours lists.
+pub const CLOSED_DAYS_TOLD: usize = 6;
+
 /// The validated clinic configuration.
 #[derive(Debug, Clone)]
 pub struct Clinic {
@@ -544,28 +547,68 @@ impl Clinic {
                 Locale::Es => format!(" (cerrado de {open} a {close})"),
             });
         }
-        if !self.closures.is_empty() {
-            let days: Vec<String> = self
-                .closures
-                .iter()
-                .map(|c| {
-                    let day = self.describe_day(c.date, locale);
-                    let name = match locale {
-                        Locale::Es => c.name_es.as_ref().or(c.name.as_ref()),
-                        Locale::En => c.name.as_ref(),
-                    };
-                    match name {
-                        Some(name) => format!("{name} ({day})"),
-                        None => day,
-                    }
-                })
-                .collect();
+        text
+    }
+
+    /// The clinic's date at `at`.
+    pub fn today(&self, at: Timestamp) -> Date {
+        at.to_zoned(self.time_zone.clone()).date()
+    }
+
+    /// The hours on one date, "8:00 AM–6:00 PM (closed 1:00 PM–2:00 PM)",
+    /// or `None` when the clinic is closed that day.
+    pub fn hours_on_date(&self, date: Date, locale: Locale) -> Option<String> {
+        if self.closure(date).is_some() {
+            return None;
+        }
+        let hours = self.hours_on(date.weekday())?;
+        let mut text = format!(
+            "{}–{}",
+            self.clock(hours.opens, locale),
+            self.clock(hours.closes, locale)
+        );
+        if let Some(pause) = self
+            .pause
+            .filter(|p| hours.opens < p.opens && p.closes < hours.closes)
+        {
+            let (from, to) = (
+                self.clock(pause.opens, locale),
+                self.clock(pause.closes, locale),
+            );
             text.push_str(&match locale {
-                Locale::En => format!(". Closed on {}", days.join(", ")),
-                Locale::Es => format!(". Cerrado: {}", days.join(", ")),
+                Locale::En => format!(" (closed {from}–{to})"),
+                Locale::Es => format!(" (cerrado de {from} a {to})"),
             });
         }
-        text
+        Some(text)
+    }
+
+    /// A day, with the name of the closure on it if there is one: "Thursday,
+    /// November 26 (Thanksgiving)".
+    pub fn describe_closed_day(&self, date: Date, locale: Locale) -> String {
+        let day = self.describe_day(date, locale);
+        let name = self.closure(date).and_then(|c| match locale {
+            Locale::Es => c.name_es.as_ref().or(c.name.as_ref()),
+            Locale::En => c.name.as_ref(),
+        });
+        match name {
+            Some(name) => format!("{day} ({name})"),
+            None => day,
+        }
+    }
+
+    /// The closed days from `today` on, at most [`CLOSED_DAYS_TOLD`], as
+    /// one list: "Thursday, December 24 (Christmas Eve), Friday, December 25
+    /// (Christmas Day)"; `None` when there are none.
+    pub fn closed_days_text(&self, today: Date, locale: Locale) -> Option<String> {
+        let days: Vec<String> = self
+            .closures
+            .iter()
+            .filter(|c| c.date >= today)
+            .take(CLOSED_DAYS_TOLD)
+            .map(|c| self.describe_closed_day(c.date, locale))
+            .collect();
+        (!days.is_empty()).then(|| days.join("; "))
     }
 
     /// The front desk's open period (opens, closes) on the clinic-local day
@@ -880,15 +923,29 @@ mod tests {
             "past the holiday"
         );
         let en = c.hours_text(Locale::En);
-        assert!(en.contains("(closed 1:00 PM–2:00 PM)"), "{en}");
-        assert!(
-            en.ends_with("Closed on Thanksgiving (Thursday, November 26), Thursday, December 24"),
-            "{en}"
+        assert!(en.ends_with("(closed 1:00 PM–2:00 PM)"), "{en}");
+        let date = |text: &str| text.parse::<Date>().unwrap();
+        assert_eq!(
+            c.closed_days_text(date("2026-11-01"), Locale::En)
+                .as_deref(),
+            Some("Thursday, November 26 (Thanksgiving); Thursday, December 24")
         );
-        let es = c.hours_text(Locale::Es);
-        assert!(
-            es.contains("Cerrado: Acción de Gracias (jueves 26 de noviembre)"),
-            "{es}"
+        assert_eq!(
+            c.closed_days_text(date("2026-11-27"), Locale::Es)
+                .as_deref(),
+            Some("jueves 24 de diciembre"),
+            "past closed days are not told"
+        );
+        assert_eq!(c.closed_days_text(date("2026-12-25"), Locale::En), None);
+        assert_eq!(c.hours_on_date(date("2026-11-26"), Locale::En), None);
+        assert_eq!(
+            c.hours_on_date(date("2026-11-28"), Locale::En),
+            None,
+            "Saturday"
+        );
+        assert_eq!(
+            c.hours_on_date(date("2026-11-27"), Locale::En).as_deref(),
+            Some("8:00 AM–4:00 PM (closed 1:00 PM–2:00 PM)")
         );
         let visit = crate::appointments::NewAppointment {
             patient: "Ana".into(),

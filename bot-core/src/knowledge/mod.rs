@@ -51,7 +51,7 @@ mod model;
 pub mod teach;
 
 use clinic::RawClinic;
-pub use clinic::{Clinic, English, WebChat};
+pub use clinic::{Clinic, Closure, DateOrder, English, WebChat};
 pub use model::{LexiconSet, LocalText, MessageSet, OutOfScope, SmallTalkExamples, Topic};
 use model::{RawOutOfScope, RawSmallTalk};
 
@@ -600,11 +600,15 @@ fn build_topics(
                 answer: answer.trim().to_owned(),
             }
         };
+        let shows_hours = [&raw_topic.en, &raw_topic.es]
+            .iter()
+            .any(|text| text.answer.get_ref().contains("{hours}"));
         let en = local(Locale::En, raw_topic.en);
         let es = local(Locale::Es, raw_topic.es);
         topics.push(Topic {
             id,
             related,
+            shows_hours,
             en,
             es,
         });
@@ -685,7 +689,7 @@ where
 }
 
 /// Placeholders that depend on the moment a message is sent.
-const RUNTIME_PLACEHOLDERS: [&str; 3] = ["opens", "when", "within"];
+const RUNTIME_PLACEHOLDERS: [&str; 6] = ["opens", "when", "within", "day", "days", "open"];
 
 /// Fills `{placeholder}`s from the clinic's facts; the error is the first
 /// unknown placeholder's name.

@@ -25,6 +25,9 @@ pub struct LocalText {
 pub struct Topic {
     pub id: TopicId,
     pub related: Vec<TopicId>,
+    /// The answer gives the opening hours (`{hours}`): it is told the day a
+    /// question names and the coming closed days too.
+    pub shows_hours: bool,
     pub(super) en: LocalText,
     pub(super) es: LocalText,
 }
@@ -102,6 +105,13 @@ pub struct MessageSet {
     pub smalltalk_ack: String,
     /// Before the button of a message's second question.
     pub also_asked: String,
+    /// An answer about hours that named an open day: `{day}` and its
+    /// hours `{open}`.
+    pub open_on_day: String,
+    /// An answer about hours that named a closed `{day}`.
+    pub closed_on_day: String,
+    /// After an answer about hours: the coming closed `{days}`.
+    pub closed_days: String,
     /// The web chat's own words: its launcher, panel and status lines.
     pub chat_launcher: String,
     pub chat_your_message: String,
@@ -128,7 +138,7 @@ impl MessageSet {
         }
     }
 
-    pub(super) fn fields_mut(&mut self) -> [&mut String; 64] {
+    pub(super) fn fields_mut(&mut self) -> [&mut String; 67] {
         [
             &mut self.welcome,
             &mut self.help,
@@ -183,6 +193,9 @@ impl MessageSet {
             &mut self.smalltalk_goodbye,
             &mut self.smalltalk_ack,
             &mut self.also_asked,
+            &mut self.open_on_day,
+            &mut self.closed_on_day,
+            &mut self.closed_days,
             &mut self.chat_launcher,
             &mut self.chat_your_message,
             &mut self.chat_placeholder,

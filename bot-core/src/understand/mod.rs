@@ -18,6 +18,8 @@
 //!   asked for in words.
 //! - [`semantic`]: the seam to a model trained on the folder's phrasings
 //!   (sentence embeddings), its classes and training examples.
+//! - [`days`]: the day a question about opening hours names ("the
+//!   24th", "thanksgiving", "tomorrow").
 //! - [`classify`]: the [`Classifier`], which owns the rules, the matcher and
 //!   the semantic model when there is one, and turns a message into a
 //!   [`Verdict`].
@@ -26,6 +28,7 @@
 pub mod advised;
 pub mod body;
 pub mod classify;
+pub mod days;
 pub mod eval;
 pub mod matcher;
 pub mod medicine;
