@@ -68,7 +68,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let chat = ChatKey::parse(&format!("telegram:{}", 1_000_000 + next)).unwrap();
             next += 1;
-            engine.forget(&chat).expect("forgets")
+            engine
+                .forget(&chat, jiff::Timestamp::now())
+                .expect("forgets")
         })
     });
     group.finish();

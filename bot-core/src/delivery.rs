@@ -65,10 +65,13 @@ pub enum DeskEvent {
         number: u64,
         by: String,
     },
-    /// A patient deleted their data: the forum topics and threads their
-    /// tickets had at the desks (by platform) are deleted there too.
+    /// Tickets were deleted (by the patient, or by retention): the forum
+    /// topics or threads they had at `platform`'s desk, which hold the
+    /// patient's words, are deleted there too. For that desk only.
     Erased {
-        places: Vec<(Platform, String)>,
+        platform: Platform,
+        places: Vec<String>,
+        by: ErasedBy,
     },
     /// A patient cancelled their appointment from the chat.
     AppointmentCancelled {
@@ -151,8 +154,28 @@ impl DeskEvent {
                 | DeskEvent::Emergency { .. }
                 | DeskEvent::EmergencyDuringHandoff { .. }
                 | DeskEvent::Urgent { .. }
+                | DeskEvent::Erased { .. }
         )
     }
+
+    /// The one platform whose desk this is for, when it is not for every
+    /// desk.
+    pub fn only_for(&self) -> Option<Platform> {
+        match self {
+            DeskEvent::Erased { platform, .. } => Some(*platform),
+            _ => None,
+        }
+    }
+}
+
+/// Why tickets' desk places were deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasedBy {
+    /// The patient deleted their data.
+    Patient,
+    /// The tickets were closed longer ago than the retention settings keep.
+    Retention,
 }
 
 /// Something to send from one adapter's work to wherever it belongs.
@@ -300,13 +323,20 @@ impl Router {
                 Some(route) => route(delivery),
                 None => tracing::warn!(%chat, "no adapter runs for this chat's platform"),
             },
-            Delivery::Desk { .. } => {
+            Delivery::Desk { event, .. } => {
                 // A watcher sees the receipt (an alert's id tells a repeat)
                 // but never confirms it: an alert stays in the outbox until
                 // a chat desk takes it.
                 let watchers = self.watchers.read().unwrap_or_else(|e| e.into_inner());
                 watchers.iter().for_each(|watch| watch(delivery.clone()));
-                routes.values().for_each(|route| route(delivery.clone()))
+                match event.only_for() {
+                    Some(platform) => {
+                        if let Some(route) = routes.get(&platform) {
+                            route(delivery.clone());
+                        }
+                    }
+                    None => routes.values().for_each(|route| route(delivery.clone())),
+                }
             }
         }
     }

@@ -70,7 +70,7 @@ pub use chat::{
     Action, Choice, Clearance, Command, HandoffReason, Incoming, Input, PatientAction, RedFlag,
     Reply, ReplyKind, StaffEvent,
 };
-pub use delivery::{Delivery, DeskEvent, Receipt, Router};
+pub use delivery::{Delivery, DeskEvent, ErasedBy, Receipt, Router};
 pub use dialogue::{Conversation, State};
 pub use engine::{Alert, Engine, EngineError, Response, StaffResponse, UnansweredSummary};
 pub use ids::{ChatKey, IdError, Locale, Platform, Secret, TopicId};

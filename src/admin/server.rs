@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use frontdesk_core::{Delivery, Engine, Router, SledStore};
+use frontdesk_core::{Engine, Router, SledStore};
 
 use super::protocol::{self, Exit, Frame, Request};
 use crate::cmd::{self, Output};
@@ -175,9 +175,9 @@ fn answer(stream: &UnixStream, engine: &Engine<SledStore>, router: &Router) {
     };
     let result = cmd::execute(engine, &request, &mut output);
     let exit = match result {
-        Ok(events) => {
-            for event in events {
-                router.deliver(Delivery::desk(event));
+        Ok(deliveries) => {
+            for delivery in deliveries {
+                router.deliver(delivery);
             }
             Exit::Ok(true)
         }

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Write};
 
-use frontdesk_core::{ChatKey, DeskEvent, Engine, SledStore};
+use frontdesk_core::{ChatKey, Delivery, Engine, SledStore};
 
 use crate::admin::protocol::Request;
 use crate::cli::Cli;
@@ -29,14 +29,15 @@ pub fn run(cli: &Cli, patient: &str, yes: bool) -> anyhow::Result<()> {
 }
 
 /// Deletes the records of `chat` (as `ChatKey` writes it); returns what the
-/// desks should hear (tickets closed by the deletion).
+/// desks should be given (tickets closed by the deletion, their topics and
+/// threads to delete).
 pub fn execute(
     engine: &Engine<SledStore>,
     chat: &str,
     out: &mut dyn Write,
-) -> anyhow::Result<Vec<DeskEvent>> {
+) -> anyhow::Result<Vec<Delivery>> {
     let chat = parse(chat)?;
-    let (forgotten, events) = engine.forget(&chat)?;
+    let (forgotten, events) = engine.forget(&chat, jiff::Timestamp::now())?;
     writeln!(
         out,
         "deleted {} record(s) of {chat}; {} appointment(s) unlinked; {} open ticket(s) closed",

@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use frontdesk_core::{DataKey, DeskEvent, Engine, Knowledge, SledStore, StoreError};
+use frontdesk_core::{DataKey, Delivery, Engine, Knowledge, SledStore, StoreError};
 
 use crate::admin::protocol::Request;
 use crate::cli::{Cli, Command};
@@ -76,17 +76,18 @@ pub struct Output<'a> {
 
 /// Runs one staff command on `engine`: the one implementation, whether the
 /// command line opened the store itself or `serve` runs it for the command
-/// line. Returns what the desks should hear of.
+/// line. Returns what the desks should be given (kept in the outbox when
+/// it must reach them: with no desk running, the next `serve` gives it).
 pub fn execute(
     engine: &Engine<SledStore>,
     request: &Request,
     output: &mut Output,
-) -> anyhow::Result<Vec<DeskEvent>> {
+) -> anyhow::Result<Vec<Delivery>> {
     match request {
         Request::Tickets { json } => tickets::execute(engine, *json, output.out)?,
         Request::Screenings { json } => screenings::execute(engine, *json, output.out)?,
         Request::Unanswered { json } => unanswered::execute(engine, *json, output.out)?,
-        Request::Sweep { dry_run } => sweep::execute(engine, *dry_run, output)?,
+        Request::Sweep { dry_run } => return sweep::execute(engine, *dry_run, output),
         Request::Forget { chat } => return forget::execute(engine, chat, output.out),
         Request::AppointmentsAdd {
             patient,

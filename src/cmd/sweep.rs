@@ -1,7 +1,7 @@
 //! `sweep`: the retention sweep, now.
 
 use frontdesk_core::engine::SweepReport;
-use frontdesk_core::{Engine, SledStore};
+use frontdesk_core::{Delivery, Engine, SledStore};
 
 use crate::admin::protocol::Request;
 use crate::cli::Cli;
@@ -16,10 +16,10 @@ pub fn execute(
     engine: &Engine<SledStore>,
     dry_run: bool,
     output: &mut super::Output,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Delivery>> {
     let now = jiff::Timestamp::now();
-    let report = if dry_run {
-        engine.preview_sweep(now)?
+    let (report, desk) = if dry_run {
+        (engine.preview_sweep(now)?, Vec::new())
     } else {
         engine.sweep(now)?
     };
@@ -36,7 +36,7 @@ pub fn execute(
             report.unreadable
         )?;
     }
-    Ok(())
+    Ok(desk)
 }
 
 fn describe(r: &SweepReport) -> String {

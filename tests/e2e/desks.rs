@@ -3,13 +3,17 @@
 //! channel that allows them, and a reply to a ticket's post in a plain
 //! group or channel. Both fakes, both real adapters, one engine.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk_core::handoff::render;
+use frontdesk_core::{ChatKey, Clock, ManualClock};
 use frontdesk_testkit::discord::{self, DiscordUser};
 use frontdesk_testkit::telegram::User;
 
-use crate::handoff::{Both, DISCORD_DESK, MARIA_ON_DISCORD, TELEGRAM_DESK, spawn_both};
+use crate::handoff::{
+    Both, DISCORD_DESK, MARIA_ON_DISCORD, TELEGRAM_DESK, spawn_both, spawn_both_at,
+};
 
 const MARIA_ON_TELEGRAM: i64 = 5_000_001;
 
@@ -331,5 +335,91 @@ async fn a_patient_who_deletes_their_data_takes_their_tickets_topic_and_thread_w
         .first_to_containing(TELEGRAM_DESK, "deleted their data")
         .await;
     assert_eq!(told.thread_id, None, "said in the group, not in the topic");
+    both.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_made_while_the_bot_was_stopped_deletes_the_topic_and_thread_at_the_next_start()
+{
+    let mut both = spawn_both().await;
+    both.telegram.make_forum(TELEGRAM_DESK);
+    both.discord.allow_threads(DISCORD_DESK);
+    let pat = User::new(314, "Pat");
+    both.telegram.user_says(&pat, "/human");
+    both.telegram.next_to(pat.id, 0).await;
+    until("a topic and a thread", || {
+        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
+    })
+    .await;
+    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    both.stop().await;
+
+    // `frontdesk forget` with no bot running: no desk to tell now.
+    let forgotten = both
+        .offline(|engine| {
+            let chat = ChatKey::parse("telegram:314").unwrap();
+            engine.forget(&chat, jiff::Timestamp::now()).unwrap().0
+        })
+        .await;
+    assert_eq!(forgotten.desk_places.len(), 2, "{forgotten:?}");
+    assert_eq!(both.telegram.topics(TELEGRAM_DESK).len(), 1, "still there");
+
+    both.start().await;
+    both.tick().await;
+    until("the topic and the thread deleted", || {
+        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
+    })
+    .await;
+    assert_eq!(both.telegram.deleted_topics(), [(TELEGRAM_DESK, topic)]);
+    // Taken: the next run does not delete again.
+    both.stop().await;
+    both.start().await;
+    both.tick().await;
+    assert_eq!(both.telegram.deleted_topics().len(), 1);
+    both.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_deleted_by_retention_takes_its_topic_and_thread_with_it() {
+    // Monday 23 November 2026, 10:00 in New York.
+    let clock = Arc::new(ManualClock::new("2026-11-23T15:00:00Z".parse().unwrap()));
+    let mut both = spawn_both_at(clock.clone()).await;
+    both.telegram.make_forum(TELEGRAM_DESK);
+    both.discord.allow_threads(DISCORD_DESK);
+    let pat = User::new(315, "Pat");
+    both.telegram.user_says(&pat, "/human");
+    both.telegram.next_to(pat.id, 0).await;
+    until("a topic and a thread", || {
+        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
+    })
+    .await;
+    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    let maria = DiscordUser::new(MARIA_ON_DISCORD, "maria");
+    let thread = both.discord.threads()[0].id;
+    both.discord
+        .channel_message(discord::GUILD_ID, thread, &maria, "!close", false);
+    until("the ticket closed", || {
+        both.engine().open_tickets().unwrap().is_empty()
+    })
+    .await;
+    both.tick().await;
+    assert!(
+        both.telegram.deleted_topics().is_empty(),
+        "kept while recent"
+    );
+
+    // The shipped retention keeps a closed ticket 30 days.
+    clock.set(clock.now() + jiff::SignedDuration::from_hours(31 * 24));
+    both.tick().await;
+    until("the topic and the thread deleted", || {
+        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
+    })
+    .await;
+    assert_eq!(both.telegram.deleted_topics(), [(TELEGRAM_DESK, topic)]);
+    let told = both
+        .telegram
+        .first_to_containing(TELEGRAM_DESK, "retention")
+        .await;
+    assert_eq!(told.thread_id, None, "said in the group");
     both.stop().await;
 }

@@ -78,6 +78,19 @@ impl Both {
         self.engine.as_ref().expect("the adapters run")
     }
 
+    /// Runs `work` on the store while the adapters are stopped, as a
+    /// command run with no bot running does.
+    pub async fn offline<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine<SledStore>) -> T + Send + 'static,
+    ) -> T {
+        assert!(self.engine.is_none(), "stopped first");
+        let engine = open_engine(self.data.path()).await;
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .unwrap()
+    }
+
     /// What `serve` does every minute, now: reminders, digest, tickets.
     pub async fn tick(&self) -> usize {
         let engine = self.engine.clone().expect("the adapters run");

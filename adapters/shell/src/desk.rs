@@ -54,7 +54,8 @@ pub trait Places: Send + Sync {
     fn close(&self, place: &str) -> impl Future<Output = ()> + Send;
 
     /// Deletes `place` with everything in it (the patient deleted their
-    /// data); best effort, said in the log when it fails.
+    /// data, or retention deleted the ticket); best effort, said in the log
+    /// when it fails.
     fn remove(&self, place: &str) -> impl Future<Output = ()> + Send;
 }
 
@@ -71,8 +72,17 @@ pub async fn post<S: Store>(
         DeskEvent::Opened { number, .. } | DeskEvent::Reannounced { number, .. } => Some(*number),
         _ => None,
     };
-    if let DeskEvent::Erased { places } = event {
-        for (_, place) in places.iter().filter(|(p, _)| *p == platform) {
+    if let DeskEvent::Erased {
+        platform: theirs,
+        places,
+        ..
+    } = event
+    {
+        if *theirs != platform {
+            // Not taken here, so that it stays for its own desk.
+            return Err(format!("for the {theirs} desk"));
+        }
+        for place in places {
             desk.remove(place).await;
         }
     }

@@ -395,7 +395,7 @@ mod tests {
             .unwrap();
         let stale = logged_in(&engine, "maria", now - days(2));
         let fresh = logged_in(&engine, "maria", now);
-        let report = engine.sweep(now).unwrap();
+        let report = engine.sweep(now).unwrap().0;
         assert_eq!((report.audit, report.sessions), (1, 1));
         let left: Vec<Timestamp> = engine.audit_log().unwrap().iter().map(|e| e.at).collect();
         assert_eq!(left, [recent]);

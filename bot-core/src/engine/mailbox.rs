@@ -315,7 +315,7 @@ mod tests {
         );
         let now = Timestamp::now();
         engine.post(&gone, &[reply("hello")], now).unwrap();
-        engine.forget(&gone).unwrap();
+        engine.forget(&gone, now).unwrap();
         assert!(engine.mailbox_after(&gone, 0).unwrap().is_empty());
         engine
             .post(
@@ -325,7 +325,7 @@ mod tests {
             )
             .unwrap();
         engine.post(&old, &[reply("today")], now).unwrap();
-        let report = engine.sweep(now).unwrap();
+        let report = engine.sweep(now).unwrap().0;
         assert_eq!(report.mailbox, 1);
         assert_eq!(texts(&engine.mailbox_after(&old, 0).unwrap()), ["today"]);
     }

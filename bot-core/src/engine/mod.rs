@@ -516,7 +516,7 @@ impl<S: Store> Engine<S> {
             deliveries.extend(self.due_alerts(now)?);
         }
         deliveries.extend(self.due_reminders(now, serves)?);
-        self.sweep_when_due(now);
+        deliveries.extend(self.sweep_when_due(now));
         self.roll_up_when_due(now);
         Ok(deliveries)
     }

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use super::records::{decode, encode, keys};
 use super::{Engine, EngineError};
-use crate::delivery::{Delivery, DeskEvent, Receipt};
-use crate::ids::ChatKey;
+use crate::delivery::{Delivery, DeskEvent, ErasedBy, Receipt};
+use crate::ids::{ChatKey, Platform};
 use crate::ports::{Batch, Store, StoreError};
 
 /// An alert not confirmed this long after it was handed out is sent again.
@@ -101,14 +101,56 @@ impl<S: Store> Engine<S> {
         batch: &mut Batch,
     ) -> (Vec<Alert>, Vec<DeskEvent>) {
         let (alerts, rest): (Vec<_>, Vec<_>) = events.into_iter().partition(DeskEvent::is_alert);
-        let alerts = alerts
+        // The chat's (so forgetting it reaches its alerts).
+        let alerts = self.outbox(&self.name(chat).to_string(), alerts, at, batch);
+        (alerts, rest)
+    }
+
+    /// Erasures of the desk places `places` (by platform), for each
+    /// platform's desk, written to the outbox in `batch` so that a desk
+    /// that is not running now deletes them when it runs. Not the chat's:
+    /// a later `/forget` of the same chat must not drop them.
+    pub(super) fn erasures_to_outbox(
+        &self,
+        places: Vec<(Platform, String)>,
+        by: ErasedBy,
+        at: Timestamp,
+        batch: &mut Batch,
+    ) -> Vec<Alert> {
+        let events = [Platform::Telegram, Platform::Discord]
+            .into_iter()
+            .filter_map(|platform| {
+                let here: Vec<String> = places
+                    .iter()
+                    .filter(|(p, _)| *p == platform)
+                    .map(|(_, place)| place.clone())
+                    .collect();
+                (!here.is_empty()).then_some(DeskEvent::Erased {
+                    platform,
+                    places: here,
+                    by,
+                })
+            })
+            .collect();
+        self.outbox("erased", events, at, batch)
+    }
+
+    /// Writes `events` to the outbox as alerts of `owner` (a prefix of
+    /// their ids), returning them with their receipts.
+    fn outbox(
+        &self,
+        owner: &str,
+        events: Vec<DeskEvent>,
+        at: Timestamp,
+        batch: &mut Batch,
+    ) -> Vec<Alert> {
+        events
             .into_iter()
             .map(|event| {
-                // The chat's (so forgetting it reaches its alerts), then
-                // unique: the instant, this run, and a count within the run.
+                // The owner's, then unique: the instant, this run, and a
+                // count within the run.
                 let id = format!(
-                    "{}/{:020}-{:016x}-{}",
-                    self.name(chat),
+                    "{owner}/{:020}-{:016x}-{}",
                     at.as_nanosecond(),
                     self.run,
                     self.alerts_made.fetch_add(1, Ordering::Relaxed)
@@ -125,8 +167,7 @@ impl<S: Store> Engine<S> {
                     receipt: Receipt::Alert { id },
                 }
             })
-            .collect();
-        (alerts, rest)
+            .collect()
     }
 
     /// Alerts to hand out again at `now`: left by an earlier run, or not

@@ -5,10 +5,12 @@
 //! link between the chat and its appointments (the bookings stay: they are
 //! the clinic's calendar, not the chat's data).
 
+use jiff::Timestamp;
+
 use super::records::{decode, keys};
-use super::{Engine, EngineError, Response, info};
+use super::{Alert, Engine, EngineError, Response, info};
 use crate::chat::{Choice, Incoming, Input};
-use crate::delivery::DeskEvent;
+use crate::delivery::{Delivery, DeskEvent, ErasedBy};
 use crate::handoff::Ticket;
 use crate::ids::{ChatKey, Platform};
 use crate::ports::{Batch, Store};
@@ -88,24 +90,46 @@ impl<S: Store> Engine<S> {
             }
             PrivacyAction::Declined => out.replies.push(info(&m.forget_kept)),
             PrivacyAction::Confirmed => {
-                let forgotten = self.forget_locked(&incoming.chat)?;
+                let (forgotten, erasures) = self.forget_locked(&incoming.chat, incoming.at)?;
                 out.desk = closed_by_deletion(&forgotten);
+                out.alerts = erasures;
                 out.replies.push(info(&m.forgotten));
             }
         }
         Ok(out)
     }
 
-    /// Deletes every record of a chat (for staff: `frontdesk forget`).
-    pub fn forget(&self, chat: &ChatKey) -> Result<(Forgotten, Vec<DeskEvent>), EngineError> {
+    /// Deletes every record of a chat at `at` (for staff: `frontdesk
+    /// forget`); returns what the desks should be given: the tickets it
+    /// closed, and the deletion of their topics and threads (kept in the
+    /// outbox until each desk takes it).
+    pub fn forget(
+        &self,
+        chat: &ChatKey,
+        at: Timestamp,
+    ) -> Result<(Forgotten, Vec<Delivery>), EngineError> {
         let _chat = self.lock_chat(chat);
-        let forgotten = self.forget_locked(chat)?;
-        let events = closed_by_deletion(&forgotten);
-        Ok((forgotten, events))
+        let (forgotten, erasures) = self.forget_locked(chat, at)?;
+        let deliveries = erasures
+            .iter()
+            .map(Alert::delivery)
+            .chain(
+                closed_by_deletion(&forgotten)
+                    .into_iter()
+                    .map(Delivery::desk),
+            )
+            .collect();
+        Ok((forgotten, deliveries))
     }
 
-    /// The deletion itself; the caller holds the chat's lock.
-    fn forget_locked(&self, chat: &ChatKey) -> Result<Forgotten, EngineError> {
+    /// The deletion itself, and the deletion of the tickets' desk places
+    /// written to the outbox in the same batch; the caller holds the
+    /// chat's lock.
+    fn forget_locked(
+        &self,
+        chat: &ChatKey,
+        at: Timestamp,
+    ) -> Result<(Forgotten, Vec<Alert>), EngineError> {
         let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
         let _appointments = self.lock_appointments();
         let mut batch = Batch::default();
@@ -177,12 +201,18 @@ impl<S: Store> Engine<S> {
                 }
             }
         }
+        let erasures = self.erasures_to_outbox(
+            forgotten.desk_places.clone(),
+            ErasedBy::Patient,
+            at,
+            &mut batch,
+        );
         self.apply(batch)?;
         self.erase_deleted();
         forgotten.appointments = unlinked;
         forgotten.closed_tickets = closed;
         tracing::info!(%chat, records = forgotten.records, "patient data deleted on request");
-        Ok(forgotten)
+        Ok((forgotten, erasures))
     }
 }
 
@@ -197,22 +227,16 @@ impl<S: Store> Engine<S> {
     }
 }
 
-/// Tells the desks that tickets went with the patient's data.
+/// Tells the desks that open tickets went with the patient's data.
 fn closed_by_deletion(forgotten: &Forgotten) -> Vec<DeskEvent> {
-    let mut events: Vec<DeskEvent> = forgotten
+    forgotten
         .closed_tickets
         .iter()
         .map(|&number| DeskEvent::Closed {
             number,
             by: "the patient, who deleted their data".into(),
         })
-        .collect();
-    if !forgotten.desk_places.is_empty() {
-        events.push(DeskEvent::Erased {
-            places: forgotten.desk_places.clone(),
-        });
-    }
-    events
+        .collect()
 }
 
 #[cfg(test)]
@@ -437,7 +461,10 @@ mod tests {
             busy_patient(&engine, "telegram:777001");
             busy_patient(&engine, "discord:888002");
             engine
-                .forget(&ChatKey::parse("telegram:777001").unwrap())
+                .forget(
+                    &ChatKey::parse("telegram:777001").unwrap(),
+                    Timestamp::now(),
+                )
                 .unwrap();
         }
         let engine = Engine::new(crate::store::SledStore::open(&path).unwrap(), shipped());
@@ -476,7 +503,7 @@ mod tests {
         assert!(holds(&raw_files(data.path()), "zebraquartz"));
         // 100 days later: past the 90 days unanswered questions are kept.
         let later = parse_local("2027-03-01 10:00", &shipped().clinic.time_zone).unwrap();
-        let report = engine.sweep(later).unwrap();
+        let report = engine.sweep(later).unwrap().0;
         assert!(report.unanswered >= 1, "{report:?}");
         let after = raw_files(data.path());
         assert!(!holds(&after, "zebraquartz"));
@@ -515,7 +542,7 @@ mod tests {
         let conversation = engine.conversation(&chat).unwrap().unwrap();
         assert_eq!(conversation.locale, Some(crate::ids::Locale::Es));
         assert_eq!(engine.unanswered().unwrap()[0].text, "zebraquartz");
-        engine.forget(&chat).unwrap();
+        engine.forget(&chat, Timestamp::now()).unwrap();
         // Only the store's note that its names are hashed is left.
         let left: Vec<String> = engine
             .store()

@@ -24,10 +24,12 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::records::{ChatName, decode, encode, keys};
-use super::{Engine, EngineError, UnansweredEntry};
+use super::{Alert, Engine, EngineError, UnansweredEntry};
 use crate::appointments::Appointment;
+use crate::delivery::{Delivery, ErasedBy};
 use crate::dialogue::{Conversation, ScreenRecord, State};
 use crate::handoff::{Ticket, TicketStatus};
+use crate::ids::Platform;
 use crate::ports::{Batch, Store};
 use crate::retention::{Record, visit_for};
 
@@ -111,6 +113,8 @@ struct Plan {
     batch: Batch,
     report: SweepReport,
     chats: BTreeMap<ChatName, ChatPlan>,
+    /// The desk topics and threads of the tickets it deletes.
+    places: Vec<(Platform, String)>,
 }
 
 impl Plan {
@@ -143,8 +147,10 @@ fn in_due_screen(conversation: &Conversation, started: Option<Timestamp>) -> boo
 }
 
 impl<S: Store> Engine<S> {
-    /// Deletes every record due at `now` and returns what went.
-    pub fn sweep(&self, now: Timestamp) -> Result<SweepReport, EngineError> {
+    /// Deletes every record due at `now` and returns what went, and what
+    /// the desks should be given: the deletion of the deleted tickets'
+    /// topics and threads (kept in the outbox until each desk takes it).
+    pub fn sweep(&self, now: Timestamp) -> Result<(SweepReport, Vec<Delivery>), EngineError> {
         Ok(self.run_sweep(now, None)?.unwrap_or_default())
     }
 
@@ -157,7 +163,10 @@ impl<S: Store> Engine<S> {
 
     /// Sweeps at most once per clinic-local day: the first call of each day
     /// sweeps, later ones that day return `None`.
-    pub fn due_sweep(&self, now: Timestamp) -> Result<Option<SweepReport>, EngineError> {
+    pub fn due_sweep(
+        &self,
+        now: Timestamp,
+    ) -> Result<Option<(SweepReport, Vec<Delivery>)>, EngineError> {
         let day = now
             .to_zoned(self.knowledge().clinic.time_zone.clone())
             .date();
@@ -170,9 +179,13 @@ impl<S: Store> Engine<S> {
 
     /// [`Engine::due_sweep`] for [`Engine::tick`]: a failure is logged, and
     /// the sweep is tried again at the next tick.
-    pub(super) fn sweep_when_due(&self, now: Timestamp) {
-        if let Err(e) = self.due_sweep(now) {
-            tracing::error!(error = %e, "the retention sweep failed; it is tried again at the next tick");
+    pub(super) fn sweep_when_due(&self, now: Timestamp) -> Vec<Delivery> {
+        match self.due_sweep(now) {
+            Ok(swept) => swept.map(|(_, desk)| desk).unwrap_or_default(),
+            Err(e) => {
+                tracing::error!(error = %e, "the retention sweep failed; it is tried again at the next tick");
+                Vec::new()
+            }
         }
     }
 
@@ -181,9 +194,10 @@ impl<S: Store> Engine<S> {
         &self,
         now: Timestamp,
         marker: Option<String>,
-    ) -> Result<Option<SweepReport>, EngineError> {
+    ) -> Result<Option<(SweepReport, Vec<Delivery>)>, EngineError> {
         // Lock order as everywhere: tickets, then appointments; the chats'
         // locks only once these are released.
+        let erasures;
         let (mut report, chats) = {
             let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
             let _appointments = self.lock_appointments();
@@ -196,6 +210,8 @@ impl<S: Store> Engine<S> {
             if let Some(marker) = marker {
                 plan.batch.put(marker, encode(&now));
             }
+            erasures =
+                self.erasures_to_outbox(plan.places, ErasedBy::Retention, now, &mut plan.batch);
             self.apply(plan.batch)?;
             (plan.report, plan.chats)
         };
@@ -221,7 +237,10 @@ impl<S: Store> Engine<S> {
         // What the sweep deleted (and anything a failed erase after a
         // `/forget` left behind) leaves the store's files now.
         self.erase_deleted();
-        Ok(Some(report))
+        Ok(Some((
+            report,
+            erasures.iter().map(Alert::delivery).collect(),
+        )))
     }
 
     /// Decides what is due at `now`; the caller holds the tickets and
@@ -292,7 +311,8 @@ impl<S: Store> Engine<S> {
                 if points_here {
                     plan.batch.delete(index);
                 }
-                self.drop_desk_threads(t.number, &mut plan.batch)?;
+                let places = self.drop_desk_threads(t.number, &mut plan.batch)?;
+                plan.places.extend(places);
                 plan.batch.delete(key);
                 plan.report.tickets += 1;
             }
@@ -437,8 +457,9 @@ mod tests {
     use super::*;
     use crate::appointments::{NewAppointment, parse_local};
     use crate::chat::{Incoming, Input};
+    use crate::delivery::DeskEvent;
     use crate::handoff::{Actor, StaffAction};
-    use crate::ids::{ChatKey, Locale, Platform};
+    use crate::ids::{ChatKey, Locale};
     use crate::knowledge::{Diagnostic, Knowledge, KnowledgeError, RETENTION_FILE};
     use crate::ports::{Clock, ManualClock};
     use crate::store::MemoryStore;
@@ -562,7 +583,7 @@ mod tests {
         let limit = plus(p.closed, days(30));
         engine.sweep(second_before(limit)).unwrap();
         assert!(present(&keys::ticket(1)), "kept a second before");
-        let report = engine.sweep(limit).unwrap();
+        let report = engine.sweep(limit).unwrap().0;
         assert!(!present(&keys::ticket(1)), "deleted at the limit");
         assert_eq!((report.tickets, report.total()), (1, 1), "{report:?}");
 
@@ -576,7 +597,7 @@ mod tests {
             keys_with(&engine, &keys::screens_of(&engine.name(&chat))),
             1
         );
-        let report = engine.sweep(limit).unwrap();
+        let report = engine.sweep(limit).unwrap().0;
         assert!(!present(&keys::appointment(&a.id)));
         assert!(!present(&keys::link_code(&a.link_code)));
         assert!(!present(&keys::chat_appointment(
@@ -599,7 +620,7 @@ mod tests {
         let limit = plus(p.asked, days(90));
         engine.sweep(second_before(limit)).unwrap();
         assert_eq!(keys_with(&engine, keys::UNANSWERED), 1);
-        let report = engine.sweep(limit).unwrap();
+        let report = engine.sweep(limit).unwrap().0;
         assert_eq!(keys_with(&engine, keys::UNANSWERED), 0);
         assert_eq!((report.unanswered, report.conversations), (1, 1));
         assert_eq!(engine.conversation(&chat).unwrap(), None);
@@ -630,6 +651,37 @@ mod tests {
     }
 
     #[test]
+    fn a_swept_tickets_topic_is_given_to_its_desk_to_delete_and_kept_until_taken() {
+        let engine = Engine::new(MemoryStore::new(), shipped());
+        let p = busy_patient(&engine, "telegram:41", "Ana Ruiz", at("2026-11-20 10:00"));
+        engine.set_desk_thread(Platform::Telegram, 1, "57").unwrap();
+        let waiting = engine.pending_alerts().unwrap();
+        let (_, kept) = engine
+            .sweep(second_before(plus(p.closed, days(30))))
+            .unwrap();
+        assert!(kept.is_empty(), "{kept:?}");
+        let (report, desk) = engine.sweep(plus(p.closed, days(30))).unwrap();
+        assert_eq!(report.tickets, 1);
+        let [Delivery::Desk { event, receipt }] = desk.as_slice() else {
+            panic!("one delivery for the Telegram desk: {desk:?}")
+        };
+        assert_eq!(
+            event,
+            &DeskEvent::Erased {
+                platform: Platform::Telegram,
+                places: vec!["57".into()],
+                by: ErasedBy::Retention,
+            }
+        );
+        assert_eq!(event.only_for(), Some(Platform::Telegram));
+        assert_eq!(engine.desk_thread(Platform::Telegram, 1).unwrap(), None);
+        assert_eq!(engine.pending_alerts().unwrap(), waiting + 1);
+        let taken = receipt.as_ref().expect("with a receipt");
+        engine.delivered(taken, plus(p.closed, days(30))).unwrap();
+        assert_eq!(engine.pending_alerts().unwrap(), waiting);
+    }
+
+    #[test]
     fn an_open_ticket_is_never_swept_however_old() {
         let engine = Engine::new(MemoryStore::new(), shipped());
         let opened = at("2026-11-20 10:00");
@@ -640,7 +692,7 @@ mod tests {
             .handle_staff(&maria(), &StaffAction::Claim(1), plus(opened, days(2)))
             .unwrap();
         let before = engine.store().scan_prefix("").unwrap();
-        let report = engine.sweep(plus(opened, days(3650))).unwrap();
+        let report = engine.sweep(plus(opened, days(3650))).unwrap().0;
         assert_eq!(report, SweepReport::default());
         assert_eq!(engine.store().scan_prefix("").unwrap(), before);
         assert_eq!(engine.open_tickets().unwrap().len(), 1);
@@ -686,7 +738,7 @@ mod tests {
         );
         let recent_before = mentions(&recent_marks);
 
-        let report = engine.sweep(at("2027-01-10 00:00")).unwrap();
+        let report = engine.sweep(at("2027-01-10 00:00")).unwrap().0;
         let left = mentions(&old_marks);
         assert!(
             left.is_empty(),
@@ -749,7 +801,7 @@ mod tests {
             engine.conversation(&chat).unwrap().unwrap().state,
             State::Screening(_)
         ));
-        let report = engine.sweep(plus(started, days(30))).unwrap();
+        let report = engine.sweep(plus(started, days(30))).unwrap().0;
         assert_eq!(report.unfinished_screens, 1, "{report:?}");
         let conversation = engine.conversation(&chat).unwrap().unwrap();
         assert_eq!(conversation.state, State::Idle);
@@ -792,7 +844,7 @@ mod tests {
         let now = at("2027-01-10 00:00");
         let preview = engine.preview_sweep(now).unwrap();
         assert_eq!(engine.store().scan_prefix("").unwrap(), before);
-        assert_eq!(engine.sweep(now).unwrap(), preview);
+        assert_eq!(engine.sweep(now).unwrap().0, preview);
         assert_eq!(preview.total(), 5, "{preview:?}");
     }
 

@@ -438,7 +438,7 @@ mod tests {
         // unanswered questions and the conversations of those chats; the
         // figures stay.
         let later = at("2026-09-30 12:00");
-        let swept = engine.sweep(later).unwrap();
+        let swept = engine.sweep(later).unwrap().0;
         assert!(swept.tickets == 2 && swept.screens == 1, "{swept:?}");
         assert!(swept.unanswered > 0 && swept.conversations > 0, "{swept:?}");
         assert_eq!(engine.numbers(from, to).unwrap(), numbers);

@@ -404,15 +404,27 @@ fn a_tickets_place_at_a_desk_is_found_both_ways_replaced_and_forgotten_with_the_
     engine.handle(&say("telegram:1", "/forget", 2));
     let out = engine.handle(&say("telegram:1", "yes", 3));
     assert!(engine.ticket(1).unwrap().is_none(), "{out:?}");
-    assert!(
-        out.desk.contains(&DeskEvent::Erased {
-            places: vec![
-                (Platform::Telegram, "57".into()),
-                (Platform::Discord, "9001".into())
-            ]
-        }),
-        "the desks delete them too: {:?}",
-        out.desk
+    let erased: Vec<&DeskEvent> = out.alerts.iter().map(|a| &a.event).collect();
+    assert_eq!(
+        erased,
+        [
+            &DeskEvent::Erased {
+                platform: Platform::Telegram,
+                places: vec!["57".into()],
+                by: crate::ErasedBy::Patient,
+            },
+            &DeskEvent::Erased {
+                platform: Platform::Discord,
+                places: vec!["9001".into()],
+                by: crate::ErasedBy::Patient,
+            },
+        ],
+        "each desk deletes its own"
+    );
+    assert_eq!(
+        engine.pending_alerts().unwrap(),
+        2,
+        "the two kept until each desk takes its own (the patient's own alerts went with their data)"
     );
     assert_eq!(engine.desk_thread(Platform::Telegram, 1).unwrap(), None);
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use crate::appointments::DigestLine;
 use crate::chat::HandoffReason;
-use crate::delivery::DeskEvent;
+use crate::delivery::{DeskEvent, ErasedBy};
 use crate::ids::Locale;
 
 /// The most characters of a topic or thread title (Discord's limit;
@@ -123,7 +123,18 @@ pub fn desk_text(event: &DeskEvent) -> String {
             urgency.as_str()
         ),
         DeskEvent::Closed { number, by } => format!("Ticket #{number} was closed by {by}."),
-        DeskEvent::Erased { .. } => "A patient deleted their data: the topics or threads of their tickets were deleted with it.".to_owned(),
+        DeskEvent::Erased {
+            by: ErasedBy::Patient,
+            ..
+        } => "A patient deleted their data: the topics or threads of their tickets were deleted with it.".to_owned(),
+        DeskEvent::Erased {
+            by: ErasedBy::Retention,
+            places,
+            ..
+        } => format!(
+            "{} ticket topic(s) or thread(s) closed longer ago than the retention settings keep were deleted.",
+            places.len()
+        ),
         DeskEvent::AppointmentCancelled {
             patient,
             platform,
