@@ -662,3 +662,22 @@ async fn whoami_gives_the_user_and_group_ids_desk_toml_needs() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_the_telegram_adapter_is_still_starting_stops_it() {
+    let mut bot = spawn_telegram_bot().await;
+    bot.stop().await;
+    // The next start is held at getMe, after the adapter took its route and
+    // before it polls: a SIGTERM then once left it polling for good.
+    bot.fake
+        .inject("getMe", Fault::Slow(Duration::from_secs(2)), 1);
+    bot.start(false).await;
+    bot.stop().await;
+    let polls = bot.fake.calls("getUpdates");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        bot.fake.calls("getUpdates"),
+        polls,
+        "no polling after the stop"
+    );
+}

@@ -283,10 +283,21 @@ pub async fn run<S: Store>(
         .enable_ctrlc_handler()
         .build();
     let token = dispatcher.shutdown_token();
+    // Open while this function runs: the stop below gives up once it ends.
+    let (running, mut ended) = tokio::sync::watch::channel(());
     tokio::spawn(async move {
         shutdown.await;
-        if let Ok(done) = token.shutdown() {
-            done.await;
+        // A stop that comes while the adapter is still starting (the
+        // dispatcher not yet dispatching) is refused as idle: asked again
+        // until the dispatcher runs, or the adapter has ended.
+        loop {
+            match token.shutdown() {
+                Ok(done) => return done.await,
+                Err(_) => tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                    _ = ended.changed() => return,
+                },
+            }
         }
     });
     let me = send::repeatable(|| bot.get_me().into_future()).await?;
@@ -334,6 +345,7 @@ pub async fn run<S: Store>(
                 .await;
         }
     }
+    drop(running);
     app.router.unregister(Platform::Telegram);
     if tokio::time::timeout(DRAIN, outbound.idle()).await.is_err() {
         tracing::warn!(
