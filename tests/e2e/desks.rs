@@ -423,3 +423,52 @@ async fn a_ticket_deleted_by_retention_takes_its_topic_and_thread_with_it() {
     assert_eq!(told.thread_id, None, "said in the group");
     both.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discord_desk_posts_claim_button_claims_the_ticket_for_staff_only() {
+    let mut both = spawn_both().await;
+    let sam = DiscordUser::new(4344, "sam");
+    let maria = DiscordUser::new(MARIA_ON_DISCORD, "maria");
+    let stranger = DiscordUser::new(78, "stranger");
+    let dm = both.discord.user_dm(&sam, "can I talk to a real person?");
+    both.discord.next_to(dm, 0).await;
+    let post = both.discord.next_to(DISCORD_DESK, 0).await;
+    assert!(
+        post.shown().starts_with("New ticket #1: sam"),
+        "{}",
+        post.content
+    );
+    assert_eq!(post.buttons(), ["desk:claim:1"]);
+
+    both.discord
+        .press_in_server(discord::GUILD_ID, &stranger, &post, "desk:claim:1");
+    let refused = both.discord.next_to(DISCORD_DESK, 1).await;
+    assert!(
+        refused.shown().contains("only the clinic's staff"),
+        "{}",
+        refused.content
+    );
+
+    both.discord
+        .press_in_server(discord::GUILD_ID, &maria, &post, "desk:claim:1");
+    let yours = both.discord.next_to(DISCORD_DESK, 2).await;
+    assert_eq!(yours.shown(), "You have ticket #1.");
+    let claimed = both.discord.next_to(DISCORD_DESK, 3).await;
+    assert_eq!(
+        claimed.shown(),
+        "Ticket #1 is claimed by Maria (front desk)."
+    );
+    until("both presses acknowledged", || {
+        both.discord.callbacks().len() == 2
+    })
+    .await;
+    assert!(
+        both.discord
+            .callbacks()
+            .iter()
+            .all(|(_, body)| body["type"] == 6),
+        "acknowledged without changing the post: {:?}",
+        both.discord.callbacks()
+    );
+    both.stop().await;
+}

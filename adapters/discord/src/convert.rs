@@ -70,6 +70,23 @@ pub fn buttons(reply: &Reply) -> Vec<CreateActionRow> {
         .collect()
 }
 
+/// The custom id of a desk post's Claim button.
+pub const CLAIM_PREFIX: &str = "desk:claim:";
+
+/// The Claim button of a desk post.
+pub fn claim_button(number: u64) -> CreateActionRow {
+    CreateActionRow::Buttons(vec![
+        CreateButton::new(format!("{CLAIM_PREFIX}{number}"))
+            .label(format!("Claim #{number}"))
+            .style(ButtonStyle::Primary),
+    ])
+}
+
+/// The ticket a pressed Claim button claims.
+pub fn claimed(custom_id: &str) -> Option<u64> {
+    custom_id.strip_prefix(CLAIM_PREFIX)?.parse().ok()
+}
+
 /// Content cut into pieces Discord accepts, in order: at most
 /// [`MAX_CONTENT`] characters each, cut after a line break or a space where
 /// there is one in the second half, never between an escaping backslash and

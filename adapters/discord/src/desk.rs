@@ -62,13 +62,19 @@ impl Places for Channel<'_> {
         &self,
         place: Option<&str>,
         text: &str,
-        _claim: Option<u64>,
+        claim: Option<u64>,
     ) -> Result<(), PostError> {
         let channel = match place {
             Some(place) => channel_of(place).ok_or(PostError::Gone)?,
             None => self.channel,
         };
-        let message = convert::plain_message(convert::escape_markdown(text));
+        let mut message = convert::plain_message(convert::escape_markdown(text));
+        // The button under the post's last piece.
+        if let Some(number) = claim
+            && let Some(last) = message.pop()
+        {
+            message.push(last.components(vec![convert::claim_button(number)]));
+        }
         send_message(self.http, channel, message)
             .await
             .map_err(|e| match code(&e) {

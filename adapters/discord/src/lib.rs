@@ -242,10 +242,20 @@ impl<S: Store> EventHandler for Handler<S> {
         let this = self.clone();
         match interaction {
             Interaction::Component(press) => {
+                let (channel, order) = (press.channel_id, press.id.get());
+                // A desk post's Claim (desks are in servers): the button
+                // stays for a colleague, who is told whose the ticket is.
+                let claim = press.guild_id.and(convert::claimed(&press.data.custom_id));
+                if let Some(number) = claim {
+                    acknowledge_claim(&ctx, &press);
+                    self.inbound.push_ordered(channel, order, async move {
+                        this.on_claim(&ctx, press, number).await
+                    });
+                    return;
+                }
                 // Acknowledged at once (Discord allows three seconds); handled
                 // in its channel's order.
                 acknowledge(&ctx, &press);
-                let (channel, order) = (press.channel_id, press.id.get());
                 self.inbound.push_ordered(channel, order, async move {
                     this.on_press(&ctx, press).await
                 });
@@ -275,6 +285,19 @@ fn acknowledge(ctx: &Context, press: &ComponentInteraction) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::info!(error = describe(&e), "acknowledging a press failed"),
             Err(_) => tracing::info!("acknowledging a press timed out"),
+        }
+    });
+}
+
+/// Acknowledges a Claim press without changing its post: best effort, off
+/// the channel's queue, one try.
+fn acknowledge_claim(ctx: &Context, press: &ComponentInteraction) {
+    let (http, press) = (ctx.http.clone(), press.clone());
+    tokio::spawn(async move {
+        let ack = CreateInteractionResponse::Acknowledge;
+        let answered = tokio::time::timeout(BEST_EFFORT, press.create_response(&http, ack)).await;
+        if !matches!(answered, Ok(Ok(()))) {
+            tracing::info!("acknowledging a Claim press failed");
         }
     });
 }
@@ -325,7 +348,9 @@ impl<S: Store> Handler<S> {
             });
             let action = handoff::desk_message(&msg.content, here, replied_to);
             if let Some(action) = action {
-                self.staff_action(ctx, &msg, action).await;
+                let roles = msg.member.as_ref().map(|m| m.roles.as_slice());
+                self.staff_action(ctx, &msg.author, roles, msg.channel_id, action)
+                    .await;
             }
             return;
         }
@@ -388,28 +413,53 @@ impl<S: Store> Handler<S> {
         }
     }
 
-    /// A staff member's command typed at the desk channel.
-    async fn staff_action(&self, ctx: &Context, msg: &Message, action: StaffAction) {
+    /// A desk post's Claim button, pressed in the desk channel or a
+    /// ticket's thread.
+    async fn on_claim(&self, ctx: &Context, press: ComponentInteraction, number: u64) {
+        let place = press.channel_id.get().to_string();
+        let at_desk = Some(press.channel_id) == desk_channel(&self.app)
+            || frontdesk_shell::desk::ticket_at(&self.app, Platform::Discord, &place)
+                .await
+                .is_some();
+        if !at_desk {
+            return;
+        }
+        let roles = press.member.as_ref().map(|m| m.roles.as_slice());
+        let action = StaffAction::Claim(number);
+        self.staff_action(ctx, &press.user, roles, press.channel_id, action)
+            .await;
+    }
+
+    /// A staff member's command typed, or button pressed, in `channel` of
+    /// the desk; the answers go there.
+    async fn staff_action(
+        &self,
+        ctx: &Context,
+        author: &User,
+        roles: Option<&[serenity::all::RoleId]>,
+        channel: ChannelId,
+        action: StaffAction,
+    ) {
         let actor = Actor {
             platform: Platform::Discord,
-            user_id: msg.author.id.get().to_string(),
-            roles: msg
-                .member
-                .as_ref()
-                .map(|m| m.roles.iter().map(|r| r.get().to_string()).collect())
-                .unwrap_or_default(),
-            display_name: msg.author.name.clone(),
+            user_id: author.id.get().to_string(),
+            roles: roles
+                .unwrap_or_default()
+                .iter()
+                .map(|r| r.get().to_string())
+                .collect(),
+            display_name: author.name.clone(),
         };
         let outcome = self.app.staff(actor, action).await;
         for text in &outcome.to_staff {
             let message = convert::plain_message(convert::escape_markdown(text));
-            if let Err(e) = send_message(&ctx.http, msg.channel_id, message).await {
+            if let Err(e) = send_message(&ctx.http, channel, message).await {
                 tracing::warn!(error = describe(&e), "could not answer a staff member");
             }
         }
         // Full screening answers: only to the staff member, by direct message.
         if !outcome.private.is_empty() {
-            match retrying(|| msg.author.id.create_dm_channel(&ctx.http)).await {
+            match retrying(|| author.id.create_dm_channel(&ctx.http)).await {
                 Ok(dm) => {
                     for text in &outcome.private {
                         let message = convert::plain_message(convert::escape_markdown(text));
