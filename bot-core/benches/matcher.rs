@@ -66,6 +66,26 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // An hours answer reads the day its question names: the dated
+    // questions' held-out set (text only), each asked on 7 December 2026.
+    let days: Vec<String> = std::fs::read_to_string(root.join("../eval/days-holdout.tsv"))
+        .expect("the dated questions")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next().map(str::to_owned))
+        .collect();
+    let today = jiff::civil::date(2026, 12, 7);
+    c.bench_function("read the day of each dated question (30)", |b| {
+        b.iter(|| {
+            for q in &days {
+                black_box(frontdesk_core::understand::days::named_day(
+                    black_box(q),
+                    today,
+                    &knowledge.clinic,
+                ));
+            }
+        })
+    });
     c.bench_function("load the knowledge folder", |b| {
         b.iter(|| Knowledge::load(black_box(&root.join("../faq"))).unwrap())
     });
