@@ -46,6 +46,30 @@ fn shown_in(both: &Both, channel: u64) -> Vec<String> {
         .collect()
 }
 
+/// A patient (Telegram user `id`) asks for a person with a forum topic
+/// and a thread on the desks: the patient and the ticket's topic.
+async fn ticket_with_topic_and_thread(both: &Both, id: i64) -> (User, i64) {
+    both.telegram.make_forum(TELEGRAM_DESK);
+    both.discord.allow_threads(DISCORD_DESK);
+    let pat = User::new(id, "Pat");
+    both.telegram.user_says(&pat, "/human");
+    both.telegram.next_to(pat.id, 0).await;
+    until("a topic and a thread", || {
+        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
+    })
+    .await;
+    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    (pat, topic)
+}
+
+/// Waits until every topic and thread is deleted.
+async fn topic_and_thread_deleted(both: &Both) {
+    until("the topic and the thread deleted", || {
+        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_telegram_group_with_topics_each_ticket_lives_in_its_own_topic_from_card_to_close() {
     let mut both = spawn_both().await;
@@ -305,16 +329,7 @@ async fn in_a_discord_channel_without_threads_a_reply_to_a_tickets_post_answers_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patient_who_deletes_their_data_takes_their_tickets_topic_and_thread_with_them() {
     let mut both = spawn_both().await;
-    both.telegram.make_forum(TELEGRAM_DESK);
-    both.discord.allow_threads(DISCORD_DESK);
-    let pat = User::new(313, "Pat");
-    both.telegram.user_says(&pat, "/human");
-    both.telegram.next_to(pat.id, 0).await;
-    until("a topic and a thread", || {
-        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
-    })
-    .await;
-    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    let (pat, topic) = ticket_with_topic_and_thread(&both, 313).await;
     both.telegram.user_says(&pat, "my knee, since Monday");
     until("the words in the topic", || {
         topic_texts(&both, topic).len() >= 2
@@ -325,10 +340,7 @@ async fn a_patient_who_deletes_their_data_takes_their_tickets_topic_and_thread_w
     let ask = both.telegram.next_to(pat.id, 1).await;
     assert!(ask.buttons().contains(&"forget:yes".to_owned()), "{ask:?}");
     both.telegram.user_presses(&pat, &ask, "forget:yes");
-    until("the topic and the thread deleted", || {
-        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
-    })
-    .await;
+    topic_and_thread_deleted(&both).await;
     assert_eq!(both.telegram.deleted_topics(), [(TELEGRAM_DESK, topic)]);
     let told = both
         .telegram
@@ -342,16 +354,7 @@ async fn a_patient_who_deletes_their_data_takes_their_tickets_topic_and_thread_w
 async fn a_deletion_made_while_the_bot_was_stopped_deletes_the_topic_and_thread_at_the_next_start()
 {
     let mut both = spawn_both().await;
-    both.telegram.make_forum(TELEGRAM_DESK);
-    both.discord.allow_threads(DISCORD_DESK);
-    let pat = User::new(314, "Pat");
-    both.telegram.user_says(&pat, "/human");
-    both.telegram.next_to(pat.id, 0).await;
-    until("a topic and a thread", || {
-        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
-    })
-    .await;
-    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    let (_, topic) = ticket_with_topic_and_thread(&both, 314).await;
     both.stop().await;
 
     // `frontdesk forget` with no bot running: no desk to tell now.
@@ -366,10 +369,7 @@ async fn a_deletion_made_while_the_bot_was_stopped_deletes_the_topic_and_thread_
 
     both.start().await;
     both.tick().await;
-    until("the topic and the thread deleted", || {
-        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
-    })
-    .await;
+    topic_and_thread_deleted(&both).await;
     assert_eq!(both.telegram.deleted_topics(), [(TELEGRAM_DESK, topic)]);
     // Taken: the next run does not delete again.
     both.stop().await;
@@ -384,16 +384,7 @@ async fn a_ticket_deleted_by_retention_takes_its_topic_and_thread_with_it() {
     // Monday 23 November 2026, 10:00 in New York.
     let clock = Arc::new(ManualClock::new("2026-11-23T15:00:00Z".parse().unwrap()));
     let mut both = spawn_both_at(clock.clone()).await;
-    both.telegram.make_forum(TELEGRAM_DESK);
-    both.discord.allow_threads(DISCORD_DESK);
-    let pat = User::new(315, "Pat");
-    both.telegram.user_says(&pat, "/human");
-    both.telegram.next_to(pat.id, 0).await;
-    until("a topic and a thread", || {
-        both.telegram.topics(TELEGRAM_DESK).len() == 1 && both.discord.threads().len() == 1
-    })
-    .await;
-    let (topic, _, _) = both.telegram.topics(TELEGRAM_DESK)[0].clone();
+    let (_, topic) = ticket_with_topic_and_thread(&both, 315).await;
     let maria = DiscordUser::new(MARIA_ON_DISCORD, "maria");
     let thread = both.discord.threads()[0].id;
     both.discord
@@ -411,10 +402,7 @@ async fn a_ticket_deleted_by_retention_takes_its_topic_and_thread_with_it() {
     // The shipped retention keeps a closed ticket 30 days.
     clock.set(clock.now() + jiff::SignedDuration::from_hours(31 * 24));
     both.tick().await;
-    until("the topic and the thread deleted", || {
-        both.telegram.topics(TELEGRAM_DESK).is_empty() && both.discord.threads().is_empty()
-    })
-    .await;
+    topic_and_thread_deleted(&both).await;
     assert_eq!(both.telegram.deleted_topics(), [(TELEGRAM_DESK, topic)]);
     let told = both
         .telegram

@@ -197,8 +197,7 @@ impl<S: Store> Engine<S> {
     ) -> Result<Option<(SweepReport, Vec<Delivery>)>, EngineError> {
         // Lock order as everywhere: tickets, then appointments; the chats'
         // locks only once these are released.
-        let erasures;
-        let (mut report, chats) = {
+        let (mut report, chats, erasures) = {
             let _tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
             let _appointments = self.lock_appointments();
             if let Some(marker) = &marker {
@@ -210,10 +209,10 @@ impl<S: Store> Engine<S> {
             if let Some(marker) = marker {
                 plan.batch.put(marker, encode(&now));
             }
-            erasures =
+            let erasures =
                 self.erasures_to_outbox(plan.places, ErasedBy::Retention, now, &mut plan.batch);
             self.apply(plan.batch)?;
-            (plan.report, plan.chats)
+            (plan.report, plan.chats, erasures)
         };
         report.unfinished_screens = 0;
         report.conversations = 0;

@@ -96,55 +96,54 @@ const WEEKDAYS: [&str; 7] = [
 
 const ORDINAL: &str = r"(\d{1,2})(?: ?(?:st|nd|rd|th))?";
 
-static ISO: LazyLock<Regex> = LazyLock::new(|| rule(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"));
+static ISO: LazyLock<Regex> = LazyLock::new(|| folded_pattern(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"));
 static SLASHED: LazyLock<Regex> =
-    LazyLock::new(|| rule(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b"));
+    LazyLock::new(|| folded_pattern(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b"));
 /// "12-31": a dash also writes hours ("open 9-5?"), so read as a date only
 /// when one number cannot be an hour on a 12-hour clock.
 static DASHED: LazyLock<Regex> =
-    LazyLock::new(|| rule(r"\b(\d{1,2})-(\d{1,2})(?:-(\d{4}|\d{2}))?\b"));
+    LazyLock::new(|| folded_pattern(r"\b(\d{1,2})-(\d{1,2})(?:-(\d{4}|\d{2}))?\b"));
 /// The day after or before the day named: "the day after christmas".
 static DAY_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| rule(r"\b(?:day after|dia despues|dia siguiente)\b"));
-static DAY_BEFORE: LazyLock<Regex> = LazyLock::new(|| rule(r"\b(?:day before|dia antes)\b"));
+    LazyLock::new(|| folded_pattern(r"\b(?:day after|dia despues|dia siguiente)\b"));
+static DAY_BEFORE: LazyLock<Regex> =
+    LazyLock::new(|| folded_pattern(r"\b(?:day before|dia antes)\b"));
 static MONTH_DAY: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     MONTHS
         .iter()
-        .map(|m| rule(&format!(r"\b(?:{m}) {ORDINAL}\b")))
+        .map(|m| folded_pattern(&format!(r"\b(?:{m}) {ORDINAL}\b")))
         .collect()
 });
 static DAY_MONTH: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     MONTHS
         .iter()
-        .map(|m| rule(&format!(r"\b{ORDINAL} (?:of |de )?(?:{m})\b")))
+        .map(|m| folded_pattern(&format!(r"\b{ORDINAL} (?:of |de )?(?:{m})\b")))
         .collect()
 });
 static HOLIDAY: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
     HOLIDAYS
         .iter()
-        .map(|&(names, when)| (rule(&format!(r"\b(?:{names})\b")), when))
+        .map(|&(names, when)| (folded_pattern(&format!(r"\b(?:{names})\b")), when))
         .collect()
 });
 /// A day of the month alone: "the 24th", "24th", "on the 24", "el 24", "el
 /// día 24" (not "the 30 minute visit").
 static DAY_OF_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    rule(r"\b(?:on the (\d{1,2})|(\d{1,2}) ?(?:st|nd|rd|th)|(?:el|dia) (?:dia )?(\d{1,2}))\b")
+    folded_pattern(
+        r"\b(?:on the (\d{1,2})|(\d{1,2}) ?(?:st|nd|rd|th)|(?:el|dia) (?:dia )?(\d{1,2}))\b",
+    )
 });
 static WEEKDAY: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     WEEKDAYS
         .iter()
-        .map(|d| rule(&format!(r"\b(los |next |proximo )?(?:{d})( que viene)?\b")))
+        .map(|d| folded_pattern(&format!(r"\b(los |next |proximo )?(?:{d})( que viene)?\b")))
         .collect()
 });
-static TODAY: LazyLock<Regex> = LazyLock::new(|| rule(r"\b(?:today|tonight|hoy)\b"));
+static TODAY: LazyLock<Regex> = LazyLock::new(|| folded_pattern(r"\b(?:today|tonight|hoy)\b"));
 /// "mañana" is tomorrow, but "la mañana" is the morning.
 static TOMORROW: LazyLock<Regex> =
-    LazyLock::new(|| rule(r"\b(?:(la )?manana|tomorrow|tmrw|tmr)\b"));
-static AFTER_TOMORROW: LazyLock<Regex> = LazyLock::new(|| rule(r"\bpasado manana\b"));
-
-fn rule(pattern: &str) -> Regex {
-    folded_pattern(pattern)
-}
+    LazyLock::new(|| folded_pattern(r"\b(?:(la )?manana|tomorrow|tmrw|tmr)\b"));
+static AFTER_TOMORROW: LazyLock<Regex> = LazyLock::new(|| folded_pattern(r"\bpasado manana\b"));
 
 /// A day a question names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
