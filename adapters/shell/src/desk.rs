@@ -72,16 +72,8 @@ pub async fn post<S: Store>(
         DeskEvent::Opened { number, .. } | DeskEvent::Reannounced { number, .. } => Some(*number),
         _ => None,
     };
-    if let DeskEvent::Erased {
-        platform: theirs,
-        places,
-        ..
-    } = event
-    {
-        if *theirs != platform {
-            // Not taken here, so that it stays for its own desk.
-            return Err(format!("for the {theirs} desk"));
-        }
+    // The router gives an erasure to its own platform's desk only.
+    if let DeskEvent::Erased { places, .. } = event {
         for place in places {
             desk.remove(place).await;
         }
