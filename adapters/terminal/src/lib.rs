@@ -210,8 +210,13 @@ impl<'a, S: Store, O: Write, E: Write> Session<'a, S, O, E> {
                 write_staff(&mut self.staff, event, json)?;
             }
             // This terminal is a desk: it shows the posts, and takes the
-            // alerts off the outbox.
-            for alert in &outcome.alerts {
+            // alerts for every desk off the outbox (not one platform's
+            // erasure of its topics, which waits for that desk).
+            let for_every_desk = outcome
+                .alerts
+                .iter()
+                .filter(|a| a.event.only_for().is_none());
+            for alert in for_every_desk {
                 let _ = engine.delivered(&alert.receipt, clock.now());
             }
             if !json {
@@ -373,6 +378,34 @@ mod tests {
             engine.pending_alerts().unwrap(),
             0,
             "the terminal took the alert"
+        );
+    }
+
+    #[test]
+    fn a_deletion_at_the_terminal_leaves_a_chat_desks_topic_erasure_for_that_desk() {
+        let engine = Engine::new(frontdesk_core::MemoryStore::new(), shipped());
+        let options = Options {
+            patient: "pat".into(),
+            prompt: false,
+            greet: false,
+            json: false,
+        };
+        let clock = frontdesk_core::SystemClock;
+        let say = |input: &[u8]| {
+            let (mut out, mut staff) = (Vec::new(), Vec::new());
+            run(&engine, &clock, &options, input, &mut out, &mut staff).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        say(b"/human\n");
+        engine
+            .set_desk_thread(frontdesk_core::Platform::Telegram, 1, "57")
+            .unwrap();
+        let out = say(b"/forget\n!1\n");
+        assert_eq!(engine.ticket(1).unwrap(), None, "{out}");
+        assert_eq!(
+            engine.pending_alerts().unwrap(),
+            1,
+            "the Telegram desk's erasure of the topic waits for it"
         );
     }
 
